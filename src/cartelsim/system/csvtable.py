@@ -1,0 +1,93 @@
+"""Read small CSV tables with errors that name the file and line.
+
+Both data formats (BACRIM 2020 and the embedded default) are small UTF-8 CSV files with a
+header row; this module turns every way such a file can be wrong into a `DataFileError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from cartelsim.errors import DataFileError
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: its 1-based line number in the file and its cells by column name."""
+
+    line: int
+    cells: dict[str, str]
+
+    def text(self, column: str) -> str:
+        return self.cells[column].strip()
+
+
+def read_table(path: str | Path, required: tuple[str, ...]) -> list[Row]:
+    """Read a UTF-8 CSV file (optional byte-order mark, LF or CRLF) into rows.
+
+    Raises DataFileError for a missing or empty file, non-UTF-8 bytes, binary content,
+    a missing required column, or a row with the wrong number of cells.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(path, "file not found")
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise DataFileError(path, "binary content (NUL bytes): expected a UTF-8 CSV text file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataFileError(
+            path, f"not valid UTF-8 (byte {raw[exc.start]:#04x}); save the file as UTF-8", line
+        ) from None
+    if not text.strip():
+        raise DataFileError(path, "empty file: expected a header row and data rows")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except csv.Error as exc:
+        raise DataFileError(path, f"unreadable CSV header: {exc}", 1) from None
+    missing = [c for c in required if c not in header]
+    if missing:
+        found = ", ".join(header) if len(header) > 1 else repr(header[0])
+        hint = " (is the delimiter a comma?)" if len(header) == 1 else ""
+        raise DataFileError(
+            path, f"missing column(s) {', '.join(missing)}; found {found}{hint}", 1
+        )
+    rows: list[Row] = []
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                raise DataFileError(
+                    path, f"expected {len(header)} cells like the header, found {len(cells)}", line
+                )
+            rows.append(Row(line, dict(zip(header, cells, strict=True))))
+    except csv.Error as exc:
+        raise DataFileError(path, f"malformed CSV: {exc}", reader.line_num) from None
+    if not rows:
+        raise DataFileError(path, "no data rows after the header")
+    return rows
+
+
+def parse_weight(path: Path, row: Row, column: str, *, maximum: float = 1e6) -> float:
+    """Parse a finite, non-negative weight no larger than `maximum`."""
+    raw = row.text(column)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise DataFileError(path, f"{column} {raw!r} is not a number", row.line) from None
+    if math.isnan(value) or math.isinf(value):
+        raise DataFileError(path, f"{column} must be a finite number, got {raw!r}", row.line)
+    if value < 0:
+        raise DataFileError(path, f"{column} must be non-negative, got {raw}", row.line)
+    if value > maximum:
+        raise DataFileError(path, f"{column} {raw} is implausibly large (max {maximum:g})", row.line)
+    return value

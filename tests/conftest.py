@@ -1,0 +1,16 @@
+"""Shared fixtures for the cartelsim test suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def bacrim_dir() -> Path:
+    """The real BACRIM 2020 files, kept beside the repository in ../shared (never committed)."""
+    path = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "bacrim2020"
+    if not path.is_dir():
+        pytest.fail(f"BACRIM 2020 test data not found at {path} (see DESIGN.md §5)")
+    return path
