@@ -14,3 +14,11 @@ def bacrim_dir() -> Path:
     if not path.is_dir():
         pytest.fail(f"BACRIM 2020 test data not found at {path} (see DESIGN.md §5)")
     return path
+
+
+@pytest.fixture(scope="session")
+def bacrim_system(bacrim_dir: Path):
+    """The BACRIM 2020 System, loaded once per session (it is immutable)."""
+    from cartelsim.system.bacrim import load_bacrim
+
+    return load_bacrim(bacrim_dir)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -52,6 +53,15 @@ def initial_members(
             )
         if not np.isfinite(array).all() or (array < 0).any():
             raise CartelsimError("initial members must be finite and non-negative")
+    elif initial == "auto":
+        return initial_members(system, params, runs,
+                               "sizes" if system.size_hint is not None else "zipf", seed, engine)
+    elif initial == "sizes":
+        if system.size_hint is None or not np.isfinite(system.size_hint).all():
+            raise CartelsimError(f"system {system.name!r} has no member count for every group; "
+                                 "use initial='zipf'")
+        array = np.broadcast_to(np.asarray(system.size_hint, dtype=float),
+                                (runs, system.n_groups)).copy()
     elif initial == "zipf":
         array = np.broadcast_to(zipf_sizes(system, params["initial_members"]),
                                 (runs, system.n_groups)).copy()
@@ -62,10 +72,61 @@ def initial_members(
         array = np.stack([stream(seed, "initial_sizes", r).poisson(expected) for r in range(runs)])
         array = array.astype(float)
     else:
-        raise CartelsimError(f"initial must be 'zipf', 'poisson' or an array, got {initial!r}")
+        raise CartelsimError(
+            f"initial must be 'auto', 'sizes', 'zipf', 'poisson' or an array, got {initial!r}")
     if engine == "stochastic":
         array = np.rint(array)
     return array
+
+
+@dataclass
+class EngineOutput:
+    """Raw engine arrays (see `kernels` for shapes); `simulate` labels them."""
+
+    totals: np.ndarray
+    active: np.ndarray
+    group_members: np.ndarray
+    group_flows: np.ndarray
+    status: np.ndarray
+
+
+def run_arrays(
+    structure: ConflictStructure,
+    members0: np.ndarray,
+    per_run: dict[str, np.ndarray],
+    weeks: int,
+    *,
+    engine: str = "deterministic",
+    seed: int | None = 0,
+    record_groups: bool = True,
+    progress: Progress | None = None,
+) -> EngineOutput:
+    """Run an engine on initial members [run, group] with per-run rates rho/eta/theta/omega."""
+    runs, n = members0.shape
+    shape_groups = (runs, weeks + 1) if record_groups else (0, 0)
+    out = EngineOutput(
+        totals=np.zeros((runs, weeks + 1, 5)),
+        active=np.zeros((runs, weeks + 1), dtype=np.int64),
+        group_members=np.zeros((*shape_groups, n)),
+        group_flows=np.zeros((*shape_groups, 4, n)),
+        status=np.zeros(runs, dtype=np.int64),
+    )
+    if engine == "deterministic":
+        _run_deterministic(members0, per_run, structure, weeks, out.totals, out.active,
+                           out.group_members, out.group_flows, out.status, progress)
+    else:
+        _run_stochastic(members0, per_run, structure, weeks, seed, out.totals, out.active,
+                        out.group_members, out.group_flows, out.status, progress)
+    return out
+
+
+def rates_per_run(params: Params, runs: int) -> dict[str, np.ndarray]:
+    """The four L1 rates as arrays over runs (identical here; sampled in ensembles)."""
+    return {
+        key: np.full(runs, params[name])
+        for key, name in (("rho", "recruitment_rate"), ("eta", "incapacitation"),
+                          ("theta", "conflict_lethality"), ("omega", "saturation"))
+    }
 
 
 def simulate(
@@ -78,7 +139,7 @@ def simulate(
     seed: int | None = 0,
     start: str | pd.Timestamp = "2012-01-01",
     week_offset: int = 0,
-    initial: str | np.ndarray = "zipf",
+    initial: str | np.ndarray = "auto",
     record: Record = "groups",
     progress: Progress | None = None,
 ) -> xr.Dataset:
@@ -93,8 +154,9 @@ def simulate(
         seed: root seed of every random stream (STYLE.md 5).
         start: calendar date of the first time point.
         week_offset: absolute week number of the first time point (for continuations).
-        initial: "zipf" (expected published allocation), "poisson" (drawn around it) or an
-            array of members shaped [group] or [run, group].
+        initial: "zipf" (expected published allocation), "poisson" (drawn around it),
+            "sizes" (the system's own member counts), "auto" (sizes if the system has them,
+            else zipf) or an array of members shaped [group] or [run, group].
         record: "groups" keeps per-group series; "totals" keeps national totals only
             (needed for large ensembles: per-group series take runs*weeks*groups*40 bytes).
         progress: called as progress(done_runs, total_runs).
@@ -116,29 +178,13 @@ def simulate(
         raise CartelsimError(f"start must be a date like 2012-01-01, got {start!r}") from None
     members0 = initial_members(system, params, runs, initial, seed, engine)
     structure = ConflictStructure.from_system(system)
-    n = system.n_groups
-    totals = np.zeros((runs, weeks + 1, 5))
-    active = np.zeros((runs, weeks + 1), dtype=np.int64)
-    shape_groups = (runs, weeks + 1) if record == "groups" else (0, 0)
-    group_members = np.zeros((*shape_groups, n))
-    group_flows = np.zeros((*shape_groups, 4, n))
-    status = np.zeros(runs, dtype=np.int64)
-    per_run = {
-        key: np.full(runs, params[name])
-        for key, name in (("rho", "recruitment_rate"), ("eta", "incapacitation"),
-                          ("theta", "conflict_lethality"), ("omega", "saturation"))
-    }
-    if engine == "deterministic":
-        _run_deterministic(members0, per_run, structure, weeks, totals, active, group_members,
-                           group_flows, status, progress)
-    else:
-        _run_stochastic(members0, per_run, structure, weeks, seed, totals, active,
-                        group_members, group_flows, status, progress)
+    out = run_arrays(structure, members0, rates_per_run(params, runs), weeks, engine=engine,
+                     seed=seed, record_groups=record == "groups", progress=progress)
     return build_dataset(
         system=system, params=params, engine=engine, seed=seed, start=start_date,
-        week_offset=week_offset, totals=totals, active=active,
-        group_members=group_members if record == "groups" else None,
-        group_flows=group_flows if record == "groups" else None, status=status,
+        week_offset=week_offset, totals=out.totals, active=out.active,
+        group_members=out.group_members if record == "groups" else None,
+        group_flows=out.group_flows if record == "groups" else None, status=out.status,
         extra_attrs={"initial": initial if isinstance(initial, str) else "given"},
     )
 

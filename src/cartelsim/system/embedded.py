@@ -65,21 +65,21 @@ DEFAULT_N_GROUPS = 150  # ~150 groups in BACRIM 2020 and in the Science paper (E
 DEFAULT_SEED = 2025
 
 SOURCES = (
-    "Embedded research notes 'Mexico 2025' (cartelsim/data/embedded/README.md), compiled from "
-    "public web pages up to late Feb 2026; every row of its CSV files cites its URLs.",
-    "Groups and relations: DEA testimony (July 2023) and National Drug Threat Assessment 2025 "
-    "(via press summaries), US State Department FTO designations (Feb 2025), US Treasury/OFAC "
-    "actions (2025), InSight Crime, ACLED, Crisis Group, and Mexican and US news.",
-    "States: INEGI Censo de Población y Vivienda 2020 (population); land borders cross-checked "
-    "against an independent adjacency table (see the embedded README).",
-    "National series: INEGI definitive homicide figures (as reported by the press); RNPDNO "
-    "missing-person counts with their cut-off dates (press, Data Cívica).",
-    "Group shares of members and the Zipf size rule: Prieto-Curiel R, Campedelli GM, Hope A. "
-    "Reducing cartel recruitment is the only way to lower violence in Mexico. Science "
-    "381(6664) (2023) 1312-1316 (EVIDENCE F18).",
+    ("Embedded research notes 'Mexico 2025' (cartelsim/data/embedded/README.md), compiled from "
+     "public web pages up to late Feb 2026; every row of its CSV files cites its URLs."),
+    ("Groups and relations: DEA testimony (July 2023) and National Drug Threat Assessment 2025 "
+     "(via press summaries), US State Department FTO designations (Feb 2025), US Treasury/OFAC "
+     "actions (2025), InSight Crime, ACLED, Crisis Group, and Mexican and US news."),
+    ("States: INEGI Censo de Población y Vivienda 2020 (population); land borders cross-checked "
+     "against an independent adjacency table (see the embedded README)."),
+    ("National series: INEGI definitive homicide figures (as reported by the press); RNPDNO "
+     "missing-person counts with their cut-off dates (press, Data Cívica)."),
+    ("Group shares of members and the Zipf size rule: Prieto-Curiel R, Campedelli GM, Hope A. "
+     "Reducing cartel recruitment is the only way to lower violence in Mexico. Science "
+     "381(6664) (2023) 1312-1316 (EVIDENCE F18)."),
     TOTAL_MEMBERS_SOURCE,
-    "Synthetic tail: generated to match summary counts of BACRIM 2020 (degree, weight and "
-    "locality; Prieto-Curiel et al. 2023 data); synthetic groups were never observed.",
+    ("Synthetic tail: generated to match summary counts of BACRIM 2020 (degree, weight and "
+     "locality; Prieto-Curiel et al. 2023 data); synthetic groups were never observed."),
 )
 
 # --- Summary counts derived from BACRIM 2020 (Prieto-Curiel et al. 2023 data) ---------------
@@ -367,7 +367,9 @@ def _with_file(directory: str | Path | None, name: str, reader: Callable[[Path],
         return reader(path)
 
 
-def _parse_codes(path: Path, row: Row, column: str, states: Mapping[str, object]) -> tuple[str, ...]:
+def _parse_codes(
+    path: Path, row: Row, column: str, states: Mapping[str, object]
+) -> tuple[str, ...]:
     """A ';'-separated list of state codes, each of which must be listed in states.csv."""
     codes = tuple(c.strip() for c in row.text(column).split(";") if c.strip())
     for code in codes:
@@ -418,7 +420,9 @@ def _read_states(path: Path) -> dict[str, _State]:
         neighbours = _parse_codes(path, row, "adjacent_states", first_line)
         if code in neighbours:
             raise DataFileError(
-                path, f"state {code} lists itself in adjacent_states: expected other states", row.line
+                path,
+                f"state {code} lists itself in adjacent_states: expected other states",
+                row.line,
             )
         adjacency[code] = neighbours
     for row, code, *_ in raw:
@@ -625,7 +629,8 @@ def _read_series(path: Path) -> pd.DataFrame:
         if year in first_line:
             raise DataFileError(
                 path,
-                f"duplicate year {year} (first on line {first_line[year]}): expected one row per year",
+                f"duplicate year {year} (first on line {first_line[year]}): "
+                "expected one row per year",
                 row.line,
             )
         first_line[year] = row.line

@@ -1,0 +1,1 @@
+"""Analysis takes results and returns tables or figures; it never runs the model."""

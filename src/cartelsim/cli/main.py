@@ -1,0 +1,269 @@
+"""`cartelsim` command line.
+
+User mistakes (CartelsimError, bad options) print one line `error: ...` on stderr and exit
+with code 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from typer.exceptions import Abort, Exit, TyperException
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cartelsim.errors import CartelsimError
+
+app = typer.Typer(
+    name="cartelsim",
+    help="Simulate Mexican criminal groups, the state and outside pressure; test strategies.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="Get and check data sets.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@contextmanager
+def progress_bar(label: str, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar fed by the engines' progress(done, total) callbacks."""
+    if quiet:
+        yield lambda done, total: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=errors, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _frame_table(frame, title: str, index_label: str = "") -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(index_label)
+    for column in frame.columns:
+        table.add_column(str(column), justify="right")
+    for label, row in frame.iterrows():
+        table.add_row(str(label), *[str(v) for v in row.values])
+    return table
+
+
+@app.command()
+def run(
+    scenario: Annotated[Optional[Path], typer.Argument(
+        help="Scenario TOML file; without it, the status quo on Mexico 2025.")] = None,
+    runs: Annotated[Optional[int], typer.Option(min=1, help="Replicates (overrides the file).")] = None,
+    seed: Annotated[Optional[int], typer.Option(min=0, help="Root seed (overrides the file).")] = None,
+    engine: Annotated[Optional[str], typer.Option(
+        help="deterministic or stochastic (overrides the file).")] = None,
+    weeks: Annotated[Optional[int], typer.Option(min=1, help="Horizon in weeks.")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="NetCDF results file.")] = None,
+    csv: Annotated[Optional[Path], typer.Option(help="Tidy CSV of national series.")] = None,
+    figure: Annotated[Optional[Path], typer.Option(help="PNG figure of national series.")] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bar or tables.")] = False,
+) -> None:
+    """Run a scenario and write NetCDF, CSV and a figure (default folder: outputs/)."""
+    from cartelsim.analysis.figures import national_figure, save_figure
+    from cartelsim.analysis.summary import national_summary, top_groups
+    from cartelsim.io.export import national_table, write_csv, write_netcdf
+    from cartelsim.scenarios.runner import run_scenario
+    from cartelsim.scenarios.schema import load_scenario, parse_scenario
+
+    base = load_scenario(scenario) if scenario else parse_scenario(
+        {"name": "status-quo",
+         "description": "The published rates continued on Mexico 2025 (no intervention)."},
+        source="built-in status quo")
+    overrides = {k: v for k, v in {"runs": runs, "seed": seed, "engine": engine}.items()
+                 if v is not None}
+    data = base.model_dump(exclude={"source", "digest"})
+    data["run"].update(overrides)
+    if weeks is not None:
+        data["horizon"]["weeks"] = weeks
+    chosen = parse_scenario(data, source=f"{base.source} (with command-line options)"
+                            if overrides or weeks else base.source)
+    default_stem = Path("outputs") / chosen.name
+    nc_path = out or chosen.output.path or default_stem.with_suffix(".nc")
+    csv_path = csv or nc_path.with_suffix(".csv")
+    png_path = figure or nc_path.with_suffix(".png")
+
+    with progress_bar(f"{chosen.name}: {chosen.run.runs} {chosen.run.engine} run(s)", quiet) as bar:
+        ds = run_scenario(chosen, progress=bar)
+    failed = int((ds["status"] != 0).sum())
+    write_netcdf(ds, nc_path)
+    write_csv(national_table(ds), csv_path)
+    save_figure(national_figure(ds, f"{chosen.name} on {ds.attrs['system']}"), png_path)
+    if not quiet:
+        console.print(f"[bold]{chosen.name}[/bold] on {ds.attrs['system']} "
+                      f"({ds.sizes['run']} {ds.attrs['engine']} run(s), seed {ds.attrs['seed']})")
+        if chosen.description:
+            console.print(chosen.description)
+        console.print(_frame_table(national_summary(ds), "National series "
+                                   "(median [5-95 %] over runs)"))
+        if "members" in ds:
+            top = top_groups(ds)
+            top["start"] = top["start"].map("{:,.0f}".format)
+            top["end"] = top["end"].map("{:,.0f}".format)
+            top["share_end"] = top["share_end"].map("{:.1%}".format)
+            top["synthetic"] = top["synthetic"].map({True: "yes", False: ""})
+            console.print(_frame_table(top.set_index("group"), "Largest groups at the end"))
+        synthetic = int(ds.attrs.get("synthetic_groups", "0"))
+        if synthetic:
+            console.print(f"{synthetic} of {ds.sizes.get('group', 0)} groups are a synthetic "
+                          "tail (labelled 'synthetic' in every output).")
+    if failed:
+        errors.print(f"warning: {failed} run(s) failed; see the 'status' variable")
+    console.print(f"Results: {nc_path}  |  table: {csv_path}  |  figure: {png_path}")
+
+
+@app.command()
+def reproduce(
+    paper: Annotated[str, typer.Argument(help="Which paper: prieto2023.")],
+    data: Annotated[Optional[Path], typer.Option(
+        help="Folder with the BACRIM 2020 CSV files (default: the download cache).")] = None,
+    out: Annotated[Path, typer.Option(help="Tidy CSV of all scenarios.")] = Path(
+        "outputs/prieto2023.csv"),
+    figure: Annotated[Optional[Path], typer.Option(help="PNG figure.")] = None,
+) -> None:
+    """Reproduce a published model run and compare it with the paper's claims."""
+    from cartelsim.analysis.figures import reproduction_figure, save_figure
+    from cartelsim.experiments import prieto2023
+    from cartelsim.io.export import write_csv
+    from cartelsim.system.bacrim import load_bacrim
+    from cartelsim.system.fetch import default_data_dir
+
+    if paper != "prieto2023":
+        raise CartelsimError(f"unknown paper {paper!r}; available: prieto2023")
+    system = load_bacrim(data or default_data_dir())
+    results = prieto2023.run(system)
+    frame = prieto2023.tidy(results)
+    write_csv(frame, out)
+    save_figure(prieto2023_figure := reproduction_figure(frame), figure or out.with_suffix(".png"))
+    del prieto2023_figure
+    table = Table(title="Prieto-Curiel, Campedelli & Hope (2023) reproduced on BACRIM 2020",
+                  title_justify="left")
+    for column in ("claim", "published", "model", "verdict", "note / source"):
+        table.add_column(column)
+    checks = prieto2023.compare(results, system)
+    for check in checks:
+        verdict = "[green]agrees[/green]" if check.agrees else "[red]disagrees[/red]"
+        note = "; ".join(p for p in (check.note, check.source) if p)
+        table.add_row(check.claim, check.published, check.model, verdict, note)
+    console.print(table)
+    disagree = [c.claim for c in checks if not c.agrees]
+    if disagree:
+        console.print("The model and the paper's text disagree on: " + "; ".join(disagree) + ".")
+    else:
+        console.print("The model agrees with every published claim checked.")
+    console.print(f"Results: {out}  |  figure: {figure or out.with_suffix('.png')}")
+
+
+@app.command()
+def params(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List every model parameter with its default, unit, range and source."""
+    from cartelsim.params.catalogue import CATALOGUE
+
+    if as_json:
+        rows = [{"name": s.name, "default": s.default, "unit": s.unit, "low": s.low,
+                 "high": s.high, "description": s.description, "source": s.source,
+                 "layer": s.layer} for s in CATALOGUE.values()]
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table(title="Model parameters", title_justify="left", show_lines=True)
+    for column in ("name", "default", "unit", "plausible range", "source"):
+        table.add_column(column, overflow="fold")
+    for spec in CATALOGUE.values():
+        table.add_row(spec.name, f"{spec.default:g}", spec.unit, f"{spec.low:g} - {spec.high:g}",
+                      spec.source)
+    console.print(table)
+
+
+@data_app.command("fetch")
+def data_fetch(
+    dataset: Annotated[str, typer.Argument(help="Data set name: bacrim2020.")],
+    dest: Annotated[Optional[Path], typer.Option(help="Folder to download into.")] = None,
+) -> None:
+    """Download a data set with pinned checksums (only what is missing)."""
+    from cartelsim.system.fetch import fetch_bacrim
+
+    if dataset != "bacrim2020":
+        raise CartelsimError(f"unknown data set {dataset!r}; available: bacrim2020")
+    folder = fetch_bacrim(dest)
+    console.print(f"BACRIM 2020 is in {folder}")
+
+
+@data_app.command("verify")
+def data_verify(
+    folder: Annotated[Path, typer.Argument(help="Folder holding the BACRIM 2020 files.")],
+) -> None:
+    """Check the BACRIM 2020 files in a folder against the pinned checksums."""
+    from cartelsim.system.fetch import verify_bacrim
+
+    bad = verify_bacrim(folder)
+    if bad:
+        raise CartelsimError(f"{folder}: missing or modified: {', '.join(bad)}")
+    console.print(f"{folder}: all BACRIM 2020 files match their checksums")
+
+
+@app.command()
+def bench(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON line.")] = False,
+    data: Annotated[Optional[Path], typer.Option(
+        help="BACRIM 2020 folder (default: download cache; else Mexico 2025).")] = None,
+    quick: Annotated[bool, typer.Option(help="Small sizes, for a smoke test.")] = False,
+) -> None:
+    """Measure engine speed beside reference implementations timed in the same run."""
+    from cartelsim.bench import run_benchmarks
+    from cartelsim.system.bacrim import load_bacrim
+    from cartelsim.system.embedded import mexico_2025
+    from cartelsim.system.fetch import default_data_dir, verify_bacrim
+
+    folder = data or default_data_dir()
+    if data is not None or not verify_bacrim(folder):
+        system = load_bacrim(folder)
+    else:
+        errors.print("BACRIM 2020 not found; benchmarking on Mexico 2025 (150 groups)")
+        system = mexico_2025()
+    result = run_benchmarks(system, quick=quick,
+                            progress=None if as_json else lambda m: errors.print(f"... {m}"))
+    if as_json:
+        print(json.dumps(result))
+        return
+    table = Table(title="cartelsim benchmarks", title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in result.items():
+        table.add_row(key, f"{value:,}" if isinstance(value, int | float) else str(value))
+    console.print(table)
+
+
+def main() -> None:
+    """Entry point: turn user mistakes into one line on stderr and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except CartelsimError as exc:
+        errors.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except (Abort, KeyboardInterrupt):
+        errors.print("aborted", markup=False)
+        sys.exit(130)
+    except TyperException as exc:  # bad option or argument
+        errors.print(f"error: {exc.format_message()} (see --help)", markup=False,
+                     highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except Exit as exc:
+        sys.exit(exc.exit_code)

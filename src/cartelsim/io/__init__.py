@@ -1,0 +1,1 @@
+"""Writing results: atomic NetCDF, tidy CSV and figures."""

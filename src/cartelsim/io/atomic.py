@@ -1,0 +1,45 @@
+"""Write files so that a reader never sees half a file.
+
+Each writer renders into a temporary file in the target folder and renames it into place
+(`os.replace` is atomic on one filesystem). If anything fails, the temporary file is
+removed and an earlier result at the target path is left untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from cartelsim.errors import CartelsimError
+
+
+@contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; move it onto `target` on success."""
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CartelsimError(f"cannot create folder {folder}: {exc.strerror}") from None
+    if target.is_dir():
+        raise CartelsimError(f"{target} is a folder; give a file name for the output")
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_atomically(target: str | Path, render: Callable[[Path], None]) -> Path:
+    """Call render(temporary_path) and move the finished file to `target`."""
+    with atomic_path(target) as temporary:
+        render(temporary)
+    return Path(target)

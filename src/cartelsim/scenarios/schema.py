@@ -1,0 +1,178 @@
+"""Scenario files (TOML) validated by pydantic, with errors that name the field.
+
+A scenario says which world to simulate, for how long, with which parameter values, and how
+many runs of which engine::
+
+    name = "status-quo"
+    description = "The published rates continued from 2026 on Mexico 2025."
+
+    [system]
+    name = "mexico2025"          # or "bacrim2020" (then `data` = folder with the CSV files)
+
+    [horizon]
+    start = 2026-01-01
+    weeks = 520
+
+    [parameters]                  # any name from `cartelsim params`
+    incapacitation = 110
+
+    [run]
+    engine = "deterministic"      # or "stochastic"
+    runs = 1
+    seed = 0
+
+    [output]
+    path = "outputs/status-quo.nc"
+
+Unknown keys are errors that suggest the closest valid key (STYLE.md 2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cartelsim.errors import CartelsimError
+from cartelsim.params.catalogue import CATALOGUE, Params
+from cartelsim.system.model import System
+from cartelsim.textmatch import closest
+
+SYSTEMS = ("mexico2025", "bacrim2020")
+DEFAULT_START = {"mexico2025": dt.date(2026, 1, 1), "bacrim2020": dt.date(2012, 1, 1)}
+MAX_RUNS = 1_000_000
+MAX_WEEKS = 52 * 200
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SystemSection(_Strict):
+    name: Literal["mexico2025", "bacrim2020"] = "mexico2025"
+    data: Path | None = Field(
+        default=None, description="folder with the BACRIM 2020 CSV files (bacrim2020 only)"
+    )
+    groups: int = Field(default=150, ge=1, le=5000, description="mexico2025: groups in all")
+    tail_seed: int = Field(default=2025, ge=0, description="mexico2025: seed of the synthetic tail")
+
+
+class HorizonSection(_Strict):
+    start: dt.date | None = None
+    weeks: int = Field(default=520, ge=1, le=MAX_WEEKS)
+
+
+class RunSection(_Strict):
+    engine: Literal["deterministic", "stochastic"] = "deterministic"
+    runs: int = Field(default=1, ge=1, le=MAX_RUNS)
+    seed: int = Field(default=0, ge=0)
+    initial: Literal["auto", "zipf", "poisson", "sizes"] = "auto"
+    record: Literal["groups", "totals"] = "groups"
+
+
+class OutputSection(_Strict):
+    path: Path | None = None
+
+
+class Scenario(_Strict):
+    """A validated scenario; `source` is the file it came from (for messages and provenance)."""
+
+    name: str = "scenario"
+    description: str = ""
+    system: SystemSection = SystemSection()
+    horizon: HorizonSection = HorizonSection()
+    parameters: dict[str, float] = Field(default_factory=dict)
+    run: RunSection = RunSection()
+    output: OutputSection = OutputSection()
+    source: str = "<python>"
+    digest: str = ""
+
+    @field_validator("parameters")
+    @classmethod
+    def _known_parameters(cls, values: dict[str, float]) -> dict[str, float]:
+        for name in values:
+            if name not in CATALOGUE:
+                hint = closest(name, CATALOGUE)
+                suggestion = f"; did you mean {hint!r}?" if hint else ""
+                raise ValueError(f"unknown parameter {name!r}{suggestion}")
+        return values
+
+    @property
+    def start(self) -> dt.date:
+        return self.horizon.start or DEFAULT_START[self.system.name]
+
+    def params(self) -> Params:
+        """Default parameters overridden by this scenario's [parameters] table."""
+        return Params.defaults().override(self.parameters, origin=f"scenario {self.source}")
+
+    def build_system(self) -> System:
+        """Load or build the world this scenario runs on."""
+        if self.system.name == "mexico2025":
+            from cartelsim.system.embedded import mexico_2025
+
+            return mexico_2025(n_groups=self.system.groups, seed=self.system.tail_seed)
+        from cartelsim.system.bacrim import load_bacrim
+        from cartelsim.system.fetch import default_data_dir
+
+        folder = self.system.data or default_data_dir()
+        return load_bacrim(folder)
+
+
+def parse_scenario(data: dict, source: str = "<python>") -> Scenario:
+    """Validate a scenario given as a dict; errors become one-line CartelsimErrors."""
+    digest = hashlib.sha256(repr(sorted(data.items())).encode()).hexdigest()[:16]
+    try:
+        return Scenario.model_validate({**data, "source": source, "digest": digest})
+    except ValidationError as exc:
+        raise CartelsimError(f"{source}: {describe_validation_error(exc)}") from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file."""
+    path = Path(path)
+    if not path.is_file():
+        raise CartelsimError(f"{path}: scenario file not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise CartelsimError(f"{path}: not UTF-8 text; save the scenario as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CartelsimError(f"{path}: invalid TOML: {exc}") from None
+    for reserved in ("source", "digest"):
+        if reserved in data:
+            raise CartelsimError(f"{path}: field {reserved!r} is set by cartelsim, remove it")
+    scenario = parse_scenario(data, source=str(path))
+    if scenario.system.data is not None and not scenario.system.data.is_absolute():
+        system = scenario.system.model_copy(update={"data": path.parent / scenario.system.data})
+        scenario = scenario.model_copy(update={"system": system})
+    return scenario
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """The first pydantic error as 'field a.b: what was expected (got ...)'."""
+    error = exc.errors()[0]
+    location = [str(part) for part in error["loc"]]
+    field = ".".join(location) or "scenario"
+    if error["type"] == "extra_forbidden":
+        valid = _valid_keys(location[:-1])
+        hint = closest(location[-1], valid)
+        suggestion = f"; did you mean {hint!r}?" if hint else f"; valid keys: {', '.join(valid)}"
+        return f"unknown key {field!r}{suggestion}"
+    message = error["msg"].removeprefix("Value error, ")
+    got = error.get("input")
+    shown = "" if isinstance(got, dict) or got is None else f" (got {got!r})"
+    return f"field {field!r}: {message}{shown}"
+
+
+def _valid_keys(parent: list[str]) -> list[str]:
+    model: type[BaseModel] = Scenario
+    for part in parent:
+        annotation = model.model_fields[part].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return [k for k in model.model_fields if k not in ("source", "digest")]
