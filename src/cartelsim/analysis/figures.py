@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")  # files only; never open a window
@@ -27,7 +29,9 @@ def national_figure(ds: xr.Dataset, title: str | None = None) -> Figure:
     for ax, (var, label) in zip(axes.ravel(), PANELS, strict=True):
         values = ds[var].values.astype(float)
         if values.shape[0] > 1:
-            lo, mid, hi = np.nanpercentile(values, [5, 50, 95], axis=0)
+            with warnings.catch_warnings():  # flows are NaN at the first date in every run
+                warnings.simplefilter("ignore", RuntimeWarning)
+                lo, mid, hi = np.nanpercentile(values, [5, 50, 95], axis=0)
             ax.fill_between(times, lo, hi, alpha=0.3, label="90 % of runs")
             ax.plot(times, mid, label="median")
             ax.legend(loc="best", fontsize=8)

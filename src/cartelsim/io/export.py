@@ -47,7 +47,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write a tidy table as CSV (UTF-8, ISO dates), atomically."""
     return write_atomically(
         path, lambda tmp: frame.to_csv(tmp, index=False, date_format="%Y-%m-%d",
-                                       float_format="%.6g")
+                                       float_format="%.10g")
     )
 
 

@@ -1,0 +1,35 @@
+# Two commands a new user needs: `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BACRIM ?= ../shared/data/bacrim2020
+
+.PHONY: run test bench reproduce clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/cartelsim run
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed
+	$(BIN)/cartelsim bench --data $(BACRIM)
+
+reproduce: $(VENV)/.installed
+	$(BIN)/cartelsim reproduce prieto2023 --data $(BACRIM) --out outputs/prieto2023.csv
+
+clean:
+	rm -rf $(VENV) outputs .pytest_cache
