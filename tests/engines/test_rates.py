@@ -6,6 +6,8 @@ matrices built straight from the System's W^R and W^A, or numbers worked out by 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -129,7 +131,7 @@ def test_strength_rank_bacrim(bacrim_system):
     strength = (bacrim_system.rivalry.toarray().sum(1) + bacrim_system.alliance.toarray().sum(1))
     order = np.argsort(rank)  # group indices from strongest to weakest
     assert (np.diff(strength[order]) <= 0).all()
-    for a, b in zip(order[:-1], order[1:], strict=True):
+    for a, b in itertools.pairwise(order):
         if strength[a] == strength[b]:
             assert a < b, "ties must keep the file order"
     assert np.sum(np.diff(strength[order]) == 0) > 0, "BACRIM has ties; the test should see them"

@@ -18,8 +18,11 @@ from numba import njit, prange
 # Run status codes (STYLE.md 10: a failed run is data, not half-filled arrays).
 STATUS_OK = 0
 STATUS_NEGATIVE = 1  # a group would have lost more members than it had within one week
+STATUS_STEP = 2  # per-member rates too fast for a weekly step to be accurate
 STATUS_MESSAGES = {
     STATUS_OK: "ok",
+    STATUS_STEP: "per-member rates exceeded the weekly step's accuracy limit "
+    "(0.25 per week); the run stopped there",
     STATUS_NEGATIVE: "a group lost more members than it had within one week "
     "(rates too large for a weekly step); the run stopped there",
 }
@@ -78,6 +81,11 @@ def rk4_week(members, indptr, indices, weights, inv_alliance, rho, eta, theta, o
                                 + work[12 + f, i]) / 6.0
 
 
+# Largest per-member rate (per week) for which the weekly step is trusted. Adams-Bashforth 4
+# is stable for h*|lambda| up to about 0.3 on the negative real axis; the published system
+# stays below 0.02. Faster rates (absurd parameters) stop the run with STATUS_STEP.
+MAX_RATE_PER_WEEK = 0.25
+
 # Adams-Bashforth 4 weights for f_n, f_{n-1}, f_{n-2}, f_{n-3} (step h = 1 week).
 _AB4 = (55.0 / 24.0, -59.0 / 24.0, 37.0 / 24.0, -9.0 / 24.0)
 
@@ -85,7 +93,10 @@ _AB4 = (55.0 / 24.0, -59.0 / 24.0, 37.0 / 24.0, -9.0 / 24.0)
 @njit(cache=True, fastmath=True)
 def _rates_net(members, indptr, indices, weights, inv_alliance, rho, eta, theta, omega, net,
                comps, sums, keep_comps):  # pragma: no cover - compiled
-    """net[i] = r_i - a_i - d_i - x_i for one run; sums[4] = each flow summed over groups.
+    """net[i] = r_i - a_i - d_i - x_i for one run; sums[0:4] = each flow summed over groups.
+
+    sums[4] receives the fastest per-member rate of any group with members (a bound on the
+    local Jacobian: rho + eta/TC + theta (M C)_i + 2 omega C_i), to check the step size.
 
     comps[4, group] receives the per-group flows when keep_comps is set.
     """
@@ -98,6 +109,7 @@ def _rates_net(members, indptr, indices, weights, inv_alliance, rho, eta, theta,
     s_a = 0.0
     s_d = 0.0
     s_x = 0.0
+    fastest = 0.0
     for i in range(n):
         rival = 0.0
         for k in range(indptr[i], indptr[i + 1]):
@@ -108,6 +120,10 @@ def _rates_net(members, indptr, indices, weights, inv_alliance, rho, eta, theta,
         d = theta * c * (rival + total - c) * inv_alliance[i]
         x = omega * c * c
         net[i] = r - a - d - x
+        if c > 0.0:
+            speed = rho + per_member + d / c + 2.0 * omega * c
+            if speed > fastest:
+                fastest = speed
         s_r += r
         s_a += a
         s_d += d
@@ -121,6 +137,7 @@ def _rates_net(members, indptr, indices, weights, inv_alliance, rho, eta, theta,
     sums[1] = s_a
     sums[2] = s_d
     sums[3] = s_x
+    sums[4] = fastest
 
 
 @njit(cache=True, parallel=True)
@@ -135,6 +152,17 @@ def deterministic_batch(initial, rho, eta, theta, omega, indptr, indices, weight
     """
     runs = initial.shape[0]
     for r in prange(runs):
+        _integrate_run(initial[r], rho[r], eta[r], theta[r], omega[r], indptr, indices,
+                       weights, inv_alliance, weeks, totals, active, group_members,
+                       group_flows, status, r)
+
+
+@njit(cache=True)
+def deterministic_serial(initial, rho, eta, theta, omega, indptr, indices, weights,
+                         inv_alliance, weeks, totals, active, group_members, group_flows,
+                         status):  # pragma: no cover - compiled
+    """`deterministic_batch` without threads: cheaper for one or two runs."""
+    for r in range(initial.shape[0]):
         _integrate_run(initial[r], rho[r], eta[r], theta[r], omega[r], indptr, indices,
                        weights, inv_alliance, weeks, totals, active, group_members,
                        group_flows, status, r)
@@ -156,19 +184,23 @@ def _integrate_run(initial, rho, eta, theta, omega, indptr, indices, weights, in
     members = initial.copy()
     history = np.zeros((4, n))  # ring buffer of net rates, slot t % 4 = newest
     comp_hist = np.zeros((4, 4, n if keep else 0))
-    sums_hist = np.zeros((4, 4))
+    sums_hist = np.zeros((4, 5))
     flows = np.zeros((4, n if keep else 0))
     week_sums = np.zeros(4)
     stage = np.zeros(n)
     k_net = np.zeros((4, n))
     k_comps = np.zeros((4, 4, n if keep else 0))
-    k_sums = np.zeros((4, 4))
+    k_sums = np.zeros((4, 5))
     _record(members, flows, week_sums, totals, active, group_members, group_flows, r, 0, keep)
     c0, c1, c2, c3 = _AB4
     for t in range(1, weeks + 1):
         now, s1, s2, s3 = t % 4, (t - 1) % 4, (t - 2) % 4, (t - 3) % 4
         _rates_net(members, indptr, indices, weights, inv_alliance, rho, eta, theta, omega,
                    history[now], comp_hist[now], sums_hist[now], keep)
+        if sums_hist[now, 4] > MAX_RATE_PER_WEEK:
+            status[r] = STATUS_STEP
+            _fill_nan(totals, active, group_members, group_flows, r, t, keep)
+            return
         if t <= 3:  # classical RK4, reusing the rates just computed as its first stage
             k_net[0, :] = history[now]
             k_sums[0, :] = sums_hist[now]
@@ -243,7 +275,52 @@ def _fill_nan(totals, active, group_members, group_flows, r, start,
         group_flows[r, start:, :, :] = np.nan
 
 
-@njit(cache=True)
+# Below this mean, Poisson counts are drawn by inversion (one uniform, about `mean` steps);
+# above it, NumPy's own sampler (PTRS) is used. Numba's small-mean Poisson sampler costs
+# ~400 ns a draw at mean 5 against ~15 ns for inversion (measured; see BENCHMARKS.md).
+_INVERSION_MAX_MEAN = 10.0
+# Losses of at most this many members are split among causes member by member.
+_SPLIT_BY_MEMBER_MAX = 16
+
+
+@njit(cache=True, inline="always")
+def _poisson(rng, mean):  # pragma: no cover - compiled
+    """A Poisson count with the given mean (exact inversion for small means)."""
+    if mean <= 0.0:
+        return 0
+    if mean >= _INVERSION_MAX_MEAN:
+        return rng.poisson(mean)
+    u = rng.random()
+    k = 0
+    p = np.exp(-mean)
+    cdf = p
+    while u > cdf and p > 0.0:
+        k += 1
+        p *= mean / k
+        cdf += p
+    return k
+
+
+@njit(cache=True, inline="always")
+def _split3(rng, n, p_first, p_second):  # pragma: no cover - compiled
+    """Split n members among three causes with probabilities p_first, p_second, rest."""
+    if n <= _SPLIT_BY_MEMBER_MAX:
+        first = 0
+        second = 0
+        for _ in range(n):
+            u = rng.random()
+            if u < p_first:
+                first += 1
+            elif u < p_first + p_second:
+                second += 1
+        return first, second
+    first = rng.binomial(n, p_first)
+    rest_p = 1.0 - p_first
+    second = rng.binomial(n - first, min(p_second / rest_p, 1.0)) if rest_p > 0.0 else 0
+    return first, second
+
+
+@njit(cache=True, nogil=True)
 def stochastic_run(initial, rho, eta, theta, omega, indptr, indices, weights, inv_alliance,
                    weeks, rng, totals, active, group_members, group_flows, r,
                    status):  # pragma: no cover - compiled
@@ -252,8 +329,7 @@ def stochastic_run(initial, rho, eta, theta, omega, indptr, indices, weights, in
     The expected flows of the week are the deterministic ones (RK4 over the week from the
     current integer state), so both engines share the rate laws and agree in the mean.
     Each flow is a Poisson count with that mean (losses are rare per member per week, so
-    Poisson is the binomial's limit); losses are capped, in the order arrests, deaths,
-    exits, at the members present. An extinct group stays extinct: recruits come only
+    Poisson is the binomial's limit); total losses are capped at the members present. An extinct group stays extinct: recruits come only
     through members.
     """
     n = initial.size
@@ -275,12 +351,20 @@ def stochastic_run(initial, rho, eta, theta, omega, indptr, indices, weights, in
                 for f in range(4):
                     drawn[f, i] = 0.0
                 continue
-            recruits = float(rng.poisson(max(expected[0, i], 0.0)))
-            left = c
-            for f in range(1, 4):
-                lost = min(float(rng.poisson(max(expected[f, i], 0.0))), left)
-                drawn[f, i] = lost
-                left -= lost
+            recruits = float(_poisson(rng, expected[0, i]))
+            arrest = max(expected[1, i], 0.0)
+            death = max(expected[2, i], 0.0)
+            leave = max(expected[3, i], 0.0)
+            loss = arrest + death + leave
+            # one Poisson draw for all losses, split among causes: the same distribution
+            # as three independent Poisson flows (Poisson splitting), with fewer draws
+            lost = min(_poisson(rng, loss), np.int64(c)) if loss > 0.0 else 0
+            arrested, killed = _split3(rng, lost, arrest / loss, death / loss) if lost > 0 \
+                else (0, 0)
+            drawn[1, i] = arrested
+            drawn[2, i] = killed
+            drawn[3, i] = lost - arrested - killed
+            left = c - lost
             drawn[0, i] = recruits
             members[i] = left + recruits
             for f in range(4):

@@ -31,7 +31,7 @@ DESCRIPTIONS = {
     "arrests": "members incapacitated (arrested or imprisoned) over the week ending at the date",
     "deaths": "members killed in conflict over the week ending at the date",
     "exits": "members leaving (saturation) over the week ending at the date",
-    "active_groups": "number of groups with at least one member",
+    "active_groups": "number of groups with at least one member (-1 after a run failed)",
 }
 
 

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -105,10 +107,11 @@ def run_arrays(
     runs, n = members0.shape
     shape_groups = (runs, weeks + 1) if record_groups else (0, 0)
     out = EngineOutput(
-        totals=np.zeros((runs, weeks + 1, 5)),
-        active=np.zeros((runs, weeks + 1), dtype=np.int64),
-        group_members=np.zeros((*shape_groups, n)),
-        group_flows=np.zeros((*shape_groups, 4, n)),
+        # every cell is written by the kernels (NaN after a failure), so no zero-filling
+        totals=np.empty((runs, weeks + 1, 5)),
+        active=np.empty((runs, weeks + 1), dtype=np.int64),
+        group_members=np.empty((*shape_groups, n)),
+        group_flows=np.empty((*shape_groups, 4, n)),
         status=np.zeros(runs, dtype=np.int64),
     )
     if engine == "deterministic":
@@ -195,7 +198,8 @@ def _run_deterministic(members0, per_run, structure, weeks, totals, active, grou
     record = group_members.shape[0] > 0
     for lo in range(0, runs, _DETERMINISTIC_SLICE):
         hi = min(lo + _DETERMINISTIC_SLICE, runs)
-        kernels.deterministic_batch(
+        batch = kernels.deterministic_batch if hi - lo > 1 else kernels.deterministic_serial
+        batch(
             members0[lo:hi], per_run["rho"][lo:hi], per_run["eta"][lo:hi],
             per_run["theta"][lo:hi], per_run["omega"][lo:hi], structure.indptr,
             structure.indices, structure.weights, structure.inv_alliance, weeks,
@@ -209,13 +213,26 @@ def _run_deterministic(members0, per_run, structure, weeks, totals, active, grou
 
 def _run_stochastic(members0, per_run, structure, weeks, seed, totals, active, group_members,
                     group_flows, status, progress) -> None:
+    """Runs go to a small thread pool (the kernel releases the GIL). Run r always draws from
+    its own stream and writes only row r, so results do not depend on the thread count."""
     runs = members0.shape[0]
-    for r in range(runs):
+
+    def one(r: int) -> None:
         kernels.stochastic_run(
             members0[r], per_run["rho"][r], per_run["eta"][r], per_run["theta"][r],
             per_run["omega"][r], structure.indptr, structure.indices, structure.weights,
             structure.inv_alliance, weeks, stream(seed, "demography", r), totals, active,
             group_members, group_flows, r, status,
         )
-        if progress is not None:
-            progress(r + 1, runs)
+
+    workers = min(runs, os.cpu_count() or 1)
+    if workers == 1:
+        for r in range(runs):
+            one(r)
+            if progress is not None:
+                progress(r + 1, runs)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for done, _ in enumerate(pool.map(one, range(runs)), start=1):
+            if progress is not None:
+                progress(done, runs)
