@@ -150,18 +150,19 @@ def reproduce(
     results = prieto2023.run(system)
     frame = prieto2023.tidy(results)
     write_csv(frame, out)
-    save_figure(prieto2023_figure := reproduction_figure(frame), figure or out.with_suffix(".png"))
-    del prieto2023_figure
+    save_figure(reproduction_figure(frame), figure or out.with_suffix(".png"))
     table = Table(title="Prieto-Curiel, Campedelli & Hope (2023) reproduced on BACRIM 2020",
                   title_justify="left")
-    for column in ("claim", "published", "model", "verdict", "note / source"):
-        table.add_column(column)
+    for column in ("#", "claim", "published", "model", "verdict"):
+        table.add_column(column, overflow="fold")
     checks = prieto2023.compare(results, system)
-    for check in checks:
+    for number, check in enumerate(checks, start=1):
         verdict = "[green]agrees[/green]" if check.agrees else "[red]disagrees[/red]"
-        note = "; ".join(p for p in (check.note, check.source) if p)
-        table.add_row(check.claim, check.published, check.model, verdict, note)
+        table.add_row(str(number), check.claim, check.published, check.model, verdict)
     console.print(table)
+    for number, check in enumerate(checks, start=1):
+        note = "; ".join(p for p in (check.note, check.source) if p)
+        console.print(f"  {number}. {note}", highlight=False)
     disagree = [c.claim for c in checks if not c.agrees]
     if disagree:
         console.print("The model and the paper's text disagree on: " + "; ".join(disagree) + ".")

@@ -107,6 +107,9 @@ def compare(results: dict[str, xr.Dataset], system: System) -> list[Check]:
     members22 = _at(frame, "baseline", w22, "members")
     recruits22 = _at(frame, "baseline", w22, "recruits")
     losses22 = sum(_at(frame, "baseline", w22, c) for c in ("arrests", "deaths", "exits"))
+    decade = frame[(frame.scenario == "baseline") & (frame.week > 0)]
+    recruits_avg = float(decade["recruits"].mean())
+    killed_jailed_avg = float((decade["arrests"] + decade["deaths"]).mean())
     killed_jailed22 = _at(frame, "baseline", w22, "arrests") + _at(frame, "baseline", w22, "deaths")
     growth = members22 - _at(frame, "baseline", 0, "members")
     sq_members = _at(frame, "unchanged", w27, "members") / members22 - 1
@@ -129,13 +132,14 @@ def compare(results: dict[str, xr.Dataset], system: System) -> list[Check]:
               160_000 <= members22 <= 185_000, "", f"{SOURCE}; EVIDENCE F18"),
         Check("growth 2012-2022", "about 60,000", f"{growth:,.0f}",
               abs(growth - 60_000) <= 0.1 * 60_000, "tolerance ±10 %", "press summaries; EVIDENCE F18"),
-        Check("recruits needed per week (2022)", "350-370", f"{losses22:,.0f} lost/week",
-              340 <= losses22 <= 380,
-              f"model recruits {recruits22:,.0f}/week gross (rho x members); the published "
-              "figure matches the weekly losses recruits must replace", f"{SOURCE}; EVIDENCE F18"),
-        Check("members killed or incapacitated per week (2022)", "about 200",
-              f"{killed_jailed22:,.0f}", abs(killed_jailed22 - 200) <= 0.25 * 200,
-              "tolerance ±25 %; press summary, weak", "EVIDENCE F18"),
+        Check("recruits per week (average 2012-2022)", "350-370", f"{recruits_avg:,.0f}",
+              350 <= recruits_avg <= 370,
+              f"in the last week of 2021 alone: {recruits22:,.0f} recruits against "
+              f"{losses22:,.0f} members lost", f"{SOURCE}; EVIDENCE F18"),
+        Check("members killed or incapacitated per week (average 2012-2022)", "about 200",
+              f"{killed_jailed_avg:,.0f}", abs(killed_jailed_avg - 200) <= 0.1 * 200,
+              f"tolerance ±10 %; {killed_jailed22:,.0f} in the last week of 2021; press "
+              "summary, weak", "EVIDENCE F18"),
         Check("status quo to 2027: members", "+26 %", f"{100 * sq_members:+.0f} %",
               abs(sq_members - 0.26) <= 0.05, "tolerance ±5 points; press summary",
               "EVIDENCE F19"),
