@@ -38,7 +38,7 @@ errors = Console(stderr=True)
 @contextmanager
 def progress_bar(label: str, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
     """A rich progress bar fed by the engines' progress(done, total) callbacks."""
-    if quiet:
+    if quiet or not errors.is_terminal:  # no bar (and no stray newline) in pipes and logs
         yield lambda done, total: None
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -99,6 +99,7 @@ def run(
     csv_path = csv or nc_path.with_suffix(".csv")
     png_path = figure or nc_path.with_suffix(".png")
 
+    chosen.params()  # refuse bad values before any work starts
     with progress_bar(f"{chosen.name}: {chosen.run.runs} {chosen.run.engine} run(s)", quiet) as bar:
         ds = run_scenario(chosen, progress=bar)
     failed = int((ds["status"] != 0).sum())
@@ -185,7 +186,8 @@ def params(
         print(json.dumps(rows, indent=2))
         return
     table = Table(title="Model parameters", title_justify="left", show_lines=True)
-    for column in ("name", "default", "unit", "plausible range", "source"):
+    table.add_column("name", no_wrap=True)
+    for column in ("default", "unit", "plausible range", "source"):
         table.add_column(column, overflow="fold")
     for spec in CATALOGUE.values():
         table.add_row(spec.name, f"{spec.default:g}", spec.unit, f"{spec.low:g} - {spec.high:g}",

@@ -33,7 +33,8 @@ import datetime as dt
 import hashlib
 import tomllib
 from pathlib import Path
-from typing import Literal
+import json
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -48,6 +49,11 @@ MAX_RUNS = 1_000_000
 MAX_WEEKS = 52 * 200
 
 
+# Whole numbers and numbers given as TOML booleans are refused (true is not 1).
+StrictWhole = Annotated[int, Field(strict=True)]
+Number = Annotated[float, Field(strict=True)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -57,19 +63,19 @@ class SystemSection(_Strict):
     data: Path | None = Field(
         default=None, description="folder with the BACRIM 2020 CSV files (bacrim2020 only)"
     )
-    groups: int = Field(default=150, ge=1, le=5000, description="mexico2025: groups in all")
-    tail_seed: int = Field(default=2025, ge=0, description="mexico2025: seed of the synthetic tail")
+    groups: StrictWhole = Field(default=150, ge=1, le=5000, description="mexico2025: groups in all")
+    tail_seed: StrictWhole = Field(default=2025, ge=0, description="mexico2025: seed of the synthetic tail")
 
 
 class HorizonSection(_Strict):
     start: dt.date | None = None
-    weeks: int = Field(default=520, ge=1, le=MAX_WEEKS)
+    weeks: StrictWhole = Field(default=520, ge=1, le=MAX_WEEKS)
 
 
 class RunSection(_Strict):
     engine: Literal["deterministic", "stochastic"] = "deterministic"
-    runs: int = Field(default=1, ge=1, le=MAX_RUNS)
-    seed: int = Field(default=0, ge=0)
+    runs: StrictWhole = Field(default=1, ge=1, le=MAX_RUNS)
+    seed: StrictWhole = Field(default=0, ge=0)
     initial: Literal["auto", "zipf", "poisson", "sizes"] = "auto"
     record: Literal["groups", "totals"] = "groups"
 
@@ -85,7 +91,7 @@ class Scenario(_Strict):
     description: str = ""
     system: SystemSection = SystemSection()
     horizon: HorizonSection = HorizonSection()
-    parameters: dict[str, float] = Field(default_factory=dict)
+    parameters: dict[str, Number] = Field(default_factory=dict)
     run: RunSection = RunSection()
     output: OutputSection = OutputSection()
     source: str = "<python>"
@@ -94,11 +100,17 @@ class Scenario(_Strict):
     @field_validator("parameters")
     @classmethod
     def _known_parameters(cls, values: dict[str, float]) -> dict[str, float]:
-        for name in values:
+        for name, value in values.items():
             if name not in CATALOGUE:
                 hint = closest(name, CATALOGUE)
                 suggestion = f"; did you mean {hint!r}?" if hint else ""
                 raise ValueError(f"unknown parameter {name!r}{suggestion}")
+            spec = CATALOGUE[name]
+            if not spec.minimum <= value <= spec.maximum:  # also refuses NaN
+                raise ValueError(
+                    f"parameter {name!r} = {value!r} is outside its bounds "
+                    f"[{spec.minimum:g}, {spec.maximum:g}] {spec.unit}"
+                )
         return values
 
     @property
@@ -122,13 +134,27 @@ class Scenario(_Strict):
         return load_bacrim(folder)
 
 
-def parse_scenario(data: dict, source: str = "<python>") -> Scenario:
-    """Validate a scenario given as a dict; errors become one-line CartelsimErrors."""
-    digest = hashlib.sha256(repr(sorted(data.items())).encode()).hexdigest()[:16]
+def parse_scenario(data: dict, source: str = "<python>", base: Path | None = None) -> Scenario:
+    """Validate a scenario given as a dict; errors become one-line CartelsimErrors.
+
+    A relative `system.data` folder is resolved against `base` (the scenario file's folder).
+    The digest is a hash of the validated content, so equal scenarios share it.
+    """
+    for reserved in ("source", "digest"):
+        if reserved in data:
+            raise CartelsimError(f"{source}: field {reserved!r} is set by cartelsim, remove it")
     try:
-        return Scenario.model_validate({**data, "source": source, "digest": digest})
+        scenario = Scenario.model_validate({**data, "source": source})
     except ValidationError as exc:
         raise CartelsimError(f"{source}: {describe_validation_error(exc)}") from None
+    folder = scenario.system.data
+    if folder is not None and base is not None and not folder.is_absolute():
+        system = scenario.system.model_copy(update={"data": base / folder})
+        scenario = scenario.model_copy(update={"system": system})
+    content = json.dumps(scenario.model_dump(mode="json", exclude={"source", "digest"}),
+                         sort_keys=True)
+    digest = hashlib.sha256(content.encode()).hexdigest()[:16]
+    return scenario.model_copy(update={"digest": digest})
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -142,14 +168,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raise CartelsimError(f"{path}: not UTF-8 text; save the scenario as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise CartelsimError(f"{path}: invalid TOML: {exc}") from None
-    for reserved in ("source", "digest"):
-        if reserved in data:
-            raise CartelsimError(f"{path}: field {reserved!r} is set by cartelsim, remove it")
-    scenario = parse_scenario(data, source=str(path))
-    if scenario.system.data is not None and not scenario.system.data.is_absolute():
-        system = scenario.system.model_copy(update={"data": path.parent / scenario.system.data})
-        scenario = scenario.model_copy(update={"system": system})
-    return scenario
+    return parse_scenario(data, source=str(path), base=path.parent)
 
 
 def describe_validation_error(exc: ValidationError) -> str:
