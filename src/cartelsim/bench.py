@@ -84,6 +84,9 @@ def run_benchmarks(system: System, *, quick: bool = False,
     say("single deterministic run")
     single_ms = _median_ms(
         lambda: run_arrays(structure, single, rates_per_run(params, 1), WEEKS), repeats)
+    totals_only_ms = _median_ms(
+        lambda: run_arrays(structure, single, rates_per_run(params, 1), WEEKS,
+                           record_groups=False), repeats)
     dataset_ms = _median_ms(lambda: simulate(system, params, weeks=WEEKS, initial="zipf"),
                             max(3, repeats // 3))
     rates = (params["recruitment_rate"], params["incapacitation"],
@@ -117,6 +120,7 @@ def run_benchmarks(system: System, *, quick: bool = False,
         "weeks": WEEKS,
         "quick": quick,
         "l1_single_run_ms": round(single_ms, 4),
+        "l1_single_run_totals_only_ms": round(totals_only_ms, 4),
         "l1_single_run_dataset_ms": round(dataset_ms, 3),
         "scipy_lsoda_single_run_ms": round(lsoda_ms, 3),
         "speedup_vs_lsoda": round(lsoda_ms / single_ms, 1),

@@ -115,15 +115,15 @@ def _rates_net(members, indptr, indices, weights, inv_alliance, rho, eta, theta,
         for k in range(indptr[i], indptr[i + 1]):
             rival += weights[k] * members[indices[k]]
         c = members[i]
+        pressure = theta * (rival + total - c) * inv_alliance[i]  # deaths per member
         r = rho * c
         a = per_member * c
-        d = theta * c * (rival + total - c) * inv_alliance[i]
+        d = pressure * c
         x = omega * c * c
         net[i] = r - a - d - x
-        if c > 0.0:
-            speed = rho + per_member + d / c + 2.0 * omega * c
-            if speed > fastest:
-                fastest = speed
+        speed = rho + per_member + pressure + 2.0 * omega * c
+        if c > 0.0 and speed > fastest:
+            fastest = speed
         s_r += r
         s_a += a
         s_d += d
