@@ -18,7 +18,8 @@ from scipy.integrate import solve_ivp
 
 from cartelsim.engines.initial import zipf_sizes
 from cartelsim.engines.rates import ConflictStructure, l1_derivative
-from cartelsim.engines.simulate import rates_per_run, run_arrays, simulate
+from cartelsim.engines.plan import ConstantPlan
+from cartelsim.engines.simulate import run_arrays, simulate
 from cartelsim.engines.streams import stream
 from cartelsim.params.catalogue import Params
 from cartelsim.system.model import System
@@ -77,15 +78,15 @@ def run_benchmarks(system: System, *, quick: bool = False,
 
     say("compiling engines")
     start = time.perf_counter()
-    run_arrays(structure, single, rates_per_run(params, 1), WEEKS)
-    run_arrays(structure, np.rint(single), rates_per_run(params, 1), 2, engine="stochastic")
+    run_arrays(structure, single, ConstantPlan(params), WEEKS)
+    run_arrays(structure, np.rint(single), ConstantPlan(params), 2, engine="stochastic")
     compile_s = time.perf_counter() - start
 
     say("single deterministic run")
     single_ms = _median_ms(
-        lambda: run_arrays(structure, single, rates_per_run(params, 1), WEEKS), repeats)
+        lambda: run_arrays(structure, single, ConstantPlan(params), WEEKS), repeats)
     totals_only_ms = _median_ms(
-        lambda: run_arrays(structure, single, rates_per_run(params, 1), WEEKS,
+        lambda: run_arrays(structure, single, ConstantPlan(params), WEEKS,
                            record_groups=False), repeats)
     dataset_ms = _median_ms(lambda: simulate(system, params, weeks=WEEKS, initial="zipf"),
                             max(3, repeats // 3))
@@ -98,7 +99,7 @@ def run_benchmarks(system: System, *, quick: bool = False,
 
     say(f"deterministic ensemble of {ensemble_runs:,} runs")
     start = time.perf_counter()
-    run_arrays(structure, ensemble_initial, rates_per_run(params, ensemble_runs), WEEKS,
+    run_arrays(structure, ensemble_initial, ConstantPlan(params), WEEKS,
                record_groups=False)
     ensemble_s = time.perf_counter() - start
 
@@ -110,7 +111,7 @@ def run_benchmarks(system: System, *, quick: bool = False,
     say(f"stochastic ensemble of {stochastic_runs:,} runs")
     start = time.perf_counter()
     run_arrays(structure, np.rint(ensemble_initial[:stochastic_runs]),
-               rates_per_run(params, stochastic_runs), WEEKS, engine="stochastic", seed=1,
+               ConstantPlan(params), WEEKS, engine="stochastic", seed=1,
                record_groups=False)
     stochastic_s = time.perf_counter() - start
 

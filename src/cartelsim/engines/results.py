@@ -48,6 +48,7 @@ def build_dataset(
     group_members: np.ndarray | None,
     group_flows: np.ndarray | None,
     status: np.ndarray,
+    observable: dict[str, np.ndarray] | None = None,
     extra_attrs: dict[str, str] | None = None,
 ) -> xr.Dataset:
     """Assemble the Dataset from kernel outputs (see `kernels` for array shapes)."""
@@ -76,6 +77,8 @@ def build_dataset(
         data_vars["members"] = (("run", "time", "group"), group_members)
         for f, name in enumerate(FLOW_NAMES):
             data_vars[name] = (("run", "time", "group"), group_flows[:, :, f, :])
+    for name, counts in (observable or {}).items():
+        data_vars[name] = (("run", "time"), counts)
     ds = xr.Dataset(data_vars, coords=coords)
     for var in ds.data_vars:
         base = str(var).removeprefix("total_")

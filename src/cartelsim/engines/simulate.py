@@ -17,6 +17,8 @@ import pandas as pd
 import xarray as xr
 
 from cartelsim.engines import kernels
+from cartelsim.engines.plan import ConstantPlan, Plan
+from cartelsim.engines.stochastic_kernel import stochastic_segment
 from cartelsim.engines.initial import zipf_sizes
 from cartelsim.engines.rates import ConflictStructure
 from cartelsim.engines.results import build_dataset
@@ -85,17 +87,18 @@ def initial_members(
 class EngineOutput:
     """Raw engine arrays (see `kernels` for shapes); `simulate` labels them."""
 
-    totals: np.ndarray
-    active: np.ndarray
-    group_members: np.ndarray
-    group_flows: np.ndarray
-    status: np.ndarray
+    totals: np.ndarray  # [run, time, 5]: members, recruits, arrests, deaths, exits
+    active: np.ndarray  # [run, time]
+    group_members: np.ndarray  # [run, time, group] or empty
+    group_flows: np.ndarray  # [run, time, 4, group] or empty
+    status: np.ndarray  # [run]
+    observable: dict[str, np.ndarray]  # observable actions per [run, time]
 
 
 def run_arrays(
     structure: ConflictStructure,
     members0: np.ndarray,
-    per_run: dict[str, np.ndarray],
+    plan: Plan,
     weeks: int,
     *,
     engine: str = "deterministic",
@@ -103,33 +106,108 @@ def run_arrays(
     record_groups: bool = True,
     progress: Progress | None = None,
 ) -> EngineOutput:
-    """Run an engine on initial members [run, group] with per-run rates rho/eta/theta/omega."""
+    """Run an engine from members0 [run, group] under `plan` for `weeks` weeks.
+
+    The horizon is cut into segments where the plan changes; removals at a segment's start
+    are subtracted from members and counted as arrests of that week.
+    """
     runs, n = members0.shape
     shape_groups = (runs, weeks + 1) if record_groups else (0, 0)
     out = EngineOutput(
-        # every cell is written by the kernels (NaN after a failure), so no zero-filling
+        # every cell is written (NaN after a failure), so no zero-filling
         totals=np.empty((runs, weeks + 1, 5)),
         active=np.empty((runs, weeks + 1), dtype=np.int64),
         group_members=np.empty((*shape_groups, n)),
         group_flows=np.empty((*shape_groups, 4, n)),
         status=np.zeros(runs, dtype=np.int64),
+        observable={},
     )
-    if engine == "deterministic":
-        _run_deterministic(members0, per_run, structure, weeks, out.totals, out.active,
-                           out.group_members, out.group_flows, out.status, progress)
-    else:
-        _run_stochastic(members0, per_run, structure, weeks, seed, out.totals, out.active,
-                        out.group_members, out.group_flows, out.status, progress)
+    members = members0.astype(float).copy()
+    _record_start(members, out, record_groups)
+    edges = [0, *[w for w in plan.change_weeks(weeks) if 0 < w < weeks], weeks]
+    rngs = ([stream(seed, "demography", r) for r in range(runs)]
+            if engine == "stochastic" else [])
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        setting = plan.setting(lo, members)
+        jump = _removals(setting.removal, members, engine, seed, lo)
+        members -= jump
+        for name, counts in setting.observable.items():
+            out.observable.setdefault(name, np.zeros((runs, weeks + 1)))[:, lo] += counts
+        if engine == "deterministic":
+            _segment_deterministic(members, setting, jump, structure, lo, hi - lo, out)
+        else:
+            _segment_stochastic(members, setting, jump, structure, lo, hi - lo, rngs, out)
+        if progress is not None:
+            progress(hi, weeks)
     return out
 
 
-def rates_per_run(params: Params, runs: int) -> dict[str, np.ndarray]:
-    """The four L1 rates as arrays over runs (identical here; sampled in ensembles)."""
-    return {
-        key: np.full(runs, params[name])
-        for key, name in (("rho", "recruitment_rate"), ("eta", "incapacitation"),
-                          ("theta", "conflict_lethality"), ("omega", "saturation"))
-    }
+def _record_start(members: np.ndarray, out: EngineOutput, record_groups: bool) -> None:
+    """Row 0: members at the start; no week has passed, so flows are NaN."""
+    out.totals[:, 0, 0] = members.sum(axis=1)
+    out.totals[:, 0, 1:] = np.nan
+    out.active[:, 0] = (members >= 1.0).sum(axis=1)
+    if record_groups:
+        out.group_members[:, 0] = members
+        out.group_flows[:, 0] = np.nan
+
+
+def _removals(fraction: np.ndarray, members: np.ndarray, engine: str, seed: int | None,
+              week: int) -> np.ndarray:
+    """Members removed at once: the expected share, or binomial draws for integer members.
+
+    Draws come from a stream keyed by run and week, so a policy's sweep never shifts the
+    demographic draws it shares with the status quo (common random numbers).
+    """
+    if not fraction.any():
+        return np.zeros_like(members)
+    if engine == "deterministic":
+        return members * fraction
+    drawn = np.empty_like(members)
+    for r in range(members.shape[0]):
+        rng = stream(seed, "interventions", r, week)
+        drawn[r] = rng.binomial(members[r].astype(np.int64), fraction[r])
+    return drawn
+
+
+def _segment_deterministic(members, setting, jump, structure, start, weeks, out) -> None:
+    runs = members.shape[0]
+    for lo in range(0, runs, _DETERMINISTIC_SLICE):
+        hi = min(lo + _DETERMINISTIC_SLICE, runs)
+        kernel = kernels.deterministic_batch if hi - lo > 1 else kernels.deterministic_serial
+        part = slice(lo, hi)
+        kernel(
+            members[part], setting.rates["rho"][part], setting.rates["eta"][part],
+            setting.rates["theta"][part], setting.rates["omega"][part], setting.coef[part],
+            jump[part], structure.indptr, structure.indices, structure.weights,
+            structure.inv_alliance, start, weeks, out.totals[part], out.active[part],
+            out.group_members[part] if out.group_members.shape[0] else out.group_members,
+            out.group_flows[part] if out.group_flows.shape[0] else out.group_flows,
+            out.status[part],
+        )
+
+
+def _segment_stochastic(members, setting, jump, structure, start, weeks, rngs, out) -> None:
+    """Runs go to a small thread pool (the kernel releases the GIL). Run r always draws from
+    its own stream and writes only row r, so results do not depend on the thread count."""
+    runs = members.shape[0]
+
+    def one(r: int) -> None:
+        stochastic_segment(
+            members[r], setting.rates["rho"][r], setting.rates["eta"][r],
+            setting.rates["theta"][r], setting.rates["omega"][r], setting.coef[r], jump[r],
+            structure.indptr, structure.indices, structure.weights, structure.inv_alliance,
+            start, weeks, rngs[r], out.totals, out.active, out.group_members, out.group_flows,
+            r, out.status,
+        )
+
+    workers = min(runs, os.cpu_count() or 1)
+    if workers == 1:
+        for r in range(runs):
+            one(r)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(one, range(runs)))
 
 
 def simulate(
@@ -144,6 +222,7 @@ def simulate(
     week_offset: int = 0,
     initial: str | np.ndarray = "auto",
     record: Record = "groups",
+    plan: Plan | None = None,
     progress: Progress | None = None,
 ) -> xr.Dataset:
     """Run the L1 model and return a Dataset with dims (run, time[, group]).
@@ -162,7 +241,8 @@ def simulate(
             else zipf) or an array of members shaped [group] or [run, group].
         record: "groups" keeps per-group series; "totals" keeps national totals only
             (needed for large ensembles: per-group series take runs*weeks*groups*40 bytes).
-        progress: called as progress(done_runs, total_runs).
+        plan: a policy (see `engines.plan`); default: the published model unchanged.
+        progress: called as progress(weeks_done, weeks).
     """
     if engine not in ENGINES:
         raise CartelsimError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
@@ -181,58 +261,13 @@ def simulate(
         raise CartelsimError(f"start must be a date like 2012-01-01, got {start!r}") from None
     members0 = initial_members(system, params, runs, initial, seed, engine)
     structure = ConflictStructure.from_system(system)
-    out = run_arrays(structure, members0, rates_per_run(params, runs), weeks, engine=engine,
+    out = run_arrays(structure, members0, plan or ConstantPlan(params), weeks, engine=engine,
                      seed=seed, record_groups=record == "groups", progress=progress)
     return build_dataset(
         system=system, params=params, engine=engine, seed=seed, start=start_date,
         week_offset=week_offset, totals=out.totals, active=out.active,
         group_members=out.group_members if record == "groups" else None,
         group_flows=out.group_flows if record == "groups" else None, status=out.status,
+        observable=out.observable,
         extra_attrs={"initial": initial if isinstance(initial, str) else "given"},
     )
-
-
-def _run_deterministic(members0, per_run, structure, weeks, totals, active, group_members,
-                       group_flows, status, progress) -> None:
-    runs = members0.shape[0]
-    record = group_members.shape[0] > 0
-    for lo in range(0, runs, _DETERMINISTIC_SLICE):
-        hi = min(lo + _DETERMINISTIC_SLICE, runs)
-        batch = kernels.deterministic_batch if hi - lo > 1 else kernels.deterministic_serial
-        batch(
-            members0[lo:hi], per_run["rho"][lo:hi], per_run["eta"][lo:hi],
-            per_run["theta"][lo:hi], per_run["omega"][lo:hi], structure.indptr,
-            structure.indices, structure.weights, structure.inv_alliance, weeks,
-            totals[lo:hi], active[lo:hi],
-            group_members[lo:hi] if record else group_members,
-            group_flows[lo:hi] if record else group_flows, status[lo:hi],
-        )
-        if progress is not None:
-            progress(hi, runs)
-
-
-def _run_stochastic(members0, per_run, structure, weeks, seed, totals, active, group_members,
-                    group_flows, status, progress) -> None:
-    """Runs go to a small thread pool (the kernel releases the GIL). Run r always draws from
-    its own stream and writes only row r, so results do not depend on the thread count."""
-    runs = members0.shape[0]
-
-    def one(r: int) -> None:
-        kernels.stochastic_run(
-            members0[r], per_run["rho"][r], per_run["eta"][r], per_run["theta"][r],
-            per_run["omega"][r], structure.indptr, structure.indices, structure.weights,
-            structure.inv_alliance, weeks, stream(seed, "demography", r), totals, active,
-            group_members, group_flows, r, status,
-        )
-
-    workers = min(runs, os.cpu_count() or 1)
-    if workers == 1:
-        for r in range(runs):
-            one(r)
-            if progress is not None:
-                progress(r + 1, runs)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for done, _ in enumerate(pool.map(one, range(runs)), start=1):
-            if progress is not None:
-                progress(done, runs)

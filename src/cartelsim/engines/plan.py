@@ -1,0 +1,65 @@
+"""What the engines need from a policy: per-segment coefficients, rates and removals.
+
+A `Plan` cuts the horizon into segments at the weeks where something changes and, at the
+start of each segment, gives the coefficients (see `kernels`), the four rates per run and
+the fraction of each group's members removed at once (a sweep). The engines know nothing
+else about interventions, so new actions never touch the compiled code (STYLE.md 4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from cartelsim.engines.kernels import N_COEFFICIENTS
+from cartelsim.params.catalogue import Params
+
+RATE_NAMES = {"rho": "recruitment_rate", "eta": "incapacitation",
+              "theta": "conflict_lethality", "omega": "saturation"}
+
+
+@dataclass
+class Setting:
+    """Everything that holds during one segment, for every run."""
+
+    coef: np.ndarray  # [run, 3, group] multipliers (see kernels.RHO_MULT, THETA_MULT, FOCUS)
+    rates: dict[str, np.ndarray]  # rho, eta, theta, omega, each shaped [run]
+    removal: np.ndarray  # [run, group] fraction of members removed at the segment's start
+    observable: dict[str, np.ndarray]  # counts of observable actions at this week, [run]
+
+
+class Plan(Protocol):
+    """A policy as the engines see it."""
+
+    def change_weeks(self, weeks: int) -> list[int]:
+        """Sorted weeks in (0, weeks) at which the setting may change."""
+
+    def setting(self, week: int, members: np.ndarray) -> Setting:
+        """The setting from `week` on, given members [run, group] at that week."""
+
+
+def base_rates(params: Params, runs: int) -> dict[str, np.ndarray]:
+    """The four L1 rates as arrays over runs (identical here; sampled in ensembles)."""
+    return {key: np.full(runs, params[name]) for key, name in RATE_NAMES.items()}
+
+
+class ConstantPlan:
+    """No intervention: the published model, one segment."""
+
+    def __init__(self, params: Params, rates: dict[str, np.ndarray] | None = None) -> None:
+        self.params = params
+        self.rates = rates
+
+    def change_weeks(self, weeks: int) -> list[int]:
+        return []
+
+    def setting(self, week: int, members: np.ndarray) -> Setting:
+        runs, groups = members.shape
+        return Setting(
+            coef=np.ones((runs, N_COEFFICIENTS, groups)),
+            rates=self.rates if self.rates is not None else base_rates(self.params, runs),
+            removal=np.zeros((runs, groups)),
+            observable={},
+        )
