@@ -20,6 +20,7 @@ from cartelsim.engines import kernels
 from cartelsim.engines.plan import ConstantPlan, Plan
 from cartelsim.engines.stochastic_kernel import stochastic_segment
 from cartelsim.engines.initial import zipf_sizes
+from cartelsim.engines.observation import add_observations
 from cartelsim.engines.rates import ConflictStructure
 from cartelsim.engines.results import build_dataset
 from cartelsim.engines.streams import stream
@@ -263,7 +264,7 @@ def simulate(
     structure = ConflictStructure.from_system(system)
     out = run_arrays(structure, members0, plan or ConstantPlan(params), weeks, engine=engine,
                      seed=seed, record_groups=record == "groups", progress=progress)
-    return build_dataset(
+    ds = build_dataset(
         system=system, params=params, engine=engine, seed=seed, start=start_date,
         week_offset=week_offset, totals=out.totals, active=out.active,
         group_members=out.group_members if record == "groups" else None,
@@ -271,3 +272,4 @@ def simulate(
         observable=out.observable,
         extra_attrs={"initial": initial if isinstance(initial, str) else "given"},
     )
+    return add_observations(ds, params)

@@ -101,6 +101,16 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "range: assumption, halving and doubling the published share",
                 "observation", maximum=1.0,
             ),
+            _spec(
+                "homicide_share_of_victims", 0.75, "homicides per (homicide + disappearance)",
+                0.70, 0.80,
+                "How the victims implied by model deaths split between homicides and "
+                "disappearances (the rest).",
+                "INEGI homicides and RNPDNO still-missing persons, 2022: 33,287 / (33,287 + "
+                "10,210) = 0.77; 2023: 32,252 / (32,252 + 11,905) = 0.73 (embedded national "
+                "series); range spans both years",
+                "observation", maximum=1.0,
+            ),
         ]
     )
 )

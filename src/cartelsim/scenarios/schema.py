@@ -21,6 +21,12 @@ many runs of which engine::
     runs = 1
     seed = 0
 
+    [[interventions]]             # any number; see cartelsim.interventions.spec
+    action = "prevent_recruitment"
+    effect = 0.5
+    start = 2027-01-01
+    target = { largest = 5 }
+
     [output]
     path = "outputs/status-quo.nc"
 
@@ -39,6 +45,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cartelsim.errors import CartelsimError
+from cartelsim.interventions.spec import InterventionSpec
 from cartelsim.params.catalogue import CATALOGUE, Params
 from cartelsim.system.model import System
 from cartelsim.textmatch import closest
@@ -93,6 +100,7 @@ class Scenario(_Strict):
     horizon: HorizonSection = HorizonSection()
     parameters: dict[str, Number] = Field(default_factory=dict)
     run: RunSection = RunSection()
+    interventions: list[InterventionSpec] = Field(default_factory=list)
     output: OutputSection = OutputSection()
     source: str = "<python>"
     digest: str = ""
@@ -175,7 +183,10 @@ def describe_validation_error(exc: ValidationError) -> str:
     """The first pydantic error as 'field a.b: what was expected (got ...)'."""
     error = exc.errors()[0]
     location = [str(part) for part in error["loc"]]
-    field = ".".join(location) or "scenario"
+    field = ""
+    for part in location:  # interventions.0.action -> interventions[1].action
+        field += f"[{int(part) + 1}]" if part.isdigit() else (f".{part}" if field else part)
+    field = field or "scenario"
     if error["type"] == "extra_forbidden":
         valid = _valid_keys(location[:-1])
         hint = closest(location[-1], valid)
@@ -190,7 +201,14 @@ def describe_validation_error(exc: ValidationError) -> str:
 def _valid_keys(parent: list[str]) -> list[str]:
     model: type[BaseModel] = Scenario
     for part in parent:
+        if part.isdigit():  # an item of a list, e.g. interventions.0
+            continue
+        if part not in model.model_fields:
+            return []
         annotation = model.model_fields[part].annotation
+        for inner in getattr(annotation, "__args__", ()):  # list[Model] -> Model
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                annotation = inner
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return []
         model = annotation
