@@ -19,8 +19,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@ $(VENV)/.installed
 
+# The flagship: CJNG's leader killed (contested succession) against the status quo,
+# 300 paired stochastic runs on the embedded Mexico 2025; writes to outputs/.
 run: $(VENV)/.installed
-	$(BIN)/cartelsim run
+	$(BIN)/cartelsim compare scenarios/status-quo.toml scenarios/cjng-leader-killed.toml \
+		--group cjng --out-dir outputs
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

@@ -166,7 +166,7 @@ def cli(tmp_path_factory: pytest.TempPathFactory, bacrim_dir: Path) -> Iterator[
         launch("bench", "bench", "--quick", "--json", "--data", bacrim_dir)
         launch("reproduce", "reproduce", "prieto2023", "--data", bacrim_dir, "--out", "x.csv")
         for scenario in EXAMPLES:  # the real files, so relative data paths resolve as shipped
-            launch(f"example:{scenario.stem}", "run", scenario, "--weeks", "26", "--out",
+            launch(f"example:{scenario.stem}", "run", scenario, "--weeks", "52", "--out",
                    "out.nc", "--quiet")
         for key, seed in (("seed-a", 5), ("seed-b", 5), ("seed-c", 6)):
             launch(key, "run", STATUS_QUO, "--runs", "3", "--engine", "stochastic", "--seed",
@@ -262,7 +262,7 @@ def test_every_example_scenario_runs(scenario: Path, cli) -> None:
     assert ds.attrs["scenario"] == declared["name"]
     assert ds.attrs["system"] == declared.get("system", {}).get("name", "mexico2025")
     assert ds.attrs["engine"] == declared.get("run", {}).get("engine", "deterministic")
-    assert ds.sizes["time"] == 27
+    assert ds.sizes["time"] == 53
     assert ds.sizes["run"] == declared.get("run", {}).get("runs", 1)
     assert int((ds["status"] != 0).sum()) == 0
     assert (ds["total_members"] > 0).all()

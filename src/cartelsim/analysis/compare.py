@@ -32,10 +32,32 @@ def months_to_weeks(months: float) -> int:
     return int(round(months * 52 / 12))
 
 
+def group_label(ds: xr.Dataset, group: str) -> str:
+    """The group id in `ds` for an id or display name; a helpful error otherwise."""
+    from cartelsim.textmatch import closest
+
+    if "group" not in ds.coords:
+        raise CartelsimError("these results hold national totals only (no groups)")
+    ids = [str(g) for g in ds.group.values]
+    names = [str(n) for n in ds.group_name.values]
+    if group in ids:
+        return group
+    if group in names:
+        return ids[names.index(group)]
+    hint = closest(group, ids + names)
+    raise CartelsimError(f"unknown group {group!r}" + (f"; did you mean {hint!r}?" if hint else ""))
+
+
+def group_series(ds: xr.Dataset, var: str, group: str) -> xr.DataArray:
+    """One group's series of a per-group variable, shaped (run, time)."""
+    return ds[var].sel(group=group_label(ds, group))
+
+
 def paired_differences(base: xr.Dataset, policy: xr.Dataset,
                        horizons_months: tuple[float, ...] = DEFAULT_HORIZONS_MONTHS,
                        variables: dict[str, str] | None = None,
-                       level: float = 0.90) -> pd.DataFrame:
+                       level: float = 0.90,
+                       groups: tuple[str, ...] = ()) -> pd.DataFrame:
     """One row per variable and horizon: both scenarios' medians and the paired difference.
 
     Flows (per week) are averaged over the 4 weeks ending at the horizon; stocks are taken
@@ -52,18 +74,31 @@ def paired_differences(base: xr.Dataset, policy: xr.Dataset,
         raise CartelsimError("the two results cover different dates; use the same start and "
                              "horizon in both scenarios")
     variables = variables or COMPARED
+    series: dict[str, tuple[xr.DataArray, xr.DataArray, bool]] = {
+        label: (base[var], policy[var], var in FLOWS) for var, label in variables.items()
+    }
+    for group in groups:
+        for var, label in (("command_integrity", "command integrity"), ("members", "members")):
+            if var in base and var in policy:
+                name = f"{label} ({group_label(base, group)})"
+                series[name] = (group_series(base, var, group), group_series(policy, var, group),
+                                False)
     tail = (1.0 - level) / 2.0
     rows = []
     for months in horizons_months:
+        if not 0 < months < 12 * 1000:  # also refuses nan and inf
+            raise CartelsimError(f"horizons must be positive, finite months, got {months!r}")
         step = months_to_weeks(months)
+        if step < 1:
+            raise CartelsimError(f"horizon {months:g} months is less than a week")
         if step >= base.sizes["time"]:
             raise CartelsimError(f"horizon {months:g} months is beyond the simulated "
                                  f"{base.sizes['time'] - 1} weeks")
-        for var, label in variables.items():
+        for label, (base_series, policy_series, is_flow) in series.items():
             window = slice(max(1, step - FLOW_WINDOW_WEEKS + 1), step + 1) \
-                if var in FLOWS else slice(step, step + 1)
-            b = base[var].isel(time=window).mean("time").values.astype(float)
-            p = policy[var].isel(time=window).mean("time").values.astype(float)
+                if is_flow else slice(step, step + 1)
+            b = base_series.isel(time=window).mean("time").values.astype(float)
+            p = policy_series.isel(time=window).mean("time").values.astype(float)
             diff = p - b
             ok = np.isfinite(diff)
             if not ok.any():

@@ -138,7 +138,11 @@ def compare(
     engine: Annotated[Optional[str], typer.Option(help="deterministic or stochastic.")] = None,
     horizons: Annotated[str, typer.Option(
         help="Months after the start, comma-separated.")] = "3,12,36",
+    group: Annotated[Optional[list[str]], typer.Option(
+        help="Also compare this group's command integrity and members (repeatable).")] = None,
     out: Annotated[Optional[Path], typer.Option(help="CSV of the comparison table.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option(
+        help="Folder for both results (NetCDF), the table (CSV) and a figure (PNG).")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run two scenarios on the same random worlds and print paired differences."""
@@ -152,8 +156,8 @@ def compare(
     except ValueError:
         raise CartelsimError(f"--horizons must be months separated by commas, got {horizons!r}") \
             from None
-    if not months or any(m <= 0 for m in months):
-        raise CartelsimError(f"--horizons must be positive months, got {horizons!r}")
+    if not months or not all(0 < m < 12 * 1000 for m in months):  # also refuses nan and inf
+        raise CartelsimError(f"--horizons must be positive, finite months, got {horizons!r}")
     overrides = {k: v for k, v in {"runs": runs, "seed": seed, "engine": engine}.items()
                  if v is not None}
     loaded = [load_scenario(path) for path in (base, policy)]
@@ -175,21 +179,37 @@ def compare(
         scenario.params()
         with progress_bar(f"{scenario.name}: {scenario.run.runs} run(s)", quiet) as bar:
             results.append(run_scenario(scenario, progress=bar))
-    table = paired_differences(results[0], results[1], months)
+    groups = tuple(group or ())
+    table = paired_differences(results[0], results[1], months, groups=groups)
     shown = Table(title=f"{second.name} minus {first.name}: paired over {first.run.runs} "
                   f"{first.run.engine} world(s), seed {first.run.seed}", title_justify="left")
     for column in ("variable", "months", "base", "policy", "difference [90 %]", "relative",
                    "P(lower)"):
         shown.add_column(column, justify="left" if column == "variable" else "right")
     for row in table.itertuples():
-        shown.add_row(row.variable, f"{row.horizon_months:g}", f"{row.base:,.0f}",
-                      f"{row.policy:,.0f}",
-                      f"{row.difference:+,.0f} [{row.low:+,.0f}, {row.high:+,.0f}]",
+        digits = 2 if abs(row.base) < 10 else 0  # command integrity lives in [0, 1]
+        shown.add_row(row.variable, f"{row.horizon_months:g}", f"{row.base:,.{digits}f}",
+                      f"{row.policy:,.{digits}f}",
+                      f"{row.difference:+,.{digits}f} [{row.low:+,.{digits}f}, "
+                      f"{row.high:+,.{digits}f}]",
                       f"{100 * row.relative:+.1f} %", f"{row.p_lower:.2f}")
     console.print(shown)
+    written = []
     if out is not None:
-        write_csv(table, out)
-        console.print(f"Table: {out}")
+        written.append(write_csv(table, out))
+    if out_dir is not None:
+        from cartelsim.analysis.figures import comparison_figure, save_figure
+        from cartelsim.io.export import write_netcdf
+
+        for scenario, ds in zip(chosen, results, strict=True):
+            written.append(write_netcdf(ds, out_dir / f"{scenario.name}.nc"))
+        stem = out_dir / f"{second.name}-vs-{first.name}"
+        written.append(write_csv(table, stem.with_suffix(".csv")))
+        figure = comparison_figure(results[0], results[1], groups[0] if groups else None)
+        save_figure(figure, stem.with_suffix(".png"))
+        written.append(stem.with_suffix(".png"))
+    if written:
+        console.print("Written: " + "  |  ".join(str(p) for p in written))
 
 
 @app.command()

@@ -14,9 +14,21 @@ from cartelsim.system.model import System
 
 
 def zipf_shares(system: System) -> np.ndarray:
-    """Share of initial members for each group (shape [group], sums to 1)."""
-    weights = 1.0 / (system.strength_rank() + 1.0)
-    return weights / weights.sum()
+    """Share of initial members for each group (shape [group], sums to 1).
+
+    Splinter slots (see `mechanisms.splinters`) start empty and take no rank.
+    """
+    real = ~system.is_slot
+    if real.all():
+        weights = 1.0 / (system.strength_rank() + 1.0)
+        return weights / weights.sum()
+    total = (system.rivalry_strength + system.alliance_strength)[real]
+    order = np.argsort(-total, kind="stable")
+    rank = np.empty(order.size)
+    rank[order] = np.arange(order.size)
+    shares = np.zeros(system.n_groups)
+    shares[real] = 1.0 / (rank + 1.0)
+    return shares / shares.sum()
 
 
 def zipf_sizes(system: System, total: float) -> np.ndarray:

@@ -1,9 +1,10 @@
 """What the engines need from a policy: per-segment coefficients, rates and removals.
 
 A `Plan` cuts the horizon into segments at the weeks where something changes and, at the
-start of each segment, gives the coefficients (see `kernels`), the four rates per run and
-the fraction of each group's members removed at once (a sweep). The engines know nothing
-else about interventions, so new actions never touch the compiled code (STYLE.md 4).
+start of each segment, gives the coefficients (see `kernels`), the four rates per run, the
+fraction of each group's members removed at once (a sweep) and members moved between
+groups (a split). The engines know nothing else about interventions or mechanisms, so new
+actions never touch the compiled code (STYLE.md 4).
 """
 
 from __future__ import annotations
@@ -28,16 +29,23 @@ class Setting:
     rates: dict[str, np.ndarray]  # rho, eta, theta, omega, each shaped [run]
     removal: np.ndarray  # [run, group] fraction of members removed at the segment's start
     observable: dict[str, np.ndarray]  # counts of observable actions at this week, [run]
+    transfers: np.ndarray | None = None  # [run, group] members moved at the start (sum 0)
 
 
 class Plan(Protocol):
     """A policy as the engines see it."""
 
-    def change_weeks(self, weeks: int) -> list[int]:
-        """Sorted weeks in (0, weeks) at which the setting may change."""
+    def next_change(self, week: int, weeks: int) -> int:
+        """The first week after `week` (at most `weeks`) at which the setting may change."""
 
     def setting(self, week: int, members: np.ndarray) -> Setting:
-        """The setting from `week` on, given members [run, group] at that week."""
+        """The setting from `week` on, given members [run, group] at that week.
+
+        Called in order of weeks, from 0, once per segment of one simulation.
+        """
+
+    def outputs(self, times: int) -> dict[str, tuple[tuple[str, ...], np.ndarray, dict]]:
+        """Extra series the plan tracked (name -> (dims, values, attrs)), for the results."""
 
 
 def base_rates(params: Params, runs: int) -> dict[str, np.ndarray]:
@@ -52,8 +60,11 @@ class ConstantPlan:
         self.params = params
         self.rates = rates
 
-    def change_weeks(self, weeks: int) -> list[int]:
-        return []
+    def next_change(self, week: int, weeks: int) -> int:
+        return weeks
+
+    def outputs(self, times: int) -> dict[str, tuple[tuple[str, ...], np.ndarray, dict]]:
+        return {}
 
     def setting(self, week: int, members: np.ndarray) -> Setting:
         runs, groups = members.shape

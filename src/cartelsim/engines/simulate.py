@@ -94,6 +94,7 @@ class EngineOutput:
     group_flows: np.ndarray  # [run, time, 4, group] or empty
     status: np.ndarray  # [run]
     observable: dict[str, np.ndarray]  # observable actions per [run, time]
+    transfers: np.ndarray | None = None  # members moved between groups [run, time, group]
 
 
 def run_arrays(
@@ -125,11 +126,17 @@ def run_arrays(
     )
     members = members0.astype(float).copy()
     _record_start(members, out, record_groups)
-    edges = [0, *[w for w in plan.change_weeks(weeks) if 0 < w < weeks], weeks]
     rngs = ([stream(seed, "demography", r) for r in range(runs)]
             if engine == "stochastic" else [])
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    lo = 0
+    while lo < weeks:
+        hi = min(max(plan.next_change(lo, weeks), lo + 1), weeks)
         setting = plan.setting(lo, members)
+        if setting.transfers is not None:
+            members += setting.transfers
+            out.transfers = out.transfers if out.transfers is not None else np.zeros(
+                (runs, weeks + 1, n))
+            out.transfers[:, lo + 1] += setting.transfers  # the week ending at lo + 1
         jump = _removals(setting.removal, members, engine, seed, lo)
         members -= jump
         for name, counts in setting.observable.items():
@@ -140,6 +147,7 @@ def run_arrays(
             _segment_stochastic(members, setting, jump, structure, lo, hi - lo, rngs, out)
         if progress is not None:
             progress(hi, weeks)
+        lo = hi
     return out
 
 
@@ -264,6 +272,7 @@ def simulate(
     structure = ConflictStructure.from_system(system)
     out = run_arrays(structure, members0, plan or ConstantPlan(params), weeks, engine=engine,
                      seed=seed, record_groups=record == "groups", progress=progress)
+    active_plan = plan or ConstantPlan(params)
     ds = build_dataset(
         system=system, params=params, engine=engine, seed=seed, start=start_date,
         week_offset=week_offset, totals=out.totals, active=out.active,
@@ -272,4 +281,14 @@ def simulate(
         observable=out.observable,
         extra_attrs={"initial": initial if isinstance(initial, str) else "given"},
     )
+    if out.transfers is not None and record == "groups":
+        ds["split_transfers"] = (("run", "time", "group"), out.transfers)
+        ds["split_transfers"].attrs.update(
+            units="members", description="members moved into (+) or out of (-) the group when "
+            "a group split, over the week ending at the date")
+    for name, (dims, values, attrs) in active_plan.outputs(weeks + 1).items():
+        if "group" in dims and record != "groups":
+            continue
+        ds[name] = (dims, values)
+        ds[name].attrs.update(attrs)
     return add_observations(ds, params)

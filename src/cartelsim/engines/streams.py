@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 # Stable ids for each use of randomness; add new names at the end, never renumber.
-STREAMS = {"initial_sizes": 0, "demography": 1, "parameters": 2, "interventions": 3}
+STREAMS = {"initial_sizes": 0, "demography": 1, "parameters": 2, "interventions": 3, "events": 4}
 
 
 def stream(seed: int, name: str, run: int, *key: int) -> np.random.Generator:

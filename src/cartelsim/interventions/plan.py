@@ -1,6 +1,7 @@
 """Turn interventions into the `Plan` the engines read (see `engines.plan`).
 
-Dates become weeks from the start of the horizon. Lasting actions hold from their start
+Dates become weeks from the start of the horizon; a start outside the horizon is an error,
+an end after it means the action lasts to the end. Lasting actions hold from their start
 week up to (not including) their end week; one-off actions (sweeps) happen at their start
 week and every `every_weeks` after it until their end. Targets that depend on the state
 ("the 5 largest") are resolved per run at the week the action starts.
@@ -95,7 +96,11 @@ class InterventionPlan:
         for number, spec in enumerate(interventions, start=1):
             field = f"{source}[{number}] ({spec.action})"
             first = week_of(spec.start or start, start, weeks, f"{field}: start")
-            last = week_of(spec.end, start, weeks, f"{field}: end") if spec.end else weeks
+            # an end beyond the horizon means "to the end": a shorter run (--weeks) keeps
+            # the scenario valid; an end before the start of the horizon is an error
+            last = weeks
+            if spec.end and pd.Timestamp(spec.end) <= start + pd.Timedelta(weeks=weeks):
+                last = week_of(spec.end, start, weeks, f"{field}: end")
             if first >= weeks:
                 raise CartelsimError(f"{field}: start {spec.start} is at the end of the horizon")
             if last <= first:
@@ -135,6 +140,33 @@ class InterventionPlan:
                     edges.update((date, date + 1))
         return sorted(w for w in edges if 0 < w < weeks)
 
+    def leader_removals(self, week: int,
+                        members: np.ndarray) -> list[tuple[np.ndarray, InterventionSpec]]:
+        """The remove_leader operations at `week`: (target mask [run, group], spec) each."""
+        return [(self._mask(item, week, members), item.spec) for item in self.scheduled
+                if item.spec.action == "remove_leader" and week in item.dates()]
+
+    def removal_targets(self, members0: np.ndarray) -> np.ndarray:
+        """Groups that some remove_leader may hit (bool [group]); for 'the N largest',
+        the 2N largest at the start, a margin for groups that grow past others."""
+        possible = np.zeros(self.system.n_groups, dtype=bool)
+        for item in self.scheduled:
+            if item.spec.action != "remove_leader":
+                continue
+            if item.fixed_mask is not None:
+                possible |= item.fixed_mask
+            else:
+                count = min(2 * (item.spec.target.largest or 1), self.system.n_groups)
+                possible[np.argsort(-members0.mean(axis=0), kind="stable")[:count]] = True
+        return possible
+
+    def next_change(self, week: int, weeks: int) -> int:
+        later = [w for w in self.change_weeks(weeks) if w > week]
+        return later[0] if later else weeks
+
+    def outputs(self, times: int) -> dict[str, tuple[tuple[str, ...], np.ndarray, dict]]:
+        return {}
+
     def _mask(self, item: Scheduled, week: int, members: np.ndarray) -> np.ndarray:
         """Target mask [run, group]; 'the N largest' is taken from members at `week`."""
         runs, groups = members.shape
@@ -169,7 +201,7 @@ class InterventionPlan:
                     coef[:, THETA_MULT][mask] *= effect
                 elif action == "scale_arrests":
                     rates["eta"] = rates["eta"] * effect
-            elif not item.lasting and week in item.dates():
+            elif action == "arrest_sweep" and week in item.dates():
                 mask = self._mask(item, week, members)
-                removal[mask] = 1.0 - (1.0 - removal[mask]) * (1.0 - effect)
+                removal[mask] = removal[mask] + effect - removal[mask] * effect  # exact alone
         return Setting(coef=coef, rates=rates, removal=removal, observable={})

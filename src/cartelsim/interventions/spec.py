@@ -1,11 +1,18 @@
 """The validated form of an intervention, as written in Python or in a scenario file.
 
     [[interventions]]
-    action = "prevent_recruitment"     # what
+    action = "prevent_recruitment"     # what (see ACTIONS)
     effect = 0.5                       # halves recruitment of the targets
     start = 2026-06-01                 # when (default: the start of the horizon)
     end = 2031-01-01                   # optional; default: the end of the horizon
     target = { largest = 5 }           # to whom (default: every group)
+
+    [[interventions]]
+    action = "remove_leader"
+    kind = "killed"                    # killed, captured, extradited or lieutenant
+    succession = "contested"           # settled, contested or uncertain (default)
+    start = 2026-02-22
+    target = { groups = ["cjng"] }
 """
 
 from __future__ import annotations
@@ -41,7 +48,13 @@ ACTIONS: dict[str, dict[str, object]] = {
         "effect": "share of the targets' members arrested at once on each date (a mass arrest)",
         "bounds": (0.0, 1.0), "kind": "once",
     },
+    "remove_leader": {
+        "effect": "probability that the operation succeeds on each date (1 = it does)",
+        "bounds": (0.0, 1.0), "kind": "once",
+    },
 }
+REMOVAL_KINDS = ("killed", "captured", "extradited", "lieutenant")
+SUCCESSIONS = ("settled", "contested", "uncertain")
 
 
 class _Strict(BaseModel):
@@ -85,8 +98,10 @@ class InterventionSpec(_Strict):
     """One intervention: an action with its effect, a schedule and a target."""
 
     action: Literal["prevent_recruitment", "scale_arrests", "focus_arrests", "scale_conflict",
-                    "arrest_sweep"]
-    effect: Number
+                    "arrest_sweep", "remove_leader"]
+    effect: Number | None = None  # required, except remove_leader (default 1: succeeds)
+    kind: Literal["killed", "captured", "extradited", "lieutenant"] | None = None
+    succession: Literal["settled", "contested", "uncertain"] | None = None
     start: dt.date | None = None
     end: dt.date | None = None
     every_weeks: StrictWhole | None = Field(default=None, ge=1, le=52 * 50)
@@ -95,6 +110,10 @@ class InterventionSpec(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> InterventionSpec:
+        if self.effect is None:
+            if self.action != "remove_leader":
+                raise ValueError(f"{self.action} needs an effect: {ACTIONS[self.action]['effect']}")
+            object.__setattr__(self, "effect", 1.0)
         low, high = ACTIONS[self.action]["bounds"]  # type: ignore[misc]
         if not low <= self.effect <= high:
             raise ValueError(
@@ -108,14 +127,26 @@ class InterventionSpec(_Strict):
             raise ValueError(f"every_weeks applies to one-off actions (arrest_sweep), not "
                              f"{self.action}, which lasts from start to end")
         if once and self.end is not None and self.every_weeks is None:
-            raise ValueError("an arrest_sweep happens once at `start`; give every_weeks to "
+            raise ValueError(f"{self.action} happens once at `start`; give every_weeks to "
                              "repeat it until `end`")
+        if self.action == "remove_leader":
+            if self.kind is None:
+                raise ValueError("remove_leader needs kind = one of " + ", ".join(REMOVAL_KINDS))
+        elif self.kind is not None or self.succession is not None:
+            raise ValueError(f"kind and succession apply to remove_leader, not {self.action}")
         if self.action == "scale_arrests" and not self.target.everyone:
             raise ValueError("scale_arrests changes national incapacitation; use "
                              "focus_arrests to aim arrests at some groups")
         return self
 
     def describe(self) -> str:
+        if self.action == "remove_leader":
+            what = (f"leader {self.kind} ({self.succession or 'uncertain'} succession"
+                    f"{'' if self.effect == 1 else f', success probability {self.effect:g}'})")
+            when = f"on {self.start or 'the start'}"
+            if self.every_weeks:
+                when += f", then every {self.every_weeks} weeks to {self.end or 'the end'}"
+            return f"{self.label or what} in {self.target.describe()} {when}"
         when = f"from {self.start or 'the start'}"
         if self.end:
             when += f" to {self.end}"

@@ -93,6 +93,119 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 f"{PRIETO_2023}; {PRIETO_2023_FIT_BOUNDS}", "L1", maximum=1e8,
             ),
             _spec(
+                "integrity_loss_killed", 0.6, "share of command integrity lost", 0.3, 0.9,
+                "delta for a top leader killed: command integrity L is multiplied by (1 - delta).",
+                "assumption: no published measure of command loss; chosen with conflict_"
+                "sensitivity and integrity_recovery so that violence of the group rises about "
+                "+36 % in the first 6 months (EVIDENCE F3) and stays up about a year (F1); wide range",
+                "L2", maximum=1.0,
+            ),
+            _spec(
+                "integrity_loss_captured", 0.45, "share of command integrity lost", 0.2, 0.8,
+                "delta for a top leader captured alive.",
+                "assumption: smaller than a killing because captures, not killings, show a "
+                "short-term dip in violence (EVIDENCE F5); wide range",
+                "L2", maximum=1.0,
+            ),
+            _spec(
+                "integrity_loss_extradited", 0.2, "share of command integrity lost", 0.05, 0.5,
+                "delta for a leader transferred or extradited from prison to the US.",
+                "assumption: most transferees were already imprisoned, so the shock is smaller "
+                "than removing an active leader (EVIDENCE F28); wide range",
+                "L2", maximum=1.0,
+            ),
+            _spec(
+                "integrity_loss_lieutenant", 0.15, "share of command integrity lost", 0.05, 0.3,
+                "delta for a lieutenant (plaza boss) removed.",
+                "assumption: lieutenant arrests raise local violence (EVIDENCE F3, F6) but "
+                "leave the top command in place; wide range",
+                "L2", maximum=1.0,
+            ),
+            _spec(
+                "integrity_recovery", 0.03, "per week", 0.01, 0.1,
+                "lambda: dL/dt = lambda (1 - L); 90 % of a loss is recovered after "
+                "ln(10)/lambda weeks (77 weeks at the default).",
+                "assumption anchored on EVIDENCE F1 (effects last at least 12 months) and F2 "
+                "(+30 % for 6 months in the wider territory)",
+                "L2", maximum=1.0,
+            ),
+            _spec(
+                "conflict_sensitivity", 0.9, "relative rise in conflict deaths at L = 0",
+                0.3, 2.0,
+                "kappa_c: theta_i = theta (1 + kappa_c (1 - L_i)); succession fights and rivals "
+                "exploiting weakness.",
+                "calibrated by hand to EVIDENCE F3 (+36.5 % drug-related violence in the first "
+                "6 months after a removal): with the default delta (killed) and lambda the mean "
+                "of 1 - L over 26 weeks is 0.42, and 0.9 x 0.42 = +38 %",
+                "L2", maximum=20.0,
+            ),
+            _spec(
+                "recruitment_coordination", 0.3, "relative fall in recruitment at L = 0",
+                0.0, 0.6,
+                "kappa_r: rho_i = rho (1 - kappa_r (1 - L_i)); a headless group recruits less.",
+                "assumption (DESIGN.md §2 L2: low integrity lowers coordination of recruitment); "
+                "no published estimate",
+                "L2", maximum=1.0,
+            ),
+            _spec(
+                "succession_clarity", 0.5, "probability that a succession is settled", 0.2, 0.8,
+                "When a removal's succession is 'uncertain', it is settled (one clear heir) with "
+                "this probability and contested otherwise.",
+                "assumption: EVIDENCE F6 (Arellano-Félix) shows both outcomes but gives no "
+                "frequencies",
+                "L2", maximum=1.0,
+            ),
+            _spec(
+                "settled_loss_factor", 0.25, "share of delta lost when the succession is settled",
+                0.0, 0.5,
+                "A ready, respected successor limits the damage: L is multiplied by "
+                "(1 - factor x delta) instead of (1 - delta).",
+                "assumption from EVIDENCE F6: removals with a ready successor brought no rise "
+                "in homicides",
+                "L2", maximum=1.0,
+            ),
+            _spec(
+                "split_hazard", 0.25, "splits per week at L = 0", 0.05, 0.5,
+                "h_0: while a succession is contested, the group splits with weekly hazard "
+                "h_0 (1 - L)^gamma.",
+                "assumption: EVIDENCE F5 and F6 report that contested successions end in "
+                "internecine war and splinters but give no rates; the default makes about three "
+                "in four contested successions after a killing split within a year (with the "
+                "default delta and lambda); wide range",
+                "L2", maximum=1.0,
+            ),
+            _spec(
+                "split_exponent", 2.0, "dimensionless", 1.0, 4.0,
+                "gamma in the split hazard: splits concentrate where integrity is lowest.",
+                "assumption (DESIGN.md §2 L2)",
+                "L2", minimum=0.0, maximum=10.0,
+            ),
+            _spec(
+                "split_fraction", 0.3, "share of members leaving with the splinter", 0.1, 0.5,
+                "f: a split moves this share of the parent's members into the new group.",
+                "assumption: no published split sizes; wide range",
+                "L2", maximum=0.9,
+            ),
+            _spec(
+                "split_min_members", 500.0, "members", 100.0, 2000.0,
+                "Groups smaller than this do not split.",
+                "assumption: a splinter needs enough members to operate as a group",
+                "L2", maximum=1e7,
+            ),
+            _spec(
+                "splinter_rivalry", 13.0, "rivalry weight (BACRIM scale 1-13)", 5.0, 13.0,
+                "Rivalry weight between a splinter and its parent: an internecine war.",
+                "the strongest rivalry in BACRIM 2020 (CJNG - La Nueva Familia Michoacana, 13); "
+                "EVIDENCE F6: contested successions become internecine wars",
+                "L2", maximum=1e3,
+            ),
+            _spec(
+                "splinter_integrity", 0.5, "command integrity of a new splinter", 0.3, 0.9,
+                "A splinter starts with partial command and consolidates at integrity_recovery.",
+                "assumption: a new group's command is still forming",
+                "L2", maximum=1.0,
+            ),
+            _spec(
                 "victim_member_share", 0.10, "model deaths per (homicide + disappearance)", 0.05, 0.20,
                 "Share of national homicides plus disappearances that are members killed in "
                 "conflict; the published model was fitted to 10 % of that sum. The membership "

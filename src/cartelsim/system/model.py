@@ -25,6 +25,8 @@ class System:
         rivalry: symmetric sparse matrix W^R of rivalry weights (dimensionless intensity).
         alliance: symmetric sparse matrix W^A of alliance weights.
         synthetic: True for groups generated to fill a tail, never observed.
+        parent: for splinter slots (empty groups that a split can fill during a run), the
+            index of the group they split from; -1 for ordinary groups. None: no slots.
         national_series: yearly national totals indexed by year (homicides, missing, arrests).
         size_hint: optional known members per group (NaN where unknown), used by some
             initial-condition rules instead of the Zipf allocation.
@@ -41,6 +43,7 @@ class System:
     national_series: pd.DataFrame = field(default_factory=pd.DataFrame)
     size_hint: np.ndarray | None = None
     sources: tuple[str, ...] = ()
+    parent: np.ndarray | None = None  # [group] index of the group a splinter slot splits from, -1 otherwise
 
     def __post_init__(self) -> None:
         n = len(self.group_ids)
@@ -75,6 +78,13 @@ class System:
     def alliance_strength(self) -> np.ndarray:
         """Sum of alliance weights per group, s^A_i (shape [group])."""
         return np.asarray(self.alliance.sum(axis=1)).ravel().astype(float)
+
+    @property
+    def is_slot(self) -> np.ndarray:
+        """True for splinter slots (shape [group])."""
+        if self.parent is None:
+            return np.zeros(self.n_groups, dtype=bool)
+        return self.parent >= 0
 
     def strength_rank(self) -> np.ndarray:
         """Rank (0 = strongest) of each group by total strength s^R + s^A, descending.

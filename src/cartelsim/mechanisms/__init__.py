@@ -1,0 +1,1 @@
+"""Layer L2: what holds a group up (command integrity, succession, splits)."""

@@ -1,0 +1,141 @@
+"""Command integrity, succession and splits (DESIGN.md §2 L2), for every run and group.
+
+Each group has a command integrity L in [0, 1] (1 = intact):
+
+* a leader removal multiplies L by (1 - delta), delta by kind (killed, captured,
+  extradited, lieutenant); when the succession is settled only `settled_loss_factor`
+  of delta is lost (EVIDENCE F6: a ready heir, no rise in violence);
+* L recovers as dL/dt = lambda (1 - L), solved exactly between weeks;
+* low integrity raises the group's conflict deaths, theta_i = theta (1 + kappa_c (1 - L)),
+  and lowers its recruitment, rho_i = rho (1 - kappa_r (1 - L));
+* while a succession is contested, the group splits with weekly hazard h_0 (1 - L)^gamma
+  (if it has at least `split_min_members`): a share f of its members moves into its
+  splinter slot, a strong rival (see `splinters`). The contest ends with the split, or
+  when L has recovered to 0.9 (an heir has consolidated).
+
+Random events (operation success, contested or settled, splits) draw from the 'events'
+stream of each run and week, so the same seed gives the same history on any executor,
+and the status quo, which has no events, keeps its draws (common random numbers).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cartelsim.engines.streams import stream
+from cartelsim.interventions.spec import InterventionSpec
+from cartelsim.params.catalogue import Params
+
+CONSOLIDATED = 0.9  # integrity at which a contested succession is considered settled
+AT_REST = 1e-9  # 1 - L below this counts as intact (no weekly updates needed)
+LOSS_PARAMETER = {
+    "killed": "integrity_loss_killed",
+    "captured": "integrity_loss_captured",
+    "extradited": "integrity_loss_extradited",
+    "lieutenant": "integrity_loss_lieutenant",
+}
+
+
+class Leadership:
+    """The L2 leadership state of `runs` runs over the groups of one system."""
+
+    def __init__(self, params: Params, runs: int, parent: np.ndarray, weeks: int,
+                 seed: int) -> None:
+        groups = parent.size
+        self.params = params
+        self.seed = seed
+        self.parent = parent
+        self.slot_of = {int(p): int(s) for s, p in enumerate(parent) if p >= 0}
+        self.integrity = np.ones((runs, groups))
+        self.contested = np.zeros((runs, groups), dtype=bool)
+        self.split_done = np.zeros((runs, groups), dtype=bool)
+        self.trace = np.ones((runs, weeks + 1, groups))
+        self.splits = np.zeros((runs, weeks + 1))
+        self.removals = np.zeros((runs, weeks + 1))
+        self.week = 0
+        self._rngs: dict[tuple[int, int], np.random.Generator] = {}
+
+    def dynamic(self) -> bool:
+        """True while some integrity is still recovering (weekly updates needed)."""
+        return bool((1.0 - self.integrity > AT_REST).any())
+
+    def advance_to(self, week: int) -> None:
+        """Recover integrity from the last update to `week` (exact solution)."""
+        if week < self.week:
+            raise ValueError("leadership must be advanced forwards in time")
+        if week > self.week:
+            self.trace[:, self.week + 1:week] = self.integrity[:, None, :]
+            decay = np.exp(-self.params["integrity_recovery"] * (week - self.week))
+            self.integrity = 1.0 - (1.0 - self.integrity) * decay
+            self.integrity[1.0 - self.integrity <= AT_REST] = 1.0
+            self.contested &= self.integrity < CONSOLIDATED
+            self.week = week
+            self._rngs.clear()
+
+    def rng(self, run: int) -> np.random.Generator:
+        """The events stream of `run` for the current week (made on first use)."""
+        key = (run, self.week)
+        if key not in self._rngs:
+            self._rngs[key] = stream(self.seed, "events", run, self.week)
+        return self._rngs[key]
+
+    def remove(self, mask: np.ndarray, spec: InterventionSpec) -> None:
+        """Apply one remove_leader operation to the groups in mask [run, group]."""
+        runs = mask.shape[0]
+        delta = self.params[LOSS_PARAMETER[spec.kind or "killed"]]
+        clarity = self.params["succession_clarity"]
+        for r in range(runs):
+            hit = np.flatnonzero(mask[r])
+            if hit.size == 0:
+                continue
+            rng = self.rng(r)
+            success = rng.random(hit.size) < spec.effect
+            hit = hit[success]
+            if spec.succession == "contested":
+                contested = np.ones(hit.size, dtype=bool)
+            elif spec.succession == "settled":
+                contested = np.zeros(hit.size, dtype=bool)
+            else:
+                contested = rng.random(hit.size) >= clarity
+            loss = np.where(contested, delta, delta * self.params["settled_loss_factor"])
+            self.integrity[r, hit] *= 1.0 - loss
+            self.contested[r, hit] |= contested
+            self.removals[r, self.week] += hit.size
+
+    def split(self, members: np.ndarray) -> np.ndarray | None:
+        """Draw this week's splits; return member transfers [run, group] or None."""
+        candidates = self.contested & ~self.split_done
+        if not candidates.any() or not self.slot_of:
+            return None
+        p = self.params
+        hazard = p["split_hazard"] * (1.0 - self.integrity) ** p["split_exponent"]
+        transfers = np.zeros_like(members)
+        for r, g in zip(*np.nonzero(candidates), strict=True):
+            if g not in self.slot_of or members[r, g] < p["split_min_members"]:
+                continue
+            if self.rng(int(r)).random() >= 1.0 - np.exp(-hazard[r, g]):
+                continue
+            slot = self.slot_of[g]
+            moved = p["split_fraction"] * members[r, g]
+            if float(members[r, g]).is_integer():  # integer members: move whole members
+                moved = np.floor(moved)
+            transfers[r, g] -= moved
+            transfers[r, slot] += moved
+            self.split_done[r, g] = True
+            self.contested[r, g] = False
+            self.integrity[r, slot] = p["splinter_integrity"]
+            self.splits[r, self.week] += 1
+        return transfers if transfers.any() else None
+
+    def record(self) -> None:
+        self.trace[:, self.week] = self.integrity
+
+    def factors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(theta factor, rho factor), each [run, group], from the current integrity."""
+        lost = 1.0 - self.integrity
+        return (1.0 + self.params["conflict_sensitivity"] * lost,
+                1.0 - self.params["recruitment_coordination"] * lost)
+
+    def finish(self, times: int) -> None:
+        """Fill the integrity trace after the last update to the end of the horizon."""
+        self.trace[:, self.week + 1:times] = self.integrity[:, None, :]
