@@ -170,7 +170,8 @@ def compare(
     for label, a, b in (("system", first.system, second.system), ("start", first.start,
                         second.start), ("horizon", first.horizon.weeks, second.horizon.weeks),
                         ("runs", first.run.runs, second.run.runs), ("seed", first.run.seed,
-                        second.run.seed), ("engine", first.run.engine, second.run.engine)):
+                        second.run.seed), ("engine", first.run.engine, second.run.engine),
+                        ("mechanisms", first.mechanisms, second.mechanisms)):
         if a != b:
             raise CartelsimError(f"{base} and {policy} differ in {label} ({a} vs {b}); a paired "
                                  "comparison needs the same world (use --runs/--seed/--engine)")

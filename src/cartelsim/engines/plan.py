@@ -36,7 +36,10 @@ class Plan(Protocol):
     """A policy as the engines see it."""
 
     def next_change(self, week: int, weeks: int) -> int:
-        """The first week after `week` (at most `weeks`) at which the setting may change."""
+        """The first week after `week` (at most `weeks`) at which the setting may change.
+
+        Asked right after `setting(week, ...)`, so it may depend on what that call did.
+        """
 
     def setting(self, week: int, members: np.ndarray) -> Setting:
         """The setting from `week` on, given members [run, group] at that week.

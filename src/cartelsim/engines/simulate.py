@@ -130,8 +130,8 @@ def run_arrays(
             if engine == "stochastic" else [])
     lo = 0
     while lo < weeks:
-        hi = min(max(plan.next_change(lo, weeks), lo + 1), weeks)
         setting = plan.setting(lo, members)
+        hi = min(max(plan.next_change(lo, weeks), lo + 1), weeks)
         if setting.transfers is not None:
             members += setting.transfers
             out.transfers = out.transfers if out.transfers is not None else np.zeros(

@@ -22,6 +22,9 @@ from cartelsim.interventions.spec import ACTIONS, InterventionSpec, TargetSpec
 from cartelsim.params.catalogue import Params
 from cartelsim.system.model import System
 
+# Under U.S. pressure, the groups that may split are the ten largest at the start.
+PRESSURE_SLOTS = 10
+
 
 @dataclass(frozen=True)
 class Scheduled:
@@ -140,6 +143,23 @@ class InterventionPlan:
                     edges.update((date, date + 1))
         return sorted(w for w in edges if 0 < w < weeks)
 
+    def lasting_effect(self, action: str, week: int, members: np.ndarray) -> np.ndarray:
+        """The combined effect [run, group] of a lasting action at `week` (0 where inactive).
+
+        For money and protection actions, read by the mechanisms that own those states.
+        """
+        total = np.zeros(members.shape)
+        for item in self.scheduled:
+            if item.spec.action == action and item.active(week):
+                mask = self._mask(item, item.first, members)
+                total[mask] = total[mask] + item.spec.effect
+        return total
+
+    def pressure(self, week: int) -> float:
+        """U.S. pressure u at `week` (0 when none)."""
+        return sum(item.spec.effect for item in self.scheduled
+                   if item.spec.action == "us_pressure" and item.active(week))
+
     def leader_removals(self, week: int,
                         members: np.ndarray) -> list[tuple[np.ndarray, InterventionSpec]]:
         """The remove_leader operations at `week`: (target mask [run, group], spec) each."""
@@ -150,14 +170,17 @@ class InterventionPlan:
         """Groups that some remove_leader may hit (bool [group]); for 'the N largest',
         the 2N largest at the start, a margin for groups that grow past others."""
         possible = np.zeros(self.system.n_groups, dtype=bool)
+        order = np.argsort(-members0.mean(axis=0), kind="stable")
         for item in self.scheduled:
+            if item.spec.action == "us_pressure":  # operations aim at the most visible
+                possible[order[:min(PRESSURE_SLOTS, order.size)]] = True
             if item.spec.action != "remove_leader":
                 continue
             if item.fixed_mask is not None:
                 possible |= item.fixed_mask
             else:
                 count = min(2 * (item.spec.target.largest or 1), self.system.n_groups)
-                possible[np.argsort(-members0.mean(axis=0), kind="stable")[:count]] = True
+                possible[order[:count]] = True
         return possible
 
     def next_change(self, week: int, weeks: int) -> int:
@@ -201,6 +224,9 @@ class InterventionPlan:
                     coef[:, THETA_MULT][mask] *= effect
                 elif action == "scale_arrests":
                     rates["eta"] = rates["eta"] * effect
+                elif action == "us_pressure":
+                    rates["eta"] = rates["eta"] * (1.0 + self.params["pressure_arrest_gain"]
+                                                   * effect)
             elif action == "arrest_sweep" and week in item.dates():
                 mask = self._mask(item, week, members)
                 removal[mask] = removal[mask] + effect - removal[mask] * effect  # exact alone

@@ -48,6 +48,21 @@ ACTIONS: dict[str, dict[str, object]] = {
         "effect": "share of the targets' members arrested at once on each date (a mass arrest)",
         "bounds": (0.0, 1.0), "kind": "once",
     },
+    "freeze_assets": {
+        "effect": "share of the targets' money frozen per year (before court releases, "
+                  "see freeze_reversal; needs [mechanisms] money)",
+        "bounds": (0.0, 1.0), "kind": "lasting",
+    },
+    "prosecute_corruption": {
+        "effect": "share of the targets' political protection destroyed per week "
+                  "(needs [mechanisms] protection)",
+        "bounds": (0.0, 1.0), "kind": "lasting",
+    },
+    "us_pressure": {
+        "effect": "intensity u of U.S. pressure (1 = the 2025 level: tariff threats, FTO "
+                  "designations); raises arrests and drives leader removals of visible groups",
+        "bounds": (0.0, 10.0), "kind": "lasting",
+    },
     "remove_leader": {
         "effect": "probability that the operation succeeds on each date (1 = it does)",
         "bounds": (0.0, 1.0), "kind": "once",
@@ -98,7 +113,8 @@ class InterventionSpec(_Strict):
     """One intervention: an action with its effect, a schedule and a target."""
 
     action: Literal["prevent_recruitment", "scale_arrests", "focus_arrests", "scale_conflict",
-                    "arrest_sweep", "remove_leader"]
+                    "arrest_sweep", "remove_leader", "freeze_assets", "prosecute_corruption",
+                    "us_pressure"]
     effect: Number | None = None  # required, except remove_leader (default 1: succeeds)
     kind: Literal["killed", "captured", "extradited", "lieutenant"] | None = None
     succession: Literal["settled", "contested", "uncertain"] | None = None
@@ -134,9 +150,9 @@ class InterventionSpec(_Strict):
                 raise ValueError("remove_leader needs kind = one of " + ", ".join(REMOVAL_KINDS))
         elif self.kind is not None or self.succession is not None:
             raise ValueError(f"kind and succession apply to remove_leader, not {self.action}")
-        if self.action == "scale_arrests" and not self.target.everyone:
-            raise ValueError("scale_arrests changes national incapacitation; use "
-                             "focus_arrests to aim arrests at some groups")
+        if self.action in ("scale_arrests", "us_pressure") and not self.target.everyone:
+            raise ValueError(f"{self.action} acts on the whole country; use focus_arrests to "
+                             "aim arrests at some groups")
         return self
 
     def describe(self) -> str:

@@ -79,8 +79,12 @@ class Leadership:
             self._rngs[key] = stream(self.seed, "events", run, self.week)
         return self._rngs[key]
 
-    def remove(self, mask: np.ndarray, spec: InterventionSpec) -> None:
-        """Apply one remove_leader operation to the groups in mask [run, group]."""
+    def remove(self, mask: np.ndarray, spec: InterventionSpec,
+               exposure: np.ndarray | None = None) -> None:
+        """Apply one remove_leader operation to the groups in mask [run, group].
+
+        It succeeds with probability effect x exposure (1 - protection, see `finance`).
+        """
         runs = mask.shape[0]
         delta = self.params[LOSS_PARAMETER[spec.kind or "killed"]]
         clarity = self.params["succession_clarity"]
@@ -89,7 +93,8 @@ class Leadership:
             if hit.size == 0:
                 continue
             rng = self.rng(r)
-            success = rng.random(hit.size) < spec.effect
+            chance = spec.effect * (exposure[r, hit] if exposure is not None else 1.0)
+            success = rng.random(hit.size) < chance
             hit = hit[success]
             if spec.succession == "contested":
                 contested = np.ones(hit.size, dtype=bool)

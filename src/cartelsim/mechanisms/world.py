@@ -1,50 +1,81 @@
-"""`WorldPlan`: interventions acting on a world whose groups have leaders (L1 + L2).
+"""`WorldPlan`: interventions acting on a world whose groups have leaders, money and
+protection (L1 + L2 + L3).
 
-It combines the policy (`interventions.plan.InterventionPlan`) with the leadership
-mechanism (`leadership.Leadership`) into the `Plan` the engines read. While any group's
-command integrity is recovering, the plan changes every week; otherwise only at the
-interventions' own dates, so a world without removals runs as the published model.
+It combines the policy (`interventions.plan.InterventionPlan`) with the mechanisms
+(`leadership.Leadership`, and `finance.Finance` when money or protection is switched on)
+into the `Plan` the engines read. While a mechanism is moving (integrity recovering, money
+or protection on, U.S. pressure driving operations) the plan changes every week; otherwise
+only at the interventions' own dates, so a world without removals runs as the published
+model, bit for bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from cartelsim.engines.kernels import RHO_MULT, THETA_MULT
+from cartelsim.engines.kernels import FOCUS, RHO_MULT, THETA_MULT
 from cartelsim.engines.plan import Setting
 from cartelsim.interventions.plan import InterventionPlan
+from cartelsim.interventions.spec import InterventionSpec
+from cartelsim.mechanisms.finance import Finance
 from cartelsim.mechanisms.leadership import Leadership
+
+# The operation U.S. pressure drives: a capture, heir unknown (EVIDENCE F27-F28).
+PRESSURE_OPERATION = InterventionSpec(action="remove_leader", kind="captured",
+                                      succession="uncertain", label="pressure-driven HVT")
 
 
 class WorldPlan:
     """Policy plus leadership dynamics, as one engine `Plan`."""
 
-    def __init__(self, policy: InterventionPlan, runs: int, weeks: int, seed: int) -> None:
+    def __init__(self, policy: InterventionPlan, runs: int, weeks: int, seed: int, *,
+                 money: bool = False, protection: bool = False) -> None:
         self.policy = policy
         self.runs = runs
         self.weeks = weeks
         self.seed = seed
+        self.money = money
+        self.protection = protection
         self.leadership: Leadership | None = None
+        self.finance: Finance | None = None
         self._parent = policy.system.parent if policy.system.parent is not None else \
             np.full(policy.system.n_groups, -1)
 
     def next_change(self, week: int, weeks: int) -> int:
         upcoming = self.policy.next_change(week, weeks)
-        if self.leadership is not None and (self.leadership.dynamic()
-                                            or self.leadership.contested.any()):
-            upcoming = min(upcoming, week + 1)
-        return upcoming
+        moving = self.finance is not None or self.policy.pressure(week) > 0 or (
+            self.leadership is not None and (self.leadership.dynamic()
+                                             or self.leadership.contested.any()))
+        return min(upcoming, week + 1) if moving else upcoming
 
     def setting(self, week: int, members: np.ndarray) -> Setting:
         if week == 0:  # a new simulation
             self.leadership = Leadership(self.policy.params, members.shape[0], self._parent,
                                          self.weeks, self.seed)
+            self.finance = Finance(self.policy.params, members, self.weeks, money=self.money,
+                                   protection=self.protection) \
+                if self.money or self.protection else None
         leadership = self.leadership
         assert leadership is not None
         leadership.advance_to(week)
         setting = self.policy.setting(week, members)
+        exposure = None
+        if self.finance is not None:
+            held = max(week - 1, 0)  # the actions that held during the week just ended
+            self.finance.advance(week, members,
+                                 self.policy.lasting_effect("freeze_assets", held, members),
+                                 self.policy.lasting_effect("prosecute_corruption", held,
+                                                            members))
+            exposure = self.finance.exposure()
+            setting.coef[:, RHO_MULT] *= self.finance.recruitment_factor(members)
+            setting.coef[:, FOCUS] *= exposure
+            setting.observable["seizures"] = self.finance.seized[:, week]
         for mask, spec in self.policy.leader_removals(week, members):
-            leadership.remove(mask, spec)
+            leadership.remove(mask, spec, exposure)
+        pressure = self.policy.pressure(week)
+        if pressure > 0:
+            leadership.remove(self._pressure_targets(pressure, members, exposure),
+                              PRESSURE_OPERATION)
         setting.transfers = leadership.split(members)
         theta_factor, rho_factor = leadership.factors()
         setting.coef[:, THETA_MULT] *= theta_factor
@@ -53,11 +84,45 @@ class WorldPlan:
         leadership.record()
         return setting
 
+    def _pressure_targets(self, pressure: float, members: np.ndarray,
+                          exposure: np.ndarray | None) -> np.ndarray:
+        """Groups hit this week by pressure-driven operations [run, group] (bool).
+
+        A Poisson number of operations (rate pressure_hvt_rate x u), each aimed at a group
+        with probability proportional to C^visibility x (1 - P), from the events stream.
+        """
+        assert self.leadership is not None
+        p = self.policy.params
+        visible = np.maximum(members, 0.0) ** p["visibility_exponent"]
+        if exposure is not None:
+            visible = visible * exposure
+        hit = np.zeros(members.shape, dtype=bool)
+        for r in range(members.shape[0]):
+            rng = self.leadership.rng(r)
+            count = rng.poisson(p["pressure_hvt_rate"] * pressure)
+            weight = visible[r]
+            if count == 0 or weight.sum() <= 0:
+                continue
+            chosen = rng.choice(weight.size, size=min(count, int((weight > 0).sum())),
+                                replace=False, p=weight / weight.sum())
+            hit[r, chosen] = True
+        return hit
+
     def outputs(self, times: int) -> dict[str, tuple[tuple[str, ...], np.ndarray, dict]]:
         if self.leadership is None:
             return {}
         self.leadership.finish(times)
-        return {
+        extra = {}
+        if self.finance is not None:
+            self.finance.finish(times)
+            if self.money:
+                extra["money"] = (("run", "time", "group"), self.finance.money_trace, {
+                    "units": "US$ million", "description": "money held by the group (L2)"})
+            if self.protection:
+                extra["protection"] = (("run", "time", "group"), self.finance.protection_trace,
+                                       {"units": "0-1", "description": "political protection "
+                                        "(share of the state's action it deflects)"})
+        return extra | {
             "command_integrity": (("run", "time", "group"), self.leadership.trace, {
                 "units": "1 = intact command",
                 "description": "command integrity L during the week starting at the date "

@@ -206,6 +206,101 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L2", maximum=1.0,
             ),
             _spec(
+                "drug_market_value", 288.0, "US$ million per week", 115.0, 577.0,
+                "Criminal revenue of all groups together (drugs, extortion), shared by size.",
+                "EVIDENCE F23: public estimates US$6-29 bn a year (WaPo 2019), US authorities "
+                "US$19-29 bn; default US$15 bn a year, range US$6-30 bn",
+                "money", maximum=1e6,
+            ),
+            _spec(
+                "market_share_exponent", 1.0, "dimensionless", 0.8, 1.5,
+                "a: a group's share of revenue is C_i^a / sum_j C_j^a (a > 1: the large earn "
+                "more per member).",
+                "assumption: no published split of revenue by group size",
+                "money", maximum=5.0,
+            ),
+            _spec(
+                "member_wage", 2.5e-4, "US$ million per member per week", 1.7e-4, 7.5e-4,
+                "Pay of one member for a week (US$250).",
+                "EVIDENCE F22 (US$250 a week in the author's model) and F26 (CJNG offers of MXN "
+                "3,000-14,000 a week, about US$170-750)",
+                "money", maximum=1.0,
+            ),
+            _spec(
+                "bribe_share", 0.08, "share of revenue", 0.04, 0.2,
+                "Share of revenue paid in bribes for political protection.",
+                "EVIDENCE F26: police bribes of about US$1.2 bn a year (2010) are 4-20 % of "
+                "revenue depending on the estimate in F23",
+                "money", maximum=1.0,
+            ),
+            _spec(
+                "reserve_weeks", 26.0, "weeks", 8.0, 104.0,
+                "Money is spent (profits, arms, laundering costs) at K_i / reserve_weeks a "
+                "week, so reserves settle at this many weeks of net income.",
+                "assumption: no published figure on criminal cash reserves",
+                "money", minimum=1.0, maximum=1e4,
+            ),
+            _spec(
+                "payroll_weeks", 8.0, "weeks of wages", 2.0, 26.0,
+                "A group recruits at its full rate while its money covers this many weeks of "
+                "wages; below that, recruitment falls in proportion (rho_i = rho min(1, K_i / "
+                "(payroll_weeks w C_i))).",
+                "assumption (DESIGN.md §2 L2: recruitment is limited by the ability to pay)",
+                "money", maximum=1e3,
+            ),
+            _spec(
+                "freeze_reversal", 0.87, "share of frozen money later released", 0.5, 0.95,
+                "Frozen accounts mostly return to their owners through court injunctions, so a "
+                "freeze removes only (1 - reversal) of what it blocks.",
+                "EVIDENCE F24: UIF froze MXN 32,531 m Dec 2018-Jun 2025, >87 % later released",
+                "money", maximum=1.0,
+            ),
+            _spec(
+                "protection_gain", 0.02, "per week", 0.005, 0.05,
+                "beta: protection grows as beta b/(b + b_half) (1 - P) with bribes b.",
+                "assumption: EVIDENCE F10 documents protection networks but not their speed",
+                "protection", maximum=1.0,
+            ),
+            _spec(
+                "protection_bribe_half", 0.5, "US$ million per week", 0.1, 2.0,
+                "b_half: bribes at which a group buys protection at half the maximum speed.",
+                "assumption: order of a state police force's monthly bribe payroll (EVIDENCE "
+                "F26: MXN 1,277 m a month for all municipal police)",
+                "protection", maximum=1e3,
+            ),
+            _spec(
+                "protection_decay", 0.01, "per week", 0.002, 0.05,
+                "Protection decays (officials rotate, elections; EVIDENCE F10) at this rate.",
+                "assumption: EVIDENCE F10 (party alternation broke protection arrangements); "
+                "about two years' half-life at the low end",
+                "protection", maximum=1.0,
+            ),
+            _spec(
+                "pressure_arrest_gain", 0.1, "relative rise in arrests per unit of pressure",
+                0.0, 0.5,
+                "U.S. pressure u raises incapacitation: eta (1 + gain u).",
+                "assumption from EVIDENCE F27: each tariff deadline was followed by a step "
+                "increase in enforcement (10,000 troops to the border)",
+                "pressure", maximum=10.0,
+            ),
+            _spec(
+                "pressure_hvt_rate", 0.05, "leader removals per week per unit of pressure",
+                0.01, 0.2,
+                "U.S. pressure u drives high-value-target operations: removals arrive as a "
+                "Poisson process of rate rate x u, aimed at the most visible groups.",
+                "assumption from EVIDENCE F27-F28: pressure turned into observable results "
+                "(55 transfers of cartel figures to the US in 2025); about 2.6 removals a year "
+                "at u = 1",
+                "pressure", maximum=10.0,
+            ),
+            _spec(
+                "visibility_exponent", 1.0, "dimensionless", 0.0, 2.0,
+                "An HVT operation picks group i with probability proportional to "
+                "C_i^exponent (1 - P_i): large, unprotected groups are the visible ones.",
+                "assumption (DESIGN.md §2 L3: targeting by visibility)",
+                "pressure", maximum=10.0,
+            ),
+            _spec(
                 "victim_member_share", 0.10, "model deaths per (homicide + disappearance)", 0.05, 0.20,
                 "Share of national homicides plus disappearances that are members killed in "
                 "conflict; the published model was fitted to 10 % of that sum. The membership "

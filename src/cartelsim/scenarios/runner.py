@@ -43,7 +43,8 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> xr.Dat
         start=start,
         initial=members0,
         record=scenario.run.record,
-        plan=WorldPlan(policy, runs, weeks, seed),
+        plan=WorldPlan(policy, runs, weeks, seed, money=scenario.mechanisms.money,
+                       protection=scenario.mechanisms.protection),
         progress=progress,
     )
     ds.attrs.update(
@@ -52,6 +53,8 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> xr.Dat
         scenario_file=scenario.source,
         scenario_digest=scenario.digest,
         initial=scenario.run.initial,
+        mechanisms=f"leadership, money {'on' if scenario.mechanisms.money else 'off'}, "
+        f"protection {'on' if scenario.mechanisms.protection else 'off'}",
         interventions=" | ".join(item.describe() for item in scenario.interventions) or "none",
     )
     return ds

@@ -21,6 +21,10 @@ many runs of which engine::
     runs = 1
     seed = 0
 
+    [mechanisms]                  # L2 switches (leadership is always on)
+    money = false
+    protection = false
+
     [[interventions]]             # any number; see cartelsim.interventions.spec
     action = "prevent_recruitment"
     effect = 0.5
@@ -42,7 +46,14 @@ from pathlib import Path
 import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cartelsim.errors import CartelsimError
 from cartelsim.interventions.spec import InterventionSpec
@@ -87,6 +98,18 @@ class RunSection(_Strict):
     record: Literal["groups", "totals"] = "groups"
 
 
+class MechanismsSection(_Strict):
+    """Switches for the L2 mechanisms that change the status quo itself when on.
+
+    Leadership (command integrity, succession, splits) is always present: it acts only when
+    a leader is removed. Money and protection change every week, so they are off unless
+    asked for; compare two scenarios only with the same switches.
+    """
+
+    money: Annotated[bool, Field(strict=True)] = False
+    protection: Annotated[bool, Field(strict=True)] = False
+
+
 class OutputSection(_Strict):
     path: Path | None = None
 
@@ -100,6 +123,7 @@ class Scenario(_Strict):
     horizon: HorizonSection = HorizonSection()
     parameters: dict[str, Number] = Field(default_factory=dict)
     run: RunSection = RunSection()
+    mechanisms: MechanismsSection = MechanismsSection()
     interventions: list[InterventionSpec] = Field(default_factory=list)
     output: OutputSection = OutputSection()
     source: str = "<python>"
@@ -120,6 +144,16 @@ class Scenario(_Strict):
                     f"[{spec.minimum:g}, {spec.maximum:g}] {spec.unit}"
                 )
         return values
+
+    @model_validator(mode="after")
+    def _mechanisms_for_actions(self) -> Scenario:
+        needs = {"freeze_assets": "money", "prosecute_corruption": "protection"}
+        for number, item in enumerate(self.interventions, start=1):
+            switch = needs.get(item.action)
+            if switch and not getattr(self.mechanisms, switch):
+                raise ValueError(f"interventions[{number}] ({item.action}) acts on {switch}; "
+                                 f"switch it on with [mechanisms] {switch} = true")
+        return self
 
     @property
     def start(self) -> dt.date:

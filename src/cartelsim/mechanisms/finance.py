@@ -1,0 +1,106 @@
+"""Money and political protection (DESIGN.md §2 L2), each switchable, for every run and group.
+
+Money K_i (US$ million), updated once a week:
+
+    dK/dt = income - wages - bribes - seizures - K / reserve_weeks
+    income_i = market x C_i^a / sum_j C_j^a,  wages = w C_i,  bribes = bribe_share x income
+
+Groups start at the reserves this balance settles at. Recruitment is limited by the ability
+to pay: rho_i = rho min(1, K_i / (payroll_weeks w C_i)); a solvent group recruits at the
+published rate, so switching money on changes nothing until a group runs short of money.
+Freezes (`freeze_assets`) remove (1 - freeze_reversal) of what they block (EVIDENCE F24).
+
+Protection P_i in [0, 1], bought with bribes, decaying, destroyed by prosecution:
+
+    dP/dt = beta b/(b + b_half) (1 - P) - decay P - prosecution P
+
+Groups start at the protection their bribes sustain. Arrests reach a group in proportion to
+(1 - P_i), and a leader-removal operation succeeds with probability effect x (1 - P_i).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cartelsim.params.catalogue import Params
+
+
+class Finance:
+    """Money and protection states [run, group]; either part can be off."""
+
+    def __init__(self, params: Params, members: np.ndarray, weeks: int, *, money: bool,
+                 protection: bool) -> None:
+        self.params = params
+        self.money_on = money
+        self.protection_on = protection
+        runs, groups = members.shape
+        income, wages, bribes = self._flows(members)
+        self.money = np.maximum(income - wages - bribes, 0.0) * params["reserve_weeks"]
+        gain = self._protection_gain(bribes)
+        self.protection = gain / (gain + params["protection_decay"])
+        self.seized = np.zeros((runs, weeks + 1))
+        self.money_trace = np.zeros((runs, weeks + 1, groups))
+        self.protection_trace = np.zeros((runs, weeks + 1, groups))
+        self.week = 0
+        self._record()
+
+    def _flows(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        p = self.params
+        weight = np.maximum(members, 0.0) ** p["market_share_exponent"]
+        total = weight.sum(axis=1, keepdims=True)
+        share = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+        income = p["drug_market_value"] * share
+        return income, p["member_wage"] * members, p["bribe_share"] * income
+
+    def _protection_gain(self, bribes: np.ndarray) -> np.ndarray:
+        p = self.params
+        return p["protection_gain"] * bribes / (bribes + p["protection_bribe_half"])
+
+    def advance(self, week: int, members: np.ndarray, freeze: np.ndarray,
+                prosecution: np.ndarray) -> None:
+        """Move money and protection from the last update to `week` (weekly Euler steps).
+
+        freeze [run, group]: share of money frozen per year; prosecution [run, group]: share
+        of protection destroyed per week; both as they held since the last update.
+        """
+        p = self.params
+        for _ in range(self.week, week):
+            income, wages, bribes = self._flows(members)
+            if self.money_on:
+                weekly_freeze = -np.log1p(-np.minimum(freeze, 0.999999)) / 52.0
+                frozen = self.money * weekly_freeze
+                seized = frozen * (1.0 - p["freeze_reversal"])
+                self.seized[:, self.week + 1] = frozen.sum(axis=1)
+                self.money = np.maximum(
+                    self.money + income - wages - bribes - seized
+                    - self.money / p["reserve_weeks"], 0.0)
+            if self.protection_on:
+                gain = self._protection_gain(bribes)
+                change = gain * (1.0 - self.protection) - (p["protection_decay"]
+                                                           + prosecution) * self.protection
+                self.protection = np.clip(self.protection + change, 0.0, 1.0)
+            self.week += 1
+            self._record()
+
+    def _record(self) -> None:
+        self.money_trace[:, self.week] = self.money
+        self.protection_trace[:, self.week] = self.protection
+
+    def recruitment_factor(self, members: np.ndarray) -> np.ndarray:
+        """min(1, K / (payroll_weeks w C)): 1.0 exactly for a solvent group."""
+        if not self.money_on:
+            return np.ones_like(members)
+        payroll = self.params["payroll_weeks"] * self.params["member_wage"] * members
+        ratio = np.divide(self.money, payroll, out=np.ones_like(members), where=payroll > 0)
+        return np.minimum(1.0, ratio)
+
+    def exposure(self) -> np.ndarray:
+        """1 - P: how much of the state's action reaches each group (1 when off)."""
+        if not self.protection_on:
+            return np.ones_like(self.protection)
+        return 1.0 - self.protection
+
+    def finish(self, times: int) -> None:
+        """Hold the last state to the end of the horizon in the traces."""
+        self.money_trace[:, self.week + 1:times] = self.money[:, None, :]
+        self.protection_trace[:, self.week + 1:times] = self.protection[:, None, :]
