@@ -78,7 +78,8 @@ def run_benchmarks(system: System, *, quick: bool = False,
 
     say("compiling engines")
     start = time.perf_counter()
-    run_arrays(structure, single, ConstantPlan(params), WEEKS)
+    run_arrays(structure, single, ConstantPlan(params), WEEKS)  # serial kernel
+    run_arrays(structure, ensemble_initial[:2], ConstantPlan(params), 2)  # threaded kernel
     run_arrays(structure, np.rint(single), ConstantPlan(params), 2, engine="stochastic")
     compile_s = time.perf_counter() - start
 

@@ -22,7 +22,9 @@ def zipf_shares(system: System) -> np.ndarray:
     if real.all():
         weights = 1.0 / (system.strength_rank() + 1.0)
         return weights / weights.sum()
-    total = (system.rivalry_strength + system.alliance_strength)[real]
+    index = np.flatnonzero(real)  # strengths among real groups only (slots copy rivalries)
+    total = (np.asarray(system.rivalry[index][:, index].sum(axis=1)).ravel()
+             + np.asarray(system.alliance[index][:, index].sum(axis=1)).ravel())
     order = np.argsort(-total, kind="stable")
     rank = np.empty(order.size)
     rank[order] = np.arange(order.size)

@@ -47,11 +47,15 @@ MAX_RATE_PER_WEEK = 0.25
 # accurate to ~1 % at 1 per week; beyond that the run stops with STATUS_STEP as well.
 MAX_RATE_PER_WEEK_RK4 = 1.0
 
+# Fast-math without reassociation: sums keep their order, so adding an empty group (a
+# splinter slot) or a zero rivalry entry leaves every result bit for bit unchanged.
+FASTMATH = {"nnan", "ninf", "nsz", "arcp", "contract"}
+
 # Adams-Bashforth 4 weights for f_n, f_{n-1}, f_{n-2}, f_{n-3} (step h = 1 week).
 _AB4 = (55.0 / 24.0, -59.0 / 24.0, 37.0 / 24.0, -9.0 / 24.0)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _rates_net(members, indptr, indices, weights, inv_alliance, rho, eta, theta, omega, coef,
                net, comps, sums, keep_comps):  # pragma: no cover - compiled
     """net[i] = r_i - a_i - d_i - x_i for one run; sums[0:4] = each flow summed over groups.
@@ -104,7 +108,7 @@ def _rates_net(members, indptr, indices, weights, inv_alliance, rho, eta, theta,
     sums[4] = fastest
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=FASTMATH)
 def rk4_week(members, indptr, indices, weights, inv_alliance, rho, eta, theta, omega, coef,
              k_net, k_comps, k_sums, stage, flows, sums):  # pragma: no cover - compiled
     """Classical RK4 over one week from `members` (not changed).
@@ -164,7 +168,7 @@ def deterministic_serial(members, rho, eta, theta, omega, coef, jump, indptr, in
                        group_members, group_flows, status, r)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _integrate_run(members, rho, eta, theta, omega, coef, jump, indptr, indices, weights,
                    inv_alliance, t_start, weeks, totals, active, group_members, group_flows,
                    status, r):  # pragma: no cover - compiled

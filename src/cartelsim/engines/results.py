@@ -79,6 +79,11 @@ def build_dataset(
             data_vars[name] = (("run", "time", "group"), group_flows[:, :, f, :])
     for name, counts in (observable or {}).items():
         data_vars[name] = (("run", "time"), counts)
+    observable_attrs = {
+        "hvt_removals": ("leader removals", "leader-removal operations that succeeded on the date"),
+        "seizures": ("US$ million per week", "money frozen by financial intelligence over the "
+                     "week ending at the date (before court releases)"),
+    }
     ds = xr.Dataset(data_vars, coords=coords)
     for var in ds.data_vars:
         base = str(var).removeprefix("total_")
@@ -86,6 +91,9 @@ def build_dataset(
             ds[var].attrs["units"] = UNITS[base]
             scope = "all groups: " if str(var).startswith("total_") else ""
             ds[var].attrs["description"] = scope + DESCRIPTIONS[base]
+    for name, (units, description) in observable_attrs.items():
+        if name in ds:
+            ds[name].attrs.update(units=units, description=description)
     ds["status"].attrs["description"] = "; ".join(f"{k} = {v}" for k, v in STATUS_MESSAGES.items())
     ds.attrs.update(
         {

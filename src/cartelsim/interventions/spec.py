@@ -11,6 +11,7 @@
     action = "remove_leader"
     kind = "killed"                    # killed, captured, extradited or lieutenant
     succession = "contested"           # settled, contested or uncertain (default)
+    # clarity = 0.2                    # for uncertain: this group's P(settled heir)
     start = 2026-02-22
     target = { groups = ["cjng"] }
 """
@@ -118,6 +119,7 @@ class InterventionSpec(_Strict):
     effect: Number | None = None  # required, except remove_leader (default 1: succeeds)
     kind: Literal["killed", "captured", "extradited", "lieutenant"] | None = None
     succession: Literal["settled", "contested", "uncertain"] | None = None
+    clarity: Number | None = Field(default=None, ge=0.0, le=1.0)  # uncertain: P(settled)
     start: dt.date | None = None
     end: dt.date | None = None
     every_weeks: StrictWhole | None = Field(default=None, ge=1, le=52 * 50)
@@ -148,8 +150,11 @@ class InterventionSpec(_Strict):
         if self.action == "remove_leader":
             if self.kind is None:
                 raise ValueError("remove_leader needs kind = one of " + ", ".join(REMOVAL_KINDS))
-        elif self.kind is not None or self.succession is not None:
-            raise ValueError(f"kind and succession apply to remove_leader, not {self.action}")
+            if self.clarity is not None and self.succession not in (None, "uncertain"):
+                raise ValueError("clarity applies to an uncertain succession only")
+        elif self.kind is not None or self.succession is not None or self.clarity is not None:
+            raise ValueError(f"kind, succession and clarity apply to remove_leader, not "
+                             f"{self.action}")
         if self.action in ("scale_arrests", "us_pressure") and not self.target.everyone:
             raise ValueError(f"{self.action} acts on the whole country; use focus_arrests to "
                              "aim arrests at some groups")

@@ -104,3 +104,14 @@ class Finance:
         """Hold the last state to the end of the horizon in the traces."""
         self.money_trace[:, self.week + 1:times] = self.money[:, None, :]
         self.protection_trace[:, self.week + 1:times] = self.protection[:, None, :]
+
+    def follow_split(self, transfers: np.ndarray, members: np.ndarray) -> None:
+        """A splinter takes the same share of its parent's money as of its members, and
+        starts with its parent's protection (relations inherited, DESIGN.md §2 L2)."""
+        for r, parent in zip(*np.nonzero(transfers < 0), strict=True):
+            share = -transfers[r, parent] / members[r, parent] if members[r, parent] else 0.0
+            slots = np.flatnonzero(transfers[r] > 0)
+            moved = self.money[r, parent] * share
+            self.money[r, parent] -= moved
+            self.money[r, slots] += moved / max(slots.size, 1)
+            self.protection[r, slots] = self.protection[r, parent]

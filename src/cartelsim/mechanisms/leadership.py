@@ -87,7 +87,7 @@ class Leadership:
         """
         runs = mask.shape[0]
         delta = self.params[LOSS_PARAMETER[spec.kind or "killed"]]
-        clarity = self.params["succession_clarity"]
+        clarity = spec.clarity if spec.clarity is not None else self.params["succession_clarity"]
         for r in range(runs):
             hit = np.flatnonzero(mask[r])
             if hit.size == 0:

@@ -6,8 +6,12 @@ so every group that may split gets an empty slot up front, wired as its splinter
 An empty slot changes nothing (its members are zero, and adding 0 is exact), so a system
 with slots gives bit-for-bit the results of the system without them until a split happens.
 
-Limits: one split per parent per run; a splinter starts without allies (giving it allies
-would change its allies' alliance strength, and so the conflict term, before the split).
+A splinter inherits part of its parent's alliances ("part of its alliances", DESIGN.md §2
+L2): the share `alliance_share` of the parent's alliance strength counts in the splinter's
+own conflict term, s^A_splinter = share x s^A_parent. Its parent's allies do not gain an
+ally (that would change their conflict term before any split).
+
+Limit: one split per parent per run.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import scipy.sparse as sp
 from cartelsim.system.model import System
 
 
-def with_splinter_slots(system: System, parents: Sequence[int], rivalry_weight: float) -> System:
+def with_splinter_slots(system: System, parents: Sequence[int], rivalry_weight: float,
+                        alliance_share: float = 0.0) -> System:
     """A copy of `system` with one empty splinter slot after the groups for each parent."""
     parents = sorted(set(int(p) for p in parents))
     if not parents:
@@ -40,6 +45,8 @@ def with_splinter_slots(system: System, parents: Sequence[int], rivalry_weight: 
     alliance = sp.lil_array((n + k, n + k))
     alliance[:n, :n] = system.alliance
     parent = np.concatenate([np.full(n, -1), np.asarray(parents)])
+    inherited = np.zeros(n + k)
+    inherited[n:] = alliance_share * system.alliance_strength[parents]
     size_hint = None
     if system.size_hint is not None:
         size_hint = np.concatenate([np.asarray(system.size_hint, dtype=float), np.zeros(k)])
@@ -54,4 +61,5 @@ def with_splinter_slots(system: System, parents: Sequence[int], rivalry_weight: 
         synthetic=np.concatenate([system.synthetic, system.synthetic[parents]]),
         size_hint=size_hint,
         parent=parent,
+        inherited_alliance=inherited,
     )

@@ -70,6 +70,8 @@ class WorldPlan:
             setting.coef[:, RHO_MULT] *= self.finance.recruitment_factor(members)
             setting.coef[:, FOCUS] *= exposure
             setting.observable["seizures"] = self.finance.seized[:, week]
+        else:
+            setting.observable["seizures"] = np.zeros(members.shape[0])
         for mask, spec in self.policy.leader_removals(week, members):
             leadership.remove(mask, spec, exposure)
         pressure = self.policy.pressure(week)
@@ -77,6 +79,8 @@ class WorldPlan:
             leadership.remove(self._pressure_targets(pressure, members, exposure),
                               PRESSURE_OPERATION)
         setting.transfers = leadership.split(members)
+        if setting.transfers is not None and self.finance is not None:
+            self.finance.follow_split(setting.transfers, members)
         theta_factor, rho_factor = leadership.factors()
         setting.coef[:, THETA_MULT] *= theta_factor
         setting.coef[:, RHO_MULT] *= rho_factor

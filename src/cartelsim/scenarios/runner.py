@@ -30,7 +30,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> xr.Dat
     may_split = policy.removal_targets(members0)
     if may_split.any():
         system = with_splinter_slots(system, np.flatnonzero(may_split),
-                                     params["splinter_rivalry"])
+                                     params["splinter_rivalry"], params["split_fraction"])
         members0 = np.hstack([members0, np.zeros((runs, system.n_groups - members0.shape[1]))])
         policy = InterventionPlan(system, params, scenario.interventions, start, weeks, source)
     ds = simulate(

@@ -27,6 +27,8 @@ class System:
         synthetic: True for groups generated to fill a tail, never observed.
         parent: for splinter slots (empty groups that a split can fill during a run), the
             index of the group they split from; -1 for ordinary groups. None: no slots.
+        inherited_alliance: alliance strength a splinter inherits from its parent. It counts
+            in the splinter's own conflict term only, so its parent's allies are unchanged.
         national_series: yearly national totals indexed by year (homicides, missing, arrests).
         size_hint: optional known members per group (NaN where unknown), used by some
             initial-condition rules instead of the Zipf allocation.
@@ -44,6 +46,7 @@ class System:
     size_hint: np.ndarray | None = None
     sources: tuple[str, ...] = ()
     parent: np.ndarray | None = None  # [group] index of the group a splinter slot splits from, -1 otherwise
+    inherited_alliance: np.ndarray | None = None  # [group] alliance strength a slot inherits
 
     def __post_init__(self) -> None:
         n = len(self.group_ids)
@@ -76,8 +79,12 @@ class System:
 
     @property
     def alliance_strength(self) -> np.ndarray:
-        """Sum of alliance weights per group, s^A_i (shape [group])."""
-        return np.asarray(self.alliance.sum(axis=1)).ravel().astype(float)
+        """Sum of alliance weights per group, s^A_i (shape [group]), plus what a splinter
+        slot inherits (see `inherited_alliance`)."""
+        strength = np.asarray(self.alliance.sum(axis=1)).ravel().astype(float)
+        if self.inherited_alliance is not None:
+            strength = strength + self.inherited_alliance
+        return strength
 
     @property
     def is_slot(self) -> np.ndarray:
