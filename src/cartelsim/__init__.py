@@ -25,13 +25,18 @@ _EXPORTS = {
     "CATALOGUE": "cartelsim.params.catalogue",
     "simulate": "cartelsim.engines.simulate",
     "load_scenario": "cartelsim.scenarios.schema",
+    "parse_scenario": "cartelsim.scenarios.schema",
+    "run_scenario": "cartelsim.scenarios.runner",
+    "paired_differences": "cartelsim.analysis.compare",
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from cartelsim.engines.simulate import simulate
     from cartelsim.errors import CartelsimError
     from cartelsim.params.catalogue import CATALOGUE, Params
-    from cartelsim.scenarios.schema import load_scenario
+    from cartelsim.analysis.compare import paired_differences
+    from cartelsim.scenarios.runner import run_scenario
+    from cartelsim.scenarios.schema import load_scenario, parse_scenario
     from cartelsim.system.bacrim import load_bacrim
     from cartelsim.system.embedded import mexico_2025
     from cartelsim.system.model import System
