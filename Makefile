@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BACRIM ?= ../shared/data/bacrim2020
 
-.PHONY: run test bench reproduce clean
+.PHONY: run test lint bench reproduce clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet "ruff>=0.5"
+	$(BIN)/ruff check src tests
 
 bench: $(VENV)/.installed
 	$(BIN)/cartelsim bench --data $(BACRIM)

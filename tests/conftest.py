@@ -22,3 +22,19 @@ def bacrim_system(bacrim_dir: Path):
     from cartelsim.system.bacrim import load_bacrim
 
     return load_bacrim(bacrim_dir)
+
+
+@pytest.fixture(scope="session")
+def mexico():
+    """The embedded Mexico 2025 system (150 groups, 'cjng' first)."""
+    import cartelsim
+
+    return cartelsim.mexico_2025()
+
+
+@pytest.fixture(scope="session")
+def params():
+    """The published default parameters."""
+    from cartelsim.params.catalogue import Params
+
+    return Params.defaults()

@@ -31,17 +31,29 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from cartelsim.analysis.compare import paired_differences
     from cartelsim.engines.simulate import simulate
     from cartelsim.errors import CartelsimError
     from cartelsim.params.catalogue import CATALOGUE, Params
-    from cartelsim.analysis.compare import paired_differences
     from cartelsim.scenarios.runner import run_scenario
     from cartelsim.scenarios.schema import load_scenario, parse_scenario
     from cartelsim.system.bacrim import load_bacrim
     from cartelsim.system.embedded import mexico_2025
     from cartelsim.system.model import System
 
-__all__ = sorted(_EXPORTS)
+__all__ = [  # noqa: F822 - resolved lazily by __getattr__
+    "CATALOGUE",
+    "CartelsimError",
+    "Params",
+    "System",
+    "load_bacrim",
+    "load_scenario",
+    "mexico_2025",
+    "paired_differences",
+    "parse_scenario",
+    "run_scenario",
+    "simulate",
+]
 
 
 def __getattr__(name: str) -> Any:

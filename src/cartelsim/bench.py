@@ -17,8 +17,8 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from cartelsim.engines.initial import zipf_sizes
-from cartelsim.engines.rates import ConflictStructure, l1_derivative
 from cartelsim.engines.plan import ConstantPlan
+from cartelsim.engines.rates import ConflictStructure, l1_derivative
 from cartelsim.engines.simulate import run_arrays, simulate
 from cartelsim.engines.streams import stream
 from cartelsim.params.catalogue import Params

@@ -140,11 +140,11 @@ def test_compare_writes_the_paired_table(jobs, table) -> None:
 
 def test_compare_table_is_the_library_result(table) -> None:
     """The CLI only parses, calls the library and renders (STYLE.md 9)."""
+    import tomllib
+
     from cartelsim.analysis.compare import paired_differences
     from cartelsim.scenarios.runner import run_scenario
     from cartelsim.scenarios.schema import parse_scenario
-
-    import tomllib
 
     results = []
     for name in ("base.toml", "policy.toml"):

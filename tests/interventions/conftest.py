@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from cartelsim.params.catalogue import Params
 from cartelsim.system.model import System
 
 START = pd.Timestamp("2026-01-01")
@@ -35,17 +34,6 @@ def tiny_system(n: int, rivalries: Sequence[Edge] = (), alliances: Sequence[Edge
     )
 
 
-@pytest.fixture(scope="session")
-def mexico():
-    """The embedded Mexico 2025 system (150 groups, 'cjng' first)."""
-    import cartelsim
-
-    return cartelsim.mexico_2025()
-
-
-@pytest.fixture(scope="session")
-def params() -> Params:
-    return Params.defaults()
 
 
 @pytest.fixture

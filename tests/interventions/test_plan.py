@@ -163,7 +163,8 @@ def test_rivals_of_on_a_tiny_system(four_groups, params) -> None:
 def test_rivals_of_a_group_with_no_rivals_is_refused(mexico, four_groups, params) -> None:
     with pytest.raises(CartelsimError, match=r"interventions\[1\].*'G3' has no rivals"):
         plan_of(four_groups, params, spec(target={"rivals_of": "G3"}))
-    lonely = [g for g, row in zip(mexico.group_ids, mexico.rivalry.toarray()) if not row.any()]
+    lonely = [g for g, row in zip(mexico.group_ids, mexico.rivalry.toarray(), strict=True)
+              if not row.any()]
     with pytest.raises(CartelsimError, match=f"'{lonely[0]}' has no rivals in system "
                                              "'mexico2025'"):
         plan_of(mexico, params, spec(target={"rivals_of": lonely[0]}))

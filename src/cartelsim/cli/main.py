@@ -11,13 +11,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
-from typer.exceptions import Abort, Exit, TyperException
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.exceptions import Abort, Exit, TyperException
 
 from cartelsim.errors import CartelsimError
 
@@ -63,16 +63,16 @@ def _frame_table(frame, title: str, index_label: str = "") -> Table:
 
 @app.command()
 def run(
-    scenario: Annotated[Optional[Path], typer.Argument(
+    scenario: Annotated[Path | None, typer.Argument(
         help="Scenario TOML file; without it, the status quo on Mexico 2025.")] = None,
-    runs: Annotated[Optional[int], typer.Option(min=1, help="Replicates (overrides the file).")] = None,
-    seed: Annotated[Optional[int], typer.Option(min=0, help="Root seed (overrides the file).")] = None,
-    engine: Annotated[Optional[str], typer.Option(
+    runs: Annotated[int | None, typer.Option(min=1, help="Replicates (overrides the file).")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Root seed (overrides the file).")] = None,
+    engine: Annotated[str | None, typer.Option(
         help="deterministic or stochastic (overrides the file).")] = None,
-    weeks: Annotated[Optional[int], typer.Option(min=1, help="Horizon in weeks.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="NetCDF results file.")] = None,
-    csv: Annotated[Optional[Path], typer.Option(help="Tidy CSV of national series.")] = None,
-    figure: Annotated[Optional[Path], typer.Option(help="PNG figure of national series.")] = None,
+    weeks: Annotated[int | None, typer.Option(min=1, help="Horizon in weeks.")] = None,
+    out: Annotated[Path | None, typer.Option(help="NetCDF results file.")] = None,
+    csv: Annotated[Path | None, typer.Option(help="Tidy CSV of national series.")] = None,
+    figure: Annotated[Path | None, typer.Option(help="PNG figure of national series.")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar or tables.")] = False,
 ) -> None:
     """Run a scenario and write NetCDF, CSV and a figure (default folder: outputs/)."""
@@ -133,15 +133,15 @@ def run(
 def compare(
     base: Annotated[Path, typer.Argument(help="Baseline scenario (e.g. status quo).")],
     policy: Annotated[Path, typer.Argument(help="Policy scenario to compare with it.")],
-    runs: Annotated[Optional[int], typer.Option(min=1, help="Paired runs (both scenarios).")] = None,
-    seed: Annotated[Optional[int], typer.Option(min=0, help="Root seed (both scenarios).")] = None,
-    engine: Annotated[Optional[str], typer.Option(help="deterministic or stochastic.")] = None,
+    runs: Annotated[int | None, typer.Option(min=1, help="Paired runs (both scenarios).")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Root seed (both scenarios).")] = None,
+    engine: Annotated[str | None, typer.Option(help="deterministic or stochastic.")] = None,
     horizons: Annotated[str, typer.Option(
         help="Months after the start, comma-separated.")] = "3,12,36",
-    group: Annotated[Optional[list[str]], typer.Option(
+    group: Annotated[list[str] | None, typer.Option(
         help="Also compare this group's command integrity and members (repeatable).")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="CSV of the comparison table.")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option(
+    out: Annotated[Path | None, typer.Option(help="CSV of the comparison table.")] = None,
+    out_dir: Annotated[Path | None, typer.Option(
         help="Folder for both results (NetCDF), the table (CSV) and a figure (PNG).")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
@@ -216,11 +216,11 @@ def compare(
 @app.command()
 def reproduce(
     paper: Annotated[str, typer.Argument(help="Which paper: prieto2023.")],
-    data: Annotated[Optional[Path], typer.Option(
+    data: Annotated[Path | None, typer.Option(
         help="Folder with the BACRIM 2020 CSV files (default: the download cache).")] = None,
     out: Annotated[Path, typer.Option(help="Tidy CSV of all scenarios.")] = Path(
         "outputs/prieto2023.csv"),
-    figure: Annotated[Optional[Path], typer.Option(help="PNG figure.")] = None,
+    figure: Annotated[Path | None, typer.Option(help="PNG figure.")] = None,
 ) -> None:
     """Reproduce a published model run and compare it with the paper's claims."""
     from cartelsim.analysis.figures import reproduction_figure, save_figure
@@ -282,7 +282,7 @@ def params(
 @data_app.command("fetch")
 def data_fetch(
     dataset: Annotated[str, typer.Argument(help="Data set name: bacrim2020.")],
-    dest: Annotated[Optional[Path], typer.Option(help="Folder to download into.")] = None,
+    dest: Annotated[Path | None, typer.Option(help="Folder to download into.")] = None,
 ) -> None:
     """Download a data set with pinned checksums (only what is missing)."""
     from cartelsim.system.fetch import fetch_bacrim
@@ -309,7 +309,7 @@ def data_verify(
 @app.command()
 def bench(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON line.")] = False,
-    data: Annotated[Optional[Path], typer.Option(
+    data: Annotated[Path | None, typer.Option(
         help="BACRIM 2020 folder (default: download cache; else Mexico 2025).")] = None,
     quick: Annotated[bool, typer.Option(help="Small sizes, for a smoke test.")] = False,
 ) -> None:

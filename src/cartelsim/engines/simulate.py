@@ -17,12 +17,12 @@ import pandas as pd
 import xarray as xr
 
 from cartelsim.engines import kernels
-from cartelsim.engines.plan import ConstantPlan, Plan
-from cartelsim.engines.stochastic_kernel import stochastic_segment
 from cartelsim.engines.initial import zipf_sizes
 from cartelsim.engines.observation import add_observations
+from cartelsim.engines.plan import ConstantPlan, Plan
 from cartelsim.engines.rates import ConflictStructure
 from cartelsim.engines.results import build_dataset
+from cartelsim.engines.stochastic_kernel import stochastic_segment
 from cartelsim.engines.streams import stream
 from cartelsim.errors import CartelsimError
 from cartelsim.params.catalogue import Params

@@ -41,9 +41,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import tomllib
 from pathlib import Path
-import json
 from typing import Annotated, Literal
 
 from pydantic import (

@@ -21,7 +21,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from cartelsim.errors import CartelsimError, DataFileError
-from cartelsim.system.csvtable import Row, parse_weight, read_table
+from cartelsim.system.csvtable import parse_weight, parse_year, read_table
 from cartelsim.system.model import System
 
 NODES_FILE = "BACRIM2020_Nodes.csv"
@@ -64,7 +64,6 @@ _HOW_TO_GET = (
 
 # National yearly totals are at most a few hundred thousand; anything far above is a typo.
 _MAX_NATIONAL_COUNT = 1e8
-_YEAR_RANGE = (1900, 2100)
 
 
 def load_bacrim(path: str | Path) -> System:
@@ -126,7 +125,7 @@ def load_trends(path: str | Path) -> pd.DataFrame:
     first_line: dict[int, int] = {}
     records: list[tuple[int, float, float, float]] = []
     for row in rows:
-        year = _parse_year(path, row)
+        year = parse_year(path, row, "YEAR")
         if year in first_line:
             raise DataFileError(
                 path,
@@ -151,22 +150,6 @@ def _empty_series() -> pd.DataFrame:
         index=pd.Index([], dtype=np.int64, name="year"),
     )
     return frame
-
-
-def _parse_year(path: Path, row: Row) -> int:
-    raw = row.text("YEAR")
-    try:
-        year = int(raw)
-    except ValueError:
-        raise DataFileError(
-            path, f"YEAR {raw!r} is not a whole number: expected e.g. 2012", row.line
-        ) from None
-    low, high = _YEAR_RANGE
-    if not low <= year <= high:
-        raise DataFileError(
-            path, f"YEAR {year} is implausible: expected a year in {low}..{high}", row.line
-        )
-    return year
 
 
 def _read_nodes(path: Path) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:

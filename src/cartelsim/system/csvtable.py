@@ -91,3 +91,24 @@ def parse_weight(path: Path, row: Row, column: str, *, maximum: float = 1e6) -> 
     if value > maximum:
         raise DataFileError(path, f"{column} {raw} is implausibly large (max {maximum:g})", row.line)
     return value
+
+
+# Years outside this range are typos (a missing digit, a day instead of a year).
+YEAR_RANGE = (1900, 2100)
+
+
+def parse_year(path: Path, row: Row, column: str) -> int:
+    """Parse a plausible calendar year from `column`."""
+    raw = row.text(column)
+    try:
+        year = int(raw)
+    except ValueError:
+        raise DataFileError(
+            path, f"{column} {raw!r} is not a whole number: expected e.g. 2012", row.line
+        ) from None
+    low, high = YEAR_RANGE
+    if not low <= year <= high:
+        raise DataFileError(
+            path, f"{column} {year} is implausible: expected a year in {low}..{high}", row.line
+        )
+    return year

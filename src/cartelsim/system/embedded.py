@@ -44,7 +44,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from cartelsim.errors import CartelsimError, DataFileError
-from cartelsim.system.csvtable import Row, parse_weight, read_table
+from cartelsim.system.csvtable import Row, parse_weight, parse_year, read_table
 from cartelsim.system.model import System
 from cartelsim.textmatch import closest
 
@@ -154,7 +154,6 @@ _KINDS = ("rival", "ally")
 _STATE_CODE = re.compile(r"^\d{2}$")
 _MAX_MEMBERS = 1e7  # no Mexican group is anywhere near ten million members: a typo
 _MAX_NATIONAL_COUNT = 1e8
-_YEAR_RANGE = (1900, 2100)
 
 _T = TypeVar("_T")
 
@@ -614,18 +613,7 @@ def _read_series(path: Path) -> pd.DataFrame:
     first_line: dict[int, int] = {}
     records: list[tuple[int, float, float]] = []
     for row in rows:
-        raw = row.text("year")
-        try:
-            year = int(raw)
-        except ValueError:
-            raise DataFileError(
-                path, f"year {raw!r} is not a whole number: expected e.g. 2012", row.line
-            ) from None
-        low, high = _YEAR_RANGE
-        if not low <= year <= high:
-            raise DataFileError(
-                path, f"year {year} is implausible: expected a year in {low}..{high}", row.line
-            )
+        year = parse_year(path, row, "year")
         if year in first_line:
             raise DataFileError(
                 path,
