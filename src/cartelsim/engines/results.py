@@ -50,13 +50,14 @@ def build_dataset(
     status: np.ndarray,
     observable: dict[str, np.ndarray] | None = None,
     extra_attrs: dict[str, str] | None = None,
+    first_run: int = 0,
 ) -> xr.Dataset:
     """Assemble the Dataset from kernel outputs (see `kernels` for array shapes)."""
     runs, steps, _ = totals.shape
     weeks = np.arange(steps) + week_offset
     times = start + pd.to_timedelta(7 * np.arange(steps), unit="D")
     coords = {
-        "run": np.arange(runs),
+        "run": first_run + np.arange(runs),
         "time": times,
         "week": ("time", weeks),
     }

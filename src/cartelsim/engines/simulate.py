@@ -45,8 +45,13 @@ def initial_members(
     initial: str | np.ndarray,
     seed: int | None,
     engine: str,
+    first_run: int = 0,
 ) -> np.ndarray:
-    """Initial members [run, group] from a rule name or an explicit array."""
+    """Initial members [run, group] from a rule name or an explicit array.
+
+    Runs are numbered from `first_run`, so a slice of an ensemble draws what the whole
+    ensemble would draw for those runs.
+    """
     if isinstance(initial, np.ndarray):
         array = np.asarray(initial, dtype=float)
         if array.ndim == 1:
@@ -60,7 +65,8 @@ def initial_members(
             raise CartelsimError("initial members must be finite and non-negative")
     elif initial == "auto":
         return initial_members(system, params, runs,
-                               "sizes" if system.size_hint is not None else "zipf", seed, engine)
+                               "sizes" if system.size_hint is not None else "zipf", seed, engine,
+                               first_run)
     elif initial == "sizes":
         if system.size_hint is None or not np.isfinite(system.size_hint).all():
             raise CartelsimError(f"system {system.name!r} has no member count for every group; "
@@ -74,7 +80,8 @@ def initial_members(
         if seed is None:
             raise CartelsimError("initial='poisson' needs a seed")
         expected = zipf_sizes(system, params["initial_members"])
-        array = np.stack([stream(seed, "initial_sizes", r).poisson(expected) for r in range(runs)])
+        array = np.stack([stream(seed, "initial_sizes", first_run + r).poisson(expected)
+                          for r in range(runs)])
         array = array.astype(float)
     else:
         raise CartelsimError(
@@ -107,6 +114,7 @@ def run_arrays(
     seed: int | None = 0,
     record_groups: bool = True,
     progress: Progress | None = None,
+    first_run: int = 0,
 ) -> EngineOutput:
     """Run an engine from members0 [run, group] under `plan` for `weeks` weeks.
 
@@ -126,7 +134,7 @@ def run_arrays(
     )
     members = members0.astype(float).copy()
     _record_start(members, out, record_groups)
-    rngs = ([stream(seed, "demography", r) for r in range(runs)]
+    rngs = ([stream(seed, "demography", first_run + r) for r in range(runs)]
             if engine == "stochastic" else [])
     lo = 0
     while lo < weeks:
@@ -137,7 +145,7 @@ def run_arrays(
             out.transfers = out.transfers if out.transfers is not None else np.zeros(
                 (runs, weeks + 1, n))
             out.transfers[:, lo + 1] += setting.transfers  # the week ending at lo + 1
-        jump = _removals(setting.removal, members, engine, seed, lo)
+        jump = _removals(setting.removal, members, engine, seed, lo, first_run)
         members -= jump
         for name, counts in setting.observable.items():
             out.observable.setdefault(name, np.zeros((runs, weeks + 1)))[:, lo] += counts
@@ -162,7 +170,7 @@ def _record_start(members: np.ndarray, out: EngineOutput, record_groups: bool) -
 
 
 def _removals(fraction: np.ndarray, members: np.ndarray, engine: str, seed: int | None,
-              week: int) -> np.ndarray:
+              week: int, first_run: int) -> np.ndarray:
     """Members removed at once: the expected share, or binomial draws for integer members.
 
     Draws come from a stream keyed by run and week, so a policy's sweep never shifts the
@@ -174,7 +182,7 @@ def _removals(fraction: np.ndarray, members: np.ndarray, engine: str, seed: int 
         return members * fraction
     drawn = np.empty_like(members)
     for r in range(members.shape[0]):
-        rng = stream(seed, "interventions", r, week)
+        rng = stream(seed, "interventions", first_run + r, week)
         drawn[r] = rng.binomial(members[r].astype(np.int64), fraction[r])
     return drawn
 
@@ -233,6 +241,7 @@ def simulate(
     record: Record = "groups",
     plan: Plan | None = None,
     progress: Progress | None = None,
+    first_run: int = 0,
 ) -> xr.Dataset:
     """Run the L1 model and return a Dataset with dims (run, time[, group]).
 
@@ -252,6 +261,8 @@ def simulate(
             (needed for large ensembles: per-group series take runs*weeks*groups*40 bytes).
         plan: a policy (see `engines.plan`); default: the published model unchanged.
         progress: called as progress(weeks_done, weeks).
+        first_run: number of the first run; an ensemble split into slices passes each
+            slice's offset so that run k draws the same numbers in any slice (STYLE.md 5).
     """
     if engine not in ENGINES:
         raise CartelsimError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
@@ -268,17 +279,18 @@ def simulate(
         start_date = pd.Timestamp(start)
     except (ValueError, TypeError):
         raise CartelsimError(f"start must be a date like 2012-01-01, got {start!r}") from None
-    members0 = initial_members(system, params, runs, initial, seed, engine)
+    members0 = initial_members(system, params, runs, initial, seed, engine, first_run)
     structure = ConflictStructure.from_system(system)
     out = run_arrays(structure, members0, plan or ConstantPlan(params), weeks, engine=engine,
-                     seed=seed, record_groups=record == "groups", progress=progress)
+                     seed=seed, record_groups=record == "groups", progress=progress,
+                     first_run=first_run)
     active_plan = plan or ConstantPlan(params)
     ds = build_dataset(
         system=system, params=params, engine=engine, seed=seed, start=start_date,
         week_offset=week_offset, totals=out.totals, active=out.active,
         group_members=out.group_members if record == "groups" else None,
         group_flows=out.group_flows if record == "groups" else None, status=out.status,
-        observable=out.observable,
+        observable=out.observable, first_run=first_run,
         extra_attrs={"initial": initial if isinstance(initial, str) else "given"},
     )
     if out.transfers is not None and record == "groups":

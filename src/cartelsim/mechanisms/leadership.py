@@ -40,7 +40,7 @@ class Leadership:
     """The L2 leadership state of `runs` runs over the groups of one system."""
 
     def __init__(self, params: Params, runs: int, parent: np.ndarray, weeks: int,
-                 seed: int) -> None:
+                 seed: int, first_run: int = 0) -> None:
         groups = parent.size
         self.params = params
         self.seed = seed
@@ -53,6 +53,7 @@ class Leadership:
         self.splits = np.zeros((runs, weeks + 1))
         self.removals = np.zeros((runs, weeks + 1))
         self.week = 0
+        self.first_run = first_run
         self._rngs: dict[tuple[int, int], np.random.Generator] = {}
 
     def dynamic(self) -> bool:
@@ -76,7 +77,7 @@ class Leadership:
         """The events stream of `run` for the current week (made on first use)."""
         key = (run, self.week)
         if key not in self._rngs:
-            self._rngs[key] = stream(self.seed, "events", run, self.week)
+            self._rngs[key] = stream(self.seed, "events", self.first_run + run, self.week)
         return self._rngs[key]
 
     def remove(self, mask: np.ndarray, spec: InterventionSpec,

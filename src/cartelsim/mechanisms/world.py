@@ -29,13 +29,14 @@ class WorldPlan:
     """Policy plus leadership dynamics, as one engine `Plan`."""
 
     def __init__(self, policy: InterventionPlan, runs: int, weeks: int, seed: int, *,
-                 money: bool = False, protection: bool = False) -> None:
+                 money: bool = False, protection: bool = False, first_run: int = 0) -> None:
         self.policy = policy
         self.runs = runs
         self.weeks = weeks
         self.seed = seed
         self.money = money
         self.protection = protection
+        self.first_run = first_run
         self.leadership: Leadership | None = None
         self.finance: Finance | None = None
         self._parent = policy.system.parent if policy.system.parent is not None else \
@@ -51,7 +52,7 @@ class WorldPlan:
     def setting(self, week: int, members: np.ndarray) -> Setting:
         if week == 0:  # a new simulation
             self.leadership = Leadership(self.policy.params, members.shape[0], self._parent,
-                                         self.weeks, self.seed)
+                                         self.weeks, self.seed, self.first_run)
             self.finance = Finance(self.policy.params, members, self.weeks, money=self.money,
                                    protection=self.protection) \
                 if self.money or self.protection else None

@@ -10,24 +10,34 @@ from cartelsim.engines.simulate import Progress, initial_members, simulate
 from cartelsim.interventions.plan import InterventionPlan
 from cartelsim.mechanisms.splinters import with_splinter_slots
 from cartelsim.mechanisms.world import WorldPlan
+from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.schema import Scenario
 
 
-def run_scenario(scenario: Scenario, progress: Progress | None = None) -> xr.Dataset:
+def run_scenario(scenario: Scenario, progress: Progress | None = None, *,
+                 params: Params | None = None, first_run: int = 0,
+                 runs: int | None = None) -> xr.Dataset:
     """Simulate `scenario` and label the results with its name, file and digest.
 
     Groups whose leaders an intervention may remove get an empty splinter slot on the group
     axis (see `mechanisms.splinters`), so a contested succession can split them.
+
+    An ensemble passes `params` (a sampled parameter set), and `first_run` and `runs` to
+    simulate a slice of the scenario's runs that is identical to the same runs of a whole.
     """
     system = scenario.build_system()
-    params = scenario.params()
+    params = params or scenario.params()
     start = pd.Timestamp(scenario.start)
-    weeks, runs, seed = scenario.horizon.weeks, scenario.run.runs, scenario.run.seed
+    weeks, seed = scenario.horizon.weeks, scenario.run.seed
+    runs = runs or scenario.run.runs
     source = f"{scenario.source}: interventions"
     policy = InterventionPlan(system, params, scenario.interventions, start, weeks, source)
     members0 = initial_members(system, params, runs, scenario.run.initial, seed,
-                               scenario.run.engine)
-    may_split = policy.removal_targets(members0)
+                               scenario.run.engine, first_run)
+    # which groups get splinter slots must not depend on the slice of runs (ensembles)
+    expected_rule = "zipf" if scenario.run.initial == "poisson" else scenario.run.initial
+    reference = initial_members(system, params, 1, expected_rule, seed, "deterministic")
+    may_split = policy.removal_targets(reference)
     if may_split.any():
         system = with_splinter_slots(system, np.flatnonzero(may_split),
                                      params["splinter_rivalry"], params["split_fraction"])
@@ -44,8 +54,9 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None) -> xr.Dat
         initial=members0,
         record=scenario.run.record,
         plan=WorldPlan(policy, runs, weeks, seed, money=scenario.mechanisms.money,
-                       protection=scenario.mechanisms.protection),
+                       protection=scenario.mechanisms.protection, first_run=first_run),
         progress=progress,
+        first_run=first_run,
     )
     ds.attrs.update(
         scenario=scenario.name,
