@@ -89,8 +89,10 @@ def test_pressure_driven_removals_arrive_at_the_poisson_rate(pressed, params) ->
     expected = params["pressure_hvt_rate"] * 1.0 * WEEKS  # active for the whole horizon
     se = math.sqrt(expected / RUNS)
     assert abs(per_run.mean() - expected) < 4 * se, (per_run.mean(), expected, se)
-    # a Poisson count: variance close to the mean (loose: 100 runs)
-    assert 0.6 * expected < per_run.var(ddof=1) < 1.5 * expected, per_run.var(ddof=1)
+    # a Poisson count: its variance is its mean (the sample variance of n Poisson draws has
+    # variance about (mu + 2 mu^2) / n)
+    se_var = math.sqrt((expected + 2 * expected**2) / RUNS)
+    assert abs(per_run.var(ddof=1) - expected) < 4 * se_var, (per_run.var(ddof=1), expected)
     assert (pressed.hvt_removals.values[:, WEEKS] == 0).all()  # no week after the horizon
 
 
@@ -117,7 +119,11 @@ def test_no_pressure_no_removals_and_no_change(params, timing) -> None:
     status_quo = run_scenario(parse_scenario({**scenario(0.0, weeks=weeks, runs=2),
                                               "interventions": []}))
     real = [str(g) for g in status_quo.group.values]
-    np.testing.assert_array_equal(ds.members.sel(group=real).values, status_quo.members.values)
+    members = ds.members.sel(group=real).values
+    if timing:  # its dates cut the horizon into segments: the same model, other rounding
+        np.testing.assert_allclose(members, status_quo.members.values, rtol=1e-9, atol=1e-9)
+    else:  # one segment, empty splinter slots: the published model bit for bit
+        np.testing.assert_array_equal(members, status_quo.members.values)
 
 
 def test_pressure_acts_on_the_whole_country_only() -> None:

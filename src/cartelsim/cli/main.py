@@ -151,13 +151,7 @@ def compare(
     from cartelsim.scenarios.runner import run_scenario
     from cartelsim.scenarios.schema import load_scenario, parse_scenario
 
-    try:
-        months = tuple(float(h) for h in horizons.split(",") if h.strip())
-    except ValueError:
-        raise CartelsimError(f"--horizons must be months separated by commas, got {horizons!r}") \
-            from None
-    if not months or not all(0 < m < 12 * 1000 for m in months):  # also refuses nan and inf
-        raise CartelsimError(f"--horizons must be positive, finite months, got {horizons!r}")
+    months = _parse_horizons(horizons)
     overrides = {k: v for k, v in {"runs": runs, "seed": seed, "engine": engine}.items()
                  if v is not None}
     loaded = [load_scenario(path) for path in (base, policy)]
@@ -211,6 +205,112 @@ def compare(
         written.append(stem.with_suffix(".png"))
     if written:
         console.print("Written: " + "  |  ".join(str(p) for p in written))
+
+
+@app.command()
+def ensemble(
+    scenarios: Annotated[list[Path], typer.Argument(
+        help="Scenario files; the first is the baseline of the summaries.")],
+    out: Annotated[Path, typer.Option(help="Folder for the ensemble (manifest and chunks).")],
+    runs: Annotated[int, typer.Option(min=1, help="Replicates per sample and scenario.")] = 100,
+    samples: Annotated[int, typer.Option(min=1, help="Parameter samples.")] = 1,
+    seed: Annotated[int, typer.Option(min=0, help="Root seed of everything.")] = 0,
+    parameters: Annotated[str, typer.Option(
+        help="Parameters to sample over their plausible ranges, comma-separated.")] = "",
+    method: Annotated[str, typer.Option(help="lhs or sobol.")] = "lhs",
+    executor: Annotated[str, typer.Option(help="serial, processes or dask.")] = "processes",
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (tcp://HOST:PORT); default: a local cluster.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes.")] = None,
+    chunk_runs: Annotated[int, typer.Option(min=1, help="Runs per chunk on disk.")] = 100,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted ensemble.")] = False,
+    max_gb: Annotated[float, typer.Option(help="Refuse ensembles larger than this.")] = 50.0,
+) -> None:
+    """Run scenarios x parameter samples x replicates, streaming chunks to disk."""
+    from cartelsim.ensembles.executors import make_executor
+    from cartelsim.ensembles.runner import build_design, run_ensemble
+
+    if method not in ("lhs", "sobol"):
+        raise CartelsimError(f"--method must be lhs or sobol, got {method!r}")
+    names = [p.strip() for p in parameters.split(",") if p.strip()]
+    design, loaded = build_design(scenarios, runs, samples, seed, method, names,  # type: ignore[arg-type]
+                                  chunk_runs)
+    pool = make_executor(executor, scheduler, workers)
+    try:
+        with progress_bar(f"ensemble ({executor})", False) as bar:
+            store = run_ensemble(design, loaded, out, pool, resume=resume, max_gb=max_gb,
+                                 progress=bar)
+    finally:
+        pool.close()
+    total = len(design.chunks())
+    console.print(f"Ensemble complete: {len(design.scenarios)} scenario(s) x {design.samples} "
+                  f"sample(s) x {design.runs} run(s) in {total} chunk(s), in {store.folder}")
+    console.print(f"Next: cartelsim summarize {out}   |   cartelsim export {out} --out FILE.nc")
+
+
+@app.command()
+def export(
+    folder: Annotated[Path, typer.Argument(help="Ensemble folder.")],
+    out: Annotated[Path, typer.Option(help="NetCDF file for the whole ensemble.")],
+) -> None:
+    """Gather a finished ensemble into one labelled Dataset (scenario, sample, run, time)."""
+    from cartelsim.ensembles.store import EnsembleStore
+    from cartelsim.io.export import write_netcdf
+
+    ds = EnsembleStore.open(folder).gather()
+    write_netcdf(ds, out)
+    console.print(f"{out}: dims {dict(ds.sizes)}")
+
+
+@app.command()
+def summarize(
+    folder: Annotated[Path, typer.Argument(help="Ensemble folder.")],
+    horizons: Annotated[str, typer.Option(help="Months, comma-separated.")] = "3,12,36",
+    out: Annotated[Path | None, typer.Option(help="CSV of the summary.")] = None,
+) -> None:
+    """Paired differences of every scenario against the first, over samples and runs."""
+    import pandas as pd
+
+    from cartelsim.analysis.compare import paired_differences
+    from cartelsim.ensembles.store import EnsembleStore
+    from cartelsim.io.export import write_csv
+
+    months = _parse_horizons(horizons)
+    ds = EnsembleStore.open(folder).gather()
+    worlds = ds.stack(world=("sample", "run")).rename(world="run_index")
+    pooled = worlds.drop_vars(["run_index", "sample", "run"]).rename(run_index="run")
+    base = pooled.isel(scenario=0)
+    tables = []
+    for index in range(1, ds.sizes["scenario"]):
+        policy = pooled.isel(scenario=index)
+        table = paired_differences(base, policy, months)
+        table.insert(0, "scenario", str(ds.scenario.values[index]))
+        tables.append(table)
+        shown = Table(title=f"{ds.scenario.values[index]} minus {ds.scenario.values[0]} "
+                      f"({pooled.sizes['run']} paired worlds)", title_justify="left")
+        for column in ("variable", "months", "difference [90 %]", "relative", "P(lower)"):
+            shown.add_column(column)
+        for row in table.itertuples():
+            shown.add_row(row.variable, f"{row.horizon_months:g}",
+                          f"{row.difference:+,.0f} [{row.low:+,.0f}, {row.high:+,.0f}]",
+                          f"{100 * row.relative:+.1f} %", f"{row.p_lower:.2f}")
+        console.print(shown)
+    if not tables:
+        console.print("Only one scenario: nothing to compare.")
+    elif out is not None:
+        write_csv(pd.concat(tables, ignore_index=True), out)
+        console.print(f"Table: {out}")
+
+
+def _parse_horizons(horizons: str) -> tuple[float, ...]:
+    try:
+        months = tuple(float(h) for h in horizons.split(",") if h.strip())
+    except ValueError:
+        raise CartelsimError(f"--horizons must be months separated by commas, got {horizons!r}") \
+            from None
+    if not months or not all(0 < m < 12 * 1000 for m in months):  # also refuses nan and inf
+        raise CartelsimError(f"--horizons must be positive, finite months, got {horizons!r}")
+    return months
 
 
 @app.command()

@@ -1,0 +1,1 @@
+"""Ensembles: many paired runs over parameter samples and scenarios, on any executor."""

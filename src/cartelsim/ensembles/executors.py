@@ -1,0 +1,115 @@
+"""Executors: where chunks run. In this process, in local processes, or on a Dask cluster.
+
+Every executor runs the same pure function on the same chunk descriptions and hands back
+small labelled results (national series as an xarray Dataset), never engine objects, so the
+results are identical whichever executor runs them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any, Protocol
+
+from cartelsim.errors import CartelsimError
+
+EXECUTORS = ("serial", "processes", "dask")
+
+
+class Executor(Protocol):
+    def run(self, function: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        """Yield function(task) for every task, in the order they finish."""
+
+    def close(self) -> None: ...
+
+
+class SerialExecutor:
+    """Everything in this process, one chunk after another."""
+
+    def run(self, function, tasks):
+        for task in tasks:
+            yield function(task)
+
+    def close(self) -> None:
+        pass
+
+
+def _single_threaded_worker() -> None:
+    """Each worker process is one of several: no nested thread pools fighting for cores."""
+    import numba
+
+    numba.set_num_threads(1)
+
+
+class ProcessExecutor:
+    """Local worker processes (one per core by default)."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        # spawn, not fork: forking a process that runs Numba's thread pool is not safe
+        self.pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+                                        mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_single_threaded_worker)
+
+    def run(self, function, tasks):
+        futures = [self.pool.submit(function, task) for task in tasks]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """A Dask distributed cluster: an existing scheduler, or a LocalCluster when none."""
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - distributed is a dependency
+            raise CartelsimError("the dask executor needs the 'distributed' package") from None
+        self.cluster = None
+        try:
+            if scheduler:
+                self.client = Client(scheduler, timeout="10s")
+            else:
+                self.cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
+                                            threads_per_worker=1, processes=True,
+                                            dashboard_address=None)
+                self.client = Client(self.cluster)
+        except (OSError, TimeoutError) as exc:
+            where = scheduler or "a local cluster"
+            raise CartelsimError(f"cannot reach the Dask scheduler at {where}: {exc}") from None
+
+    def run(self, function, tasks):
+        from distributed import as_completed as dask_completed
+
+        futures = self.client.map(function, list(tasks), pure=False)
+        try:
+            for future in dask_completed(futures):
+                yield future.result()
+        finally:
+            self.client.cancel(futures)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_executor(name: str, scheduler: str | None = None, workers: int | None = None) -> Executor:
+    """An executor by name; a scheduler address only makes sense with 'dask'."""
+    if name not in EXECUTORS:
+        raise CartelsimError(f"executor must be one of {', '.join(EXECUTORS)}, got {name!r}")
+    if scheduler and name != "dask":
+        raise CartelsimError("--scheduler needs --executor dask")
+    if name == "serial":
+        return SerialExecutor()
+    if name == "processes":
+        return ProcessExecutor(workers)
+    return DaskExecutor(scheduler, workers)

@@ -1,0 +1,121 @@
+"""Run an ensemble: validate, size it up front, run the pending chunks, stream them to disk."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import xarray as xr
+
+from cartelsim.ensembles.design import Chunk, Design, Method, draw_samples, validate_parameters
+from cartelsim.ensembles.executors import Executor
+from cartelsim.ensembles.store import EnsembleStore
+from cartelsim.errors import CartelsimError
+from cartelsim.params.catalogue import Params
+from cartelsim.scenarios.schema import Scenario, load_scenario, parse_scenario
+
+# Bytes a run keeps per week on disk: ~14 national float64 series.
+BYTES_PER_RUN_WEEK = 14 * 8
+NATIONAL = ("total_members", "total_recruits", "total_arrests", "total_deaths", "total_exits",
+            "active_groups", "homicides", "disappearances", "hvt_removals", "seizures",
+            "splits", "status")
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Everything a worker needs for one chunk (plain data, cheap to send)."""
+
+    chunk: Chunk
+    scenario: dict  # the scenario as validated data
+    source: str
+    sample: dict[str, float]
+
+
+def build_design(paths: list[Path], runs: int, samples: int, seed: int, method: Method,
+                 parameters: list[str], chunk_runs: int) -> tuple[Design, list[Scenario]]:
+    """Validate the inputs and fix the design (samples drawn once, from the seed)."""
+    if not paths:
+        raise CartelsimError("give at least one scenario file")
+    if runs < 1 or samples < 1 or chunk_runs < 1:
+        raise CartelsimError("runs, samples and chunk runs must be at least 1")
+    if samples > 1 and not parameters:
+        raise CartelsimError("--samples above 1 needs --parameters to sample (names from "
+                             "`cartelsim params`)")
+    names = validate_parameters(parameters)
+    scenarios = []
+    for path in paths:
+        scenario = load_scenario(path)
+        data = scenario.model_dump(exclude={"source", "digest"})
+        data["run"].update(runs=runs, seed=seed, record="totals")
+        scenarios.append(parse_scenario(data, source=str(path), base=None))
+    first = scenarios[0]
+    for other in scenarios[1:]:
+        for label, a, b in (("system", first.system, other.system), ("start", first.start,
+                            other.start), ("horizon", first.horizon.weeks, other.horizon.weeks),
+                            ("engine", first.run.engine, other.run.engine)):
+            if a != b:
+                raise CartelsimError(f"{first.source} and {other.source} differ in {label}; an "
+                                     "ensemble pairs scenarios on the same worlds")
+    design = Design(
+        scenarios=tuple(str(p) for p in paths),
+        scenario_digests=tuple(s.digest for s in scenarios),
+        runs=runs, samples=samples, seed=seed, method=method, parameters=names,
+        chunk_runs=min(chunk_runs, runs), values=draw_samples(names, samples, seed, method),
+    )
+    return design, scenarios
+
+
+def estimated_bytes(design: Design, weeks: int) -> int:
+    return len(design.scenarios) * design.samples * design.runs * (weeks + 1) * BYTES_PER_RUN_WEEK
+
+
+def check_room(design: Design, weeks: int, folder: Path, limit_gb: float) -> None:
+    """Refuse an ensemble that would not fit on disk (or exceeds the user's limit)."""
+    need = estimated_bytes(design, weeks)
+    probe = folder if folder.exists() else folder.parent if folder.parent.exists() else Path(".")
+    free = shutil.disk_usage(probe).free
+    if need > limit_gb * 1e9:
+        raise CartelsimError(f"the ensemble would write about {need / 1e9:.1f} GB, above the "
+                             f"limit of {limit_gb:g} GB (raise --max-gb or run fewer runs)")
+    if need > 0.9 * free:
+        raise CartelsimError(f"the ensemble would write about {need / 1e9:.1f} GB but only "
+                             f"{free / 1e9:.1f} GB are free at {probe}")
+
+
+def run_chunk(task: ChunkTask) -> tuple[Chunk, xr.Dataset]:
+    """Worker side: simulate one chunk and return its national series."""
+    from cartelsim.scenarios.runner import run_scenario
+
+    scenario = parse_scenario(task.scenario, source=task.source)
+    params = Params.defaults().override(task.sample, origin="sampled").override(
+        scenario.parameters, origin=f"scenario {task.source}")
+    ds = run_scenario(scenario, params=params, first_run=task.chunk.first_run,
+                      runs=task.chunk.runs)
+    keep = [v for v in NATIONAL if v in ds]
+    return task.chunk, ds[keep].drop_vars([c for c in ds.coords if c not in ("run", "time",
+                                                                              "week")])
+
+
+def run_ensemble(design: Design, scenarios: list[Scenario], folder: Path, executor: Executor,
+                 *, resume: bool = False, max_gb: float = 50.0,
+                 progress: Callable[[int, int], None] | None = None) -> EnsembleStore:
+    """Run every pending chunk; each finished chunk is on disk before the next is counted."""
+    check_room(design, scenarios[0].horizon.weeks, folder, max_gb)
+    store = EnsembleStore.create(folder, design, resume)
+    pending = store.pending()
+    total = len(design.chunks())
+    tasks = [ChunkTask(chunk, scenarios[chunk.scenario].model_dump(
+                 mode="json", exclude={"source", "digest"}),
+                 scenarios[chunk.scenario].source, design.sample(chunk.sample))
+             for chunk in pending]
+    done = total - len(pending)
+    if progress is not None:
+        progress(done, total)
+    for chunk, ds in executor.run(run_chunk, tasks):
+        store.save_chunk(chunk, ds)
+        done += 1
+        if progress is not None:
+            progress(done, total)
+    return store
