@@ -44,6 +44,9 @@ def group_label(ds: xr.Dataset, group: str) -> str:
         return group
     if group in names:
         return ids[names.index(group)]
+    lowered = [i.lower() for i in ids]  # ids in any case, as in scenario targets
+    if group.lower() in lowered:
+        return ids[lowered.index(group.lower())]
     hint = closest(group, ids + names)
     raise CartelsimError(f"unknown group {group!r}" + (f"; did you mean {hint!r}?" if hint else ""))
 

@@ -141,7 +141,7 @@ def rk4_week(members, indptr, indices, weights, inv_alliance, rho, eta, theta, o
 @njit(cache=True, parallel=True)
 def deterministic_batch(members, rho, eta, theta, omega, coef, jump, indptr, indices,
                         weights, inv_alliance, t_start, weeks, totals, active, group_members,
-                        group_flows, status):  # pragma: no cover - compiled
+                        group_flows, status, memory):  # pragma: no cover - compiled
     """Advance runs members[run, group] (in place) from week t_start by `weeks` weeks.
 
     Rates are per run (shape [run]); coef[run, 3, group] as in the module docstring;
@@ -149,43 +149,48 @@ def deterministic_batch(members, rho, eta, theta, omega, coef, jump, indptr, ind
     `members`), counted as arrests of its first week. Writes rows t_start+1 ..
     t_start+weeks of totals[run, time, 5], active[run, time] and, when their first axis is
     not empty, group_members[run, time, group] and group_flows[run, time, 4, group]. Runs
-    whose status is not OK are skipped. Threads share the runs.
+    whose status is not OK are skipped. Threads share the runs. `memory` carries the
+    multistep history from one segment to the next (see `simulate.Memory`).
     """
+    net, comps, sums, since = memory
     for r in prange(members.shape[0]):
         _integrate_run(members[r], rho[r], eta[r], theta[r], omega[r], coef[r], jump[r],
                        indptr, indices, weights, inv_alliance, t_start, weeks, totals, active,
-                       group_members, group_flows, status, r)
+                       group_members, group_flows, status, r, net[r], comps[r], sums[r], since)
 
 
 @njit(cache=True)
 def deterministic_serial(members, rho, eta, theta, omega, coef, jump, indptr, indices,
                          weights, inv_alliance, t_start, weeks, totals, active, group_members,
-                         group_flows, status):  # pragma: no cover - compiled
+                         group_flows, status, memory):  # pragma: no cover - compiled
     """`deterministic_batch` without threads: cheaper for one or two runs."""
+    net, comps, sums, since = memory
     for r in range(members.shape[0]):
         _integrate_run(members[r], rho[r], eta[r], theta[r], omega[r], coef[r], jump[r],
                        indptr, indices, weights, inv_alliance, t_start, weeks, totals, active,
-                       group_members, group_flows, status, r)
+                       group_members, group_flows, status, r, net[r], comps[r], sums[r], since)
 
 
 @njit(cache=True, fastmath=FASTMATH)
 def _integrate_run(members, rho, eta, theta, omega, coef, jump, indptr, indices, weights,
                    inv_alliance, t_start, weeks, totals, active, group_members, group_flows,
-                   status, r):  # pragma: no cover - compiled
+                   status, r, history, comp_hist, sums_hist,
+                   since):  # pragma: no cover - compiled
     """One deterministic run over one segment: RK4 for three weeks, then Adams-Bashforth 4.
 
-    RK4 (re)starts the multistep rule at every segment, since coefficients may have jumped;
-    AB4 then needs one rate evaluation a week. Both agree with a high-accuracy adaptive
-    solution to ~1e-10 relative on the published system (tests). Flows are the same
-    quadrature applied to each rate, so each week's change equals the sum of the flows.
+    RK4 (re)starts the multistep rule after a restart (since[r] == 0: the start, or a jump
+    in coefficients or members); otherwise AB4 carries on with the rates remembered from
+    earlier weeks, so cutting a horizon into segments that change nothing changes no bit.
+    AB4 needs one rate evaluation a week. Both agree with a high-accuracy adaptive solution
+    to ~1e-10 relative on the published system (tests). Flows are the same quadrature
+    applied to each rate, so each week's change equals the sum of the flows.
+    history[4, group], comp_hist[4, 4, group] and sums_hist[4, 5] are ring buffers (slot
+    k % 4 holds the rates k weeks after the restart); since[r] counts those weeks.
     """
     if status[r] != STATUS_OK:
         return
     n = members.size
     keep = group_members.shape[0] > 0
-    history = np.zeros((4, n))  # ring buffer of net rates, slot t % 4 = newest
-    comp_hist = np.zeros((4, 4, n if keep else 0))
-    sums_hist = np.zeros((4, 5))
     flows = np.zeros((4, n))
     week_sums = np.zeros(4)
     stage = np.zeros(n)
@@ -195,13 +200,14 @@ def _integrate_run(members, rho, eta, theta, omega, coef, jump, indptr, indices,
     c0, c1, c2, c3 = _AB4
     for step in range(1, weeks + 1):
         t = t_start + step
-        now, s1, s2, s3 = step % 4, (step - 1) % 4, (step - 2) % 4, (step - 3) % 4
+        k = since[r] + step
+        now, s1, s2, s3 = k % 4, (k - 1) % 4, (k - 2) % 4, (k - 3) % 4
         _rates_net(members, indptr, indices, weights, inv_alliance, rho, eta, theta, omega,
                    coef, history[now], comp_hist[now], sums_hist[now], keep)
         if sums_hist[now, 4] > MAX_RATE_PER_WEEK:
             _fail(STATUS_STEP, totals, active, group_members, group_flows, status, r, t, keep)
             return
-        if step <= 3:
+        if k <= 3:
             rk4_week(members, indptr, indices, weights, inv_alliance, rho, eta, theta, omega,
                      coef, k_net, k_comps, k_sums, stage, flows, week_sums)
             for i in range(n):
@@ -226,6 +232,7 @@ def _integrate_run(members, rho, eta, theta, omega, coef, jump, indptr, indices,
                 return
         record_week(members, flows, week_sums, totals, active, group_members, group_flows,
                     r, t, keep)
+    since[r] += weeks
 
 
 @njit(cache=True, inline="always")

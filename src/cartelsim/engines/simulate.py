@@ -19,7 +19,7 @@ import xarray as xr
 from cartelsim.engines import kernels
 from cartelsim.engines.initial import zipf_sizes
 from cartelsim.engines.observation import add_observations
-from cartelsim.engines.plan import ConstantPlan, Plan
+from cartelsim.engines.plan import ConstantPlan, Plan, Setting
 from cartelsim.engines.rates import ConflictStructure
 from cartelsim.engines.results import build_dataset
 from cartelsim.engines.stochastic_kernel import stochastic_segment
@@ -134,6 +134,8 @@ def run_arrays(
     )
     members = members0.astype(float).copy()
     _record_start(members, out, record_groups)
+    memory = Memory.empty(runs, n, record_groups)
+    previous: Setting | None = None
     rngs = ([stream(seed, "demography", first_run + r) for r in range(runs)]
             if engine == "stochastic" else [])
     lo = 0
@@ -147,10 +149,14 @@ def run_arrays(
             out.transfers[:, lo + 1] += setting.transfers  # the week ending at lo + 1
         jump = _removals(setting.removal, members, engine, seed, lo, first_run)
         members -= jump
+        if previous is None or jump.any() or setting.transfers is not None \
+                or not _same_rates(previous, setting):
+            memory.since[:] = 0  # restart the multistep rule with RK4
+        previous = setting
         for name, counts in setting.observable.items():
             out.observable.setdefault(name, np.zeros((runs, weeks + 1)))[:, lo] += counts
         if engine == "deterministic":
-            _segment_deterministic(members, setting, jump, structure, lo, hi - lo, out)
+            _segment_deterministic(members, setting, jump, structure, lo, hi - lo, out, memory)
         else:
             _segment_stochastic(members, setting, jump, structure, lo, hi - lo, rngs, out)
         if progress is not None:
@@ -187,7 +193,34 @@ def _removals(fraction: np.ndarray, members: np.ndarray, engine: str, seed: int 
     return drawn
 
 
-def _segment_deterministic(members, setting, jump, structure, start, weeks, out) -> None:
+@dataclass
+class Memory:
+    """What the deterministic engine remembers between segments: the last four weeks' rates
+    (ring buffers) and how many weeks have passed since the multistep rule (re)started."""
+
+    net: np.ndarray  # [run, 4, group]
+    comps: np.ndarray  # [run, 4, 4, group] (empty group axis without per-group records)
+    sums: np.ndarray  # [run, 4, 5]
+    since: np.ndarray  # [run] int64
+
+    @classmethod
+    def empty(cls, runs: int, groups: int, record_groups: bool) -> Memory:
+        return cls(np.zeros((runs, 4, groups)),
+                   np.zeros((runs, 4, 4, groups if record_groups else 0)),
+                   np.zeros((runs, 4, 5)), np.zeros(runs, dtype=np.int64))
+
+    def part(self, rows: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.net[rows], self.comps[rows], self.sums[rows], self.since[rows]
+
+
+def _same_rates(a: Setting, b: Setting) -> bool:
+    """True when two settings give the engines the same rates (no need to restart)."""
+    return np.array_equal(a.coef, b.coef) and all(
+        np.array_equal(a.rates[key], b.rates[key]) for key in a.rates)
+
+
+def _segment_deterministic(members, setting, jump, structure, start, weeks, out,
+                           memory) -> None:
     runs = members.shape[0]
     for lo in range(0, runs, _DETERMINISTIC_SLICE):
         hi = min(lo + _DETERMINISTIC_SLICE, runs)
@@ -200,7 +233,7 @@ def _segment_deterministic(members, setting, jump, structure, start, weeks, out)
             structure.inv_alliance, start, weeks, out.totals[part], out.active[part],
             out.group_members[part] if out.group_members.shape[0] else out.group_members,
             out.group_flows[part] if out.group_flows.shape[0] else out.group_flows,
-            out.status[part],
+            out.status[part], memory.part(part),
         )
 
 
