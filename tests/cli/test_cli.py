@@ -9,13 +9,10 @@ waits for the one it checks; the module then takes about half its sequential tim
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import tomllib
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +22,8 @@ import pytest
 import xarray as xr
 
 from cartelsim.params.catalogue import CATALOGUE
+
+from .support import WORKERS, Job, cartelsim, tree
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "scenarios"
@@ -36,43 +35,12 @@ REPRODUCE_COLUMNS = ["scenario", "week", "date", "members", "recruits", "arrests
                      "exits", "active_groups"]
 CONTINUATIONS = ["unchanged", "zero_recruitment", "double_incapacitation", "half_recruitment"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-WORKERS = max(2, min(4, os.cpu_count() or 2))
 
 
-def cartelsim(*args: str | Path, cwd: Path, columns: int = 200) -> subprocess.CompletedProcess:
-    """Run `python -m cartelsim ARGS` in `cwd` with a fixed terminal width."""
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    env.update(COLUMNS=str(columns), PYTHONIOENCODING="utf-8")
-    return subprocess.run(
-        [sys.executable, "-m", "cartelsim", *map(str, args)],
-        cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=300,
-    )
 
 
-def tree(root: Path) -> dict[str, bytes | None]:
-    """Every path under `root` with its bytes (None for folders): a before/after snapshot."""
-    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None)
-            for p in sorted(root.rglob("*"))}
 
 
-@dataclass
-class Job:
-    """One command started in the background in its own folder."""
-
-    cwd: Path
-    before: dict[str, bytes | None]  # the folder just before the command started
-    future: Future
-
-    @property
-    def result(self) -> subprocess.CompletedProcess:
-        return self.future.result()
-
-    def ok(self) -> subprocess.CompletedProcess:
-        result = self.result
-        assert result.returncode == 0, (f"exit {result.returncode}\nstdout:\n{result.stdout}\n"
-                                        f"stderr:\n{result.stderr}")
-        assert "Traceback" not in result.stderr
-        return result
 
 
 # --------------------------------------------------------------------------- bad input

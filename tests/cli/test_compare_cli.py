@@ -6,19 +6,16 @@ Python importing numpy and xarray); each test waits for the one it checks.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-WORKERS = max(2, min(4, os.cpu_count() or 2))
+from .support import WORKERS, Job, cartelsim, tree
+
 CSV_COLUMNS = ["variable", "horizon_months", "date", "base", "policy", "difference", "low",
                "high", "relative", "p_lower", "runs"]
 RUNS, SEED = 20, 3
@@ -78,26 +75,10 @@ FAILING = [
 ]
 
 
-def cartelsim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    env.update(COLUMNS="200", PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "cartelsim", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=300)
 
 
-def listing(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-@dataclass
-class Job:
-    cwd: Path
-    before: dict[str, bytes]
-    future: Future
-
-    @property
-    def result(self) -> subprocess.CompletedProcess:
-        return self.future.result()
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +89,7 @@ def jobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Job]]:
             cwd = tmp_path_factory.mktemp(key)
             for name, text in FILES.items():
                 (cwd / name).write_text(text, encoding="utf-8")
-            started[key] = Job(cwd, listing(cwd), pool.submit(cartelsim, *args, cwd=cwd))
+            started[key] = Job(cwd, tree(cwd), pool.submit(cartelsim, *args, cwd=cwd))
         yield started
 
 
@@ -174,4 +155,4 @@ def test_mistakes_are_one_line_and_exit_2(jobs, case: Failing) -> None:
     assert line.startswith("error:"), line
     for fragment in case.expect:
         assert fragment in line, f"{fragment!r} not in {line!r}"
-    assert listing(job.cwd) == job.before, "a failed comparison wrote files"
+    assert tree(job.cwd) == job.before, "a failed comparison wrote files"

@@ -8,12 +8,8 @@ numpy and xarray); each test waits for the one it checks.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +17,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-WORKERS = max(2, min(4, os.cpu_count() or 2))
+from .support import WORKERS, Job, cartelsim, tree
+
 RUNS, SEED = 4, 1
 BASE, POLICY = "status-quo", "cjng-leader-killed"  # scenario names, not file names
 REMOVAL_WEEK = 7  # 2026-02-22 in a horizon starting 2026-01-01
@@ -54,27 +51,10 @@ COMMANDS = {
 }
 
 
-def cartelsim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    env.update(COLUMNS="200", PYTHONIOENCODING="utf-8")
-    return subprocess.run([sys.executable, "-m", "cartelsim", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, encoding="utf-8", timeout=300)
 
 
-def listing(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
 
 
-@dataclass
-class Job:
-    cwd: Path
-    before: dict[str, bytes]
-    future: Future
-
-    @property
-    def result(self) -> subprocess.CompletedProcess:
-        return self.future.result()
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +65,7 @@ def jobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Job]]:
             cwd = tmp_path_factory.mktemp(key)
             for name, text in FILES.items():
                 (cwd / name).write_text(text, encoding="utf-8")
-            started[key] = Job(cwd, listing(cwd), pool.submit(cartelsim, *args, cwd=cwd))
+            started[key] = Job(cwd, tree(cwd), pool.submit(cartelsim, *args, cwd=cwd))
         yield started
 
 
@@ -105,7 +85,7 @@ def assert_one_line_error(job: Job, *fragments: str) -> str:
     assert line.startswith("error:"), line
     for fragment in fragments:
         assert fragment in line, f"{fragment!r} not in {line!r}"
-    assert listing(job.cwd) == job.before, "a failed comparison wrote files"
+    assert tree(job.cwd) == job.before, "a failed comparison wrote files"
     assert not (job.cwd / "out").exists() or not any((job.cwd / "out").iterdir())
     return line
 
