@@ -30,7 +30,8 @@ SCENARIOS = REPO / "scenarios"
 EXAMPLES = sorted(SCENARIOS.glob("*.toml"))
 STATUS_QUO = SCENARIOS / "status-quo.toml"
 NATIONAL_COLUMNS = ["run", "week", "date", "members", "recruits", "arrests", "deaths", "exits",
-                    "active_groups"]
+                    "active_groups", "homicides", "disappearances", "hvt_removals", "seizures",
+                    "splits"]
 REPRODUCE_COLUMNS = ["scenario", "week", "date", "members", "recruits", "arrests", "deaths",
                      "exits", "active_groups"]
 CONTINUATIONS = ["unchanged", "zero_recruitment", "double_incapacitation", "half_recruitment"]

@@ -85,8 +85,12 @@ def test_missing_file_is_refused_naming_it(tmp_path: Path) -> None:
 
 def test_national_table_is_one_row_per_run_and_week(results: xr.Dataset) -> None:
     frame = national_table(results)
+    # simulate() adds the observation model (homicides, disappearances) to every result
     assert list(frame.columns) == ["run", "week", "date", "members", "recruits", "arrests",
-                                   "deaths", "exits", "active_groups"]
+                                   "deaths", "exits", "active_groups", "homicides",
+                                   "disappearances"]
+    row5 = frame[(frame.run == 0) & (frame.week == 5)].iloc[0]
+    assert row5["homicides"] == results["homicides"].sel(run=0).isel(time=5)
     assert len(frame) == RUNS * (WEEKS + 1)
     assert sorted(set(frame["run"])) == list(range(RUNS))
     assert frame.groupby("run")["week"].apply(list).tolist() == [list(range(WEEKS + 1))] * RUNS

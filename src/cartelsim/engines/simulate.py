@@ -314,10 +314,10 @@ def simulate(
         raise CartelsimError(f"start must be a date like 2012-01-01, got {start!r}") from None
     members0 = initial_members(system, params, runs, initial, seed, engine, first_run)
     structure = ConflictStructure.from_system(system)
-    out = run_arrays(structure, members0, plan or ConstantPlan(params), weeks, engine=engine,
+    active_plan = plan or ConstantPlan(params)
+    out = run_arrays(structure, members0, active_plan, weeks, engine=engine,
                      seed=seed, record_groups=record == "groups", progress=progress,
                      first_run=first_run)
-    active_plan = plan or ConstantPlan(params)
     ds = build_dataset(
         system=system, params=params, engine=engine, seed=seed, start=start_date,
         week_offset=week_offset, totals=out.totals, active=out.active,

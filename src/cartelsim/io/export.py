@@ -12,6 +12,8 @@ from cartelsim.io.atomic import write_atomically
 
 NATIONAL = ("total_members", "total_recruits", "total_arrests", "total_deaths", "total_exits",
             "active_groups")
+# Written when the results hold them (the observation model, observable results).
+OBSERVED = ("homicides", "disappearances", "hvt_removals", "seizures", "splits")
 
 
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
@@ -26,11 +28,13 @@ def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
 
 
 def national_table(ds: xr.Dataset) -> pd.DataFrame:
-    """One row per run and week with the national series (members, flows, active groups)."""
-    frame = ds[[v for v in NATIONAL if v in ds]].to_dataframe().reset_index()
+    """One row per run and week with the national series (members, flows, active groups)
+    and, where present, homicides, disappearances, leader removals, seizures and splits."""
+    observed = [v for v in OBSERVED if v in ds]
+    frame = ds[[*NATIONAL, *observed]].to_dataframe().reset_index()
     frame = frame.rename(columns={"time": "date", **{v: v.removeprefix("total_") for v in NATIONAL}})
     return frame[["run", "week", "date", "members", "recruits", "arrests", "deaths", "exits",
-                  "active_groups"]]
+                  "active_groups", *observed]]
 
 
 def group_table(ds: xr.Dataset) -> pd.DataFrame:
