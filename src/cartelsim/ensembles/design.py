@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -63,7 +64,10 @@ class Design:
         return dict(zip(self.parameters, self.values[index], strict=True))
 
     def digest(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        """Identifies the ensemble by content: scenario file names (not folders) and digests,
+        so an ensemble can be resumed from another working directory."""
+        content = asdict(self) | {"scenarios": [Path(p).name for p in self.scenarios]}
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def validate_parameters(names: list[str]) -> tuple[str, ...]:

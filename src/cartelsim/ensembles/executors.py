@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Protocol
@@ -65,34 +66,48 @@ class ProcessExecutor:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+# What a scheduler address looks like (checked before any client is made: distributed
+# leaves a half-made client behind for malformed addresses).
+SCHEDULER_ADDRESS = re.compile(r"^(tcp|tls|ws|wss|ucx)://\[?[\w.:-]+\]?:\d{1,5}$")
+
+
 class DaskExecutor:
     """A Dask distributed cluster: an existing scheduler, or a LocalCluster when none."""
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None) -> None:
+        if scheduler is not None and not SCHEDULER_ADDRESS.match(scheduler):
+            raise CartelsimError(f"--scheduler {scheduler!r} is not a scheduler address; "
+                                 "expected one like tcp://HOST:8786")
         try:
             from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - distributed is a dependency
             raise CartelsimError("the dask executor needs the 'distributed' package") from None
         self.cluster = None
+        # set_as_default=False: the client is used explicitly, and must never become the
+        # scheduler of unrelated dask work in this process (such as writing NetCDF files)
         try:
             if scheduler:
-                self.client = Client(scheduler, timeout="10s")
+                self.client = Client(scheduler, timeout="10s", set_as_default=False)
             else:
                 self.cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1,
                                             threads_per_worker=1, processes=True,
                                             dashboard_address=None)
-                self.client = Client(self.cluster)
-        except (OSError, TimeoutError) as exc:
+                self.client = Client(self.cluster, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            if self.cluster is not None:
+                self.cluster.close()
             where = scheduler or "a local cluster"
-            raise CartelsimError(f"cannot reach the Dask scheduler at {where}: {exc}") from None
+            raise CartelsimError(f"cannot reach the Dask scheduler at {where} "
+                                 f"(expected an address like tcp://HOST:8786): {exc}") from None
 
     def run(self, function, tasks):
         from distributed import as_completed as dask_completed
 
         futures = self.client.map(function, list(tasks), pure=False)
         try:
-            for future in dask_completed(futures):
-                yield future.result()
+            with self.client.as_current():  # current for these calls only, never the default
+                for future in dask_completed(futures):
+                    yield future.result()
         finally:
             self.client.cancel(futures)
 

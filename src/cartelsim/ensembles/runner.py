@@ -43,6 +43,10 @@ def build_design(paths: list[Path], runs: int, samples: int, seed: int, method: 
     if samples > 1 and not parameters:
         raise CartelsimError("--samples above 1 needs --parameters to sample (names from "
                              "`cartelsim params`)")
+    if method not in ("lhs", "sobol"):
+        raise CartelsimError(f"method must be 'lhs' or 'sobol', got {method!r}")
+    if method == "sobol" and samples & (samples - 1):
+        raise CartelsimError(f"Sobol samples must be a power of two, got {samples}")
     names = validate_parameters(parameters)
     scenarios = []
     for path in paths:
@@ -50,16 +54,22 @@ def build_design(paths: list[Path], runs: int, samples: int, seed: int, method: 
         data = scenario.model_dump(exclude={"source", "digest"})
         data["run"].update(runs=runs, seed=seed, record="totals")
         scenarios.append(parse_scenario(data, source=str(path), base=None))
+    for scenario in scenarios:
+        fixed = sorted(set(names) & set(scenario.parameters))
+        if fixed:
+            raise CartelsimError(f"{scenario.source} sets {', '.join(fixed)} in [parameters]; "
+                                 "a parameter a scenario fixes cannot also be sampled")
     first = scenarios[0]
     for other in scenarios[1:]:
         for label, a, b in (("system", first.system, other.system), ("start", first.start,
                             other.start), ("horizon", first.horizon.weeks, other.horizon.weeks),
-                            ("engine", first.run.engine, other.run.engine)):
+                            ("engine", first.run.engine, other.run.engine),
+                            ("mechanisms", first.mechanisms, other.mechanisms)):
             if a != b:
                 raise CartelsimError(f"{first.source} and {other.source} differ in {label}; an "
                                      "ensemble pairs scenarios on the same worlds")
     design = Design(
-        scenarios=tuple(str(p) for p in paths),
+        scenarios=tuple(str(Path(p).resolve()) for p in paths),
         scenario_digests=tuple(s.digest for s in scenarios),
         runs=runs, samples=samples, seed=seed, method=method, parameters=names,
         chunk_runs=min(chunk_runs, runs), values=draw_samples(names, samples, seed, method),
@@ -89,8 +99,9 @@ def run_chunk(task: ChunkTask) -> tuple[Chunk, xr.Dataset]:
     from cartelsim.scenarios.runner import run_scenario
 
     scenario = parse_scenario(task.scenario, source=task.source)
-    params = Params.defaults().override(task.sample, origin="sampled").override(
-        scenario.parameters, origin=f"scenario {task.source}")
+    # build_design refuses samples of parameters a scenario fixes, so the two never clash
+    params = Params.defaults().override(scenario.parameters, origin=f"scenario {task.source}") \
+        .override(task.sample, origin="sampled")
     ds = run_scenario(scenario, params=params, first_run=task.chunk.first_run,
                       runs=task.chunk.runs)
     keep = [v for v in NATIONAL if v in ds]

@@ -76,6 +76,8 @@ class EnsembleStore:
             raise CartelsimError(f"{folder}: no ensemble here ({MANIFEST} missing)") from None
         except (ValueError, KeyError, TypeError) as exc:
             raise CartelsimError(f"{folder / MANIFEST}: damaged manifest ({exc})") from None
+        for leftover in (folder / "chunks").glob(".*.part"):  # a write killed half-way
+            leftover.unlink(missing_ok=True)
         return cls(folder, design, finished)
 
     def _save(self) -> None:
@@ -127,6 +129,8 @@ class EnsembleStore:
                                           combine_attrs="drop_conflicts"))
         ds = xr.concat(per_scenario, dim="scenario", combine_attrs="drop_conflicts")
         names = [Path(p).stem for p in design.scenarios]
+        if len(set(names)) < len(names):  # same file name in different folders
+            names = [f"{i}:{name}" for i, name in enumerate(names)]
         ds = ds.assign_coords(scenario=names, sample=range(design.samples))
         for j, name in enumerate(design.parameters):
             ds[f"param_{name}"] = ("sample", [row[j] for row in design.values])
