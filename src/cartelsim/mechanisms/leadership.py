@@ -143,5 +143,9 @@ class Leadership:
                 1.0 - self.params["recruitment_coordination"] * lost)
 
     def finish(self, times: int) -> None:
-        """Fill the integrity trace after the last update to the end of the horizon."""
-        self.trace[:, self.week + 1:times] = self.integrity[:, None, :]
+        """Fill the integrity trace after the last update to the end of the horizon, with
+        the recovery those weeks would bring (no events happen after the last update)."""
+        ahead = np.arange(1, times - self.week)
+        if ahead.size:
+            decay = np.exp(-self.params["integrity_recovery"] * ahead)[None, :, None]
+            self.trace[:, self.week + 1:times] = 1.0 - (1.0 - self.integrity[:, None, :]) * decay

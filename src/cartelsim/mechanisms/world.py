@@ -28,10 +28,9 @@ PRESSURE_OPERATION = InterventionSpec(action="remove_leader", kind="captured",
 class WorldPlan:
     """Policy plus leadership dynamics, as one engine `Plan`."""
 
-    def __init__(self, policy: InterventionPlan, runs: int, weeks: int, seed: int, *,
+    def __init__(self, policy: InterventionPlan, weeks: int, seed: int, *,
                  money: bool = False, protection: bool = False, first_run: int = 0) -> None:
         self.policy = policy
-        self.runs = runs
         self.weeks = weeks
         self.seed = seed
         self.money = money
