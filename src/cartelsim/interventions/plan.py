@@ -111,7 +111,7 @@ class InterventionPlan:
             mask = fixed_target(self.system, spec.target, f"{field}: target")
             self.scheduled.append(Scheduled(number, spec, first, last, mask))
         self._check_contradictions(source)
-        self._resolved: dict[int, np.ndarray] = {}
+        self._resolved: dict[tuple[int, int], np.ndarray] = {}
 
     def _check_contradictions(self, source: str) -> None:
         """The same action on the same groups at the same time has no clear meaning."""
@@ -195,7 +195,7 @@ class InterventionPlan:
         runs, groups = members.shape
         if item.fixed_mask is not None:
             return np.broadcast_to(item.fixed_mask, (runs, groups))
-        key = item.number if item.lasting else item.number * 1_000_000 + week
+        key = (item.number, item.first if item.lasting else week)
         if key not in self._resolved:
             count = min(item.spec.target.largest or groups, groups)
             order = np.argsort(-members, axis=1, kind="stable")[:, :count]
