@@ -188,7 +188,7 @@ def jobs(tmp_path_factory, make_scenario) -> Iterator[dict[str, Job]]:
 
 def test_ensemble_runs(jobs) -> None:
     stdout = ok(jobs["flow"].result["ensemble"]).stdout
-    assert "2 scenario(s) x 2 sample(s) x 6 run(s) in 8 chunk(s)" in stdout
+    assert "2 scenario(s) x 2 sample(s) x 6 run(s) = 24 runs in 8 chunk(s)" in stdout
     assert (jobs["flow"].cwd / "ens" / "manifest.json").is_file()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,15 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from typer.exceptions import Abort, Exit, TyperException
 
@@ -42,11 +51,15 @@ def progress_bar(label: str, quiet: bool = False) -> Iterator[Callable[[int, int
         yield lambda done, total: None
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=errors, transient=True) as bar:
-        task = bar.add_task(label, total=None)
+                  TaskProgressColumn(), TextColumn("[dim]{task.fields[rate]}"),
+                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                  console=errors, transient=True) as bar:
+        task = bar.add_task(label, total=None, rate="")
 
         def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            speed = bar.tasks[0].speed
+            bar.update(task, completed=done, total=total,
+                       rate=f"{speed:,.1f}/s" if speed else "")
 
         yield update
 
@@ -237,14 +250,18 @@ def ensemble(
                                   chunk_runs)
     pool = make_executor(executor, scheduler, workers)
     try:
-        with progress_bar(f"ensemble ({executor})", False) as bar:
+        started = time.perf_counter()
+        with progress_bar(f"ensemble runs ({executor})", False) as bar:
             store = run_ensemble(design, loaded, out, pool, resume=resume, max_gb=max_gb,
                                  progress=bar)
+        seconds = time.perf_counter() - started
     finally:
         pool.close()
     total = len(design.chunks())
+    runs_all = len(design.scenarios) * design.samples * design.runs
     console.print(f"Ensemble complete: {len(design.scenarios)} scenario(s) x {design.samples} "
-                  f"sample(s) x {design.runs} run(s) in {total} chunk(s), in {store.folder}")
+                  f"sample(s) x {design.runs} run(s) = {runs_all:,} runs in {total} chunk(s), "
+                  f"{seconds:.1f} s this session, in {store.folder}")
     console.print(f"Next: cartelsim summarize {out}   |   cartelsim export {out} --out FILE.nc")
 
 
@@ -267,6 +284,9 @@ def summarize(
     folder: Annotated[Path, typer.Argument(help="Ensemble folder.")],
     horizons: Annotated[str, typer.Option(help="Months, comma-separated.")] = "3,12,36",
     out: Annotated[Path | None, typer.Option(help="CSV of the summary.")] = None,
+    figures: Annotated[bool, typer.Option(
+        help="Fan charts of each scenario against the first, saved in the ensemble folder.")
+    ] = True,
 ) -> None:
     """Paired differences of every scenario against the first, over samples and runs."""
     import pandas as pd
@@ -278,13 +298,23 @@ def summarize(
     months = _parse_horizons(horizons)
     ds = EnsembleStore.open(folder).gather()
     worlds = ds.stack(world=("sample", "run")).rename(world="run_index")
-    pooled = worlds.drop_vars(["run_index", "sample", "run"]).rename(run_index="run")
+    pooled = worlds.drop_vars(["run_index", "sample", "run"]).rename(run_index="run") \
+        .transpose("scenario", "run", ...)
     base = pooled.isel(scenario=0)
     tables = []
     for index in range(1, ds.sizes["scenario"]):
         policy = pooled.isel(scenario=index)
         table = paired_differences(base, policy, months)
-        table.insert(0, "scenario", str(ds.scenario.values[index]))
+        name = str(ds.scenario.values[index])
+        table.insert(0, "scenario", name)
+        if figures:
+            from cartelsim.analysis.figures import comparison_figure, save_figure
+
+            pair = [part.assign_attrs(scenario=str(ds.scenario.values[i]))
+                    for i, part in ((0, base), (index, policy))]
+            figure_path = folder / f"summary-{name.replace(':', '_')}.png"
+            save_figure(comparison_figure(*pair), figure_path)
+            console.print(f"Figure: {figure_path}")
         tables.append(table)
         shown = Table(title=f"{ds.scenario.values[index]} minus {ds.scenario.values[0]} "
                       f"({pooled.sizes['run']} paired worlds)", title_justify="left")

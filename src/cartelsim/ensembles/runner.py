@@ -116,17 +116,18 @@ def run_ensemble(design: Design, scenarios: list[Scenario], folder: Path, execut
     check_room(design, scenarios[0].horizon.weeks, folder, max_gb)
     store = EnsembleStore.create(folder, design, resume)
     pending = store.pending()
-    total = len(design.chunks())
     tasks = [ChunkTask(chunk, scenarios[chunk.scenario].model_dump(
                  mode="json", exclude={"source", "digest"}),
                  scenarios[chunk.scenario].source, design.sample(chunk.sample))
              for chunk in pending]
-    done = total - len(pending)
+    # progress counts runs (not chunks), so the bar shows runs per second
+    total_runs = sum(chunk.runs for chunk in design.chunks())
+    done = total_runs - sum(chunk.runs for chunk in pending)
     if progress is not None:
-        progress(done, total)
+        progress(done, total_runs)
     for chunk, ds in executor.run(run_chunk, tasks):
         store.save_chunk(chunk, ds)
-        done += 1
+        done += chunk.runs
         if progress is not None:
-            progress(done, total)
+            progress(done, total_runs)
     return store
