@@ -33,7 +33,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests
 
 bench: $(VENV)/.installed
-	$(BIN)/cartelsim bench --data $(BACRIM)
+	$(BIN)/cartelsim bench --data $(BACRIM) --ensembles 1000
 
 reproduce: $(VENV)/.installed
 	$(BIN)/cartelsim reproduce prieto2023 --data $(BACRIM) --out outputs/prieto2023.csv

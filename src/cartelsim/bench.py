@@ -145,3 +145,55 @@ def _numba_threads() -> int:
     import numba
 
     return int(numba.get_num_threads())
+
+
+FLAGSHIP_PAIR = {
+    "status-quo": "",
+    "cjng-leader-killed": '''
+[[interventions]]
+action = "remove_leader"
+kind = "killed"
+succession = "contested"
+start = 2026-02-22
+target = { groups = ["cjng"] }
+''',
+}
+
+
+def run_ensemble_benchmarks(runs: int = 1000, *,
+                            progress: Callable[[str], None] | None = None) -> dict[str, object]:
+    """Paired 10-year stochastic ensembles of the flagship pair on Mexico 2025, with the
+    leadership mechanism, on local processes and on a local Dask cluster (same machine)."""
+    import tempfile
+    from pathlib import Path
+
+    from cartelsim.ensembles.executors import make_executor
+    from cartelsim.ensembles.runner import build_design, run_ensemble
+
+    say = progress or (lambda _message: None)
+    figures: dict[str, object] = {"ensemble_runs": 2 * runs}
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for name, extra in FLAGSHIP_PAIR.items():
+            path = Path(folder) / f"{name}.toml"
+            path.write_text(f'name = "{name}"\n[run]\nengine = "stochastic"\n{extra}',
+                            encoding="utf-8")
+            paths.append(path)
+        design, scenarios = build_design(paths, runs, 1, 2026, "lhs", [],
+                                         chunk_runs=max(1, runs // 8))
+        for name in ("processes", "dask"):
+            say(f"ensemble of {2 * runs:,} paired runs on {name}")
+            executor = make_executor(name)
+            try:
+                warm = build_design(paths, 2, 1, 0, "lhs", [], chunk_runs=1)
+                run_ensemble(*warm, Path(folder) / f"warm-{name}", executor)  # start workers
+                start = time.perf_counter()
+                run_ensemble(design, scenarios, Path(folder) / name, executor)
+                seconds = time.perf_counter() - start
+            finally:
+                executor.close()
+            figures[f"ensemble_{name}_s"] = round(seconds, 2)
+    processes, dask = figures["ensemble_processes_s"], figures["ensemble_dask_s"]
+    figures["ensemble_runs_per_s"] = round(2 * runs / processes, 1)
+    figures["dask_overhead_vs_processes"] = round(dask / processes - 1.0, 3)
+    return figures

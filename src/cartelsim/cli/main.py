@@ -492,6 +492,9 @@ def bench(
     data: Annotated[Path | None, typer.Option(
         help="BACRIM 2020 folder (default: download cache; else Mexico 2025).")] = None,
     quick: Annotated[bool, typer.Option(help="Small sizes, for a smoke test.")] = False,
+    ensembles: Annotated[int, typer.Option(
+        min=0, help="Also time paired ensembles of this many runs per scenario on local "
+        "processes and on Dask (0: skip).")] = 0,
 ) -> None:
     """Measure engine speed beside reference implementations timed in the same run."""
     from cartelsim.bench import run_benchmarks
@@ -505,8 +508,12 @@ def bench(
     else:
         errors.print("BACRIM 2020 not found; benchmarking on Mexico 2025 (150 groups)")
         system = mexico_2025()
-    result = run_benchmarks(system, quick=quick,
-                            progress=None if as_json else lambda m: errors.print(f"... {m}"))
+    say = None if as_json else lambda m: errors.print(f"... {m}")
+    result = run_benchmarks(system, quick=quick, progress=say)
+    if ensembles:
+        from cartelsim.bench import run_ensemble_benchmarks
+
+        result |= run_ensemble_benchmarks(ensembles, progress=say)
     if as_json:
         print(json.dumps(result))
         return
