@@ -382,6 +382,71 @@ def sensitivity(
     console.print(f"Indices: {out}  |  figure: {out.with_suffix('.png')}")
 
 
+@app.command()
+def calibrate(
+    parameters: Annotated[str, typer.Option(help="Parameters to fit, comma-separated.")] = (
+        "recruitment_rate,conflict_lethality"),
+    data: Annotated[Path | None, typer.Option(
+        help="BACRIM 2020 folder (its national series 2012-2021 is the target).")] = None,
+    shares: Annotated[str, typer.Option(
+        help="Shares of victims who are members to refit under (EVIDENCE F21).")] = "0.05,0.1,0.2",
+    out: Annotated[Path, typer.Option(help="Parameter file to write (TOML).")] = Path(
+        "outputs/calibrated.toml"),
+) -> None:
+    """Fit parameters to the national violence series by least squares; report what the
+    data pin down, and how the inferred membership moves with the victims' member share."""
+    from cartelsim.calibration.least_squares import (
+        calibrate as fit_parameters,
+    )
+    from cartelsim.calibration.least_squares import (
+        membership_by_share,
+        parameter_file_text,
+    )
+    from cartelsim.io.atomic import write_atomically
+    from cartelsim.system.bacrim import load_bacrim
+    from cartelsim.system.fetch import default_data_dir
+
+    names = [p.strip() for p in parameters.split(",") if p.strip()]
+    try:
+        share_values = tuple(float(v) for v in shares.split(",") if v.strip())
+    except ValueError:
+        raise CartelsimError(f"--shares must be numbers separated by commas, got {shares!r}") \
+            from None
+    if not all(0 < v <= 1 for v in share_values):
+        raise CartelsimError(f"--shares must lie in (0, 1], got {shares!r}")
+    system = load_bacrim(data or default_data_dir())
+    fit = fit_parameters(system, names)
+    table = fit.table()
+    shown = Table(title=f"Least-squares fit to yearly homicides + missing persons "
+                  f"{fit.observed.index.min()}-{fit.observed.index.max()} ({system.name})",
+                  title_justify="left")
+    for column in ("parameter", "value", "relative SE", "pinned down by the data?"):
+        shown.add_column(column)
+    for row in table.itertuples():
+        bound = " (at the search bound)" if row.at_search_bound else ""
+        shown.add_row(row.parameter, f"{row.value:.4g}{bound}", f"{row.relative_se:.3g}",
+                      "yes" if row.identified else "[red]no[/red]")
+    console.print(shown)
+    strong = [(a, b, fit.correlation[i, j]) for i, a in enumerate(fit.names)
+              for j, b in enumerate(fit.names) if i < j and abs(fit.correlation[i, j]) > 0.9]
+    for a, b, r in strong:
+        console.print(f"{a} and {b} are nearly collinear (correlation {r:+.2f}): the data "
+                      "fix a combination of them, not each one.")
+    members = membership_by_share(system, names, share_values)
+    shares_table = Table(title="Inferred members at the end of the fit, by assumed share of "
+                         "victims who are members (EVIDENCE F21)", title_justify="left")
+    for column in ("share", "members", "relative cost"):
+        shares_table.add_column(column, justify="right")
+    for row in members.itertuples():
+        shares_table.add_row(f"{row.victim_member_share:g}", f"{row.members_end:,.0f}",
+                             f"{row.relative_cost:.3g}")
+    console.print(shares_table)
+    write_atomically(out, lambda tmp: tmp.write_text(parameter_file_text(fit, system),
+                                                     encoding="utf-8"))
+    console.print(f"Parameter file: {out} (use it with parameters_file = \"{out}\" in a "
+                  "scenario)")
+
+
 def _parse_horizons(horizons: str) -> tuple[float, ...]:
     try:
         months = tuple(float(h) for h in horizons.split(",") if h.strip())

@@ -122,6 +122,7 @@ class Scenario(_Strict):
     system: SystemSection = SystemSection()
     horizon: HorizonSection = HorizonSection()
     parameters: dict[str, Number] = Field(default_factory=dict)
+    parameters_file: Path | None = None  # e.g. written by `cartelsim calibrate`
     run: RunSection = RunSection()
     mechanisms: MechanismsSection = MechanismsSection()
     interventions: list[InterventionSpec] = Field(default_factory=list)
@@ -160,8 +161,13 @@ class Scenario(_Strict):
         return self.horizon.start or DEFAULT_START[self.system.name]
 
     def params(self) -> Params:
-        """Default parameters overridden by this scenario's [parameters] table."""
-        return Params.defaults().override(self.parameters, origin=f"scenario {self.source}")
+        """Defaults, then a parameters file (e.g. calibrated), then this scenario's own
+        [parameters] table; each value remembers which of them it came from."""
+        params = Params.defaults()
+        if self.parameters_file is not None:
+            params = params.override(read_parameter_file(self.parameters_file),
+                                     origin=f"calibrated ({self.parameters_file})")
+        return params.override(self.parameters, origin=f"scenario {self.source}")
 
     def build_system(self) -> System:
         """Load or build the world this scenario runs on."""
@@ -193,6 +199,9 @@ def parse_scenario(data: dict, source: str = "<python>", base: Path | None = Non
     if folder is not None and base is not None and not folder.is_absolute():
         system = scenario.system.model_copy(update={"data": base / folder})
         scenario = scenario.model_copy(update={"system": system})
+    file = scenario.parameters_file
+    if file is not None and base is not None and not file.is_absolute():
+        scenario = scenario.model_copy(update={"parameters_file": base / file})
     content = json.dumps(scenario.model_dump(mode="json", exclude={"source", "digest"}),
                          sort_keys=True)
     digest = hashlib.sha256(content.encode()).hexdigest()[:16]
@@ -211,6 +220,28 @@ def load_scenario(path: str | Path) -> Scenario:
     except tomllib.TOMLDecodeError as exc:
         raise CartelsimError(f"{path}: invalid TOML: {exc}") from None
     return parse_scenario(data, source=str(path), base=path.parent)
+
+
+def read_parameter_file(path: Path) -> dict[str, float]:
+    """The [parameters] table of a parameter file, validated like a scenario's."""
+    if not path.is_file():
+        raise CartelsimError(f"{path}: parameter file not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CartelsimError(f"{path}: not a TOML parameter file ({exc})") from None
+    unknown = set(data) - {"parameters"}
+    if unknown or not isinstance(data.get("parameters"), dict):
+        raise CartelsimError(f"{path}: expected only a [parameters] table")
+    values = data["parameters"]
+    for name, value in values.items():
+        if name not in CATALOGUE:
+            hint = closest(name, CATALOGUE)
+            raise CartelsimError(f"{path}: unknown parameter {name!r}"
+                                 + (f"; did you mean {hint!r}?" if hint else ""))
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise CartelsimError(f"{path}: parameter {name!r} must be a number, got {value!r}")
+    return {name: float(value) for name, value in values.items()}
 
 
 def describe_validation_error(exc: ValidationError) -> str:

@@ -1,0 +1,1 @@
+"""Calibration: fit parameters to the national series and say what the data pin down."""
