@@ -47,3 +47,18 @@ class Job:
                                         f"stderr:\n{result.stderr}")
         assert "Traceback" not in result.stderr
         return result
+
+
+def assert_one_line_error(job: Job, *fragments: str) -> str:
+    """A user mistake: exit 2, one stderr line `error: ...` holding every fragment, no
+    traceback, and nothing written or changed in the job's folder."""
+    result = job.result
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout, result.stderr
+    assert result.returncode == 2, f"exit {result.returncode}; stderr:\n{result.stderr}"
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    line = result.stderr.strip()
+    assert line.startswith("error:"), line
+    for fragment in fragments:
+        assert fragment in line, f"{fragment!r} not in {line!r}"
+    assert tree(job.cwd) == job.before, "a failed command wrote or changed files"
+    return line

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from .support import WORKERS, Job, cartelsim, tree
+from .support import WORKERS, Job, assert_one_line_error, cartelsim, tree
 
 CSV_COLUMNS = ["variable", "horizon_months", "date", "base", "policy", "difference", "low",
                "high", "relative", "p_lower", "runs"]
@@ -146,13 +146,4 @@ def test_compare_table_is_the_library_result(table) -> None:
 
 @pytest.mark.parametrize("case", FAILING, ids=lambda c: c.id)
 def test_mistakes_are_one_line_and_exit_2(jobs, case: Failing) -> None:
-    job = jobs[case.id]
-    result = job.result
-    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout, result.stderr
-    assert result.returncode == 2, f"exit {result.returncode}; stderr:\n{result.stderr}"
-    assert len(result.stderr.splitlines()) == 1, result.stderr
-    line = result.stderr.strip()
-    assert line.startswith("error:"), line
-    for fragment in case.expect:
-        assert fragment in line, f"{fragment!r} not in {line!r}"
-    assert tree(job.cwd) == job.before, "a failed comparison wrote files"
+    assert_one_line_error(jobs[case.id], *case.expect)

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from .support import WORKERS, Job, cartelsim, tree
+from .support import WORKERS, Job, assert_one_line_error, cartelsim, tree
 
 RUNS, SEED = 4, 1
 BASE, POLICY = "status-quo", "cjng-leader-killed"  # scenario names, not file names
@@ -76,16 +76,8 @@ def succeeded(job: Job) -> Path:
     return job.cwd / "out"
 
 
-def assert_one_line_error(job: Job, *fragments: str) -> str:
-    result = job.result
-    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout, result.stderr
-    assert result.returncode == 2, f"exit {result.returncode}; stderr:\n{result.stderr}"
-    assert len(result.stderr.splitlines()) == 1, result.stderr
-    line = result.stderr.strip()
-    assert line.startswith("error:"), line
-    for fragment in fragments:
-        assert fragment in line, f"{fragment!r} not in {line!r}"
-    assert tree(job.cwd) == job.before, "a failed comparison wrote files"
+def assert_one_line_error_and_no_out(job: Job, *fragments: str) -> str:
+    line = assert_one_line_error(job, *fragments)
     assert not (job.cwd / "out").exists() or not any((job.cwd / "out").iterdir())
     return line
 
@@ -156,11 +148,11 @@ def test_the_policy_results_hold_the_mechanisms_outputs(out, table) -> None:
 
 
 def test_an_unknown_group_is_one_line_and_writes_nothing(jobs) -> None:
-    assert_one_line_error(jobs["nosuch"], "unknown group 'nosuch'")
+    assert_one_line_error_and_no_out(jobs["nosuch"], "unknown group 'nosuch'")
 
 
 def test_a_mistyped_group_suggests_the_closest_name(jobs) -> None:
-    assert_one_line_error(jobs["typo"], "unknown group 'cjnq'", "did you mean 'cjng'?")
+    assert_one_line_error_and_no_out(jobs["typo"], "unknown group 'cjnq'", "did you mean 'cjng'?")
 
 
 def test_group_ids_are_accepted_in_any_case_as_in_scenario_targets(jobs) -> None:
@@ -171,5 +163,5 @@ def test_group_ids_are_accepted_in_any_case_as_in_scenario_targets(jobs) -> None
 
 
 def test_different_mechanisms_are_refused_before_running(jobs) -> None:
-    assert_one_line_error(jobs["mechanisms"], "money-base.toml", "policy.toml",
+    assert_one_line_error_and_no_out(jobs["mechanisms"], "money-base.toml", "policy.toml",
                           "differ in mechanisms")

@@ -12,7 +12,7 @@ import pytest
 import xarray as xr
 
 from cartelsim.ensembles.design import Chunk
-from cartelsim.ensembles.runner import NATIONAL, ChunkTask, build_design, run_chunk
+from cartelsim.ensembles.runner import KEPT, ChunkTask, build_design, run_chunk
 from cartelsim.errors import CartelsimError
 from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.runner import run_scenario
@@ -107,7 +107,7 @@ def test_a_chunk_is_those_runs_of_the_scenario_with_the_samples_values(chunk_des
                      design.sample(2))
     returned, ds = run_chunk(task)
     assert returned == chunk
-    assert set(ds.data_vars) <= set(NATIONAL) and "total_members" in ds
+    assert set(ds.data_vars) <= set(KEPT) and "total_members" in ds
     assert set(ds.coords) <= {"run", "time", "week"}
     params = Params.defaults().override(design.sample(2), origin="sampled")
     whole = run_scenario(b, params=params)  # runs = 8 (the design's), seed = 9

@@ -20,7 +20,7 @@ import pytest
 from cartelsim.ensembles.executors import SerialExecutor
 from cartelsim.ensembles.runner import (
     BYTES_PER_RUN_WEEK,
-    NATIONAL,
+    KEPT,
     build_design,
     check_room,
     estimated_bytes,
@@ -132,7 +132,7 @@ def test_gather_labels_scenarios_samples_runs_and_parameters(reference) -> None:
     assert list(ds.scenario.values) == ["a", "b", "c"]
     assert list(ds.sample.values) == list(range(SAMPLES))
     assert list(ds.run.values) == list(range(RUNS))
-    assert set(ds.data_vars) == set(NATIONAL) | {"param_recruitment_rate"}
+    assert set(ds.data_vars) == set(KEPT) | {"param_recruitment_rate"}
     assert ds.param_recruitment_rate.dims == ("sample",)
     assert list(ds.param_recruitment_rate.values) == [row[0] for row in design.values]
     assert ds.attrs["ensemble_digest"] == design.digest()
@@ -145,7 +145,7 @@ def test_gathered_runs_are_the_scenarios_runs_with_each_samples_values(reference
     for s, p in ((1, 1), (0, 0)):
         params = Params.defaults().override(design.sample(p), origin="sampled")
         whole = run_scenario(scenarios[s], params=params)
-        expected = whole[list(NATIONAL)].drop_vars(
+        expected = whole[list(KEPT)].drop_vars(
             [c for c in whole.coords if c not in ("run", "time", "week")])
         got = ds.isel(scenario=s, sample=p).drop_vars(
             ["scenario", "sample", "param_recruitment_rate"])
@@ -156,7 +156,7 @@ def test_scenarios_are_paired_on_the_same_worlds(reference) -> None:
     """c is a with another seed and run count in its file: the ensemble's seed makes them
     the same worlds, run for run; the policy b differs from both."""
     _, _, _, _, ds = reference
-    for name in NATIONAL:
+    for name in KEPT:
         a, c = ds[name].sel(scenario="a").values, ds[name].sel(scenario="c").values
         assert np.array_equal(a, c, equal_nan=True), name
     assert not np.array_equal(ds.total_members.sel(scenario="a").values,

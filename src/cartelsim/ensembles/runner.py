@@ -13,14 +13,15 @@ from cartelsim.ensembles.design import Chunk, Design, Method, draw_samples, vali
 from cartelsim.ensembles.executors import Executor
 from cartelsim.ensembles.store import EnsembleStore
 from cartelsim.errors import CartelsimError
+from cartelsim.io.export import NATIONAL, OBSERVED
 from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.schema import Scenario, load_scenario, parse_scenario
 
 # Bytes a run keeps per week on disk: ~14 national float64 series.
 BYTES_PER_RUN_WEEK = 14 * 8
-NATIONAL = ("total_members", "total_recruits", "total_arrests", "total_deaths", "total_exits",
-            "active_groups", "homicides", "disappearances", "hvt_removals", "seizures",
-            "splits", "status")
+# What a chunk keeps of each run: the national series a CSV export holds, and the status.
+OUTPUTS = (*NATIONAL, *OBSERVED)
+KEPT = (*OUTPUTS, "status")
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def run_chunk(task: ChunkTask) -> tuple[Chunk, xr.Dataset]:
         .override(task.sample, origin="sampled")
     ds = run_scenario(scenario, params=params, first_run=task.chunk.first_run,
                       runs=task.chunk.runs)
-    keep = [v for v in NATIONAL if v in ds]
+    keep = [v for v in KEPT if v in ds]
     return task.chunk, ds[keep].drop_vars([c for c in ds.coords if c not in ("run", "time",
                                                                               "week")])
 

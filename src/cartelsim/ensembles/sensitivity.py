@@ -16,7 +16,7 @@ from SALib.sample import sobol as sobol_sample
 from cartelsim.analysis.compare import FLOW_WINDOW_WEEKS, FLOWS, months_to_weeks
 from cartelsim.ensembles.design import Chunk, validate_parameters
 from cartelsim.ensembles.executors import Executor
-from cartelsim.ensembles.runner import NATIONAL, ChunkTask, run_chunk
+from cartelsim.ensembles.runner import OUTPUTS, ChunkTask, run_chunk
 from cartelsim.errors import CartelsimError
 from cartelsim.params.catalogue import CATALOGUE
 from cartelsim.scenarios.schema import Scenario
@@ -52,8 +52,8 @@ def evaluate(scenario: Scenario, problem: dict, points: np.ndarray, output: str,
              horizon_months: float, executor: Executor,
              progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """The output (mean over the scenario's runs) at the horizon, for every point."""
-    if output not in NATIONAL or output == "status":
-        raise CartelsimError(f"output must be one of {', '.join(v for v in NATIONAL if v != 'status')}, "
+    if output not in OUTPUTS:
+        raise CartelsimError(f"output must be one of {', '.join(OUTPUTS)}, "
                              f"got {output!r}")
     step = months_to_weeks(horizon_months)
     if not 1 <= step <= scenario.horizon.weeks:
