@@ -392,9 +392,26 @@ def calibrate(
         help="Shares of victims who are members to refit under (EVIDENCE F21).")] = "0.05,0.1,0.2",
     out: Annotated[Path, typer.Option(help="Parameter file to write (TOML).")] = Path(
         "outputs/calibrated.toml"),
+    method: Annotated[str, typer.Option(help="least-squares or bayes (emcee).")] = "least-squares",
+    system_name: Annotated[str, typer.Option("--system", help=(
+        "bacrim2020 (--data) or mexico2025 (embedded, backcast from 2012)."))] = "bacrim2020",
+    walkers: Annotated[int, typer.Option(help="bayes: emcee walkers (even).")] = 32,
+    steps: Annotated[int, typer.Option(help="bayes: steps per walker.")] = 2000,
+    burn: Annotated[int, typer.Option(help="bayes: steps dropped as burn-in.")] = 500,
+    seed: Annotated[int, typer.Option(min=0, help="bayes: seed of the chain.")] = 0,
 ) -> None:
-    """Fit parameters to the national violence series by least squares; report what the
-    data pin down, and how the inferred membership moves with the victims' member share."""
+    """Fit parameters to the national violence series by least squares or Bayesian MCMC;
+    report what the data pin down, and how the inferred membership moves with the victims'
+    member share (least squares) or the posterior intervals (bayes)."""
+    from cartelsim.calibration.command import load_system, run_bayes
+
+    if method not in ("least-squares", "bayes"):
+        raise CartelsimError(f"--method must be least-squares or bayes, got {method!r}")
+    if method == "bayes":
+        names = [p.strip() for p in parameters.split(",") if p.strip()]
+        run_bayes(load_system(system_name, data), names, walkers=walkers, steps=steps,
+                  burn=burn, seed=seed, out=out, console=console, progress_bar=progress_bar)
+        return
     from cartelsim.calibration.least_squares import (
         calibrate as fit_parameters,
     )
@@ -403,8 +420,6 @@ def calibrate(
         parameter_file_text,
     )
     from cartelsim.io.atomic import write_atomically
-    from cartelsim.system.bacrim import load_bacrim
-    from cartelsim.system.fetch import default_data_dir
 
     names = [p.strip() for p in parameters.split(",") if p.strip()]
     try:
@@ -414,7 +429,7 @@ def calibrate(
             from None
     if not all(0 < v <= 1 for v in share_values):
         raise CartelsimError(f"--shares must lie in (0, 1], got {shares!r}")
-    system = load_bacrim(data or default_data_dir())
+    system = load_system(system_name, data)
     fit = fit_parameters(system, names)
     table = fit.table()
     shown = Table(title=f"Least-squares fit to yearly homicides + missing persons "
