@@ -1,0 +1,105 @@
+"""`create_app(settings)`: the dashboard's FastAPI application.
+
+One app owns one results folder, one bounded job queue and its worker threads (started on
+the first submitted run, stopped when the app shuts down). Every error a client can cause
+is a JSON object with a 4xx status; a bug in a handler is a JSON 500, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import Response
+
+from cartelsim import __version__
+from cartelsim.web.api import build_router, error, request_error
+from cartelsim.web.jobs import JobManager
+from cartelsim.web.pages import STATIC, build_pages
+from cartelsim.web.settings import WebSettings
+from cartelsim.web.store import ResultStore
+from cartelsim.web.validate import RequestError
+
+log = logging.getLogger("cartelsim.web")
+
+DESCRIPTION = """Run cartelsim scenarios against the status quo on common random numbers.
+
+Submit a scenario (the same schema as scenario files) to `POST /api/runs`, poll
+`GET /api/runs/{id}` until `state` is `done`, then read `GET /api/runs/{id}/results` or
+download the files it links (JSON, CSV, NetCDF and the scenario as TOML). Work beyond the
+server's queue is refused with 429; requests beyond its caps with 422 naming the field."""
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    """Build the dashboard app for `settings` (defaults: WebSettings())."""
+    settings = settings or WebSettings()
+    store = ResultStore(settings.results_dir)
+    manager = JobManager(settings, store)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await asyncio.to_thread(manager.shutdown)
+
+    app = FastAPI(title="cartelsim dashboard", version=__version__, description=DESCRIPTION,
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
+    app.state.settings, app.state.jobs, app.state.store = settings, manager, store
+
+    @app.exception_handler(RequestError)
+    async def _request_error(_: Request, exc: RequestError) -> Response:
+        return request_error(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = [str(p) for p in first.get("loc", ())]
+        if first.get("type") == "json_invalid":
+            return error(422, "request: the body is not valid JSON "
+                         f"({first.get('ctx', {}).get('error', 'syntax error')})", "body")
+        field = ".".join(where[1:]) if where[:1] == ["body"] else ".".join(where) or "request"
+        return error(422, f"request: field {field or 'body'!r}: {first.get('msg', 'invalid')}",
+                     field or "body")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+        return error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _bug(_: Request, exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return error(500, f"internal error ({type(exc).__name__}); see the server log")
+
+    app.add_middleware(_Limits, settings=settings)
+    app.include_router(build_router(settings, manager, store))
+    app.include_router(build_pages(app))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+class _Limits(BaseHTTPMiddleware):
+    """Refuse oversized bodies (413) and end requests that take too long (503)."""
+
+    def __init__(self, app: object, settings: WebSettings) -> None:
+        super().__init__(app)  # type: ignore[arg-type]
+        self.settings = settings
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                return error(400, "request: Content-Length is not a number")
+            if int(length) > self.settings.max_body_bytes:
+                return error(413, f"request: the body is larger than "
+                             f"{self.settings.max_body_bytes} bytes, the limit on this server")
+        try:
+            return await asyncio.wait_for(call_next(request), self.settings.request_timeout_s)
+        except TimeoutError:
+            return error(503, f"request: took longer than {self.settings.request_timeout_s:g} s; "
+                         "try again", headers={"Retry-After": "5"})

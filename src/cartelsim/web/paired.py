@@ -1,0 +1,132 @@
+"""A dashboard run: the user's scenario against the status quo on common random numbers.
+
+The status quo is the same world (system, horizon, parameters, mechanisms, runs, seed) with
+no intervention, so run k of both shares its random draws and the effect of the policy in
+world k is a paired difference (analysis.compare). Runs are simulated in slices of a few
+(`first_run`), which gives the same numbers as one big call while keeping memory bounded:
+each slice is reduced at once to national series and members at the start and the end.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from cartelsim.analysis.compare import months_to_weeks, paired_differences
+from cartelsim.io.export import NATIONAL, OBSERVED
+from cartelsim.scenarios.runner import run_scenario
+from cartelsim.scenarios.schema import Scenario, parse_scenario
+
+# Numba's parallel deterministic kernel may run on a threading layer that is not safe to
+# enter from two Python threads at once, so dashboard workers take turns on that engine.
+_PARALLEL_ENGINE = threading.Lock()
+
+STANDARD_HORIZONS_MONTHS = (3, 12, 36, 60, 120)
+FANS = {"homicides": "homicides / week", "total_members": "members (all groups)",
+        "active_groups": "active groups"}
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+SCENARIOS = ("status-quo", "policy")
+
+
+@dataclass(frozen=True)
+class PairedResult:
+    """Both scenarios reduced to what the dashboard shows and the downloads hold."""
+
+    scenario: Scenario
+    national: dict[str, xr.Dataset]    # "status-quo"/"policy" -> (run, time) national series
+    members: dict[str, xr.DataArray]   # -> (run, moment=[start, end], group) members
+    differences: pd.DataFrame          # analysis.compare.paired_differences
+
+
+def status_quo_of(scenario: Scenario) -> Scenario:
+    """The same world with no intervention: the baseline of the paired comparison."""
+    data = scenario.model_dump(mode="json", exclude={"source", "digest"})
+    data.update(name="status-quo", interventions=[],
+                description=f"{scenario.name} without its interventions (the status quo)")
+    return parse_scenario(data, source=f"{scenario.source} (status quo)")
+
+
+def horizons_months(weeks: int) -> tuple[float, ...]:
+    """The usual horizons that fit in `weeks`, and the end of the horizon."""
+    chosen = [m for m in STANDARD_HORIZONS_MONTHS if months_to_weeks(m) < weeks]
+    chosen.append(round(weeks * 12 / 52, 6))
+    return tuple(chosen)
+
+
+def run_paired(scenario: Scenario, progress: Callable[[float], None],
+               chunk_runs: int = 8) -> PairedResult:
+    """Simulate both scenarios slice by slice; `progress` gets the share done (0..1)."""
+    scenario = scenario.model_copy(update={"run": scenario.run.model_copy(
+        update={"record": "groups"})})
+    base = status_quo_of(scenario)
+    runs = scenario.run.runs
+    starts = list(range(0, runs, chunk_runs))
+    total_steps = 2 * len(starts)
+    national: dict[str, xr.Dataset] = {}
+    members: dict[str, xr.DataArray] = {}
+    step = 0
+    for label, chosen in zip(SCENARIOS, (base, scenario), strict=True):
+        parts: list[xr.Dataset] = []
+        ends: list[xr.DataArray] = []
+        for first in starts:
+            def report(done: int, weeks: int, step: int = step) -> None:
+                progress((step + done / max(weeks, 1)) / total_steps)
+
+            with _PARALLEL_ENGINE if chosen.run.engine == "deterministic" else nullcontext():
+                ds = run_scenario(chosen, report, first_run=first,
+                                  runs=min(chunk_runs, runs - first))
+            keep = [v for v in (*NATIONAL, *OBSERVED, "status") if v in ds]
+            parts.append(ds[keep])
+            ends.append(ds["members"].isel(time=[0, -1]).rename(time="moment")
+                        .assign_coords(moment=["start", "end"]).drop_vars("week"))
+            step += 1
+            progress(step / total_steps)
+        national[label] = xr.concat(parts, dim="run", combine_attrs="override")
+        members[label] = xr.concat(ends, dim="run")
+    differences = paired_differences(national["status-quo"], national["policy"],
+                                     horizons_months(scenario.horizon.weeks))
+    return PairedResult(scenario, national, members, differences)
+
+
+def fan(values: np.ndarray) -> dict[str, list[float | None]]:
+    """Quantiles over runs (axis 0) per week, NaN (flows on the first date) as null."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN first week of flows
+        q = np.nanquantile(values.astype(float), QUANTILES, axis=0)
+    return {f"q{round(level * 100):02d}": _clean(row) for level, row in zip(QUANTILES, q,
+                                                                              strict=True)}
+
+
+def fan_charts(result: PairedResult) -> dict[str, object]:
+    """Fan chart data of homicides, members and active groups for both scenarios and their
+    paired difference (policy - status quo, world by world)."""
+    base, policy = result.national["status-quo"], result.national["policy"]
+    dates = [str(d)[:10] for d in base.time.values]
+    charts: dict[str, object] = {}
+    for var, label in FANS.items():
+        b, p = base[var].values, policy[var].values
+        charts[var] = {"label": label, "unit": base[var].attrs.get("units", ""),
+                       "dates": dates, "status-quo": fan(b), "policy": fan(p),
+                       "difference": fan(p - b)}
+    return charts
+
+
+def _clean(values: np.ndarray) -> list[float | None]:
+    return [None if not np.isfinite(v) else float(v) for v in np.asarray(values, dtype=float)]
+
+
+def difference_rows(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """The paired-difference table as JSON-safe records."""
+    rows = []
+    for record in frame.to_dict(orient="records"):
+        rows.append({key: (str(value) if key == "date" else
+                           None if isinstance(value, float) and not np.isfinite(value) else value)
+                     for key, value in record.items()})
+    return rows
