@@ -6,9 +6,7 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,7 +20,7 @@ from cartelsim.engines.observation import add_observations
 from cartelsim.engines.plan import ConstantPlan, Plan, Setting
 from cartelsim.engines.rates import ConflictStructure
 from cartelsim.engines.results import build_dataset
-from cartelsim.engines.stochastic_kernel import stochastic_segment
+from cartelsim.engines.stochastic_kernel import rng_list, stochastic_batch, stochastic_serial
 from cartelsim.engines.streams import stream
 from cartelsim.errors import CartelsimError
 from cartelsim.params.catalogue import Params
@@ -136,8 +134,8 @@ def run_arrays(
     _record_start(members, out, record_groups)
     memory = Memory.empty(runs, n, record_groups)
     previous: Setting | None = None
-    rngs = ([stream(seed, "demography", first_run + r) for r in range(runs)]
-            if engine == "stochastic" else [])
+    rngs = (rng_list([stream(seed, "demography", first_run + r) for r in range(runs)])
+            if engine == "stochastic" else None)
     lo = 0
     while lo < weeks:
         setting = plan.setting(lo, members)
@@ -238,26 +236,15 @@ def _segment_deterministic(members, setting, jump, structure, start, weeks, out,
 
 
 def _segment_stochastic(members, setting, jump, structure, start, weeks, rngs, out) -> None:
-    """Runs go to a small thread pool (the kernel releases the GIL). Run r always draws from
-    its own stream and writes only row r, so results do not depend on the thread count."""
-    runs = members.shape[0]
-
-    def one(r: int) -> None:
-        stochastic_segment(
-            members[r], setting.rates["rho"][r], setting.rates["eta"][r],
-            setting.rates["theta"][r], setting.rates["omega"][r], setting.coef[r], jump[r],
-            structure.indptr, structure.indices, structure.weights, structure.inv_alliance,
-            start, weeks, rngs[r], out.totals, out.active, out.group_members, out.group_flows,
-            r, out.status,
-        )
-
-    workers = min(runs, os.cpu_count() or 1)
-    if workers == 1:
-        for r in range(runs):
-            one(r)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(one, range(runs)))
+    """All runs in one compiled call, threads sharing the runs (the kernel's contract:
+    run r draws only from its own stream and writes only row r)."""
+    kernel = stochastic_batch if members.shape[0] > 1 else stochastic_serial
+    kernel(
+        members, setting.rates["rho"], setting.rates["eta"], setting.rates["theta"],
+        setting.rates["omega"], setting.coef, jump, structure.indptr, structure.indices,
+        structure.weights, structure.inv_alliance, start, weeks, rngs, out.totals, out.active,
+        out.group_members, out.group_flows, out.status,
+    )
 
 
 def simulate(

@@ -10,7 +10,8 @@ present. An extinct group stays extinct: recruits come only through members.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
+from numba.typed import List
 
 from cartelsim.engines.kernels import (
     MAX_RATE_PER_WEEK_RK4,
@@ -66,14 +67,60 @@ def _split3(rng, n, p_first, p_second):  # pragma: no cover - compiled
     return first, second
 
 
-@njit(cache=True, nogil=True)
-def stochastic_segment(members, rho, eta, theta, omega, coef, jump, indptr, indices, weights,
-                       inv_alliance, t_start, weeks, rng, totals, active, group_members,
-                       group_flows, r, status):  # pragma: no cover - compiled
-    """Advance run r's integer members[group] (in place) from week t_start by `weeks` weeks.
+@njit(cache=True)
+def _new_rng_list(first):  # pragma: no cover - compiled
+    out = List()
+    out.append(first)
+    return out
 
-    Same contract as `kernels.deterministic_batch` for one run, with draws from `rng`.
+
+@njit(cache=True)
+def _append_rng(generators, rng):  # pragma: no cover - compiled
+    generators.append(rng)
+
+
+def rng_list(generators: list[np.random.Generator]):
+    """The runs' generators as a Numba typed list, so one compiled call can draw for every
+    run. The list holds the same generators: draws advance their states as usual."""
+    out = _new_rng_list(generators[0])
+    for rng in generators[1:]:
+        _append_rng(out, rng)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def stochastic_batch(members, rho, eta, theta, omega, coef, jump, indptr, indices, weights,
+                     inv_alliance, t_start, weeks, rngs, totals, active, group_members,
+                     group_flows, status):  # pragma: no cover - compiled
+    """Advance the integer members[run, group] (in place) from week t_start by `weeks` weeks.
+
+    Same contract as `kernels.deterministic_batch`; run r draws only from rngs[r] and writes
+    only row r, so results do not depend on threads or batching. One call per segment
+    for all runs (a thread pool per segment cost far more than the weeks themselves).
     """
+    for run in prange(members.shape[0]):
+        r = np.int64(run)  # prange counts unsigned; typed-list indices are signed
+        _stochastic_run(members[r], rho[r], eta[r], theta[r], omega[r], coef[r], jump[r],
+                        indptr, indices, weights, inv_alliance, t_start, weeks, rngs[r],
+                        totals, active, group_members, group_flows, r, status)
+
+
+@njit(cache=True)
+def stochastic_serial(members, rho, eta, theta, omega, coef, jump, indptr, indices, weights,
+                      inv_alliance, t_start, weeks, rngs, totals, active, group_members,
+                      group_flows, status):  # pragma: no cover - compiled
+    """`stochastic_batch` without threads: cheaper for a single run."""
+    for r in range(members.shape[0]):
+        _stochastic_run(members[r], rho[r], eta[r], theta[r], omega[r], coef[r], jump[r],
+                        indptr, indices, weights, inv_alliance, t_start, weeks, rngs[r],
+                        totals, active, group_members, group_flows, r, status)
+
+
+@njit(cache=True)
+def _stochastic_run(members, rho, eta, theta, omega, coef, jump, indptr, indices, weights,
+                    inv_alliance, t_start, weeks, rng, totals, active, group_members,
+                    group_flows, r, status):  # pragma: no cover - compiled
+    """Advance run r's integer members[group] (in place) from week t_start by `weeks` weeks."""
     if status[r] != STATUS_OK:
         return
     n = members.size
