@@ -56,3 +56,42 @@ def top_groups(ds: xr.Dataset, count: int = 8) -> pd.DataFrame:
         "share_end": end[order] / total,
         "synthetic": ds.synthetic.values[order].astype(bool),
     })
+
+
+FAN_TITLES = {"homicides": "Homicides per week", "total_members": "Members (all groups)",
+              "active_groups": "Active groups"}
+
+
+def fan_figure(summary, index: int):
+    """Fan chart of scenario `index` against the first from online bands (an
+    `ensembles.online.OnlineSummary`): both scenarios' median and 90 % band on top, the
+    paired difference below, as `analysis.figures.comparison_figure` draws from runs."""
+    from cartelsim.analysis.figures import plt
+
+    variables = list(summary.fan)
+    fig, axes = plt.subplots(2, len(variables), figsize=(4.2 * len(variables), 7),
+                             sharex=True, constrained_layout=True, squeeze=False)
+    times = pd.to_datetime(summary.times)
+    base, policy = summary.scenarios[0], summary.scenarios[index]
+    scenarios = len(summary.scenarios)
+    for col, var in enumerate(variables):
+        bands = summary.fan[var]  # [level, series, time]
+        top, bottom = axes[0, col], axes[1, col]
+        for series, name in ((0, base), (index, policy)):
+            _fan(top, times, bands[:, series], name)
+        _fan(bottom, times, bands[:, scenarios - 1 + index], "difference", color="C3")
+        bottom.axhline(0.0, color="black", lw=0.8)
+        top.set_title(FAN_TITLES.get(var, var), fontsize=10)
+        bottom.set_title(f"{policy} minus {base} (paired)", fontsize=9)
+        for ax in (top, bottom):
+            ax.grid(alpha=0.3)
+        top.legend(fontsize=7)
+    how = "exact" if summary.exact_fan else "binned (see summarize --help)"
+    fig.suptitle(f"{policy} against {base}: median and 90 % of {summary.worlds:,} paired "
+                 f"worlds ({how} quantiles)")
+    return fig
+
+
+def _fan(ax, times, band: np.ndarray, label: str, color: str | None = None) -> None:
+    line = ax.plot(times, band[1], label=label, color=color)[0]
+    ax.fill_between(times, band[0], band[2], alpha=0.25, color=line.get_color())

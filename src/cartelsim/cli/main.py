@@ -93,6 +93,7 @@ def run(
     """Run a scenario and write NetCDF, CSV and a figure (default folder: outputs/)."""
     from cartelsim.analysis.figures import national_figure, save_figure
     from cartelsim.analysis.summary import national_summary, top_groups
+    from cartelsim.io.atomic import check_target
     from cartelsim.io.export import national_table, write_csv, write_netcdf
     from cartelsim.scenarios.runner import run_scenario
     from cartelsim.scenarios.schema import load_scenario, parse_scenario
@@ -110,9 +111,9 @@ def run(
     chosen = parse_scenario(data, source=f"{base.source} (with command-line options)"
                             if overrides or weeks else base.source)
     default_stem = Path("outputs") / chosen.name
-    nc_path = out or chosen.output.path or default_stem.with_suffix(".nc")
-    csv_path = csv or nc_path.with_suffix(".csv")
-    png_path = figure or nc_path.with_suffix(".png")
+    nc_path = check_target(out or chosen.output.path or default_stem.with_suffix(".nc"))
+    csv_path = check_target(csv or nc_path.with_suffix(".csv"))
+    png_path = check_target(figure or nc_path.with_suffix(".png"))
 
     chosen.params()  # refuse bad values before any work starts
     with progress_bar(f"{chosen.name}: {chosen.run.runs} {chosen.run.engine} run(s)", quiet) as bar:
@@ -272,13 +273,17 @@ def export(
     folder: Annotated[Path, typer.Argument(help="Ensemble folder.")],
     out: Annotated[Path, typer.Option(help="NetCDF file for the whole ensemble.")],
 ) -> None:
-    """Gather a finished ensemble into one labelled Dataset (scenario, sample, run, time)."""
+    """Gather a finished ensemble into one labelled Dataset (scenario, sample, run, time),
+    written chunk by chunk (one chunk in memory at a time)."""
     from cartelsim.ensembles.store import EnsembleStore
-    from cartelsim.io.export import write_netcdf
+    from cartelsim.io.export import write_ensemble_netcdf
 
-    ds = EnsembleStore.open(folder).gather()
-    write_netcdf(ds, out)
-    console.print(f"{out}: dims {dict(ds.sizes)}")
+    with progress_bar("export: chunks", False) as bar:
+        write_ensemble_netcdf(EnsembleStore.open(folder), out, progress=bar)
+    import xarray as xr
+
+    with xr.open_dataset(out, engine="netcdf4") as ds:
+        console.print(f"{out}: dims {dict(ds.sizes)}")
 
 
 @app.command()
@@ -290,36 +295,36 @@ def summarize(
         help="Fan charts of each scenario against the first, saved in the ensemble folder.")
     ] = True,
 ) -> None:
-    """Paired differences of every scenario against the first, over samples and runs."""
+    """Paired differences of every scenario against the first, over samples and runs,
+    computed online one paired block of chunks at a time (memory bounded)."""
     import pandas as pd
 
-    from cartelsim.analysis.compare import paired_differences
+    from cartelsim.ensembles.online import DEFAULT_BUDGET_BYTES, summarize_online
     from cartelsim.ensembles.store import EnsembleStore
     from cartelsim.io.export import write_csv
 
     months = _parse_horizons(horizons)
-    ds = EnsembleStore.open(folder).gather()
-    worlds = ds.stack(world=("sample", "run")).rename(world="run_index")
-    pooled = worlds.drop_vars(["run_index", "sample", "run"]).rename(run_index="run") \
-        .transpose("scenario", "run", ...)
-    base = pooled.isel(scenario=0)
+    with progress_bar("summarize: paired blocks", False) as bar:
+        summary = summarize_online(EnsembleStore.open(folder), months, progress=bar,
+                                   fan=figures)
+    if not (summary.exact_table and summary.exact_fan):
+        console.print(f"Above the {DEFAULT_BUDGET_BYTES / 2**20:.0f} MiB budget: quantiles from "
+                      "fixed-resolution histograms (error at most half a bin; see 'resolution'"
+                      "); counts and P(lower) exact.")
     tables = []
-    for index in range(1, ds.sizes["scenario"]):
-        policy = pooled.isel(scenario=index)
-        table = paired_differences(base, policy, months)
-        name = str(ds.scenario.values[index])
-        table.insert(0, "scenario", name)
+    for index in range(1, len(summary.scenarios)):
+        name = summary.scenarios[index]
+        table = summary.table[summary.table["scenario"] == name].reset_index(drop=True)
         if figures:
-            from cartelsim.analysis.figures import comparison_figure, save_figure
+            from cartelsim.analysis.figures import save_figure
+            from cartelsim.analysis.summary import fan_figure
 
-            pair = [part.assign_attrs(scenario=str(ds.scenario.values[i]))
-                    for i, part in ((0, base), (index, policy))]
             figure_path = folder / f"summary-{name.replace(':', '_')}.png"
-            save_figure(comparison_figure(*pair), figure_path)
+            save_figure(fan_figure(summary, index), figure_path)
             console.print(f"Figure: {figure_path}")
         tables.append(table)
-        shown = Table(title=f"{ds.scenario.values[index]} minus {ds.scenario.values[0]} "
-                      f"({pooled.sizes['run']} paired worlds)", title_justify="left")
+        shown = Table(title=f"{name} minus {summary.scenarios[0]} "
+                      f"({summary.worlds} paired worlds)", title_justify="left")
         for column in ("variable", "months", "difference [90 %]", "relative", "P(lower)"):
             shown.add_column(column)
         for row in table.itertuples():

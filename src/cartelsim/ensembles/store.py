@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import xarray as xr
 
 from cartelsim.ensembles.design import Chunk, Design
@@ -40,6 +42,7 @@ class EnsembleStore:
         self.folder = Path(folder)
         self.design = design
         self.finished = finished  # chunk key -> sha256 of its file
+        self.reads = 0  # chunks loaded by `read`
 
     @classmethod
     def create(cls, folder: str | Path, design: Design, resume: bool) -> EnsembleStore:
@@ -111,12 +114,61 @@ class EnsembleStore:
     def complete(self) -> bool:
         return not self.pending()
 
-    def gather(self) -> xr.Dataset:
-        """All chunks as one Dataset with dims (scenario, sample, run, time)."""
+    def require_complete(self) -> None:
         if not self.complete():
             missing = len(self.pending())
             raise CartelsimError(f"{self.folder}: {missing} chunk(s) not finished; run the "
                                  "ensemble again with --resume before exporting")
+
+    def read(self, chunk: Chunk) -> xr.Dataset:
+        """Load one chunk into memory (counted, so tests can check what is read when)."""
+        self.reads += 1
+        return xr.load_dataset(self.path(chunk), engine="netcdf4")
+
+    def blocks(self) -> Iterator[tuple[int, int, list[Chunk]]]:
+        """Paired blocks in design order: (sample, first run, [the chunk of each scenario])
+        for the same worlds; summaries read one block at a time."""
+        by_world: dict[tuple[int, int], list[Chunk]] = {}
+        for chunk in self.design.chunks():
+            by_world.setdefault((chunk.sample, chunk.first_run), []).append(chunk)
+        for (sample, first), chunks in sorted(by_world.items()):
+            yield sample, first, sorted(chunks, key=lambda c: c.scenario)
+
+    def scenario_names(self) -> list[str]:
+        names = [Path(p).stem for p in self.design.scenarios]
+        if len(set(names)) < len(names):  # same file name in different folders
+            names = [f"{i}:{name}" for i, name in enumerate(names)]
+        return names
+
+    def common_attrs(self) -> dict:
+        """Dataset attributes every chunk agrees on (what concat's drop_conflicts keeps),
+        read from the file headers only."""
+        merged: dict = {}
+        dropped: set[str] = set()
+        for chunk in self.design.chunks():
+            with xr.open_dataset(self.path(chunk), engine="netcdf4") as ds:
+                for key, value in ds.attrs.items():
+                    if key in dropped:
+                        continue
+                    if key in merged and not _same_attr(merged[key], value):
+                        dropped.add(key)
+                        del merged[key]
+                    elif key not in merged:
+                        merged[key] = value
+        return merged
+
+    def ensemble_attrs(self) -> dict[str, str]:
+        design = self.design
+        return {"ensemble_digest": design.digest(), "ensemble_seed": str(design.seed),
+                "ensemble_method": design.method, "ensemble_runs": str(design.runs)}
+
+    def gather(self) -> xr.Dataset:
+        """All chunks as one Dataset with dims (scenario, sample, run, time), in memory.
+
+        For small ensembles and tests; `io.export.write_ensemble_netcdf` writes the same
+        Dataset chunk by chunk without holding it.
+        """
+        self.require_complete()
         design = self.design
         per_scenario = []
         for s in range(len(design.scenarios)):
@@ -128,12 +180,15 @@ class EnsembleStore:
             per_scenario.append(xr.concat(per_sample, dim="sample",
                                           combine_attrs="drop_conflicts"))
         ds = xr.concat(per_scenario, dim="scenario", combine_attrs="drop_conflicts")
-        names = [Path(p).stem for p in design.scenarios]
-        if len(set(names)) < len(names):  # same file name in different folders
-            names = [f"{i}:{name}" for i, name in enumerate(names)]
-        ds = ds.assign_coords(scenario=names, sample=range(design.samples))
+        ds = ds.assign_coords(scenario=self.scenario_names(), sample=range(design.samples))
         for j, name in enumerate(design.parameters):
             ds[f"param_{name}"] = ("sample", [row[j] for row in design.values])
-        ds.attrs.update(ensemble_digest=design.digest(), ensemble_seed=str(design.seed),
-                        ensemble_method=design.method, ensemble_runs=str(design.runs))
+        ds.attrs.update(self.ensemble_attrs())
         return ds
+
+
+def _same_attr(a: object, b: object) -> bool:
+    try:
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except (TypeError, ValueError):  # pragma: no cover - attributes are plain values
+        return a == b

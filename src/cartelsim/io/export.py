@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -67,3 +69,58 @@ def load_results(path: str | Path) -> xr.Dataset:
     if "cartelsim_version" not in ds.attrs:
         raise CartelsimError(f"{path}: NetCDF file was not written by cartelsim")
     return ds
+
+
+def write_ensemble_netcdf(store, path: str | Path,
+                          progress: Callable[[int, int], None] | None = None) -> Path:
+    """Write a finished ensemble (an `EnsembleStore`) as one NetCDF file, chunk by chunk.
+
+    Only one chunk is in memory at a time: the file is laid out first (coordinates, sampled
+    parameters, attributes, empty variables shaped (scenario, sample, run, time)), then each
+    chunk is written into its region. The result holds the same data, coordinates and
+    attributes as `store.gather()`; like every output it is written to a temporary name and
+    moved into place only when complete.
+    """
+    import netCDF4
+
+    store.require_complete()
+    design = store.design
+    chunks = design.chunks()
+    with xr.open_dataset(store.path(chunks[0]), engine="netcdf4") as first:
+        layout = {name: (var.dims, var.dtype, dict(var.attrs))
+                  for name, var in first.data_vars.items()}
+        times = first["time"].load()
+        extra = {name: first[name].load() for name in first.coords
+                 if name not in ("run", "time")}
+    run_numbers = np.arange(design.runs)  # chunks hold global run numbers 0..runs-1
+    skeleton = xr.Dataset(coords={"scenario": store.scenario_names(),
+                                  "sample": np.arange(design.samples), "run": run_numbers,
+                                  "time": times, **extra})
+    for j, name in enumerate(design.parameters):
+        skeleton[f"param_{name}"] = ("sample", [row[j] for row in design.values])
+    skeleton.attrs.update(store.common_attrs())
+    skeleton.attrs.update(store.ensemble_attrs())
+    lead = (len(design.scenarios), design.samples, design.runs)
+
+    def render(tmp: Path) -> None:
+        skeleton.to_netcdf(tmp, engine="netcdf4")
+        with netCDF4.Dataset(tmp, "a") as out:
+            variables = {}
+            for name, (dims, dtype, attrs) in layout.items():
+                size = int(np.prod(lead)) * (times.size if "time" in dims else 1)
+                floating = np.dtype(dtype).kind == "f"
+                var = out.createVariable(name, dtype, ("scenario", "sample", *dims),
+                                         zlib=floating and size > 1000,
+                                         complevel=4, fill_value=np.nan if floating else False)
+                var.setncatts({k: v for k, v in attrs.items() if not k.startswith("_")})
+                variables[name] = var
+            for done, chunk in enumerate(chunks, start=1):
+                part = store.read(chunk)
+                rows = slice(chunk.first_run, chunk.first_run + chunk.runs)
+                for name, var in variables.items():
+                    var[chunk.scenario, chunk.sample, rows, ...] = part[name].values
+                del part
+                if progress is not None:
+                    progress(done, len(chunks))
+
+    return write_atomically(path, render)
