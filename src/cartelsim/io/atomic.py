@@ -39,6 +39,16 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         raise
 
 
+def check_target(target: str | Path, label: str = "output") -> Path:
+    """Refuse, before any work starts, an output path that can never be written as a file:
+    an existing folder, or a path without a file name ("." or "..")."""
+    target = Path(target)
+    if target.name in ("", ".", "..") or target.is_dir():
+        raise CartelsimError(f"{label} path {target} is a folder; give a file name such as "
+                             f"{target / 'results.nc'}")
+    return target
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)

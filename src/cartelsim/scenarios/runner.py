@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from cartelsim.engines.simulate import Progress, initial_members, simulate
+from cartelsim.errors import CartelsimError
 from cartelsim.interventions.plan import InterventionPlan
 from cartelsim.mechanisms.splinters import with_splinter_slots
 from cartelsim.mechanisms.world import WorldPlan
@@ -30,6 +33,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, *,
     start = pd.Timestamp(scenario.start)
     weeks, seed = scenario.horizon.weeks, scenario.run.seed
     runs = runs or scenario.run.runs
+    check_memory(scenario, runs, system.n_groups)  # before any array is made
     source = f"{scenario.source}: interventions"
     policy = InterventionPlan(system, params, scenario.interventions, start, weeks, source)
     members0 = initial_members(system, params, runs, scenario.run.initial, seed,
@@ -43,6 +47,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, *,
                                      params["splinter_rivalry"], params["split_fraction"])
         members0 = np.hstack([members0, np.zeros((runs, system.n_groups - members0.shape[1]))])
         policy = InterventionPlan(system, params, scenario.interventions, start, weeks, source)
+    check_memory(scenario, runs, system.n_groups)  # with any splinter slots
     ds = simulate(
         system,
         params,
@@ -69,3 +74,40 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, *,
         interventions=" | ".join(item.describe() for item in scenario.interventions) or "none",
     )
     return ds
+
+
+# Share of the machine's memory one simulation may plan to use; above it the process would
+# swap or be killed by the kernel (a 1,000,000-run scenario once was), so it is refused.
+MEMORY_SHARE = 0.5
+
+
+def estimated_bytes(scenario: Scenario, runs: int, groups: int) -> int:
+    """Bytes the engine arrays of `runs` runs take (an upper estimate: results are copied
+    once into the Dataset). Per-group series: members and four flows when recorded, command
+    integrity always, money and protection when those mechanisms are on."""
+    steps = scenario.horizon.weeks + 1
+    per_group = 1 + (5 if scenario.run.record == "groups" else 0)
+    per_group += 2 if (scenario.mechanisms.money or scenario.mechanisms.protection) else 0
+    per_run_week = per_group * groups + 20
+    return 2 * 8 * runs * steps * per_run_week
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not available on this platform
+        return None
+
+
+def check_memory(scenario: Scenario, runs: int, groups: int) -> None:
+    """Refuse, before any work, a simulation too large for this machine's memory."""
+    total = _physical_memory()
+    need = estimated_bytes(scenario, runs, groups)
+    if total is None or need <= MEMORY_SHARE * total:
+        return
+    raise CartelsimError(
+        f"{scenario.source}: {runs:,} run(s) x {scenario.horizon.weeks:,} weeks x {groups:,} "
+        f"groups would need about {need / 1e9:,.1f} GB of memory, more than half of this "
+        f"machine's {total / 1e9:,.1f} GB; use fewer runs or weeks, record = \"totals\", or "
+        "`cartelsim ensemble`, which streams chunks of runs to disk"
+    )

@@ -79,10 +79,21 @@ class _Strict(BaseModel):
 class SystemSection(_Strict):
     name: Literal["mexico2025", "bacrim2020"] = "mexico2025"
     data: Path | None = Field(
-        default=None, description="folder with the BACRIM 2020 CSV files (bacrim2020 only)"
+        default=None, description="bacrim2020: folder with the BACRIM 2020 CSV files; "
+        "mexico2025: folder with edited copies of the embedded CSV files (default: packaged)"
     )
     groups: StrictWhole = Field(default=150, ge=1, le=5000, description="mexico2025: groups in all")
     tail_seed: StrictWhole = Field(default=2025, ge=0, description="mexico2025: seed of the synthetic tail")
+
+    @model_validator(mode="after")
+    def _only_what_the_system_reads(self) -> SystemSection:
+        # a setting the chosen system ignores is a mistake, not a silent no-op
+        if self.name == "bacrim2020":
+            for key, default in (("groups", 150), ("tail_seed", 2025)):
+                if getattr(self, key) != default:
+                    raise ValueError(f"system.{key} applies to mexico2025 (BACRIM 2020 has its "
+                                     "own 150 groups); remove it")
+        return self
 
 
 class HorizonSection(_Strict):
@@ -117,7 +128,8 @@ class OutputSection(_Strict):
 class Scenario(_Strict):
     """A validated scenario; `source` is the file it came from (for messages and provenance)."""
 
-    name: str = "scenario"
+    # The name becomes file names (outputs/<name>.nc, compare --out-dir): no folders in it.
+    name: str = Field(default="scenario", max_length=100)
     description: str = ""
     system: SystemSection = SystemSection()
     horizon: HorizonSection = HorizonSection()
@@ -129,6 +141,15 @@ class Scenario(_Strict):
     output: OutputSection = OutputSection()
     source: str = "<python>"
     digest: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _file_safe_name(cls, name: str) -> str:
+        if not name.strip() or name.startswith(".") or any(
+                c in "/\\" or ord(c) < 32 for c in name):
+            raise ValueError("a scenario name becomes a file name: expected a non-empty name "
+                             "without '/', '\\' or control characters, not starting with '.'")
+        return name
 
     @field_validator("parameters")
     @classmethod
@@ -172,9 +193,10 @@ class Scenario(_Strict):
     def build_system(self) -> System:
         """Load or build the world this scenario runs on."""
         if self.system.name == "mexico2025":
-            from cartelsim.system.embedded import mexico_2025
+            from cartelsim.system.embedded import load_embedded
 
-            return mexico_2025(n_groups=self.system.groups, seed=self.system.tail_seed)
+            return load_embedded(self.system.data, n_groups=self.system.groups,
+                                 seed=self.system.tail_seed)
         from cartelsim.system.bacrim import load_bacrim
         from cartelsim.system.fetch import default_data_dir
 

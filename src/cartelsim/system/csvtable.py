@@ -36,6 +36,8 @@ def read_table(path: str | Path, required: tuple[str, ...]) -> list[Row]:
     if not path.is_file():
         raise DataFileError(path, "file not found")
     raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 byte-order mark (Excel's "Unicode")
+        raise DataFileError(path, "UTF-16 text: expected UTF-8; save the file as CSV UTF-8", 1)
     if b"\x00" in raw:
         raise DataFileError(path, "binary content (NUL bytes): expected a UTF-8 CSV text file")
     try:
@@ -60,14 +62,19 @@ def read_table(path: str | Path, required: tuple[str, ...]) -> list[Row]:
             path, f"missing column(s) {', '.join(missing)}; found {found}{hint}", 1
         )
     rows: list[Row] = []
+    end = reader.line_num  # last line read so far; a quoted cell may span several lines
     try:
         for cells in reader:
-            line = reader.line_num
+            line, end = end + 1, reader.line_num  # the row's first line, and its last
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(header):
+                spans = (f" (the row runs on to line {end}: is a quote (\") left open?)"
+                         if end > line else "")
                 raise DataFileError(
-                    path, f"expected {len(header)} cells like the header, found {len(cells)}", line
+                    path,
+                    f"expected {len(header)} cells like the header, found {len(cells)}{spans}",
+                    line,
                 )
             rows.append(Row(line, dict(zip(header, cells, strict=True))))
     except csv.Error as exc:
