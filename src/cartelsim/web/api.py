@@ -148,7 +148,7 @@ def build_router(settings: WebSettings, manager: JobManager, store: ResultStore)
     @api.post("/scenario.toml", summary="Validate a scenario and return it as a TOML file",
               response_class=PlainTextResponse)
     async def to_toml(body: ScenarioBody) -> PlainTextResponse:
-        chosen = await run_in_threadpool(scenario_from_body, body, settings)
+        chosen = await run_in_threadpool(scenario_from_body, body, settings, False)
         name = _safe_name(chosen.name)
         return PlainTextResponse(scenario_toml(chosen), media_type=FILES["scenario.toml"],
                                  headers={"Content-Disposition":

@@ -63,6 +63,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         if first.get("type") == "json_invalid":
             return error(422, "request: the body is not valid JSON "
                          f"({first.get('ctx', {}).get('error', 'syntax error')})", "body")
+        if where == ["body"]:
+            return error(422, "request: the body must be a JSON object shaped like a scenario "
+                         "file, sent as Content-Type: application/json", "body")
         field = ".".join(where[1:]) if where[:1] == ["body"] else ".".join(where) or "request"
         return error(422, f"request: field {field or 'body'!r}: {first.get('msg', 'invalid')}",
                      field or "body")

@@ -18,7 +18,7 @@ from cartelsim.system.model import System
 from cartelsim.web.settings import WebSettings
 
 SOURCE = "request"
-_FIELD = re.compile(r"(?:field|key) '([^']+)'")
+_FIELD = re.compile(r"(?:field|key) '([^']+)'|^request: (interventions\[\d+\])")
 
 
 class RequestError(Exception):
@@ -36,7 +36,7 @@ class RequestError(Exception):
 
 def _field_of(message: str) -> str | None:
     found = _FIELD.search(message)
-    return found.group(1) if found else None
+    return (found.group(1) or found.group(2)) if found else None
 
 
 def bacrim_folder(settings: WebSettings) -> Path | None:
@@ -55,8 +55,9 @@ def system_of(section: SystemSection) -> System:
     return Scenario(system=section).build_system()
 
 
-def scenario_from_body(body: object, settings: WebSettings) -> Scenario:
-    """Validate a submitted scenario (a JSON object shaped like a scenario file)."""
+def scenario_from_body(body: object, settings: WebSettings, caps: bool = True) -> Scenario:
+    """Validate a submitted scenario (a JSON object shaped like a scenario file); `caps`
+    False skips the server's run-size caps (for writing a file, not running it)."""
     if not isinstance(body, dict):
         raise RequestError(f"{SOURCE}: expected a JSON object shaped like a scenario file, "
                            f"got {type(body).__name__}", field="scenario")
@@ -74,7 +75,8 @@ def scenario_from_body(body: object, settings: WebSettings) -> Scenario:
         scenario = parse_scenario(body, source=SOURCE)
     except CartelsimError as exc:
         raise RequestError(str(exc)) from None
-    scenario = _within_caps(scenario, settings)
+    if caps:
+        scenario = _within_caps(scenario, settings)
     if scenario.system.name == "bacrim2020":
         folder = bacrim_folder(settings)
         if folder is None:

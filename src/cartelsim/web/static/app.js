@@ -1,0 +1,469 @@
+// cartelsim dashboard: everything comes from the JSON API (see /docs); controls are generated
+// from the intervention schema and the parameter catalogue, never re-declared here.
+"use strict";
+
+const $ = (sel) => document.querySelector(sel);
+const state = { actions: {}, kinds: [], successions: [], parameters: [], groups: [],
+                limits: {}, loaded: null, polling: null };
+const DEFAULT_RUNS = 20;   // a small paired ensemble: a few seconds
+
+async function api(path, options = {}) {
+  const response = await fetch(path, options);
+  const type = response.headers.get("content-type") || "";
+  const body = type.includes("json") ? await response.json() : await response.text();
+  if (!response.ok) {
+    const message = body && body.error ? body.error : `${response.status} ${response.statusText}`;
+    throw new Error(message);
+  }
+  return body;
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+function showError(message) {
+  const box = $("#error");
+  box.textContent = message || "";
+  box.hidden = !message;
+}
+
+function fmt(value, digits = 3) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs >= 1e6 || abs < 1e-3)) return value.toExponential(2);
+  return value.toLocaleString("en-US", { maximumSignificantDigits: digits + 2 });
+}
+
+// ---------- setup ----------
+async function init() {
+  try {
+    const [systems, scenarios, interventions, parameters, limits] = await Promise.all([
+      api("/api/systems"), api("/api/scenarios"), api("/api/interventions"),
+      api("/api/parameters"), api("/api/limits")]);
+    state.actions = interventions.actions;
+    state.kinds = interventions.removal_kinds;
+    state.successions = interventions.successions;
+    state.parameters = parameters;
+    state.limits = limits;
+    for (const s of systems) {
+      $("#system").append(el("option", { value: s.name, disabled: !s.available,
+        text: s.label + (s.available ? "" : " (not installed)") }));
+    }
+    $("#scenario").append(el("option", { value: "", text: "an empty scenario" }));
+    for (const s of scenarios) {
+      $("#scenario").append(el("option", { value: s.name, text: s.name }));
+    }
+    $("#runs").max = limits.max_runs;
+    $("#weeks").max = limits.max_weeks;
+    $("#limits").textContent = `This server takes up to ${limits.max_runs} runs and ` +
+      `${limits.max_weeks} weeks per request.`;
+    buildParameterTable();
+    $("#system").addEventListener("change", () => loadGroups());
+    $("#scenario").addEventListener("change", () => loadScenario($("#scenario").value));
+    $("#add-intervention").addEventListener("click", () => addIntervention({
+      action: "prevent_recruitment", effect: 0.3 }));
+    $("#run").addEventListener("click", run);
+    $("#download-toml").addEventListener("click", downloadToml);
+    $("#parameter-filter").addEventListener("input", filterParameters);
+    const preferred = scenarios.find((s) => s.name === "cjng-leader-killed");
+    $("#scenario").value = preferred ? preferred.name : "";
+    await loadScenario($("#scenario").value);
+    document.body.dataset.ready = "true";
+  } catch (err) {
+    showError(`Could not load the dashboard: ${err.message}`);
+  }
+}
+
+async function loadGroups() {
+  state.groups = await api(`/api/systems/${encodeURIComponent($("#system").value)}/groups`);
+  for (const card of document.querySelectorAll(".intervention")) {
+    const spec = readIntervention(card);
+    card.replaceWith(interventionCard(spec));
+  }
+}
+
+async function loadScenario(name) {
+  showError("");
+  const scenario = name ? await api(`/api/scenarios/${encodeURIComponent(name)}`) :
+    { name: "my-scenario", description: "", system: { name: "mexico2025" },
+      horizon: { start: "2026-01-01", weeks: 260 }, parameters: {},
+      run: { engine: "stochastic", runs: DEFAULT_RUNS, seed: 1 },
+      mechanisms: { money: false, protection: false }, interventions: [] };
+  state.loaded = scenario;
+  $("#system").value = scenario.system.name;
+  $("#scenario-description").textContent = scenario.description || "";
+  $("#name").value = scenario.name;
+  $("#runs").value = Math.min(scenario.run.runs, DEFAULT_RUNS, state.limits.max_runs);
+  $("#weeks").value = Math.min(scenario.horizon.weeks, state.limits.max_weeks);
+  $("#start").value = scenario.horizon.start || "";
+  $("#engine").value = scenario.run.engine;
+  $("#seed").value = scenario.run.seed;
+  $("#money").checked = !!(scenario.mechanisms && scenario.mechanisms.money);
+  $("#protection").checked = !!(scenario.mechanisms && scenario.mechanisms.protection);
+  for (const row of document.querySelectorAll("#parameters tbody tr")) {
+    const spec = state.parameters.find((p) => p.name === row.dataset.name);
+    const value = scenario.parameters && row.dataset.name in scenario.parameters ?
+      scenario.parameters[row.dataset.name] : spec.default;
+    row.querySelector("input").value = value;
+    markChanged(row);
+  }
+  await loadGroups();
+  $("#interventions").replaceChildren();
+  for (const spec of scenario.interventions || []) addIntervention(spec);
+}
+
+// ---------- parameters (from the catalogue) ----------
+function buildParameterTable() {
+  const body = $("#parameters tbody");
+  for (const p of state.parameters) {
+    const input = el("input", { type: "number", step: "any", value: p.default,
+      min: p.minimum ?? undefined, max: p.maximum ?? undefined, "aria-label": p.name });
+    const row = el("tr", { "data-name": p.name, title: p.description },
+      el("td", {}, el("code", { text: p.name })),
+      el("td", {}, input),
+      el("td", { text: p.unit }),
+      el("td", { class: "num", text: `${fmt(p.low)} – ${fmt(p.high)}` }),
+      el("td", { class: "source", text: p.source }));
+    input.addEventListener("input", () => markChanged(row));
+    body.append(row);
+  }
+}
+
+function markChanged(row) {
+  const spec = state.parameters.find((p) => p.name === row.dataset.name);
+  const value = parseFloat(row.querySelector("input").value);
+  row.classList.toggle("changed", !Number.isNaN(value) && value !== spec.default);
+  $("#changed-count").textContent = document.querySelectorAll("#parameters tr.changed").length;
+}
+
+function filterParameters() {
+  const text = $("#parameter-filter").value.toLowerCase();
+  for (const row of document.querySelectorAll("#parameters tbody tr")) {
+    row.hidden = text && !row.textContent.toLowerCase().includes(text);
+  }
+}
+
+function changedParameters() {
+  const out = {};
+  for (const row of document.querySelectorAll("#parameters tr.changed")) {
+    out[row.dataset.name] = parseFloat(row.querySelector("input").value);
+  }
+  return out;
+}
+
+// ---------- interventions (from the intervention schema) ----------
+function addIntervention(spec) {
+  $("#interventions").append(interventionCard(spec));
+}
+
+function groupOptions(select, chosen) {
+  const named = state.groups.filter((g) => !g.synthetic);
+  const synthetic = state.groups.filter((g) => g.synthetic);
+  for (const [label, list] of [["named groups", named], ["synthetic tail", synthetic]]) {
+    if (!list.length) continue;
+    const group = el("optgroup", { label });
+    for (const g of list) {
+      group.append(el("option", { value: g.id, text: g.id === g.name ? g.id : `${g.name} (${g.id})`,
+        selected: chosen.includes(g.id) }));
+    }
+    select.append(group);
+  }
+}
+
+function interventionCard(spec) {
+  const card = el("div", { class: "intervention", "data-label": spec.label || "" });
+  const action = el("select", { class: "action", "aria-label": "action" });
+  for (const name of Object.keys(state.actions)) {
+    action.append(el("option", { value: name, text: name, selected: name === spec.action }));
+  }
+  const remove = el("button", { type: "button", class: "remove", text: "remove" });
+  remove.addEventListener("click", () => card.remove());
+  card.append(el("div", { class: "head" }, el("label", {}, "action", action), remove));
+
+  const info = state.actions[spec.action] || state.actions[action.value];
+  const effect = el("input", { class: "effect", type: "number", step: "any",
+    min: info.low, max: info.high, value: spec.effect ?? "", "aria-label": "effect" });
+  card.append(el("label", {}, `effect (${info.low} – ${info.high})`, effect));
+  card.append(el("p", { class: "effect-help", text: `${info.effect} [${info.kind}]` }));
+
+  const when = el("div", { class: "row" });
+  when.append(el("label", {}, "start", el("input", { class: "start", type: "date",
+    value: spec.start || "" })));
+  when.append(el("label", {}, "end (optional)", el("input", { class: "end", type: "date",
+    value: spec.end || "" })));
+  if (info.kind === "once") {
+    when.append(el("label", {}, "every weeks (optional)", el("input", { class: "every_weeks",
+      type: "number", min: 1, step: 1, value: spec.every_weeks ?? "" })));
+  }
+  card.append(when);
+
+  if (action.value === "remove_leader") {
+    const row = el("div", { class: "row" });
+    const kind = el("select", { class: "kind" });
+    for (const k of state.kinds) kind.append(el("option", { value: k, text: k, selected: k === spec.kind }));
+    const succession = el("select", { class: "succession" });
+    for (const s of ["", ...state.successions]) {
+      succession.append(el("option", { value: s, text: s || "uncertain (default)",
+        selected: s === (spec.succession || "") }));
+    }
+    row.append(el("label", {}, "kind", kind), el("label", {}, "succession", succession),
+      el("label", {}, "clarity P(settled)", el("input", { class: "clarity", type: "number",
+        min: 0, max: 1, step: "any", value: spec.clarity ?? "" })));
+    card.append(row);
+  }
+
+  const target = spec.target || {};
+  const national = ["scale_arrests", "us_pressure"].includes(action.value);
+  const rule = el("select", { class: "rule", disabled: national });
+  const current = target.groups ? "groups" : target.largest ? "largest" :
+    target.rivals_of ? "rivals_of" : "every";
+  for (const [value, text] of [["every", "every group"], ["groups", "named groups"],
+                               ["largest", "the largest N"], ["rivals_of", "the rivals of"]]) {
+    rule.append(el("option", { value, text, selected: value === current }));
+  }
+  const detail = el("span", { class: "target-detail" });
+  const drawTarget = () => {
+    detail.replaceChildren();
+    if (rule.value === "groups") {
+      const select = el("select", { class: "groups", multiple: true, size: 4, "aria-label": "groups" });
+      groupOptions(select, target.groups || []);
+      detail.append(select);
+    } else if (rule.value === "largest") {
+      detail.append(el("input", { class: "largest", type: "number", min: 1, step: 1,
+        value: target.largest || 3, "aria-label": "largest" }));
+    } else if (rule.value === "rivals_of") {
+      const select = el("select", { class: "rivals_of", "aria-label": "rivals of" });
+      groupOptions(select, [target.rivals_of || ""]);
+      detail.append(select);
+    }
+  };
+  rule.addEventListener("change", drawTarget);
+  drawTarget();
+  card.append(el("div", { class: "row" }, el("label", {}, national ? "target (whole country)" :
+    "target", rule), detail));
+
+  action.addEventListener("change", () => {
+    const next = readIntervention(card);
+    next.action = action.value;
+    const bounds = state.actions[action.value];
+    if (next.effect === undefined || next.effect < bounds.low || next.effect > bounds.high) {
+      next.effect = Math.min(Math.max(next.effect ?? bounds.low, bounds.low), bounds.high);
+    }
+    if (action.value === "remove_leader") next.kind = next.kind || "captured";
+    card.replaceWith(interventionCard(next));
+  });
+  return card;
+}
+
+function readIntervention(card) {
+  const value = (cls) => { const n = card.querySelector(`.${cls}`); return n ? n.value : ""; };
+  const spec = { action: value("action") };
+  if (card.dataset.label) spec.label = card.dataset.label;
+  if (value("effect") !== "") spec.effect = parseFloat(value("effect"));
+  for (const key of ["start", "end"]) if (value(key)) spec[key] = value(key);
+  if (value("every_weeks")) spec.every_weeks = parseInt(value("every_weeks"), 10);
+  if (spec.action === "remove_leader") {
+    spec.kind = value("kind");
+    if (value("succession")) spec.succession = value("succession");
+    if (value("clarity") !== "") spec.clarity = parseFloat(value("clarity"));
+  }
+  const rule = card.querySelector(".rule");
+  if (rule && !rule.disabled) {
+    if (rule.value === "groups") {
+      const chosen = [...card.querySelectorAll(".groups option:checked")].map((o) => o.value);
+      spec.target = { groups: chosen };
+    } else if (rule.value === "largest") {
+      spec.target = { largest: parseInt(value("largest"), 10) };
+    } else if (rule.value === "rivals_of") {
+      spec.target = { rivals_of: value("rivals_of") };
+    }
+  }
+  return spec;
+}
+
+// ---------- the request ----------
+function scenarioBody() {
+  const loaded = state.loaded || {};
+  const system = { ...(loaded.system || {}), name: $("#system").value };
+  if (system.name !== (loaded.system || {}).name) { delete system.groups; delete system.tail_seed; }
+  const horizon = { weeks: parseInt($("#weeks").value, 10) };
+  if ($("#start").value) horizon.start = $("#start").value;
+  return {
+    name: $("#name").value || "my-scenario",
+    description: loaded.description || "",
+    system,
+    horizon,
+    parameters: changedParameters(),
+    run: { ...(loaded.run || {}), engine: $("#engine").value,
+           runs: parseInt($("#runs").value, 10), seed: parseInt($("#seed").value, 10) },
+    mechanisms: { money: $("#money").checked, protection: $("#protection").checked },
+    interventions: [...document.querySelectorAll(".intervention")].map(readIntervention),
+  };
+}
+
+async function downloadToml() {
+  showError("");
+  try {
+    const body = scenarioBody();
+    const text = await api("/api/scenario.toml", { method: "POST",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const link = el("a", { href: URL.createObjectURL(new Blob([text], { type: "application/toml" })),
+      download: `${body.name}.toml` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+  } catch (err) {
+    showError(err.message);
+  }
+}
+
+async function run() {
+  showError("");
+  const button = $("#run");
+  button.disabled = true;
+  $("#progress-box").hidden = false;
+  $("#progress").value = 0;
+  $("#status").textContent = "submitting";
+  try {
+    const job = await api("/api/runs", { method: "POST",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(scenarioBody()) });
+    const done = await poll(job.id);
+    if (done.state !== "done") throw new Error(done.error || "the run failed");
+    showResults(await api(`/api/runs/${job.id}/results`));
+    $("#status").textContent = "done";
+  } catch (err) {
+    showError(err.message);
+    $("#status").textContent = "stopped";
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function poll(id) {
+  for (;;) {
+    const status = await api(`/api/runs/${id}`);
+    $("#progress").value = status.progress;
+    $("#status").textContent = `${status.message} ${Math.round(100 * status.progress)} %`;
+    if (status.state === "done" || status.state === "failed") return status;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+// ---------- results ----------
+const COLORS = { "status-quo": "107,119,133", policy: "217,115,13", difference: "46,111,184" };
+const LAYOUT = { margin: { l: 60, r: 10, t: 36, b: 36 }, height: 320,
+                 legend: { orientation: "h", y: -0.15 }, font: { size: 11 } };
+const CONFIG = { displaylogo: false, responsive: true };
+
+function bands(dates, fan, key, name) {
+  const rgb = COLORS[key];
+  const edge = { width: 0 };
+  return [
+    { x: dates, y: fan.q05, mode: "lines", line: edge, showlegend: false, hoverinfo: "skip" },
+    { x: dates, y: fan.q95, mode: "lines", line: edge, fill: "tonexty",
+      fillcolor: `rgba(${rgb},0.15)`, name: `${name}: 90 % of runs`, hoverinfo: "skip" },
+    { x: dates, y: fan.q25, mode: "lines", line: edge, showlegend: false, hoverinfo: "skip" },
+    { x: dates, y: fan.q75, mode: "lines", line: edge, fill: "tonexty",
+      fillcolor: `rgba(${rgb},0.3)`, name: `${name}: 50 %`, hoverinfo: "skip" },
+    { x: dates, y: fan.q50, mode: "lines", line: { color: `rgb(${rgb})`, width: 2 },
+      name: `${name}: median` },
+  ];
+}
+
+function drawFans(fans, title) {
+  for (const [key, chart] of Object.entries(fans)) {
+    const traces = [...bands(chart.dates, chart["status-quo"], "status-quo", "status quo"),
+                    ...bands(chart.dates, chart.policy, "policy", title)];
+    Plotly.react(`fan-${key}`, traces, { ...LAYOUT, title: { text: chart.label },
+      yaxis: { title: { text: chart.unit } } }, CONFIG);
+  }
+  const h = fans.homicides;
+  Plotly.react("fan-difference", bands(h.dates, h.difference, "difference", "difference"),
+    { ...LAYOUT, title: { text: "Paired difference in homicides / week (your scenario − status quo)" },
+      shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0,
+                 line: { color: "#333", width: 1, dash: "dot" } }] }, CONFIG);
+}
+
+function drawNetwork(div, net, sizes, title, colors) {
+  const xs = [], ys = [];
+  for (const [i, j] of net.rivalry) {
+    xs.push(net.nodes[i].x, net.nodes[j].x, null);
+    ys.push(net.nodes[i].y, net.nodes[j].y, null);
+  }
+  const biggest = Math.max(1, ...sizes);
+  const order = sizes.map((s, i) => [s, i]).filter(([, i]) => !net.nodes[i].synthetic)
+    .sort((a, b) => b[0] - a[0]).slice(0, 5).map((p) => p[1]);
+  const node = {
+    x: net.nodes.map((n) => n.x), y: net.nodes.map((n) => n.y), mode: "markers+text",
+    text: net.nodes.map((n, i) => (order.includes(i) && sizes[i] > 0 ? n.id : "")),
+    textposition: "top center", textfont: { size: 9 },
+    hovertext: net.nodes.map((n, i) => `${n.name}<br>start ${fmt(net.start[i])}<br>` +
+      `end, status quo ${fmt(net.end_status_quo[i])}<br>end, your scenario ${fmt(net.end_policy[i])}`),
+    hoverinfo: "text", name: "groups",
+    marker: { size: sizes.map((s) => (s > 0 ? 4 + 36 * Math.sqrt(s / biggest) : 3)),
+              color: colors || "rgb(107,119,133)", line: { width: 0.5, color: "#fff" },
+              ...(colors ? { colorscale: "PuOr", cmin: -1, cmax: 1,
+                             colorbar: { title: { text: "members<br>vs status quo" }, thickness: 10,
+                                         tickvals: [-1, -0.5, 0, 0.5, 1],
+                                         ticktext: ["−100 %", "−50 %", "0", "+50 %", "≥ +100 %"] } } : {}) },
+  };
+  const edges = { x: xs, y: ys, mode: "lines", line: { color: "rgba(170,40,40,0.25)", width: 1 },
+                  hoverinfo: "skip", name: "rivalry" };
+  Plotly.react(div, [edges, node], { ...LAYOUT, title: { text: title }, showlegend: false,
+    xaxis: { visible: false }, yaxis: { visible: false, scaleanchor: "x" } }, CONFIG);
+}
+
+function drawDifferences(rows) {
+  const body = $("#diff-table tbody");
+  body.replaceChildren();
+  for (const r of rows) {
+    const tone = r.difference < 0 ? "lower" : r.difference > 0 ? "higher" : "";
+    body.append(el("tr", {},
+      el("td", { text: r.variable }),
+      el("td", { class: "num", text: `${fmt(r.horizon_months, 2)} months` }),
+      el("td", { text: r.date }),
+      el("td", { class: "num", text: fmt(r.base) }),
+      el("td", { class: "num", text: fmt(r.policy) }),
+      el("td", { class: `num ${tone}`, text: `${fmt(r.difference)} [${fmt(r.low)}, ${fmt(r.high)}]` }),
+      el("td", { class: "num", text: r.relative === null ? "–" : `${(100 * r.relative).toFixed(1)} %` }),
+      el("td", { class: "num", text: `${Math.round(100 * r.p_lower)} %` })));
+  }
+}
+
+function showResults(result) {
+  $("#results").hidden = false;
+  $("#results-title").textContent = `Results: ${result.scenario}`;
+  const failed = result.failed_runs.policy + result.failed_runs["status-quo"];
+  $("#results-meta").textContent = `${result.runs} paired ${result.engine} runs of ` +
+    `${result.weeks} weeks from ${result.start} on ${result.system}, seed ${result.seed}; ` +
+    `interventions: ${result.interventions.join("; ") || "none"}. ` +
+    `${failed ? `${failed} failed runs are left out. ` : ""}Took ${result.elapsed_s} s.`;
+  drawDifferences(result.differences);
+  drawFans(result.fans, "your scenario");
+  const net = result.network;
+  drawNetwork("network-before", net, net.start, `Start (${result.start})`);
+  const change = net.end_policy.map((p, i) => {
+    const b = net.end_status_quo[i];
+    return b > 0 ? Math.max(-1, Math.min(1, p / b - 1)) : (p > 0 ? 1 : 0);
+  });
+  drawNetwork("network-after", net, net.end_policy, "End of the horizon, your scenario", change);
+  const list = $("#downloads");
+  list.replaceChildren();
+  const labels = { "results.json": "results (JSON)", "results.csv": "national series of both scenarios (CSV)",
+    "differences.csv": "paired differences (CSV)", "results.nc": "both scenarios (NetCDF)",
+    "scenario.toml": "the scenario (TOML, for cartelsim run)" };
+  for (const [name, label] of Object.entries(labels)) {
+    list.append(el("li", {}, el("a", { href: result.links[name], download: "", text: label })));
+  }
+  document.body.dataset.results = result.id;
+}
+
+document.addEventListener("DOMContentLoaded", init);

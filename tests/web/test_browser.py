@@ -1,0 +1,77 @@
+"""The dashboard end to end in a real browser: Debian's headless Chromium via Playwright.
+
+Skipped, with the reason shown, only when /usr/bin/chromium is missing (`make test`
+installs it with apt-get where it can).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cartelsim.web import WebSettings
+
+from .support import CHROMIUM, build_and_run, chromium, live_server
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium; "
+           "`make test` installs it when apt-get is available)")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    settings = WebSettings(results_dir=tmp_path_factory.mktemp("web") / "results",
+                           max_runs=20, max_weeks=200)
+    with live_server(settings) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as launched:
+        yield launched
+
+
+def test_change_an_intervention_run_and_read_the_results(server: str, browser,
+                                                         tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("pageerror", lambda exc: failed.append(f"page error: {exc}"))
+    build_and_run(page, server, runs=4, weeks=60)
+
+    rows = page.locator("#diff-table tbody tr")
+    assert rows.count() >= 4  # homicides, members, killed, groups at >= 1 horizon
+    assert "homicides" in rows.first.inner_text()
+    for chart in ("fan-homicides", "fan-total_members", "fan-active_groups", "fan-difference",
+                  "network-before", "network-after"):
+        assert page.locator(f"#{chart} .main-svg").count() >= 1, chart
+    # the run used what was typed: two interventions, the changed kind and 4 runs
+    meta = page.inner_text("#results-meta")
+    assert "4 paired stochastic runs of 60 weeks" in meta
+    assert "leader captured" in meta and "prevent_recruitment (effect 0.3)" in meta
+    links = page.locator("#downloads a")
+    assert links.count() == 5
+    toml = page.request.get(server + links.nth(4).get_attribute("href"))
+    assert toml.ok and 'kind = "captured"' in toml.text()
+    assert not page.locator("#error").is_visible()
+    assert failed == []  # every file (plotly.js included) came from the local server
+
+    shot = tmp_path / "dashboard.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
+    page.close()
+
+
+def test_a_bad_value_shows_the_servers_one_line_error(server: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.fill("#runs", "5000")
+    page.click("#run")
+    page.wait_for_selector("#error:not([hidden])", timeout=15_000)
+    message = page.inner_text("#error")
+    assert "run.runs" in message and "at most 20 runs" in message
+    page.close()
