@@ -34,10 +34,6 @@ def serve_command(
 
     from cartelsim.web import WebSettings, create_app
 
-    try:
-        results_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise CartelsimError(f"--results-dir {results_dir}: cannot create it ({exc.strerror})") from None
     settings = WebSettings(results_dir=results_dir, max_runs=max_runs, max_weeks=max_weeks,
                            max_groups=max_groups, max_queued_jobs=max_queued_jobs,
                            workers=workers, request_timeout_s=request_timeout,
@@ -49,6 +45,10 @@ def serve_command(
             probe.bind((host, port))
     except (OSError, UnicodeError) as exc:
         raise CartelsimError(f"cannot listen on {host}:{port} ({exc})") from None
+    try:
+        results_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CartelsimError(f"--results-dir {results_dir}: cannot create it ({exc.strerror})") from None
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"cartelsim dashboard on http://{shown}:{port}/  (API: /docs, results in "
                f"{results_dir}); Ctrl+C stops it", err=True)
