@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BACRIM ?= ../shared/data/bacrim2020
 
-.PHONY: run test lint bench reproduce clean
+.PHONY: run test lint bench reproduce clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,19 @@ run: $(VENV)/.installed
 	$(BIN)/cartelsim compare scenarios/status-quo.toml scenarios/cjng-leader-killed.toml \
 		--group cjng --out-dir outputs
 
-test: $(VENV)/.installed-test
+# The dashboard's browser tests drive Debian's Chromium; install it when it is missing and
+# apt-get is there (without root, through sudo if available). Otherwise those tests skip
+# and say why.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || command -v sudo ); \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+			|| echo "could not install chromium: the browser tests will be skipped"; \
+	fi
+
+test: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-test
