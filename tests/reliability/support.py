@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import subprocess
 import sys
@@ -18,7 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-LONG = os.environ.get("CARTELSIM_RELIABILITY", "") == "long"
+LONG = "long" in (os.environ.get("CARTELSIM_RELIABILITY", ""), os.environ.get("CARTELSIM_FUZZ", ""))
+
+
+def record(test: str, **figures: object) -> None:
+    """Append measured figures as one JSON line to $CARTELSIM_RELIABILITY_STATS, if set
+    (`make reliability` collects them for RELIABILITY.md)."""
+    target = os.environ.get("CARTELSIM_RELIABILITY_STATS")
+    if target:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"test": test, **figures}) + "\n")
 
 
 @dataclass

@@ -54,6 +54,9 @@ def read_table(path: str | Path, required: tuple[str, ...]) -> list[Row]:
         header = [h.strip() for h in next(reader)]
     except csv.Error as exc:
         raise DataFileError(path, f"unreadable CSV header: {exc}", 1) from None
+    if not any(header):
+        raise DataFileError(path, "blank first line: expected the header row ("
+                            + ", ".join(required) + ", ...)", 1)
     missing = [c for c in required if c not in header]
     if missing:
         found = ", ".join(header) if len(header) > 1 else repr(header[0])
