@@ -1,0 +1,1 @@
+"""One module per claim of DESIGN.md §1: its experiment, numbers, verdict and figures."""

@@ -1,0 +1,233 @@
+"""The world the brief's experiments run in, and a runner that keeps only what they need.
+
+`Setup` fixes the system (Mexico 2025, BACRIM 2020 or a BACRIM folder), the start, the
+horizon, the paired runs and the seed, and picks the groups the claims are about (CJNG as
+the removal target, La Mayiza as the tolerated group, or stand-ins on other systems).
+`Runner` simulates scenarios given as dicts (validated by the scenario schema, run by
+`scenarios.runner.run_scenario`) and keeps the national series, the flow index and the
+series of the claim groups; results are cached by content, so a status quo shared by
+several claims runs once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from cartelsim.analysis.flow import flow_index
+from cartelsim.errors import CartelsimError
+from cartelsim.scenarios.schema import DEFAULT_START, parse_scenario
+from cartelsim.system.model import System
+
+KEPT_GROUP_VARS = ("members", "command_integrity", "deaths", "arrests")
+REMOVAL_DAY = 52  # days after the start: 22 Feb 2026 on Mexico 2025 (the reported killing)
+POLICY_DAY = 31  # policies start on 1 Feb 2026 on Mexico 2025, as the shipped scenarios
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every experiment of one brief shares."""
+
+    system_section: dict
+    system: System
+    start: dt.date
+    weeks: int
+    runs: int
+    seed: int
+    target: str  # group id whose leader is removed (C1, C2)
+    tolerated: str  # group id the state tolerates (C4)
+
+    @property
+    def removal_date(self) -> dt.date:
+        return self.start + dt.timedelta(days=REMOVAL_DAY)
+
+    @property
+    def policy_date(self) -> dt.date:
+        return self.start + dt.timedelta(days=POLICY_DAY)
+
+    def name_of(self, group: str) -> str:
+        return self.system.group_names[self.system.index_of(group)]
+
+
+def resolve_system(choice: str) -> dict:
+    """The [system] section for a name ('mexico2025', 'bacrim2020') or a BACRIM folder."""
+    if choice in ("mexico2025", "bacrim2020"):
+        return {"name": choice}
+    path = Path(choice)
+    if path.is_dir():
+        return {"name": "bacrim2020", "data": str(path)}
+    if path.exists():
+        raise CartelsimError(f"--system {choice}: not a folder; expected mexico2025, "
+                             "bacrim2020 or a folder with the BACRIM 2020 CSV files")
+    raise CartelsimError(f"--system {choice!r}: unknown system and no such folder; expected "
+                         "mexico2025, bacrim2020 or a folder with the BACRIM 2020 CSV files")
+
+
+def make_setup(choice: str, weeks: int, runs: int, seed: int) -> Setup:
+    """Validate the choice and build the system once (bad folders fail here, before runs)."""
+    section = resolve_system(choice)
+    scenario = parse_scenario({"system": section, "horizon": {"weeks": weeks},
+                               "run": {"runs": runs, "seed": seed}}, source="--system")
+    system = scenario.build_system()
+    target = _pick(system, ("cjng",), ("jalisco",), exclude=())
+    tolerated = _pick(system, ("cds_mayiza",), ("cártel de sinaloa",), exclude=(target,))
+    return Setup(section, system, DEFAULT_START[section["name"]], weeks, runs, seed,
+                 target, tolerated)
+
+
+def _pick(system: System, ids: tuple[str, ...], fragments: tuple[str, ...],
+          exclude: tuple[str, ...]) -> str:
+    """A group by id, else by name fragment, else the strongest group with rivals."""
+    for gid in ids:
+        if gid in system.group_ids:
+            return gid
+    for fragment in fragments:
+        for gid, name in zip(system.group_ids, system.group_names, strict=True):
+            if fragment in name.lower() and gid not in exclude:
+                return gid
+    rank = system.strength_rank()
+    rivals = system.rivalry_strength > 0
+    for i in np.argsort(rank):
+        if rivals[i] and system.group_ids[i] not in exclude:
+            return system.group_ids[i]
+    raise CartelsimError(f"system {system.name!r} has no group with rivals to study")
+
+
+def scenario_data(setup: Setup, name: str, interventions: list[dict], *,
+                  money: bool = False, protection: bool = False) -> dict:
+    """A scenario as the data of a TOML file, on the brief's world."""
+    return {
+        "name": name,
+        "system": setup.system_section,
+        "horizon": {"start": setup.start, "weeks": setup.weeks},
+        "run": {"engine": "stochastic", "runs": setup.runs, "seed": setup.seed},
+        "mechanisms": {"money": money, "protection": protection},
+        "interventions": interventions,
+    }
+
+
+Request = tuple[dict, dict, int | None, int | None]  # data, overrides, runs, weeks
+
+
+def normalise(data: dict, overrides: dict[str, float] | None = None, runs: int | None = None,
+              weeks: int | None = None) -> tuple[dict, dict[str, float], str]:
+    """A plain copy of the scenario with runs and weeks applied, and its cache key."""
+    data = json.loads(json.dumps(data, default=str))
+    if runs is not None:
+        data["run"]["runs"] = runs
+    if weeks is not None:
+        data["horizon"]["weeks"] = weeks
+    overrides = dict(sorted((overrides or {}).items()))
+    return data, overrides, json.dumps([data, overrides], sort_keys=True)
+
+
+def simulate_slim(task: tuple[dict, dict[str, float], tuple[str, ...]]) -> xr.Dataset:
+    """Run one scenario and keep what the brief needs (a pure function for worker processes).
+
+    Keeps the national series, the drug-flow index (`analysis.flow`) and, for the groups
+    in task[2] and their splinters, members, command integrity, deaths, arrests and share.
+    """
+    from cartelsim.scenarios.runner import run_scenario
+
+    data, overrides, groups = task
+    scenario = parse_scenario(data, source=f"brief: {data['name']}")
+    params = scenario.params()
+    if overrides:
+        params = params.override(overrides, origin="brief sensitivity")
+    ds = run_scenario(scenario, params=params)
+    failed = int((ds["status"] != 0).sum())
+    if failed:
+        raise CartelsimError(f"{failed} run(s) of {data['name']} failed (rates too fast for a "
+                             "weekly step); narrow the parameters")
+    flow = flow_index(ds, params["payroll_weeks"], params["member_wage"])
+    keep = [g for g in groups if g in ds.group.values]
+    keep += [f"{g}_splinter" for g in keep if f"{g}_splinter" in ds.group.values]
+    national = [v for v in ds.data_vars if "group" not in ds[v].dims]
+    slim = ds[national]
+    slim = slim.drop_vars([c for c in slim.coords if "group" in slim[c].dims])
+    slim["flow_index"] = flow
+    chosen = ds[[v for v in KEPT_GROUP_VARS if v in ds]].sel(group=keep)
+    chosen = chosen.drop_vars([c for c in chosen.coords
+                               if c not in ("run", "time", "week", "group")])
+    for var in chosen.data_vars:
+        slim[f"group_{var}"] = chosen[var]
+    slim["group_share"] = chosen["members"] / ds["total_members"]
+    return slim.copy(deep=True)
+
+
+def _keyed(task: tuple[str, tuple]) -> tuple[str, xr.Dataset]:
+    return task[0], simulate_slim(task[1])
+
+
+@dataclass
+class Runner:
+    """Runs scenarios (with optional parameter overrides) and caches slim results.
+
+    `prefetch` runs a list of requests in worker processes first (the weekly mechanism
+    updates are Python, so two processes use two cores); `run` then serves them from the
+    cache. Results do not depend on which process ran them (seeded streams per run).
+    """
+
+    setup: Setup
+    progress: Callable[[str], None] | None = None
+    workers: int = 1
+    cache: dict[str, xr.Dataset] = field(default_factory=dict)
+    simulated: int = 0  # runs simulated (not served from the cache)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return (self.setup.target, self.setup.tolerated)
+
+    def run(self, data: dict, overrides: dict[str, float] | None = None,
+            runs: int | None = None, weeks: int | None = None) -> xr.Dataset:
+        """Slim results of a scenario: national series, `flow_index`, claim groups."""
+        data, overrides, key = normalise(data, overrides, runs, weeks)
+        if key not in self.cache:
+            self._say(data, overrides)
+            self.cache[key] = simulate_slim((data, overrides, self.groups))
+            self.simulated += data["run"]["runs"]
+        return self.cache[key]
+
+    def prefetch(self, requests: list[Request]) -> None:
+        """Run every request not yet cached, longest first, in `workers` processes."""
+        tasks: dict[str, tuple] = {}
+        for request in requests:
+            data, overrides, key = normalise(*request)
+            if key not in self.cache:
+                tasks[key] = (data, overrides, self.groups)
+        if self.workers <= 1 or len(tasks) <= 1:
+            for data, overrides, _ in tasks.values():
+                self.run(data, overrides)
+            return
+        from cartelsim.ensembles.executors import ProcessExecutor
+
+        order = sorted(tasks.items(), key=lambda item: -_cost(item[1][0]))
+        pool = ProcessExecutor(self.workers)
+        try:
+            for done, (key, slim) in enumerate(pool.run(_keyed, order), start=1):
+                self.cache[key] = slim
+                data = tasks[key][0]
+                self.simulated += data["run"]["runs"]
+                if self.progress is not None:
+                    self.progress(f"{done}/{len(order)} experiments done ({data['name']})")
+        finally:
+            pool.close()
+
+    def _say(self, data: dict, overrides: dict[str, float]) -> None:
+        if self.progress is not None:
+            shown = ", ".join(f"{k}={v:g}" for k, v in overrides.items())
+            self.progress(f"{data['name']}{f' ({shown})' if shown else ''}: "
+                          f"{data['run']['runs']} runs x {data['horizon']['weeks']} weeks")
+
+
+def _cost(data: dict) -> float:
+    """Rough relative cost: weeks, times more for mechanisms updated every week."""
+    weekly = data["mechanisms"]["money"] or any(
+        item["action"] in ("us_pressure", "remove_leader") for item in data["interventions"])
+    return data["horizon"]["weeks"] * (5.0 if weekly else 1.0) * (1 + data["run"]["runs"] / 100)
