@@ -200,6 +200,8 @@ def parameter_vector(params: dict[str, float], options: Options) -> np.ndarray:
     }
     for index, name in names.items():
         par[index] = params[name]
+    if options.compartmentalised:  # secure recovery: no new lateral ties
+        par[k.P_REWIRE_EFFICIENCY] = par[k.P_RECRUIT_LATERAL] = 0.0
     par[k.P_SUCCESSION] = SUCCESSIONS.index(options.succession)
     par[k.P_DEPTH] = options.reach_depth
     par[k.P_SPLINTER_MIN] = options.splinter_min_size

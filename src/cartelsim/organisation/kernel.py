@@ -5,7 +5,8 @@ Each week, in this order:
 1. scheduled removals (the strategy of the experiment: leader, top-k by degree or
    betweenness, k at random, k of a role);
 2. arrests (background rate by role x pressure, plus a sweep arresting a share of members),
-   each arrest exposing the arrested member's contacts (`tie_exposure`), then deaths and
+   each arrest exposing the arrested member's contacts (`tie_exposure`), who expose theirs
+   in turn (a chain of investigations: dense networks amplify arrests), then deaths and
    exits; everyone leaving opens a post (vacancy) whose subordinates become orphans;
 3. succession if the leader left: the front-runner among the lieutenants (standing = live
    ties x a lognormal factor) takes over; it is contested when the runner-up is near-equal
@@ -457,15 +458,24 @@ def _arrests(s, root: np.uint64, par: np.ndarray, week: int, pressure: float,
         else:
             s.mark[x] = 0
     exposure = par[P_TIE_EXPOSURE]
-    if exposure > 0.0:
+    if exposure > 0.0:  # investigations follow ties: every arrest exposes its contacts once
+        tail = 0
         for x in range(n):
             if s.alive[x] and s.mark[x] == DIRECT:
-                b = s.start[x]
-                for i in range(s.deg[x]):
-                    y = s.adj[b + i]
-                    if s.alive[y] and s.mark[y] == 0 and \
-                            d.uniform(root, s.key[y] ^ d.mix(s.key[x]), week, d.EXPOSE) < exposure:
-                        s.mark[y] = CASCADE
+                s.queue[tail] = x
+                tail += 1
+        head = 0
+        while head < tail:
+            x = s.queue[head]
+            head += 1
+            b = s.start[x]
+            for i in range(s.deg[x]):
+                y = s.adj[b + i]
+                if s.alive[y] and s.mark[y] == 0 and \
+                        d.uniform(root, s.key[y] ^ d.mix(s.key[x]), week, d.EXPOSE) < exposure:
+                    s.mark[y] = CASCADE
+                    s.queue[tail] = y
+                    tail += 1
     arrests = 0
     attrition = par[P_DEATH] + par[P_EXIT] * alive / s.ints[N0]
     for x in range(n):

@@ -4,7 +4,9 @@ One leader commands lieutenants (plaza bosses); each plaza has enforcers (armed 
 heads), each cell its lookouts. Financiers answer to the leader and work with a few plazas;
 corrupt contacts are on a plaza's payroll. Lateral ties join members of a cell, some reach
 other cells of the plaza, and lieutenants know a few of their peers. A compartmentalised
-organisation keeps lateral ties inside cells and cuts the ties between lieutenants.
+organisation keeps lateral ties inside cells, at `COMPARTMENT_TIES` of the rate, cuts the
+ties between lieutenants and gives each financier one plaza (security over efficiency);
+it also recovers securely (see `experiment.kernel_parameters`).
 
 Members are numbered leader, lieutenants, financiers, contacts, enforcers (by plaza),
 lookouts (by cell), so neighbours sit close in memory. A member's key (its stable id for
@@ -23,6 +25,7 @@ from cartelsim.organisation.draws import ORGANISATION
 LEADER, LIEUTENANT, FINANCIER, CONTACT, ENFORCER, LOOKOUT = range(6)
 ROLE_NAMES = ("leader", "lieutenant", "financier", "contact", "enforcer", "lookout")
 STRUCTURE_STREAM = 99  # third spawn-key element of the generator's SeedSequence
+COMPARTMENT_TIES = 0.2  # lateral ties of a compartmentalised organisation, relative
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,8 @@ def generate(members: int, params: dict[str, float], seed: int, run: int = 0, *,
     if lt_pairs and n_lt > 1:
         ties.append(lts[rng.integers(0, n_lt, (lt_pairs, 2))])
     ties.append(_street_ties(rng, boss, plaza, first, params,
-                             0.0 if compartmentalised else params["cross_cell_share"]))
+                             0.0 if compartmentalised else params["cross_cell_share"],
+                             COMPARTMENT_TIES if compartmentalised else 1.0))
     edges = np.concatenate(ties).astype(np.int64)
     edges = edges[edges[:, 0] != edges[:, 1]]
     edges = np.unique(np.sort(edges, axis=1), axis=0).astype(np.int32)
@@ -121,14 +125,15 @@ def generate(members: int, params: dict[str, float], seed: int, run: int = 0, *,
 
 
 def _street_ties(rng: np.random.Generator, boss: np.ndarray, plaza: np.ndarray,
-                 first: np.ndarray, params: dict[str, float], cross: float) -> np.ndarray:
+                 first: np.ndarray, params: dict[str, float], cross: float,
+                 scale: float) -> np.ndarray:
     """Lateral ties among enforcers and lookouts: inside the cell, or (share `cross`) to
     another member of the same plaza."""
     street = np.arange(first[4], first[6])
     if street.size < 2:
         return np.empty((0, 2), dtype=np.int64)
     cell = np.where(boss[street] >= first[4], boss[street], street)  # enforcer heads a cell
-    pairs = rng.poisson(street.size * params["lateral_ties"] / 2)
+    pairs = rng.poisson(street.size * params["lateral_ties"] * scale / 2)
     a = street[rng.integers(0, street.size, pairs)]
     across = rng.random(pairs) < cross
     partner = np.empty(pairs, dtype=np.int64)

@@ -49,7 +49,7 @@ ORG_CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(dict([
           "Plazas differ in size: each lieutenant's share of enforcers is proportional to "
           "a lognormal weight with this log-sd. Large plazas make strong contenders.",
           "assumption: heterogeneous regional commands", maximum=5.0),
-    _spec("lateral_ties", 1.0, "lateral ties per member", 0.3, 2.0,
+    _spec("lateral_ties", 1.5, "lateral ties per member", 0.5, 3.0,
           "Mean lateral (non-command) ties per enforcer or lookout, mostly inside its cell.",
           "assumption: Duijn et al. (2014, EVIDENCE F14) model operational ties beside the "
           "chain of command", maximum=50.0),
@@ -64,10 +64,12 @@ ORG_CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(dict([
           "Lieutenants each financier is tied to, besides the leader.", "assumption",
           minimum=0.0, maximum=100.0),
     # --- losses and recruitment (weekly, per member) ----------------------------------
-    _spec("arrest_rate", 6.5e-4, "per member per week", 3e-4, 1.3e-3,
-          "Background weekly arrest probability of an enforcer or lookout (other roles "
-          "scale with arrest_exposure_*).",
-          f"{PER_MEMBER_L1}: eta / C = 110 / 170,000", maximum=1.0),
+    _spec("arrest_rate", 2e-4, "per member per week", 1e-4, 4e-4,
+          "Background weekly probability that an enforcer or lookout is arrested directly "
+          "(other roles scale with arrest_exposure_*); the contacts each arrest exposes "
+          "(tie_exposure) bring total arrests to about the L1 rate.",
+          f"{PER_MEMBER_L1}: eta / C = 110 / 170,000 = 6.5e-4 in all, about 3 arrests "
+          "per direct arrest with the default ties and tie_exposure (measured)", maximum=1.0),
     _spec("arrest_exposure_leader", 0.1, "relative to a street member", 0.02, 0.5,
           "Leaders are hard to reach with ordinary arrests (removals are separate).",
           "assumption: high-value targets need dedicated operations (DESIGN.md §2 L3)",
@@ -75,10 +77,10 @@ ORG_CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(dict([
     _spec("arrest_exposure_specialist", 0.5, "relative to a street member", 0.2, 1.0,
           "Lieutenants, financiers and corrupt contacts are arrested less often.",
           "assumption", maximum=100.0),
-    _spec("tie_exposure", 0.05, "probability per tie", 0.0, 0.2,
-          "When a member is arrested, each contact is arrested the same week with this "
-          "probability (investigations follow ties). Dense, efficient organisations pay for "
-          "their efficiency here.",
+    _spec("tie_exposure", 0.2, "probability per tie", 0.05, 0.3,
+          "Each arrest exposes each contact of the arrested member, who is arrested the same "
+          "week with this probability and exposes his own contacts in turn (investigations "
+          "follow ties). Dense, efficient organisations pay for their efficiency here.",
           "assumption: the efficiency-security trade-off of Duijn et al. (EVIDENCE F14) and "
           "MADTOR (F15)", maximum=1.0),
     _spec("death_rate", 1.2e-3, "per member per week", 6e-4, 2.4e-3,
