@@ -114,6 +114,9 @@ BAD = [
      "unknown group 'cjgn'", "interventions[1]"),
     (tiny(interventions=[{"action": "arrest_sweep", "effect": 0.1, "start": "2031-01-01"}]),
      "interventions", None),
+    (tiny(horizon={"start": "9999-12-01", "weeks": 10}), "must end by 9999-12-31",
+     "horizon.start"),
+    (tiny(system={"name": "mexico2025", "groups": 1}), "field 'system'", "system"),
     (tiny(parameters_file="/etc/passwd"), "field 'parameters_file'", "parameters_file"),
     (tiny(parameters_file="../../calibrated.toml"), "field 'parameters_file'", "parameters_file"),
     (tiny(system={"name": "bacrim2020", "data": "/etc"}), "field 'system.data'", "system.data"),
@@ -270,3 +273,27 @@ def test_a_run_writes_only_inside_its_own_folder(client, settings: WebSettings,
                            for p in created)
     assert sorted(p.name for p in (root / job["id"]).iterdir()) == sorted(
         ["differences.csv", "results.csv", "results.json", "results.nc", "scenario.toml"])
+
+
+def test_the_openapi_body_is_the_scenario_schema_with_this_servers_caps(client) -> None:
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/api/runs"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"]["$ref"] == "#/components/schemas/ScenarioRequest"
+    schemas = spec["components"]["schemas"]
+    assert schemas["RunSection"]["properties"]["runs"]["maximum"] == 20
+    assert schemas["HorizonSection"]["properties"]["weeks"]["maximum"] == 200
+    assert not {"output", "parameters_file", "source"} & set(
+        schemas["ScenarioRequest"]["properties"])
+    standalone = client.get("/api/schema/scenario").json()
+    assert standalone["properties"]["run"]["$ref"] == "#/$defs/RunSection"
+
+
+def test_inputs_found_by_fuzzing_are_4xx_not_5xx(client) -> None:
+    """Cases schemathesis found: a key that looks like a digit ('²') and a name that is not
+    latin-1 (it ends up in a Content-Disposition header)."""
+    assert_one_line_error(client.post("/api/scenario.toml", json={"\u00b2": {"": 1}}), 422,
+                          "not scenario-file keys")
+    named = client.post("/api/scenario.toml", json=tiny(name="椞-plan"))
+    assert named.status_code == 200
+    assert named.headers["content-disposition"] == 'attachment; filename="plan.toml"'
+    assert 'name = "椞-plan"' in named.text

@@ -36,6 +36,10 @@ ScenarioBody = Annotated[dict[str, Any], Body(
     description="A scenario shaped like a scenario file (see GET /api/schema/scenario), "
     "as JSON; dates as YYYY-MM-DD. `output`, `parameters_file` and `system.data` are refused.",
     examples=[EXAMPLE])]
+# The body is parsed as a plain object and validated by the scenario schema itself (so its
+# errors read like a scenario file's); the docs show that schema (see `request_schema`).
+BODY_DOC = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/ScenarioRequest"}, "example": EXAMPLE}}}}
 ERROR = {"description": "error", "content": {"application/json": {"example": {
     "error": "request: field 'run.runs': at most 200 runs per request on this server "
              "(got 5000)", "field": "run.runs"}}}}
@@ -63,6 +67,24 @@ def _shipped(folder: Path) -> dict[str, Scenario]:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, CartelsimError):
             continue
     return found
+
+
+def request_schema(settings: WebSettings, ref_template: str = "#/$defs/{model}") -> dict[str, Any]:
+    """The scenario-file JSON schema as this server accepts it: without the fields it
+    refuses (paths, output) or sets itself, and with its caps as maxima. Named models are
+    under "$defs"; OpenAPI moves them to #/components/schemas (see `ref_template`)."""
+    schema = Scenario.model_json_schema(ref_template=ref_template)
+    for key in ("source", "digest", "output", "parameters_file"):
+        schema["properties"].pop(key, None)
+    defs = schema["$defs"]
+    defs.pop("OutputSection", None)
+    defs["SystemSection"]["properties"].pop("data", None)
+    defs["SystemSection"]["properties"]["groups"]["maximum"] = settings.max_groups
+    defs["RunSection"]["properties"]["runs"]["maximum"] = settings.max_runs
+    defs["HorizonSection"]["properties"]["weeks"]["maximum"] = settings.max_weeks
+    schema["properties"]["system"].pop("default", None)
+    schema["title"] = "ScenarioRequest"
+    return schema
 
 
 def scenario_body(scenario: Scenario) -> dict[str, object]:
@@ -140,13 +162,10 @@ def build_router(settings: WebSettings, manager: JobManager, store: ResultStore)
 
     @api.get("/schema/scenario", summary="JSON schema of a scenario (the scenario-file schema)")
     def scenario_schema() -> dict[str, object]:
-        schema = Scenario.model_json_schema()
-        for key in ("source", "digest"):
-            schema.get("properties", {}).pop(key, None)
-        return schema
+        return request_schema(settings)
 
     @api.post("/scenario.toml", summary="Validate a scenario and return it as a TOML file",
-              response_class=PlainTextResponse)
+              response_class=PlainTextResponse, openapi_extra=BODY_DOC)
     async def to_toml(body: ScenarioBody) -> PlainTextResponse:
         chosen = await run_in_threadpool(scenario_from_body, body, settings, False)
         name = _safe_name(chosen.name)
@@ -155,7 +174,8 @@ def build_router(settings: WebSettings, manager: JobManager, store: ResultStore)
                                           f'attachment; filename="{name}.toml"'})
 
     @api.post("/runs", status_code=202, summary="Submit a paired run (scenario vs status quo)",
-              responses={429: {"description": "the queue is full; retry later"}})
+              responses={429: {"description": "the queue is full; retry later"}},
+              openapi_extra=BODY_DOC)
     async def submit(body: ScenarioBody) -> JSONResponse:
         chosen = await run_in_threadpool(scenario_from_body, body, settings)
         try:
@@ -203,7 +223,8 @@ def _links(job_id: str) -> dict[str, str]:
 
 
 def _safe_name(name: str) -> str:
-    cleaned = "".join(c if c.isalnum() or c in "-_." else "-" for c in name).strip(".-")
+    cleaned = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "-"
+                      for c in name).strip(".-")  # headers are latin-1: ASCII only
     return cleaned[:60] or "scenario"
 
 

@@ -14,13 +14,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import Response
 
 from cartelsim import __version__
-from cartelsim.web.api import build_router, error, request_error
+from cartelsim.web.api import build_router, error, request_error, request_schema
 from cartelsim.web.jobs import JobManager
 from cartelsim.web.pages import STATIC, build_pages
 from cartelsim.web.settings import WebSettings
@@ -79,6 +80,18 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         log.exception("unhandled error")
         return error(500, f"internal error ({type(exc).__name__}); see the server log")
 
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            spec = get_openapi(title=app.title, version=app.version,
+                               description=app.description, routes=app.routes)
+            body = request_schema(settings, "#/components/schemas/{model}")
+            schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(body.pop("$defs"))
+            schemas["ScenarioRequest"] = body
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(_Limits, settings=settings)
     app.include_router(build_router(settings, manager, store))
     app.include_router(build_pages(app))

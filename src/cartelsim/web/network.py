@@ -68,7 +68,8 @@ def network(system: System, members: dict[str, xr.DataArray]) -> dict[str, objec
         table = members[label].sel(moment=moment).median("run")
         known = {str(g): float(v) for g, v in zip(table.group.values, table.values,
                                                    strict=True)}
-        return [round(known.get(g, 0.0), 1) for g in ids]
+        values = [known.get(g, 0.0) for g in ids]  # NaN only if every run failed
+        return [round(v, 1) if np.isfinite(v) else 0.0 for v in values]
 
     return {
         "nodes": [{"id": gid, "name": name, "x": x, "y": y, "synthetic": synth}

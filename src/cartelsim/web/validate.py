@@ -7,6 +7,7 @@ checked against the server's caps. Nothing in a body may name a file: the server
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -75,8 +76,14 @@ def scenario_from_body(body: object, settings: WebSettings, caps: bool = True) -
         scenario = parse_scenario(body, source=SOURCE)
     except CartelsimError as exc:
         raise RequestError(str(exc)) from None
+    except ValueError:  # a key the error describer cannot spell (e.g. '²' looks like a digit)
+        raise RequestError(f"{SOURCE}: the scenario has keys that are not scenario-file keys; "
+                           "see GET /api/schema/scenario", field="scenario") from None
     if caps:
         scenario = _within_caps(scenario, settings)
+    if (dt.date.max - scenario.start).days < 7 * scenario.horizon.weeks:
+        raise RequestError(f"{SOURCE}: field 'horizon.start': the horizon must end by "
+                           f"{dt.date.max} (got {scenario.start} + {scenario.horizon.weeks} weeks)")
     if scenario.system.name == "bacrim2020":
         folder = bacrim_folder(settings)
         if folder is None:
@@ -106,6 +113,9 @@ def _preflight(scenario: Scenario) -> None:
 
     try:
         system = system_of(scenario.system)
+    except CartelsimError as exc:
+        raise RequestError(f"{SOURCE}: field 'system': {exc}", field="system") from None
+    try:
         params = scenario.params()
         InterventionPlan(system, params, scenario.interventions, pd.Timestamp(scenario.start),
                          scenario.horizon.weeks, f"{SOURCE}: interventions")
