@@ -63,6 +63,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, *,
         progress=progress,
         first_run=first_run,
     )
+    flag_non_finite_runs(ds)
     ds.attrs.update(
         scenario=scenario.name,
         scenario_description=scenario.description,
@@ -111,3 +112,35 @@ def check_memory(scenario: Scenario, runs: int, groups: int) -> None:
         f"machine's {total / 1e9:,.1f} GB; use fewer runs or weeks, record = \"totals\", or "
         "`cartelsim ensemble`, which streams chunks of runs to disk"
     )
+
+
+# Beside the engines' status codes (engines.kernels): a run whose numbers went NaN or infinite
+# in a mechanism while the engine itself reported no failure.
+STATUS_NOT_FINITE = 3
+STATUS_NOT_FINITE_MESSAGE = ("a mechanism produced values that are not finite numbers (NaN or "
+                             "infinity); the run is not usable")
+
+
+def flag_non_finite_runs(ds: xr.Dataset) -> int:
+    """Mark runs failed whose national series hold NaN or infinities under status ok, so a
+    broken run is never presented as complete (STYLE.md 10). Returns how many were marked."""
+    series = [name for name in ds.data_vars if name.startswith("total_")]
+    if not series or "status" not in ds:
+        return 0
+    broken = np.zeros((ds.sizes["run"], ds.sizes["time"]), dtype=bool)  # [run, time]
+    for name in series:
+        values = ds[name].values.copy()
+        if name != "total_members":
+            values[:, 0] = 0.0  # flows are NaN on the first date by definition
+        broken |= ~np.isfinite(values)
+    bad = broken.any(axis=1) & (ds["status"].values == 0)
+    if bad.any():
+        ds["status"].values[bad] = STATUS_NOT_FINITE
+        if "active_groups" in ds:  # as the engines mark a failure: -1 from then on
+            first = np.argmax(broken, axis=1)
+            for r in np.flatnonzero(bad):
+                ds["active_groups"].values[r, first[r]:] = -1
+        description = ds["status"].attrs.get("description", "")
+        ds["status"].attrs["description"] = (
+            f"{description}; {STATUS_NOT_FINITE} = {STATUS_NOT_FINITE_MESSAGE}".lstrip("; "))
+    return int(bad.sum())
