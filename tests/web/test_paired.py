@@ -1,0 +1,57 @@
+"""A dashboard run is the library's paired comparison, whatever slices or workers run it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from fastapi.testclient import TestClient
+
+from cartelsim.analysis.compare import paired_differences
+from cartelsim.scenarios.runner import run_scenario
+from cartelsim.scenarios.schema import parse_scenario
+from cartelsim.web import WebSettings, create_app
+from cartelsim.web.paired import horizons_months, run_paired, status_quo_of
+
+from .conftest import tiny
+
+
+def test_slices_of_runs_give_the_numbers_of_one_call() -> None:
+    """run_paired simulates a few runs at a time (bounded memory); the result must equal
+    run_scenario on all runs at once, and its table must be paired_differences of those."""
+    scenario = parse_scenario(tiny(run={"engine": "stochastic", "runs": 5, "seed": 11}))
+    sliced = run_paired(scenario, lambda share: None, chunk_runs=2)
+    whole = {"status-quo": run_scenario(status_quo_of(scenario)), "policy": run_scenario(scenario)}
+    for label, ds in whole.items():
+        for var in ("homicides", "total_members", "active_groups", "total_deaths"):
+            np.testing.assert_array_equal(sliced.national[label][var].values, ds[var].values)
+        np.testing.assert_array_equal(sliced.members[label].sel(moment="end").values,
+                                      ds["members"].isel(time=-1).values)
+    expected = paired_differences(whole["status-quo"], whole["policy"], horizons_months(30))
+    assert sliced.differences.equals(expected)
+
+
+def test_progress_is_reported_and_ends_at_one() -> None:
+    scenario = parse_scenario(tiny(run={"engine": "stochastic", "runs": 3, "seed": 2}))
+    shares: list[float] = []
+    run_paired(scenario, shares.append, chunk_runs=1)
+    assert shares == sorted(shares) and shares[-1] == 1.0 and len(shares) > 6
+
+
+def test_concurrent_jobs_never_mix(tmp_path: Path) -> None:
+    """Two workers: the same scenario twice gives identical results; another seed differs."""
+    settings = WebSettings(results_dir=tmp_path, workers=2, max_queued_jobs=2)
+    bodies = [tiny(), tiny(), tiny(run={"engine": "stochastic", "runs": 3, "seed": 6})]
+    with TestClient(create_app(settings)) as client:
+        ids = [client.post("/api/runs", json=body).json()["id"] for body in bodies]
+        results = []
+        for job in ids:
+            deadline = time.monotonic() + 90
+            while client.get(f"/api/runs/{job}").json()["state"] not in ("done", "failed"):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            results.append(client.get(f"/api/runs/{job}/results").json())
+    same = [{k: r[k] for k in ("fans", "differences", "network")} for r in results]
+    assert same[0] == same[1] and same[0]["fans"] != same[2]["fans"]
+    assert [r["id"] for r in results] == ids
