@@ -78,6 +78,7 @@ def test_parameter_file_carries_medians_intervals_and_warnings(posterior, tmp_pa
     values = read_parameter_file(path)
     assert values == pytest.approx(posterior.medians())
     assert "90 % interval" in text and "sigma:" in text and "acceptance" in text
+    assert "Highest-density draw: recruitment_rate = " in text
     # 250 kept steps are fewer than 50 autocorrelation times here: said, not hidden
     assert not posterior.converged()
     assert "WARNING: chains too short" in text
@@ -147,3 +148,25 @@ def test_calibrate_bad_input_exits_2(bacrim_dir: Path, tmp_path: Path, args, fra
     assert len(lines) == 1 and lines[0].startswith("error:") and fragment in lines[0], \
         done.stderr
     assert not (tmp_path / "outputs").exists()
+
+
+def test_correlated_pairs_and_medians_off_the_ridge_are_reported(posterior) -> None:
+    """A posterior whose two parameters lie on a line (log b = log a + noise) is reported as
+    correlated; marginal medians with a low posterior density raise a warning."""
+    rng = np.random.default_rng(1)
+    a = rng.lognormal(size=(200, 4))
+    b = a * np.exp(0.01 * rng.standard_normal(a.shape))
+    chain = np.stack([a, b, np.full(a.shape, 0.1)], axis=2)
+    fake = bayesian.Posterior(
+        names=("recruitment_rate", "saturation"), chain=chain,
+        log_prob=rng.normal(size=a.shape), burn=50, acceptance=np.full(4, 0.4),
+        tau=np.array([1.0, 1.0, 1.0]), target=posterior.target, system_name="test",
+        start="2012-01-01", seed=0, median_log_prob=-50.0)
+    pairs = fake.correlated_pairs()
+    assert [(x, y) for x, y, _ in pairs] == [("recruitment_rate", "saturation")]
+    assert pairs[0][2] > 0.99
+    notes = fake.warnings()
+    assert any("off the posterior's ridge" in n for n in notes)
+    assert not any("chains too short" in n for n in notes)  # 150 steps >= 50 x tau = 50
+    assert fake.best() == dict(zip(fake.columns, fake.samples[
+        int(np.argmax(fake.log_prob[50:].reshape(-1)))], strict=True))

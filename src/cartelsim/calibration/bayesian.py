@@ -181,6 +181,7 @@ class Posterior:
     seed: int
     predictive: dict[str, np.ndarray] = field(default_factory=dict)  # 5/50/95 % [3, year]
     members_end: np.ndarray = field(default_factory=lambda: np.empty(0))  # posterior draws
+    median_log_prob: float = float("nan")  # log posterior at the vector of marginal medians
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -208,6 +209,12 @@ class Posterior:
                          f"{MIN_TAU_MULTIPLE} x the longest autocorrelation time "
                          f"({worst:.1f} steps) is needed; the intervals are not reliable "
                          "(raise --steps)")
+        floor = float(np.percentile(self.log_prob[self.burn:], 5))
+        if not self.median_log_prob >= floor:
+            notes.append(f"the marginal medians lie off the posterior's ridge (log posterior "
+                         f"{self.median_log_prob:.1f}, below the 5th percentile of the draws, "
+                         f"{floor:.1f}): correlated parameters are not fixed one by one; the "
+                         "best draw is listed in the file")
         mean_acc = float(np.mean(self.acceptance))
         if not 0.15 <= mean_acc <= 0.7:
             notes.append(f"mean acceptance fraction {mean_acc:.2f} is outside 0.15-0.7; the "
@@ -227,6 +234,21 @@ class Posterior:
             / np.log([b[1] / b[0] for b in bounds]),
             "tau_steps": self.tau,
         })
+
+    def correlated_pairs(self, threshold: float = 0.9) -> list[tuple[str, str, float]]:
+        """Pairs whose posterior log-values correlate beyond `threshold`: the data fix a
+        combination of them, not each one."""
+        if len(self.columns) < 2:
+            return []
+        r = np.corrcoef(np.log(self.samples), rowvar=False)
+        return [(a, b, float(r[i, j])) for i, a in enumerate(self.columns)
+                for j, b in enumerate(self.columns) if i < j and abs(r[i, j]) > threshold]
+
+    def best(self) -> dict[str, float]:
+        """The kept draw with the highest posterior density (a point on the ridge)."""
+        kept = self.log_prob[self.burn:].reshape(-1)
+        row = self.samples[int(np.argmax(kept))]
+        return {n: float(v) for n, v in zip(self.columns, row, strict=True)}
 
     def medians(self) -> dict[str, float]:
         mid = np.median(self.samples, axis=0)
@@ -307,6 +329,8 @@ def sample(system: System, names: list[str], *, walkers: int = 32, steps: int = 
         target=target, system_name=system.name, start=str(pd.Timestamp(start).date()),
         seed=seed)
     _add_predictive(posterior, forward, predictive_draws)
+    centre = np.log(np.median(posterior.samples, axis=0))[None, :]
+    posterior.median_log_prob = float(log_probability(centre)[0])
     return posterior
 
 
@@ -349,6 +373,10 @@ def parameter_file_text(posterior: Posterior) -> str:
     if posterior.members_end.size:
         lo, mid, hi = np.percentile(posterior.members_end, [5, 50, 95])
         lines.append(f"# Members at the end of the fit: {mid:,.0f} [{lo:,.0f}, {hi:,.0f}]")
+    best = ", ".join(f"{n} = {v:.6g}" for n, v in posterior.best().items())
+    lines.append(f"# Highest-density draw: {best}")
+    lines += [f"# Correlated in the posterior (only their combination is pinned down): {a} and "
+              f"{b}, r = {r:+.2f}" for a, b, r in posterior.correlated_pairs()]
     lines += [f"# WARNING: {note}" for note in posterior.warnings()]
     lines += ["", "[parameters]"]
     lines += [f"{n} = {v!r}" for n, v in posterior.medians().items()]

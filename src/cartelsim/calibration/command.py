@@ -82,6 +82,9 @@ def run_bayes(system: System, names: list[str], *, walkers: int, steps: int, bur
                   f"{posterior.kept_steps} steps kept after {burn} burn-in; "
                   f"about {posterior.samples.shape[0] / np.nanmax(posterior.tau):,.0f} "
                   "independent draws.")
+    for a, b, r in posterior.correlated_pairs():
+        console.print(f"{a} and {b} are strongly correlated in the posterior (r = {r:+.2f} in "
+                      "log): the data fix a combination of them, not each one.")
     for note in posterior.warnings():
         console.print(f"[red]warning:[/red] {note}")
     if system.name == "mexico2025" and system.size_hint is not None:
