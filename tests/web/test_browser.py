@@ -6,10 +6,12 @@ installs it with apt-get where it can).
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from cartelsim.scenarios.schema import parse_scenario
 from cartelsim.web import WebSettings
 
 from .support import CHROMIUM, build_and_run, chromium, live_server
@@ -56,6 +58,7 @@ def test_change_an_intervention_run_and_read_the_results(server: str, browser,
     assert links.count() == 5
     toml = page.request.get(server + links.nth(4).get_attribute("href"))
     assert toml.ok and 'kind = "captured"' in toml.text()
+    assert page.eval_on_selector("#progress", "bar => bar.value") == 1
     assert not page.locator("#error").is_visible()
     assert failed == []  # every file (plotly.js included) came from the local server
 
@@ -74,4 +77,22 @@ def test_a_bad_value_shows_the_servers_one_line_error(server: str, browser) -> N
     page.wait_for_selector("#error:not([hidden])", timeout=15_000)
     message = page.inner_text("#error")
     assert "run.runs" in message and "at most 20 runs" in message
+    page.close()
+
+
+def test_the_edited_scenario_downloads_as_toml(server: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.select_option("#scenario", "selective-enforcement")
+    page.wait_for_selector(".intervention .rivals_of")
+    page.locator(".intervention").nth(1).locator(".effect").fill("2.5")
+    page.fill("#name", "my-enforcement")
+    with page.expect_download() as download:
+        page.click("#download-toml")
+    assert download.value.suggested_filename == "my-enforcement.toml"
+    scenario = parse_scenario(tomllib.loads(Path(download.value.path()).read_text()))
+    assert scenario.name == "my-enforcement"
+    assert [i.effect for i in scenario.interventions] == [0.0, 2.5]
+    assert scenario.interventions[1].target.rivals_of == "cds_mayiza"
     page.close()
