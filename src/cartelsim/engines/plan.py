@@ -47,8 +47,10 @@ class Plan(Protocol):
         Called in order of weeks, from 0, once per segment of one simulation.
         """
 
-    def outputs(self, times: int) -> dict[str, tuple[tuple[str, ...], np.ndarray, dict]]:
-        """Extra series the plan tracked (name -> (dims, values, attrs)), for the results."""
+    def outputs(self, times: int,
+                groups: bool = True) -> dict[str, tuple[tuple[str, ...], np.ndarray, dict]]:
+        """Extra series the plan tracked (name -> (dims, values, attrs)), for the results;
+        with groups=False, only those without a group dimension (the others are dropped)."""
 
 
 def base_rates(params: Params, runs: int) -> dict[str, np.ndarray]:
@@ -66,7 +68,8 @@ class ConstantPlan:
     def next_change(self, week: int, weeks: int) -> int:
         return weeks
 
-    def outputs(self, times: int) -> dict[str, tuple[tuple[str, ...], np.ndarray, dict]]:
+    def outputs(self, times: int,
+                groups: bool = True) -> dict[str, tuple[tuple[str, ...], np.ndarray, dict]]:
         return {}
 
     def setting(self, week: int, members: np.ndarray) -> Setting:

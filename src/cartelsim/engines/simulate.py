@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -238,7 +239,8 @@ def _segment_deterministic(members, setting, jump, structure, start, weeks, out,
 def _segment_stochastic(members, setting, jump, structure, start, weeks, rngs, out) -> None:
     """All runs in one compiled call, threads sharing the runs (the kernel's contract:
     run r draws only from its own stream and writes only row r)."""
-    kernel = stochastic_batch if members.shape[0] > 1 else stochastic_serial
+    threads = min(members.shape[0], os.cpu_count() or 1)
+    kernel = stochastic_batch if threads > 1 else stochastic_serial
     kernel(
         members, setting.rates["rho"], setting.rates["eta"], setting.rates["theta"],
         setting.rates["omega"], setting.coef, jump, structure.indptr, structure.indices,
@@ -318,7 +320,8 @@ def simulate(
         ds["split_transfers"].attrs.update(
             units="members", description="members moved into (+) or out of (-) the group when "
             "a group split, over the week ending at the date")
-    for name, (dims, values, attrs) in active_plan.outputs(weeks + 1).items():
+    for name, (dims, values, attrs) in active_plan.outputs(weeks + 1,
+                                                           groups=record == "groups").items():
         if "group" in dims and record != "groups":
             continue
         ds[name] = (dims, values)

@@ -187,7 +187,8 @@ class InterventionPlan:
         later = [w for w in self.change_weeks(weeks) if w > week]
         return later[0] if later else weeks
 
-    def outputs(self, times: int) -> dict[str, tuple[tuple[str, ...], np.ndarray, dict]]:
+    def outputs(self, times: int,
+                groups: bool = True) -> dict[str, tuple[tuple[str, ...], np.ndarray, dict]]:
         return {}
 
     def _mask(self, item: Scheduled, week: int, members: np.ndarray) -> np.ndarray:

@@ -49,12 +49,26 @@ class Leadership:
         self.integrity = np.ones((runs, groups))
         self.contested = np.zeros((runs, groups), dtype=bool)
         self.split_done = np.zeros((runs, groups), dtype=bool)
-        self.trace = np.ones((runs, weeks + 1, groups))
+        # the integrity trace [run, time, group] is made on the first change (until then
+        # every value is 1): a world without removals never pays for it
+        self._trace: np.ndarray | None = None
+        self._trace_shape = (runs, weeks + 1, groups)
         self.splits = np.zeros((runs, weeks + 1))
         self.removals = np.zeros((runs, weeks + 1))
         self.week = 0
         self.first_run = first_run
         self._rngs: dict[tuple[int, int], np.random.Generator] = {}
+
+    @property
+    def trace(self) -> np.ndarray:
+        """Command integrity [run, time, group] recorded so far (see `finish`)."""
+        if self._trace is None:
+            self._trace = np.ones(self._trace_shape)
+        return self._trace
+
+    def _at_rest(self) -> bool:
+        """True while every integrity is 1 and no trace was made (nothing to record)."""
+        return self._trace is None and bool((self.integrity == 1.0).all())
 
     def dynamic(self) -> bool:
         """True while some integrity is still recovering (weekly updates needed)."""
@@ -65,7 +79,8 @@ class Leadership:
         if week < self.week:
             raise ValueError("leadership must be advanced forwards in time")
         if week > self.week:
-            self.trace[:, self.week + 1:week] = self.integrity[:, None, :]
+            if not self._at_rest():
+                self.trace[:, self.week + 1:week] = self.integrity[:, None, :]
             decay = np.exp(-self.params["integrity_recovery"] * (week - self.week))
             self.integrity = 1.0 - (1.0 - self.integrity) * decay
             self.integrity[1.0 - self.integrity <= AT_REST] = 1.0
@@ -134,7 +149,8 @@ class Leadership:
         return transfers if transfers.any() else None
 
     def record(self) -> None:
-        self.trace[:, self.week] = self.integrity
+        if not self._at_rest():
+            self.trace[:, self.week] = self.integrity
 
     def factors(self) -> tuple[np.ndarray, np.ndarray]:
         """(theta factor, rho factor), each [run, group], from the current integrity."""
@@ -146,6 +162,6 @@ class Leadership:
         """Fill the integrity trace after the last update to the end of the horizon, with
         the recovery those weeks would bring (no events happen after the last update)."""
         ahead = np.arange(1, times - self.week)
-        if ahead.size:
+        if ahead.size and not self._at_rest():
             decay = np.exp(-self.params["integrity_recovery"] * ahead)[None, :, None]
             self.trace[:, self.week + 1:times] = 1.0 - (1.0 - self.integrity[:, None, :]) * decay

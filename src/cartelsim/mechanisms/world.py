@@ -112,9 +112,14 @@ class WorldPlan:
             hit[r, chosen] = True
         return hit
 
-    def outputs(self, times: int) -> dict[str, tuple[tuple[str, ...], np.ndarray, dict]]:
+    def outputs(self, times: int,
+                groups: bool = True) -> dict[str, tuple[tuple[str, ...], np.ndarray, dict]]:
         if self.leadership is None:
             return {}
+        splits = {"splits": (("run", "time"), self.leadership.splits, {
+            "units": "groups", "description": "groups that split on the date"})}
+        if not groups:  # every other output is per group: skip filling their traces
+            return splits
         self.leadership.finish(times)
         extra = {}
         if self.finance is not None:
@@ -131,6 +136,4 @@ class WorldPlan:
                 "units": "1 = intact command",
                 "description": "command integrity L during the week starting at the date "
                                "(after removals on that date)"}),
-            "splits": (("run", "time"), self.leadership.splits, {
-                "units": "groups", "description": "groups that split on the date"}),
-        }
+        } | splits
