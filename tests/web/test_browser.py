@@ -88,6 +88,11 @@ def test_the_edited_scenario_downloads_as_toml(server: str, browser) -> None:
     page.wait_for_selector(".intervention .rivals_of")
     page.locator(".intervention").nth(1).locator(".effect").fill("2.5")
     page.fill("#name", "my-enforcement")
+    page.click("#parameters-box summary")
+    page.fill("#parameter-filter", "splinter")
+    page.fill('.param[data-name="splinter_rivalry"] input', "10")
+    assert page.inner_text("#changed-count") == "1"
+    assert "Source:" in page.inner_text('.param[data-name="splinter_rivalry"]')
     with page.expect_download() as download:
         page.click("#download-toml")
     assert download.value.suggested_filename == "my-enforcement.toml"
@@ -95,4 +100,5 @@ def test_the_edited_scenario_downloads_as_toml(server: str, browser) -> None:
     assert scenario.name == "my-enforcement"
     assert [i.effect for i in scenario.interventions] == [0.0, 2.5]
     assert scenario.interventions[1].target.rivals_of == "cds_mayiza"
+    assert scenario.parameters == {"splinter_rivalry": 10.0}
     page.close()

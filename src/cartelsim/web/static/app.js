@@ -108,7 +108,7 @@ async function loadScenario(name) {
   $("#seed").value = scenario.run.seed;
   $("#money").checked = !!(scenario.mechanisms && scenario.mechanisms.money);
   $("#protection").checked = !!(scenario.mechanisms && scenario.mechanisms.protection);
-  for (const row of document.querySelectorAll("#parameters tbody tr")) {
+  for (const row of document.querySelectorAll("#parameters .param")) {
     const spec = state.parameters.find((p) => p.name === row.dataset.name);
     const value = scenario.parameters && row.dataset.name in scenario.parameters ?
       scenario.parameters[row.dataset.name] : spec.default;
@@ -122,18 +122,17 @@ async function loadScenario(name) {
 
 // ---------- parameters (from the catalogue) ----------
 function buildParameterTable() {
-  const body = $("#parameters tbody");
+  const box = $("#parameters");
   for (const p of state.parameters) {
     const input = el("input", { type: "number", step: "any", value: p.default,
       min: p.minimum ?? undefined, max: p.maximum ?? undefined, "aria-label": p.name });
-    const row = el("tr", { "data-name": p.name, title: p.description },
-      el("td", {}, el("code", { text: p.name })),
-      el("td", {}, input),
-      el("td", { text: p.unit }),
-      el("td", { class: "num", text: `${fmt(p.low)} – ${fmt(p.high)}` }),
-      el("td", { class: "source", text: p.source }));
+    const row = el("div", { class: "param", "data-name": p.name },
+      el("div", { class: "param-head" }, el("code", { text: p.name }), input,
+         el("span", { class: "unit", text: p.unit })),
+      el("div", { class: "param-meta", text: `${p.description} Plausible range ` +
+        `${fmt(p.low)} – ${fmt(p.high)} (default ${fmt(p.default)}). Source: ${p.source}` }));
     input.addEventListener("input", () => markChanged(row));
-    body.append(row);
+    box.append(row);
   }
 }
 
@@ -141,19 +140,19 @@ function markChanged(row) {
   const spec = state.parameters.find((p) => p.name === row.dataset.name);
   const value = parseFloat(row.querySelector("input").value);
   row.classList.toggle("changed", !Number.isNaN(value) && value !== spec.default);
-  $("#changed-count").textContent = document.querySelectorAll("#parameters tr.changed").length;
+  $("#changed-count").textContent = document.querySelectorAll("#parameters .param.changed").length;
 }
 
 function filterParameters() {
   const text = $("#parameter-filter").value.toLowerCase();
-  for (const row of document.querySelectorAll("#parameters tbody tr")) {
+  for (const row of document.querySelectorAll("#parameters .param")) {
     row.hidden = text && !row.textContent.toLowerCase().includes(text);
   }
 }
 
 function changedParameters() {
   const out = {};
-  for (const row of document.querySelectorAll("#parameters tr.changed")) {
+  for (const row of document.querySelectorAll("#parameters .param.changed")) {
     out[row.dataset.name] = parseFloat(row.querySelector("input").value);
   }
   return out;
@@ -440,6 +439,7 @@ function drawDifferences(rows) {
 
 function showResults(result) {
   $("#results").hidden = false;
+  $("#placeholder").hidden = true;
   $("#results-title").textContent = `Results: ${result.scenario}`;
   const failed = result.failed_runs.policy + result.failed_runs["status-quo"];
   $("#results-meta").textContent = `${result.runs} paired ${result.engine} runs of ` +
