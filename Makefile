@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BACRIM ?= ../shared/data/bacrim2020
 
-.PHONY: run test lint bench reproduce clean chromium
+.PHONY: run flagship test lint bench reproduce clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,15 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@ $(VENV)/.installed
 
-# The flagship: CJNG's leader killed (contested succession) against the status quo,
-# 300 paired stochastic runs on the embedded Mexico 2025; writes to outputs/.
+# The main job: the brief on the article's claims C1-C6 in quick mode (paired ensembles on
+# the embedded Mexico 2025, about a minute on two cores); writes outputs/brief.html and
+# prints a summary table. The Science 2023 section uses BACRIM 2020 when it is present.
 run: $(VENV)/.installed
+	$(BIN)/cartelsim brief --quick --out outputs/brief.html $(if $(wildcard $(BACRIM)),--data $(BACRIM))
+
+# The flagship comparison: CJNG's leader killed (contested succession) against the status
+# quo, 300 paired stochastic runs; writes results, a table and a figure to outputs/.
+flagship: $(VENV)/.installed
 	$(BIN)/cartelsim compare scenarios/status-quo.toml scenarios/cjng-leader-killed.toml \
 		--group cjng --out-dir outputs
 

@@ -28,6 +28,7 @@ from rich.progress import (
 from rich.table import Table
 from typer.exceptions import Abort, Exit, TyperException
 
+from cartelsim.cli.brief import brief_command
 from cartelsim.cli.serve import serve_command
 from cartelsim.errors import CartelsimError
 
@@ -41,6 +42,7 @@ app = typer.Typer(
 data_app = typer.Typer(help="Get and check data sets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.command(name="serve")(serve_command)
+app.command(name="brief")(brief_command)
 
 console = Console()
 errors = Console(stderr=True)

@@ -45,6 +45,8 @@ class BriefConfig:
     data: Path | None = None  # BACRIM 2020 folder for the reproduction section
     weeks: int = HORIZON_WEEKS
     workers: int = 2  # processes for the experiments (this machine has two cores)
+    claims: tuple[str, ...] = ()  # claim ids to run (empty: all)
+    swing_parameters: int | None = None  # parameters swung per claim (None: by mode)
 
     def paired_runs(self) -> int:
         return self.runs if self.runs is not None else (40 if self.quick else 300)
@@ -52,9 +54,21 @@ class BriefConfig:
     def plan(self) -> Plan:
         runs = self.paired_runs()
         if self.quick:
-            return Plan(swing_parameters=2, runs=max(8, min(runs, 16)), seed=self.seed)
-        return Plan(swing_parameters=4, runs=max(10, min(runs, 60)), morris_trajectories=4,
-                    seed=self.seed)
+            swung = 2 if self.swing_parameters is None else self.swing_parameters
+            return Plan(swing_parameters=swung, runs=max(4, min(runs, 16)), seed=self.seed)
+        swung = 4 if self.swing_parameters is None else self.swing_parameters
+        return Plan(swing_parameters=swung, runs=max(10, min(runs, 60)),
+                    morris_trajectories=4, seed=self.seed)
+
+    def chosen(self) -> tuple:
+        """The claim modules to run, in order."""
+        known = {claim.ID: claim for claim in CLAIMS}
+        wanted = [c.strip().upper() for c in self.claims if c.strip()]
+        unknown = [c for c in wanted if c not in known]
+        if unknown:
+            raise CartelsimError(f"--claims: unknown claim {unknown[0]!r}; expected some of "
+                                 f"{', '.join(known)}")
+        return tuple(known[c] for c in known if c in wanted) if wanted else CLAIMS
 
     def validate(self) -> None:
         if not 2 <= self.paired_runs() <= MAX_RUNS:
@@ -62,6 +76,7 @@ class BriefConfig:
                                  f"experiment), got {self.paired_runs()}")
         if self.seed < 0:
             raise CartelsimError(f"--seed must be a whole number >= 0, got {self.seed}")
+        self.chosen()
         if self.data is not None and not Path(self.data).is_dir():
             raise CartelsimError(f"--data {self.data}: not a folder; expected the folder with "
                                  "the BACRIM 2020 CSV files")
@@ -75,11 +90,12 @@ def build_brief(config: BriefConfig, progress: Callable[[str], None] | None = No
     setup = make_setup(config.system, config.weeks, config.paired_runs(), config.seed)
     runner = Runner(setup, progress=say, workers=config.workers)
     ctx = Context(setup, runner, config.plan())
-    requests = [r for claim in CLAIMS for r in claim.requests(ctx)] + reproduction.requests(ctx)
+    claims = config.chosen()
+    requests = [r for claim in claims for r in claim.requests(ctx)] + reproduction.requests(ctx)
     say(f"running {len(requests)} experiments on {config.workers} process(es)")
     runner.prefetch(requests)
     sections = []
-    for claim in CLAIMS:
+    for claim in claims:
         say(f"{claim.ID}: {claim.QUOTE}")
         sections.append(claim.section(ctx))
     say("reproduction of the Science 2023 model")
@@ -99,6 +115,7 @@ def build_brief(config: BriefConfig, progress: Callable[[str], None] | None = No
         "engine": "stochastic (integer members), common random numbers",
         "seed": str(setup.seed),
         "mode": "quick" if config.quick else "full",
+        "claims": ", ".join(claim.ID for claim in claims),
         "sensitivity": f"{ctx.plan.runs} paired worlds per swing"
                        + (f", Morris with {ctx.plan.morris_trajectories} trajectories"
                           if ctx.plan.morris_trajectories else ""),

@@ -177,6 +177,9 @@ class Runner:
     setup: Setup
     progress: Callable[[str], None] | None = None
     workers: int = 1
+    # below this total cost (see `_cost`; ~1 per week simulated) the work runs here:
+    # starting worker processes costs seconds
+    parallel_from: float = 6000.0
     cache: dict[str, xr.Dataset] = field(default_factory=dict)
     simulated: int = 0  # runs simulated (not served from the cache)
 
@@ -201,7 +204,8 @@ class Runner:
             data, overrides, key = normalise(*request)
             if key not in self.cache:
                 tasks[key] = (data, overrides, self.groups)
-        if self.workers <= 1 or len(tasks) <= 1:
+        total = sum(_cost(data) for data, _, _ in tasks.values())
+        if self.workers <= 1 or len(tasks) < 2 or total < self.parallel_from:
             for data, overrides, _ in tasks.values():
                 self.run(data, overrides)
             return
