@@ -8,6 +8,7 @@ to 90 % of its level the week before the removal.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable
@@ -276,6 +277,25 @@ def simulate_run(org: Organisation, params: dict[str, float], options: Options,
                      succession_week=int(ints[SUCCESSION_WEEK]), split_week=int(ints[SPLIT_WEEK]),
                      split_share=float(state.floats[SPLIT_SHARE]) if ints[SPLIT_WEEK] >= 0
                      else float("nan"), splits=int(ints[SPLITS]), state=state)
+
+
+def states_at(members: int, strategy: str, succession: str, weeks: int, seed: int,
+              at_weeks: list[int], run: int = 0, **structure: object) -> list[State]:
+    """The member arrays of replicate `run` at the end of each week in `at_weeks` (0 = as
+    generated), for drawing the network; the same replicate as in removal_experiment."""
+    options, params, _ = split_options(members, strategy, succession, weeks, structure)
+    schedule = build_schedule(options, params)
+    org = generate(options.members, params, seed, run,
+                   compartmentalised=options.compartmentalised, lieutenants=options.lieutenants)
+    states = []
+    for week in at_weeks:
+        if not 0 <= week <= weeks:
+            raise CartelsimError(f"week {week} is outside the horizon (0-{weeks})")
+        cut = Schedule(*(getattr(schedule, f.name)[:week + 1]
+                         for f in dataclasses.fields(Schedule)))
+        states.append(simulate_run(org, params, dataclasses.replace(options, weeks=week), cut,
+                                   seed, run).state)
+    return states
 
 
 def removal_experiment(members: int, strategy: str, succession: str, weeks: int, runs: int,
