@@ -6,6 +6,7 @@ installs it with apt-get where it can).
 
 from __future__ import annotations
 
+import importlib.util
 import tomllib
 from pathlib import Path
 
@@ -16,10 +17,14 @@ from cartelsim.web import WebSettings
 
 from .support import CHROMIUM, build_and_run, chromium, live_server
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium; "
-           "`make test` installs it when apt-get is available)")
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium; "
+               "`make test` installs it when apt-get is available)"),
+    pytest.mark.skipif(importlib.util.find_spec("playwright") is None,
+                       reason="browser tests need Playwright (pip install -e '.[test]')"),
+]
 
 
 @pytest.fixture(scope="module")
