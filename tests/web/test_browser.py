@@ -107,3 +107,19 @@ def test_the_edited_scenario_downloads_as_toml(server: str, browser) -> None:
     assert scenario.interventions[1].target.rivals_of == "cds_mayiza"
     assert scenario.parameters == {"splinter_rivalry": 10.0}
     page.close()
+
+
+def test_a_system_this_server_lacks_is_explained(server: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    available = page.eval_on_selector('#system option[value="bacrim2020"]', "o => !o.disabled")
+    page.select_option("#scenario", "prieto2023-double-incapacitation")
+    if available:  # BACRIM 2020 is installed here: its groups load
+        page.wait_for_function("document.querySelector('#system').value === 'bacrim2020'")
+        page.wait_for_timeout(500)
+        assert not page.locator("#error").is_visible()
+    else:
+        page.wait_for_selector("#error:not([hidden])", timeout=15_000)
+        assert "bacrim2020 is not available on this server" in page.inner_text("#error")
+    page.close()

@@ -66,8 +66,10 @@ async function init() {
     $("#limits").textContent = `This server takes up to ${limits.max_runs} runs and ` +
       `${limits.max_weeks} weeks per request.`;
     buildParameterTable();
-    $("#system").addEventListener("change", () => loadGroups());
-    $("#scenario").addEventListener("change", () => loadScenario($("#scenario").value));
+    const report = (err) => showError(err.message);
+    $("#system").addEventListener("change", () => { showError(""); loadGroups().catch(report); });
+    $("#scenario").addEventListener("change",
+      () => loadScenario($("#scenario").value).catch(report));
     $("#add-intervention").addEventListener("click", () => addIntervention({
       action: "prevent_recruitment", effect: 0.3 }));
     $("#run").addEventListener("click", run);
