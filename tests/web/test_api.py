@@ -297,3 +297,23 @@ def test_inputs_found_by_fuzzing_are_4xx_not_5xx(client) -> None:
     assert named.status_code == 200
     assert named.headers["content-disposition"] == 'attachment; filename="plan.toml"'
     assert 'name = "椞-plan"' in named.text
+
+
+def test_bacrim_is_offered_when_the_server_has_its_files(tmp_path: Path, bacrim_dir: Path) -> None:
+    settings = WebSettings(results_dir=tmp_path / "r", bacrim_dir=bacrim_dir)
+    with TestClient(create_app(settings)) as client:
+        systems = {s["name"]: s for s in client.get("/api/systems").json()}
+        assert systems["bacrim2020"]["available"] is True
+        assert len(client.get("/api/systems/bacrim2020/groups").json()) == 150
+        body = client.get("/api/scenarios/prieto2023-double-incapacitation").json()
+        body["run"] = {"engine": "deterministic", "runs": 1}
+        body["horizon"]["weeks"] = 20
+        body["interventions"] = [{"action": "scale_arrests", "effect": 2.0, "start": "2012-03-01"}]
+        job = client.post("/api/runs", json=body).json()
+        assert wait_for(client, job["id"])["state"] == "done"
+        result = client.get(f"/api/runs/{job['id']}/results").json()
+        assert result["system"] == "bacrim2020"
+        members = next(r for r in result["differences"] if r["variable"] == "members")
+        assert members["difference"] < 0  # doubled arrests: fewer members after 3 months
+        toml = client.get(result["links"]["scenario.toml"]).text
+        assert str(bacrim_dir) not in toml  # server paths are never handed out

@@ -17,6 +17,9 @@ def serve_command(
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     results_dir: Annotated[Path, typer.Option(
         help="The only folder the server writes to (one sub-folder per run).")] = Path("outputs/web"),
+    bacrim_dir: Annotated[Path | None, typer.Option(
+        help="BACRIM 2020 folder offered as a system (default: the `cartelsim data fetch` "
+        "cache, if it holds the files).")] = None,
     max_runs: Annotated[int, typer.Option(min=1, help="Most paired runs per request.")] = 200,
     max_weeks: Annotated[int, typer.Option(min=1, help="Longest horizon per request, weeks.")] = 1040,
     max_groups: Annotated[int, typer.Option(min=1, help="Most groups per request.")] = 500,
@@ -34,7 +37,9 @@ def serve_command(
 
     from cartelsim.web import WebSettings, create_app
 
-    settings = WebSettings(results_dir=results_dir, max_runs=max_runs, max_weeks=max_weeks,
+    if bacrim_dir is not None and not bacrim_dir.is_dir():
+        raise CartelsimError(f"--bacrim-dir {bacrim_dir}: no such folder")
+    settings = WebSettings(results_dir=results_dir, bacrim_dir=bacrim_dir, max_runs=max_runs, max_weeks=max_weeks,
                            max_groups=max_groups, max_queued_jobs=max_queued_jobs,
                            workers=workers, request_timeout_s=request_timeout,
                            job_timeout_s=job_timeout)
