@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from cartelsim.errors import CartelsimError
@@ -97,6 +97,21 @@ SCENARIO = st.fixed_dictionaries(
     },
 )
 
+ODD_KEYS = st.dictionaries(
+    st.one_of(st.sampled_from(["\u00b2", "0", "12", " ", "\u0663", "runs ", "Runs", "seeds"]),
+              st.text(min_size=1, max_size=4)), JUNK, max_size=2)
+
+
+def with_odd_keys(pair: tuple[dict, dict]) -> dict:
+    """Unknown keys of any spelling ('²', '0', ' ', ...) at the top or inside a section."""
+    data, extra = pair
+    if extra and data and len(extra) % 2 == 0:
+        section = next((v for v in data.values() if isinstance(v, dict)), data)
+        section.update(extra)
+        return data
+    return {**data, **extra}
+
+
 # Above this many run-weeks x groups a valid example is only validated, not run (keeps the
 # default profile fast; the engines' limits are tested in test_extremes.py).
 RUN_BUDGET = 200_000
@@ -136,7 +151,10 @@ def check_outcome(load, where: str) -> None:
 
 
 @FUZZ
-@given(SCENARIO)
+@given(st.one_of(SCENARIO, st.tuples(SCENARIO, ODD_KEYS).map(with_odd_keys)))
+@example({"\u00b2": 1})  # a key that str.isdigit() calls a digit crashed the error message
+@example({"run": {"\u0663": 1}})
+@example({"interventions": [{"action": "scale_arrests", "effect": 1.0, "\u00b2": 2}]})
 def test_generated_scenario_dicts(data: dict) -> None:
     from cartelsim.scenarios.schema import parse_scenario
 

@@ -269,14 +269,15 @@ def read_parameter_file(path: Path) -> dict[str, float]:
 def describe_validation_error(exc: ValidationError) -> str:
     """The first pydantic error as 'field a.b: what was expected (got ...)'."""
     error = exc.errors()[0]
-    location = [str(part) for part in error["loc"]]
     field = ""
-    for part in location:  # interventions.0.action -> interventions[1].action
-        field += f"[{int(part) + 1}]" if part.isdigit() else (f".{part}" if field else part)
+    for part in error["loc"]:  # interventions.0.action -> interventions[1].action
+        # list positions are ints; a key is always text, even one that looks like a number
+        field += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if field else part)
     field = field or "scenario"
+    location = [part for part in error["loc"] if not isinstance(part, int)]
     if error["type"] == "extra_forbidden":
-        valid = _valid_keys(location[:-1])
-        hint = closest(location[-1], valid)
+        valid = _valid_keys([str(part) for part in location[:-1]])
+        hint = closest(str(location[-1]), valid)
         suggestion = f"; did you mean {hint!r}?" if hint else f"; valid keys: {', '.join(valid)}"
         return f"unknown key {field!r}{suggestion}"
     message = error["msg"].removeprefix("Value error, ")
@@ -287,9 +288,7 @@ def describe_validation_error(exc: ValidationError) -> str:
 
 def _valid_keys(parent: list[str]) -> list[str]:
     model: type[BaseModel] = Scenario
-    for part in parent:
-        if part.isdigit():  # an item of a list, e.g. interventions.0
-            continue
+    for part in parent:  # list positions were dropped by the caller
         if part not in model.model_fields:
             return []
         annotation = model.model_fields[part].annotation
