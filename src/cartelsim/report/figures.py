@@ -47,7 +47,11 @@ def fans(panels: Sequence[tuple[str, dict[str, xr.DataArray]]], title: str,
                              constrained_layout=True, squeeze=False)
     for ax, (panel_title, series) in zip(axes[0], panels, strict=True):
         for label, values in series.items():
-            times = pd.to_datetime(values["time"].values)
+            times = values["time"].values
+            if np.issubdtype(times.dtype, np.datetime64):
+                times = pd.to_datetime(times)
+            else:
+                ax.set_xlabel("weeks", fontsize=8)
             _band(ax, times, np.asarray(values.values, dtype=float), label)
         if reference is not None:
             ax.axhline(reference, color="black", lw=0.7)

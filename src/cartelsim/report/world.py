@@ -212,6 +212,10 @@ class Runner:
         from cartelsim.ensembles.executors import ProcessExecutor
 
         order = sorted(tasks.items(), key=lambda item: -_cost(item[1][0]))
+        # the cheapest task runs here first: it compiles the engines into Numba's cache, so
+        # the workers load them instead of each compiling them again
+        key, (data, overrides, _) = order.pop()
+        self.run(data, overrides)
         pool = ProcessExecutor(self.workers)
         try:
             for done, (key, slim) in enumerate(pool.run(_keyed, order), start=1):
