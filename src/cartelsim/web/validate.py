@@ -76,9 +76,6 @@ def scenario_from_body(body: object, settings: WebSettings, caps: bool = True) -
         scenario = parse_scenario(body, source=SOURCE)
     except CartelsimError as exc:
         raise RequestError(str(exc)) from None
-    except ValueError:  # a key the error describer cannot spell (e.g. '²' looks like a digit)
-        raise RequestError(f"{SOURCE}: the scenario has keys that are not scenario-file keys; "
-                           "see GET /api/schema/scenario", field="scenario") from None
     if caps:
         scenario = _within_caps(scenario, settings)
     if (dt.date.max - scenario.start).days < 7 * scenario.horizon.weeks:
