@@ -21,7 +21,7 @@ from cartelsim.params.organisation import org_parameters
 def _state(members: int = 200, seed: int = 1, **overrides):
     params = org_parameters(overrides)
     org = generate(members, params, seed)
-    slots, arena = capacities(org.size, org.edges.shape[0], 10, params["recruitment_rate"])
+    slots, arena = capacities(org.size, org.edges.shape[0], 10, params["recruit_rate"])
     return org, new_state(org, slots, arena)
 
 
@@ -83,7 +83,7 @@ def test_a_removal_does_not_reshuffle_other_members_luck():
     ties) and equal exposure for every role, the members arrested are decided by their own
     keyed draws: removing the leader changes nobody else's fate. A sequential generator
     (one stream drawn member after member) would shift every later member's draws."""
-    quiet = dict(recruitment_rate=0.0, death_rate=0.0, exit_rate=0.0, tie_exposure=0.0,
+    quiet = dict(recruit_rate=0.0, death_rate=0.0, exit_rate=0.0, tie_exposure=0.0,
                  arrest_rate=0.01, arrest_exposure_leader=1.0, arrest_exposure_specialist=1.0)
     ends = {}
     for strategy in ("none", "leader"):
@@ -171,7 +171,7 @@ def test_removal_strategies_remove_what_they_say():
         ds = removal_experiment(200, strategy, "settled", weeks=12, runs=2, seed=2,
                                 removal_week=5, removal_count=2, exact_below=0,
                                 efficiency_sources=1, death_rate=0.0, exit_rate=0.0,
-                                arrest_rate=0.0, recruitment_rate=0.0)
+                                arrest_rate=0.0, recruit_rate=0.0)
         removed = ds.removed.values
         assert (removed[:, 5] == (1 if strategy == "leader" else 2)).all(), strategy
         assert removed.sum() == removed[:, 5].sum()

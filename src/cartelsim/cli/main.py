@@ -29,6 +29,7 @@ from rich.table import Table
 from typer.exceptions import Abort, Exit, TyperException
 
 from cartelsim.cli.brief import brief_command
+from cartelsim.cli.org import org_app
 from cartelsim.cli.serve import serve_command
 from cartelsim.errors import CartelsimError
 
@@ -43,6 +44,7 @@ data_app = typer.Typer(help="Get and check data sets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.command(name="serve")(serve_command)
 app.command(name="brief")(brief_command)
+app.add_typer(org_app, name="org")
 
 console = Console()
 errors = Console(stderr=True)
@@ -528,21 +530,33 @@ def reproduce(
 @app.command()
 def params(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    layer: Annotated[str | None, typer.Option(
+        help="Only this layer (L1, L2, money, ...; L4 = the organisation engine).")] = None,
 ) -> None:
     """List every model parameter with its default, unit, range and source."""
     from cartelsim.params.catalogue import CATALOGUE
+    from cartelsim.params.organisation import ORG_CATALOGUE
+
+    specs = list(CATALOGUE.values())
+    if layer is not None:
+        every = specs + list(ORG_CATALOGUE.values())
+        specs = [s for s in every if s.layer.lower() == layer.lower()]
+        if not specs:
+            known = sorted({s.layer for s in every})
+            raise CartelsimError(f"--layer {layer!r}: no such layer; choose one of "
+                                 f"{', '.join(known)}")
 
     if as_json:
         rows = [{"name": s.name, "default": s.default, "unit": s.unit, "low": s.low,
                  "high": s.high, "description": s.description, "source": s.source,
-                 "layer": s.layer} for s in CATALOGUE.values()]
+                 "layer": s.layer} for s in specs]
         print(json.dumps(rows, indent=2))
         return
     table = Table(title="Model parameters", title_justify="left", show_lines=True)
     table.add_column("name", no_wrap=True)
     for column in ("default", "unit", "plausible range", "source"):
         table.add_column(column, overflow="fold")
-    for spec in CATALOGUE.values():
+    for spec in specs:
         table.add_row(spec.name, f"{spec.default:g}", spec.unit, f"{spec.low:g} - {spec.high:g}",
                       spec.source)
     console.print(table)

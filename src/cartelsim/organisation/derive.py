@@ -143,11 +143,16 @@ def derive_sample(settings: Settings, overrides: dict[str, float],
     clarity = float((killed.succession.values[at_removal] == 0).mean()) if at_removal.any() \
         else 0.5
     per_delta = clarity * factor + 1.0 - clarity
+
+    def delta(loss: float) -> float:  # mean L2 loss per unit delta; nearly 0: no information
+        return float(np.clip(loss / per_delta, 0.0, 1.0)) if per_delta > 0.05 else \
+            _loss(contested)
+
     values = {"settled_loss_factor": factor, "succession_clarity": clarity,
-              "integrity_loss_killed": _loss(killed) / per_delta}
+              "integrity_loss_killed": delta(_loss(killed))}
     for kind in ("captured", "extradited"):
-        values[f"integrity_loss_{kind}"] = _loss(experiment("leader", "uncertain",
-                                                            kind=kind)) / per_delta
+        values[f"integrity_loss_{kind}"] = delta(_loss(experiment("leader", "uncertain",
+                                                                  kind=kind)))
     values["integrity_loss_lieutenant"] = _loss(experiment("role:lieutenant", "uncertain"))
     values["integrity_recovery"] = fit_recovery(relative_integrity(killed).mean(axis=0))
     values["split_hazard"], values["split_exponent"] = fit_split_hazard(contested)

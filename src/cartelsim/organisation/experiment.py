@@ -192,7 +192,7 @@ def parameter_vector(params: dict[str, float], options: Options) -> np.ndarray:
     names = {
         k.P_ARREST: "arrest_rate", k.P_EXPO_LEADER: "arrest_exposure_leader",
         k.P_EXPO_SPECIALIST: "arrest_exposure_specialist", k.P_TIE_EXPOSURE: "tie_exposure",
-        k.P_DEATH: "death_rate", k.P_EXIT: "exit_rate", k.P_RECRUIT: "recruitment_rate",
+        k.P_DEATH: "death_rate", k.P_EXIT: "exit_rate", k.P_RECRUIT: "recruit_rate",
         k.P_RECRUIT_LATERAL: "recruit_lateral", k.P_PROMOTION: "promotion_rate",
         k.P_REWIRE: "rewire_rate", k.P_REWIRE_EFFICIENCY: "rewire_efficiency",
         k.P_ALLEGIANCE: "allegiance_rate", k.P_HEIR: "heir_acceptance",
@@ -261,7 +261,7 @@ def simulate_run(org: Organisation, params: dict[str, float], options: Options,
                  schedule: Schedule, seed: int, run: int) -> RunResult:
     """One replicate: allocate, run, and retry with twice the room if it ran out."""
     slots, arena = capacities(org.size, org.edges.shape[0], options.weeks,
-                              params["recruitment_rate"])
+                              params["recruit_rate"])
     for _ in range(8):
         state = new_state(org, slots, arena)
         out = np.zeros((k.N_OUT, options.weeks + 1))
@@ -381,7 +381,7 @@ def to_dataset(results: list[RunResult], options: Options, params: dict[str, flo
         },
         coords={"run": np.arange(len(results)), "time": np.arange(options.weeks + 1)},
     )
-    ds.time.attrs.update(units="weeks since the start", long_name="week")
+    ds.time.attrs.update(long_name="weeks since the start", units="week")
     removal_weeks = options.removal_weeks
     ds.attrs.update(
         title="cartelsim organisation engine (L4) removal experiment",

@@ -91,7 +91,7 @@ ORG_CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(dict([
           "size (the L1 saturation term omega C).",
           f"{PER_MEMBER_L1}: recruits minus arrests minus deaths, so the default "
           "organisation keeps its size", maximum=1.0),
-    _spec("recruitment_rate", 2.527474e-3, "recruits per member per week", 2.0e-3, 3.0e-3,
+    _spec("recruit_rate", 2.527474e-3, "recruits per member per week", 2.0e-3, 3.0e-3,
           "Each lieutenant, enforcer and lookout brings in a recruit with this weekly "
           "probability.", f"{PER_MEMBER_L1}; rho", maximum=1.0),
     _spec("recruit_lateral", 0.3, "probability", 0.0, 0.6,
