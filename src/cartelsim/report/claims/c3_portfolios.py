@@ -125,8 +125,8 @@ def section(ctx: Context) -> ClaimSection:
                    "released) + anti-corruption prosecution (2 % of protection a week); "
                    "recruitment prevention (a third); all combined.",
         estimates=[*estimates, added], verdict=final,
-        headline=f"HVT only {100 * (alone.relative or 0):+.1f} % members; +fin/prot "
-                 f"{added.fmt(added.median, True)}",
+        headline=f"members at 5 y: HVT only {100 * (alone.relative or 0):+.1f} %; "
+                 f"adding finance + protection {added.fmt(added.median, True)}",
         parts=[("(a) HVT alone", part_a), ("(b) adding finance and protection", part_b)],
         figures=figs, assumptions=assumptions(PARAMETERS + ("member_wage",
                                                             "drug_market_value")),
