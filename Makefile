@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 BACRIM ?= ../shared/data/bacrim2020
 
-.PHONY: run flagship test lint bench reproduce clean chromium
+.PHONY: run flagship test lint bench reproduce clean chromium reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,20 @@ lint: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed
 	$(BIN)/cartelsim bench --data $(BACRIM) --ensembles 1000
+
+# Bad input, fuzzing, faults, determinism and load at full length (RELIABILITY.md); takes
+# about 15-20 minutes on two cores. The fast part of tests/reliability runs in `make test`.
+RELIABILITY := outputs/reliability
+reliability: $(VENV)/.installed-test
+	mkdir -p $(RELIABILITY) && rm -f $(RELIABILITY)/stats.jsonl
+	start=$$(date +%s); CARTELSIM_RELIABILITY=long \
+		CARTELSIM_RELIABILITY_STATS=$(CURDIR)/$(RELIABILITY)/stats.jsonl \
+		$(BIN)/python -m pytest tests/reliability -q -rs; status=$$?; \
+		echo $$(( $$(date +%s) - start )) > $(RELIABILITY)/seconds.txt; exit $$status
+	$(BIN)/python benchmarks/load_test.py --clients 20 --duration 180 \
+		--json $(RELIABILITY)/load.json
+	$(BIN)/python tests/reliability/summary.py $(RELIABILITY)/stats.jsonl \
+		$(RELIABILITY)/load.json $$(cat $(RELIABILITY)/seconds.txt)
 
 reproduce: $(VENV)/.installed
 	$(BIN)/cartelsim reproduce prieto2023 --data $(BACRIM) --out outputs/prieto2023.csv
