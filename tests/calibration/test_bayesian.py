@@ -170,3 +170,18 @@ def test_correlated_pairs_and_medians_off_the_ridge_are_reported(posterior) -> N
     assert not any("chains too short" in n for n in notes)  # 150 steps >= 50 x tau = 50
     assert fake.best() == dict(zip(fake.columns, fake.samples[
         int(np.argmax(fake.log_prob[50:].reshape(-1)))], strict=True))
+
+
+def test_unusable_series_are_clear_errors(bacrim_system, make_system) -> None:
+    with pytest.raises(CartelsimError, match="has no national homicide series"):
+        sample(make_system(3, rivalries=[(0, 1, 1.0)]), ["saturation"], walkers=4, steps=5,
+               burn=1)
+    series = bacrim_system.national_series.copy()
+    series.loc[2015, "missing_persons"] = 0.0
+    with pytest.raises(CartelsimError, match="disappearances of 2015 is 0; a log-normal"):
+        sample(replace(bacrim_system, national_series=series), ["saturation"], walkers=4,
+               steps=5, burn=1)
+    short = bacrim_system.national_series.loc[2020:]
+    with pytest.raises(CartelsimError, match="fewer than 3 yearly values"):
+        sample(replace(bacrim_system, national_series=short.iloc[:1]), ["saturation"],
+               walkers=4, steps=5, burn=1)

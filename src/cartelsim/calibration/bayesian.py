@@ -88,6 +88,13 @@ def target_series(system: System, start: str = "2012-01-01") -> Target:
                     homicides=frame["homicides"].to_numpy(dtype=float),
                     disappearances=frame["missing_persons"].to_numpy(dtype=float)
                     if "missing_persons" in frame else np.full(len(frame), np.nan))
+    for label, values in (("homicides", target.homicides),
+                          ("disappearances", target.disappearances)):
+        bad = np.isfinite(values) & (values <= 0)
+        if bad.any():
+            raise CartelsimError(f"system {system.name!r}: {label} of "
+                                 f"{int(target.years[bad][0])} is {values[bad][0]:g}; a "
+                                 "log-normal likelihood needs positive counts")
     if target.count < 3:
         raise CartelsimError(f"system {system.name!r} has fewer than 3 yearly values from "
                              f"{first} on; nothing to fit")

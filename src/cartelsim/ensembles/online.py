@@ -180,12 +180,13 @@ def summarize_online(store: EnsembleStore, horizons_months: tuple[float, ...],
     variables = [v for v in COMPARED if v in present]
     fan_vars = [v for v in FAN_VARIABLES if v in present] if fan else []
     policies = scenarios - 1
+    share = budget_bytes // (1 + len(fan_vars))  # the budget is for all accumulators together
     # table cells: [policy, variable, horizon, (base, policy, difference)]
-    table_q = Quantiles((max(policies, 1), len(variables), len(steps), 3), worlds,
-                        budget_bytes, bins)
+    table_q = Quantiles((max(policies, 1), len(variables), len(steps), 3), worlds, share,
+                        bins)
     ok_count = np.zeros((max(policies, 1), len(variables), len(steps)), dtype=np.int64)
     lower_count = np.zeros_like(ok_count)
-    fan_q = {var: Quantiles((2 * scenarios - 1, count), worlds, budget_bytes, bins)
+    fan_q = {var: Quantiles((2 * scenarios - 1, count), worlds, share, bins)
              for var in fan_vars}
 
     def blocks():
