@@ -86,7 +86,7 @@ def fan_figure(summary, index: int):
         for ax in (top, bottom):
             ax.grid(alpha=0.3)
         top.legend(fontsize=7)
-    how = "exact" if summary.exact_fan else "binned (see summarize --help)"
+    how = "exact" if summary.exact_fan else "binned: within half a bin"
     fig.suptitle(f"{policy} against {base}: median and 90 % of {summary.worlds:,} paired "
                  f"worlds ({how} quantiles)")
     return fig
