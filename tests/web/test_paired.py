@@ -40,9 +40,11 @@ def test_progress_is_reported_and_ends_at_one() -> None:
 
 
 def test_concurrent_jobs_never_mix(tmp_path: Path) -> None:
-    """Two workers: the same scenario twice gives identical results; another seed differs."""
+    """Two workers: the same scenario three times gives identical results; another seed
+    differs. (Two workers writing NetCDF at once once crashed the process: HDF5 is not
+    thread-safe, so store.py serialises those writes.)"""
     settings = WebSettings(results_dir=tmp_path, workers=2, max_queued_jobs=2)
-    bodies = [tiny(), tiny(), tiny(run={"engine": "stochastic", "runs": 3, "seed": 6})]
+    bodies = [tiny(), tiny(), tiny(), tiny(run={"engine": "stochastic", "runs": 3, "seed": 6})]
     with TestClient(create_app(settings)) as client:
         ids = [client.post("/api/runs", json=body).json()["id"] for body in bodies]
         results = []
@@ -53,5 +55,5 @@ def test_concurrent_jobs_never_mix(tmp_path: Path) -> None:
                 time.sleep(0.05)
             results.append(client.get(f"/api/runs/{job}/results").json())
     same = [{k: r[k] for k in ("fans", "differences", "network")} for r in results]
-    assert same[0] == same[1] and same[0]["fans"] != same[2]["fans"]
+    assert same[0] == same[1] == same[2] and same[0]["fans"] != same[3]["fans"]
     assert [r["id"] for r in results] == ids

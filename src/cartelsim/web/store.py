@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 import uuid
 from pathlib import Path
 
@@ -24,6 +25,9 @@ from cartelsim.web.network import network
 from cartelsim.web.paired import SCENARIOS, PairedResult, difference_rows, fan_charts
 from cartelsim.web.tomlio import scenario_toml
 
+# The HDF5 library under netCDF4 is not thread-safe: two workers writing NetCDF at once
+# crashed the process (a segfault, found by the concurrent-jobs test), so writes take turns.
+_HDF5 = threading.Lock()
 JOB_ID = re.compile(r"[0-9a-f]{32}")
 SUMMARY = "results.json"
 # download name -> (file in the job folder, media type)
@@ -84,7 +88,9 @@ class ResultStore:
         frame = pd.concat(tables, ignore_index=True)
         write_csv(frame[["scenario", *frame.columns[:-1]]], folder / "results.csv")
         write_csv(result.differences, folder / "differences.csv")
-        write_netcdf(_combined(result), folder / "results.nc")
+        combined = _combined(result)
+        with _HDF5:
+            write_netcdf(combined, folder / "results.nc")
         summary = {
             **meta,
             "fans": fan_charts(result),
