@@ -106,6 +106,7 @@ def test_measures_agree_with_networkx():
     rng = np.random.default_rng(0)
     for member in rng.choice(np.arange(1, 250), 40, replace=False):  # dead members are skipped
         state.alive[member] = False
+        state.stamp[member] = -1  # as the engine marks them
     graph = _graph(state)
     eff, se = g.efficiency(state, np.uint64(1), 1, 10_000, 4)
     assert se == 0 and eff == pytest.approx(nx.global_efficiency(graph), rel=1e-12)
@@ -113,7 +114,8 @@ def test_measures_agree_with_networkx():
     within = nx.single_source_shortest_path_length(graph, 0, cutoff=3)
     assert members == graph.number_of_nodes()
     assert reach == pytest.approx(len(within) / graph.number_of_nodes())
-    largest, splinters, alive = g.components(state, 3)
+    reach_too, parent, largest, splinters, alive = g.structure_measures(state, 3, 3)
+    assert (reach_too, parent) == (reach, members)
     parts = sorted(nx.connected_components(graph), key=len, reverse=True)
     assert alive == graph.number_of_nodes()
     assert largest == pytest.approx(len(parts[0]) / alive)

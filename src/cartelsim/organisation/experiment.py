@@ -32,7 +32,13 @@ from cartelsim.organisation.state import (
     capacities,
     new_state,
 )
-from cartelsim.organisation.structure import ROLE_NAMES, Organisation, generate, role_counts
+from cartelsim.organisation.structure import (
+    ROLE_NAMES,
+    Organisation,
+    command_depth,
+    generate,
+    role_counts,
+)
 from cartelsim.params.organisation import KIND_HANDOVER, ORG_CATALOGUE, org_parameters
 
 STRATEGIES = ("none", "leader", "degree", "betweenness", "random", "role:<role>")
@@ -40,6 +46,7 @@ SUCCESSIONS = ("settled", "contested", "uncertain")
 KINDS = tuple(KIND_HANDOVER)
 MAX_MEMBERS = 5_000_000
 MAX_WEEKS = 52 * 50
+LARGE = 20_000  # above this many members, efficiency is sampled every 4 weeks from 4 sources
 
 Progress = Callable[[int, int], None]
 
@@ -61,9 +68,10 @@ class Options:
     pressure_start: int = 1
     sweep_fraction: float = 0.0
     sweep_week: int = 0
-    reach_depth: int = 3
+    reach_depth: int = 3  # default: the depth of the generated chain of command
     exact_below: int = 400
     efficiency_sources: int = 16
+    efficiency_every: int = 1
     betweenness_sources: int = 64
     splinter_min_size: int = 0
     compartmentalised: bool = False
@@ -78,7 +86,8 @@ class Options:
 
 OPTION_NAMES = ("kind", "removal_week", "removal_count", "removal_fraction", "repeat_every",
                 "repeats", "pressure", "pressure_start", "sweep_fraction", "sweep_week",
-                "reach_depth", "exact_below", "efficiency_sources", "betweenness_sources",
+                "reach_depth", "exact_below", "efficiency_sources", "efficiency_every",
+                "betweenness_sources",
                 "splinter_min_size", "compartmentalised", "lieutenants", "threads")
 
 
@@ -161,10 +170,16 @@ def split_options(members: int, strategy: str, succession: str, weeks: int,
     if values["sweep_fraction"] and not 1 <= values["sweep_week"] <= weeks:  # type: ignore[operator]
         raise CartelsimError(f"sweep week {values['sweep_week']} is outside the horizon "
                              f"(weeks 1-{weeks})")
-    values["reach_depth"] = _whole("reach_depth", raw.pop("reach_depth", 3), 1, 1000)
+    depth = command_depth(role_counts(members, params, raw.get("lieutenants")),  # type: ignore[arg-type]
+                          max(2, int(params["span_of_control"])))
+    values["reach_depth"] = _whole("reach_depth", raw.pop("reach_depth", depth), 1, 1000)
     values["exact_below"] = _whole("exact_below", raw.pop("exact_below", 400), 0)
+    large = members > LARGE
     values["efficiency_sources"] = _whole("efficiency_sources",
-                                          raw.pop("efficiency_sources", 16), 1, 100_000)
+                                          raw.pop("efficiency_sources", 4 if large else 16),
+                                          1, 100_000)
+    values["efficiency_every"] = _whole("efficiency_every",
+                                        raw.pop("efficiency_every", 4 if large else 1), 1, 10_000)
     values["betweenness_sources"] = _whole("betweenness_sources",
                                            raw.pop("betweenness_sources", 64), 1, 100_000)
     values["splinter_min_size"] = _whole("splinter_min_size", raw.pop(
@@ -209,6 +224,7 @@ def parameter_vector(params: dict[str, float], options: Options) -> np.ndarray:
     par[k.P_EXACT_BELOW] = options.exact_below
     par[k.P_SOURCES] = options.efficiency_sources
     par[k.P_BETWEENNESS_SOURCES] = options.betweenness_sources
+    par[k.P_EFFICIENCY_EVERY] = options.efficiency_every
     return par
 
 
@@ -310,8 +326,11 @@ def removal_experiment(members: int, strategy: str, succession: str, weeks: int,
     `structure` takes organisation parameters (`cartelsim params --layer L4`) and options:
     removal_week (default min(52, weeks/4)), removal_count or removal_fraction, repeat_every,
     repeats, kind, pressure (factor on arrests from pressure_start), sweep_fraction and
-    sweep_week (a one-week mass arrest), reach_depth (k, default 3), exact_below,
-    efficiency_sources, betweenness_sources, splinter_min_size, compartmentalised,
+    sweep_week (a one-week mass arrest), reach_depth (k; default: the depth of the chain of
+    command, 3 up to span_of_control lieutenants), exact_below,
+    efficiency_sources and efficiency_every (defaults 16 and 1; above 20,000 members 4
+    and 4, the weeks between are NaN), betweenness_sources, splinter_min_size,
+    compartmentalised,
     lieutenants, threads.
 
     Returns a Dataset with dims (run, time); time = weeks since the start.
@@ -355,7 +374,8 @@ def to_dataset(results: list[RunResult], options: Options, params: dict[str, flo
                               "network (mean 1/distance over ordered pairs)"),
             "efficiency_se": var(k.O_EFFICIENCY_SE, "1/ties", "standard error of the "
                                  f"efficiency (0 when exact, below {options.exact_below} "
-                                 f"members; else {options.efficiency_sources} sampled sources)"),
+                                 f"members; else {options.efficiency_sources} sampled sources)"
+                                 f"; measured every {options.efficiency_every} week(s)"),
             "largest_component": var(k.O_LARGEST, "share", "share of living members in the "
                                      "largest connected component"),
             "splinters": var(k.O_SPLINTERS, "components", "connected components without the "

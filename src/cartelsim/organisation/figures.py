@@ -37,7 +37,9 @@ def reach_figure(ds: xr.Dataset, title: str | None = None) -> Figure:
     t = ds.time.values
     removals = removal_weeks(ds)
     for ax, (name, label) in zip(axes, PANELS, strict=True):
-        _band(ax, t, ds[name].values, "median")
+        values = ds[name].values
+        measured = np.isfinite(values).any(axis=0)  # efficiency may skip weeks
+        _band(ax, t[measured], values[:, measured], "median")
         for week in removals:
             ax.axvline(week, color="0.4", ls="--", lw=0.8)
         ax.set_title(label, fontsize=10)

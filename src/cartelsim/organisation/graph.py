@@ -102,7 +102,8 @@ def bfs(s, source: int, depth: int) -> int:
         b = s.start[u]
         for i in range(s.deg[u]):
             v = s.adj[b + i]
-            if s.alive[v] and s.stamp[v] != stamp:
+            seen = s.stamp[v]
+            if seen != stamp and seen >= 0:  # dead members carry stamp -1
                 s.stamp[v] = stamp
                 s.dist[v] = du + 1
                 s.queue[tail] = v
@@ -131,43 +132,71 @@ def command_reach(s, depth: int) -> tuple[float, int]:
 
 
 @njit(cache=True)
-def components(s, min_size: int) -> tuple[float, int, int]:
-    """(share of living members in the largest component, splinters, living members).
-    Splinters are components without the parent's leader with at least `min_size` members."""
+def structure_measures(s, depth: int, min_size: int) -> tuple[float, int, float, int, int]:
+    """One pass over the living network: (command reach, living members of the parent
+    faction, share of living members in the largest component, splinters, living members).
+
+    Command reach is the share of the parent faction's living members within `depth` ties
+    of its leader; splinters are components without that leader of at least `min_size`
+    members. The leader's component is searched first, so its distances give the reach."""
     n = s.ints[SLOTS]
-    stamp = _new_stamp(s)
+    leader = s.ints[LEAD]
     alive = 0
+    parent = 0
+    for u in range(n):
+        if s.alive[u]:
+            alive += 1
+            if s.faction[u] == 0:
+                parent += 1
+    if alive == 0:
+        return 0.0, 0, 0.0, 0, 0
     largest = 0
     splinters = 0
-    leader = s.ints[LEAD]
+    reached = 0
+    if leader >= 0:
+        largest = bfs(s, leader, -1)
+        for i in range(largest):
+            v = s.queue[i]
+            if s.dist[v] <= depth and s.faction[v] == 0:
+                reached += 1
+    stamp = s.ints[STAMP] if leader >= 0 else _new_stamp(s)
     for start in range(n):
-        if not s.alive[start]:
-            continue
-        alive += 1
-        if s.stamp[start] == stamp:
+        if not s.alive[start] or s.stamp[start] == stamp:
             continue
         s.stamp[start] = stamp
         s.queue[0] = start
         head, tail = 0, 1
-        has_leader = start == leader
         while head < tail:
             u = s.queue[head]
             head += 1
             b = s.start[u]
             for i in range(s.deg[u]):
                 v = s.adj[b + i]
-                if s.alive[v] and s.stamp[v] != stamp:
+                seen = s.stamp[v]
+                if seen != stamp and seen >= 0:
                     s.stamp[v] = stamp
                     s.queue[tail] = v
                     tail += 1
-                    if v == leader:
-                        has_leader = True
         largest = max(largest, tail)
-        if not has_leader and tail >= min_size:
+        if tail >= min_size:
             splinters += 1
-    if alive == 0:
-        return 0.0, 0, 0
-    return largest / alive, splinters, alive
+    reach = reached / parent if parent else 0.0
+    return reach, parent, largest / alive, splinters, alive
+
+
+@njit(cache=True)
+def compact(s) -> None:
+    """Drop dead neighbours from every tie list (order kept), so searches stay fast as
+    members come and go."""
+    for u in range(s.ints[SLOTS]):
+        b = s.start[u]
+        kept = 0
+        for i in range(s.deg[u]):
+            v = s.adj[b + i]
+            if s.alive[v]:
+                s.adj[b + kept] = v
+                kept += 1
+        s.deg[u] = kept
 
 
 @njit(cache=True)

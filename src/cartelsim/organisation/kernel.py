@@ -32,11 +32,11 @@ from numba import njit
 from cartelsim.organisation import draws as d
 from cartelsim.organisation.graph import (
     betweenness,
-    command_reach,
-    components,
+    compact,
     cut,
     efficiency,
     live_degree,
+    structure_measures,
     tie,
     uniform_index,
 )
@@ -74,8 +74,9 @@ from cartelsim.organisation.structure import (
 (P_ARREST, P_EXPO_LEADER, P_EXPO_SPECIALIST, P_TIE_EXPOSURE, P_DEATH, P_EXIT, P_RECRUIT,
  P_RECRUIT_LATERAL, P_PROMOTION, P_REWIRE, P_REWIRE_EFFICIENCY, P_ALLEGIANCE, P_HEIR,
  P_STANDING_SIGMA, P_CONTEST_RATIO, P_SPLIT_MIN, P_MAX_CONTEST, P_HANDOVER, P_SUCCESSION,
- P_DEPTH, P_SPLINTER_MIN, P_EXACT_BELOW, P_SOURCES, P_BETWEENNESS_SOURCES) = range(24)
-N_PARAMS = 24
+ P_DEPTH, P_SPLINTER_MIN, P_EXACT_BELOW, P_SOURCES, P_BETWEENNESS_SOURCES,
+ P_EFFICIENCY_EVERY) = range(25)
+N_PARAMS = 25
 SETTLED, CONTESTED, UNCERTAIN = 0, 1, 2
 
 # Removal strategies in the schedule.
@@ -85,6 +86,8 @@ NONE, BY_LEADER, BY_DEGREE, BY_BETWEENNESS, AT_RANDOM, BY_ROLE = range(6)
 (O_REACH, O_EFFICIENCY, O_EFFICIENCY_SE, O_LARGEST, O_SPLINTERS, O_MEMBERS, O_PARENT,
  O_ARRESTS, O_REMOVED, O_RECRUITS, O_LEADER) = range(11)
 N_OUT = 11
+
+COMPACT_EVERY = 13  # weeks between clean-ups of dead neighbours in the tie lists
 
 # Marks of members leaving this week.
 DIRECT, CASCADE, ATTRITED = 1, 2, 3
@@ -100,6 +103,7 @@ def _leave(s, m: int) -> None:
     """Member m leaves (arrested, killed, exits or removed): its post opens (except a
     lookout's) and its direct subordinates become orphans of that post."""
     s.alive[m] = False
+    s.stamp[m] = -1  # searches skip dead members by their stamp
     if s.ints[RIVAL] == m:
         s.ints[RIVAL] = -1
     if s.role[m] == LOOKOUT:
@@ -207,6 +211,7 @@ def _new_member(s, key: np.uint64, role: int, faction: int) -> int:
     s.key[n] = key
     s.role[n] = role
     s.alive[n] = True
+    s.stamp[n] = 0
     s.boss[n] = -1
     s.faction[n] = faction
     s.orphan[n] = -1
@@ -434,6 +439,15 @@ def _targets(s, root: np.uint64, par: np.ndarray, week: int, strategy: int, coun
     return candidates[order[:min(count, c)]]
 
 
+@njit(cache=True, inline="always")
+def _role_exposure(role: int, par: np.ndarray) -> float:
+    if role == LEADER:
+        return par[P_EXPO_LEADER]
+    if role == LIEUTENANT or role == FINANCIER or role == CONTACT:
+        return par[P_EXPO_SPECIALIST]
+    return 1.0
+
+
 @njit(cache=True)
 def _arrests(s, root: np.uint64, par: np.ndarray, week: int, pressure: float,
              sweep: float) -> tuple[int, int]:
@@ -445,13 +459,7 @@ def _arrests(s, root: np.uint64, par: np.ndarray, week: int, pressure: float,
         if not s.alive[x]:
             continue
         alive += 1
-        role = s.role[x]
-        exposure = 1.0
-        if role == LEADER:
-            exposure = par[P_EXPO_LEADER]
-        elif role == LIEUTENANT or role == FINANCIER or role == CONTACT:
-            exposure = par[P_EXPO_SPECIALIST]
-        p = min(1.0, par[P_ARREST] * exposure * pressure)
+        p = min(1.0, par[P_ARREST] * _role_exposure(s.role[x], par) * pressure)
         if d.uniform(root, s.key[x], week, d.ARREST) < p or \
                 (sweep > 0.0 and d.uniform(root, s.key[x], week, d.SWEEP) < sweep):
             s.mark[x] = DIRECT
@@ -459,6 +467,7 @@ def _arrests(s, root: np.uint64, par: np.ndarray, week: int, pressure: float,
             s.mark[x] = 0
     exposure = par[P_TIE_EXPOSURE]
     if exposure > 0.0:  # investigations follow ties: every arrest exposes its contacts once
+        # (leaders and specialists are harder to reach: their exposure factors apply)
         tail = 0
         for x in range(n):
             if s.alive[x] and s.mark[x] == DIRECT:
@@ -471,8 +480,9 @@ def _arrests(s, root: np.uint64, par: np.ndarray, week: int, pressure: float,
             b = s.start[x]
             for i in range(s.deg[x]):
                 y = s.adj[b + i]
-                if s.alive[y] and s.mark[y] == 0 and \
-                        d.uniform(root, s.key[y] ^ d.mix(s.key[x]), week, d.EXPOSE) < exposure:
+                if s.alive[y] and s.mark[y] == 0 and d.uniform(
+                        root, s.key[y] ^ d.mix(s.key[x]), week, d.EXPOSE) < \
+                        exposure * _role_exposure(s.role[y], par):
                     s.mark[y] = CASCADE
                     s.queue[tail] = y
                     tail += 1
@@ -495,9 +505,11 @@ def _arrests(s, root: np.uint64, par: np.ndarray, week: int, pressure: float,
 
 @njit(cache=True)
 def _measure(s, root: np.uint64, par: np.ndarray, week: int, out: np.ndarray) -> None:
-    reach, parent = command_reach(s, int(par[P_DEPTH]))
-    largest, splinters, alive = components(s, int(par[P_SPLINTER_MIN]))
-    eff, se = efficiency(s, root, week, int(par[P_EXACT_BELOW]), int(par[P_SOURCES]))
+    reach, parent, largest, splinters, alive = structure_measures(
+        s, int(par[P_DEPTH]), int(par[P_SPLINTER_MIN]))
+    eff, se = np.nan, np.nan
+    if week % int(par[P_EFFICIENCY_EVERY]) == 0:
+        eff, se = efficiency(s, root, week, int(par[P_EXACT_BELOW]), int(par[P_SOURCES]))
     out[O_REACH, week] = reach
     out[O_EFFICIENCY, week] = eff
     out[O_EFFICIENCY_SE, week] = se
@@ -534,6 +546,8 @@ def run_weeks(s, root: np.uint64, par: np.ndarray, pressure: np.ndarray, sweep: 
             overdue = week - s.ints[CONTEST_START] >= par[P_MAX_CONTEST]
             _resolve_contest(s, par, week, overdue)
         recruits = _recruit(s, root, par, week)
+        if week % COMPACT_EVERY == 0:
+            compact(s)
         if s.ints[STATUS] != OK:
             return s.ints[STATUS]
         _measure(s, root, par, week, out)

@@ -1,7 +1,9 @@
 """The organisation generator: roles, a chain of command and lateral ties.
 
-One leader commands lieutenants (plaza bosses); each plaza has enforcers (armed cell
-heads), each cell its lookouts. Financiers answer to the leader and work with a few plazas;
+One leader commands lieutenants (plaza bosses; in a large organisation the first
+`span_of_control` of them command the others, level by level); each plaza has enforcers
+(armed cell heads), each cell its lookouts. Financiers answer to the leader (to the top
+lieutenants when there are more than `span_of_control`) and work with a few plazas;
 corrupt contacts are on a plaza's payroll. Lateral ties join members of a cell, some reach
 other cells of the plaza, and lieutenants know a few of their peers. A compartmentalised
 organisation keeps lateral ties inside cells, at `COMPARTMENT_TIES` of the rate, cuts the
@@ -41,6 +43,13 @@ class Organisation:
     def size(self) -> int:
         return int(self.role.size)
 
+    def command_depth(self) -> int:
+        """Longest chain of command from a member up to the leader (ties)."""
+        depth = np.zeros(self.size, dtype=np.int64)
+        for member in range(1, self.size):  # bosses precede their subordinates
+            depth[member] = depth[self.boss[member]] + 1
+        return int(depth.max())
+
     def role_counts(self) -> dict[str, int]:
         counts = np.bincount(self.role, minlength=len(ROLE_NAMES))
         return {name: int(c) for name, c in zip(ROLE_NAMES, counts, strict=True)}
@@ -70,6 +79,16 @@ def role_counts(members: int, params: dict[str, float],
     return counts
 
 
+def command_depth(counts: dict[str, int], span: int) -> int:
+    """Ties from the farthest member up to the leader in a generated organisation."""
+    levels, covered, width = 1, span, span
+    while covered < counts["lieutenant"]:
+        width *= span
+        covered += width
+        levels += 1
+    return levels + (counts["enforcer"] > 0) + (counts["lookout"] > 0)
+
+
 def generate(members: int, params: dict[str, float], seed: int, run: int = 0, *,
              compartmentalised: bool = False, lieutenants: int | None = None) -> Organisation:
     """Draw one organisation of `members` members (replicate `run` of `seed`)."""
@@ -86,9 +105,12 @@ def generate(members: int, params: dict[str, float], seed: int, run: int = 0, *,
 
     weights = rng.lognormal(0.0, params["plaza_size_sigma"], n_lt)
     weights /= weights.sum()
-    boss[lts] = 0
+    span = max(2, int(params["span_of_control"]))
+    # lieutenants form a span-ary tree under the leader (regional over plaza bosses)
+    boss[lts] = np.where(np.arange(n_lt) < span, 0, lts[0] + (np.arange(n_lt) - span) // span)
     plaza[lts] = np.arange(n_lt)
-    boss[first[2]:first[3]] = 0
+    top = lts[:span]
+    boss[first[2]:first[3]] = 0 if n_fin <= span else rng.choice(top, n_fin)
     cc_plaza = rng.choice(n_lt, n_cc, p=weights)
     plaza[first[3]:first[4]] = cc_plaza
     boss[first[3]:first[4]] = lts[cc_plaza]

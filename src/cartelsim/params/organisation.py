@@ -34,6 +34,11 @@ ORG_CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(dict([
           "answers to the leader.",
           "assumption: CJNG is reported to work through regional plaza bosses; one per "
           "about 100 members gives 20-50 plazas in a group of a few thousand", maximum=0.5),
+    _spec("span_of_control", 30.0, "direct subordinates", 10.0, 60.0,
+          "At most this many lieutenants (and financiers) answer to the leader directly; "
+          "beyond that, lieutenants answer to lieutenants, level by level.",
+          "assumption: command spans of tens are usual in hierarchies; a leader cannot "
+          "command thousands of plaza bosses directly", minimum=2.0, maximum=10_000.0),
     _spec("financier_share", 0.005, "share of members", 0.002, 0.02,
           "Financiers (money, laundering), tied to the leader and to a few plazas.",
           "assumption: a small specialised role (MADTOR's financiers, EVIDENCE F15)",
