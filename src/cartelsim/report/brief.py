@@ -92,17 +92,21 @@ def build_brief(config: BriefConfig, progress: Callable[[str], None] | None = No
     ctx = Context(setup, runner, config.plan())
     claims = config.chosen()
     requests = [r for claim in claims for r in claim.requests(ctx)] + reproduction.requests(ctx)
-    say(f"running {len(requests)} experiments on {config.workers} process(es)")
-    runner.prefetch(requests)
+    data = config.data
+    if data is None and setup.system_section.get("data"):
+        data = Path(setup.system_section["data"])
+    jobs = reproduction.jobs(data)
+    if c1_command in claims:
+        jobs |= c1_command.jobs(ctx)
+    say(f"running {len(requests) + len(jobs)} experiments on {config.workers} process(es)")
+    runner.prefetch(requests, jobs)
     sections = []
     for claim in claims:
         say(f"{claim.ID}: {claim.QUOTE}")
         sections.append(claim.section(ctx))
     say("reproduction of the Science 2023 model")
-    data = config.data
-    if data is None and setup.system_section.get("data"):
-        data = Path(setup.system_section["data"])
-    reproduced = reproduction.published(data)
+    key, (function, argument) = next(iter(reproduction.jobs(data).items()))
+    reproduced = dict(runner.cache[key] if key in runner.cache else function(argument))
     reproduced["here"] = reproduction.combined_here(ctx)
     base = runner.run(scenario_data(setup, "status-quo", []))
     settings = {

@@ -15,6 +15,11 @@ from cartelsim.report.world import scenario_data
 COMBINED = {"prevent_recruitment": 0.5, "scale_arrests": 2.0}
 
 
+def jobs(folder: Path | None) -> dict:
+    """The reproduction as a job the runner can start early in a worker process."""
+    return {f"reproduction:{folder}": (published, folder)}
+
+
 def published(folder: Path | None) -> dict:
     """The published claims beside the model's numbers on BACRIM 2020 (if the data exist)."""
     from cartelsim.analysis.figures import reproduction_figure

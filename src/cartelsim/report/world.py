@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -113,6 +114,7 @@ def scenario_data(setup: Setup, name: str, interventions: list[dict], *,
 
 
 Request = tuple[dict, dict, int | None, int | None]  # data, overrides, runs, weeks
+Job = tuple[Callable[[Any], Any], Any]  # a top-level function and its argument
 
 
 def normalise(data: dict, overrides: dict[str, float] | None = None, runs: int | None = None,
@@ -161,10 +163,6 @@ def simulate_slim(task: tuple[dict, dict[str, float], tuple[str, ...]]) -> xr.Da
     return slim.copy(deep=True)
 
 
-def _keyed(task: tuple[str, tuple]) -> tuple[str, xr.Dataset]:
-    return task[0], simulate_slim(task[1])
-
-
 @dataclass
 class Runner:
     """Runs scenarios (with optional parameter overrides) and caches slim results.
@@ -180,7 +178,7 @@ class Runner:
     # below this total cost (see `_cost`; ~1 per week simulated) the work runs here:
     # starting worker processes costs seconds
     parallel_from: float = 6000.0
-    cache: dict[str, xr.Dataset] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)
     simulated: int = 0  # runs simulated (not served from the cache)
 
     @property
@@ -197,33 +195,46 @@ class Runner:
             self.simulated += data["run"]["runs"]
         return self.cache[key]
 
-    def prefetch(self, requests: list[Request]) -> None:
-        """Run every request not yet cached, longest first, in `workers` processes."""
+    def prefetch(self, requests: list[Request], jobs: dict[str, Job] | None = None) -> None:
+        """Run every request not yet cached, and `jobs` (other slow work, such as the
+        organisation engine, as a top-level function and its argument), in `workers`
+        processes; results go to the cache under their keys."""
+        jobs = {key: job for key, job in (jobs or {}).items() if key not in self.cache}
         tasks: dict[str, tuple] = {}
         for request in requests:
             data, overrides, key = normalise(*request)
             if key not in self.cache:
                 tasks[key] = (data, overrides, self.groups)
         total = sum(_cost(data) for data, _, _ in tasks.values())
-        if self.workers <= 1 or len(tasks) < 2 or total < self.parallel_from:
+        if self.workers <= 1 or len(tasks) + len(jobs) < 2 or total < self.parallel_from:
+            for key, (function, argument) in jobs.items():
+                self.cache[key] = function(argument)
             for data, overrides, _ in tasks.values():
                 self.run(data, overrides)
             return
+        from concurrent.futures import as_completed
+
         from cartelsim.ensembles.executors import ProcessExecutor
 
-        order = sorted(tasks.items(), key=lambda item: -_cost(item[1][0]))
-        # the cheapest task runs here first: it compiles the engines into Numba's cache, so
-        # the workers load them instead of each compiling them again
-        key, (data, overrides, _) = order.pop()
-        self.run(data, overrides)
         pool = ProcessExecutor(self.workers)
         try:
-            for done, (key, slim) in enumerate(pool.run(_keyed, order), start=1):
-                self.cache[key] = slim
-                data = tasks[key][0]
-                self.simulated += data["run"]["runs"]
+            # other jobs first: they compile their own engines in a worker while this
+            # process runs the cheapest scenario, which compiles the group engines into
+            # Numba's cache, so the workers load them instead of each compiling them again
+            futures = {pool.pool.submit(function, argument): key
+                       for key, (function, argument) in jobs.items()}
+            order = sorted(tasks.items(), key=lambda item: -_cost(item[1][0]))
+            _, (data, overrides, _) = order.pop()
+            self.run(data, overrides)
+            futures |= {pool.pool.submit(simulate_slim, task): key for key, task in order}
+            for done, future in enumerate(as_completed(futures), start=1):
+                key = futures[future]
+                self.cache[key] = future.result()
+                if key in tasks:
+                    self.simulated += tasks[key][0]["run"]["runs"]
                 if self.progress is not None:
-                    self.progress(f"{done}/{len(order)} experiments done ({data['name']})")
+                    name = tasks[key][0]["name"] if key in tasks else key.split(":")[0]
+                    self.progress(f"{done}/{len(futures)} experiments done ({name})")
         finally:
             pool.close()
 

@@ -11,6 +11,7 @@ leader's removal is shown beside it.
 from __future__ import annotations
 
 import importlib.util
+import json
 
 import numpy as np
 
@@ -25,13 +26,14 @@ from cartelsim.report.claims.base import (
 from cartelsim.report.model import ClaimSection, Estimate, Verdict
 from cartelsim.report.stats import level, recovery_weeks
 from cartelsim.report.verdict import combine, judge, judge_share
-from cartelsim.report.world import scenario_data
+from cartelsim.report.world import Job, scenario_data
 
 ID = "C1"
 QUOTE = "removing a leader “temporarily interrupts command and control”"
 PARAMETERS = ("integrity_recovery", "integrity_loss_killed")
 MONTHS = 3
 NEGLIGIBLE_INTEGRITY = 0.02  # command integrity is a share of 1
+ORG_MEMBERS = 500  # a network of this size: a cell of the group, not all of it
 
 
 def removal(ctx: Context, succession: str = "contested") -> dict:
@@ -134,6 +136,37 @@ def section(ctx: Context) -> ClaimSection:
     )
 
 
+def organisation_job(ctx: Context) -> tuple[str, Job]:
+    """The L4 removal experiment as a job the runner can start in a worker process early
+    (its engine takes a while to compile the first time)."""
+    args = {"members": ORG_MEMBERS, "runs": 20 if ctx.plan.morris_trajectories == 0 else 50,
+            "weeks": min(ctx.setup.weeks, 156), "seed": ctx.setup.seed}
+    return f"organisation:{json.dumps(args, sort_keys=True)}", (run_organisation, args)
+
+
+def jobs(ctx: Context) -> dict[str, Job]:
+    if importlib.util.find_spec("cartelsim.organisation") is None:
+        return {}
+    key, job = organisation_job(ctx)
+    return {key: job}
+
+
+def run_organisation(args: dict) -> dict | str:
+    """Leader killed (contested succession) in L4 networks: command reach and weeks to
+    recover 90 %; a message instead when the engine fails."""
+    try:
+        from cartelsim.organisation import removal_experiment, weeks_to_recover
+
+        ds = removal_experiment(members=args["members"], strategy="leader",
+                                succession="contested", weeks=args["weeks"],
+                                runs=args["runs"], seed=args["seed"], kind="killed")
+        return {"reach": ds["command_reach"],
+                "weeks_back": np.asarray(weeks_to_recover(ds, level=0.9), dtype=float),
+                "depth": int(ds.attrs.get("reach_depth", 3))}
+    except Exception as exc:  # another layer's engine: report its failure, keep the brief
+        return f"{type(exc).__name__}: {exc}"
+
+
 def organisation_curve(ctx: Context):
     """The L4 command-reach curve after the leader's removal, if the engine exists.
 
@@ -142,33 +175,29 @@ def organisation_curve(ctx: Context):
     """
     if importlib.util.find_spec("cartelsim.organisation") is None:
         return None
-    try:
-        from cartelsim.organisation import removal_experiment, weeks_to_recover
-
-        members = 500
-        runs = 20 if ctx.plan.morris_trajectories == 0 else 50
-        ds = removal_experiment(members=members, strategy="leader", succession="contested",
-                                weeks=min(ctx.setup.weeks, 156), runs=runs,
-                                seed=ctx.setup.seed, kind="killed")
-        reach = ds["command_reach"]
-        weeks_back = np.asarray(weeks_to_recover(ds, level=0.9), dtype=float)
-        back = level(weeks_back, "weeks for command reach to recover 90 %", "weeks")
-    except Exception as exc:  # another layer's engine: report its failure, keep the brief
-        return f"{type(exc).__name__}: {exc}"
+    key, (function, args) = organisation_job(ctx)
+    if key not in ctx.runner.cache:
+        ctx.runner.cache[key] = function(args)
+    result = ctx.runner.cache[key]
+    if isinstance(result, str):
+        return result
+    reach, weeks_back = result["reach"], result["weeks_back"]
     if "time" not in reach.dims:
         return "command_reach has no time axis"
+    back = level(weeks_back, "weeks for command reach to recover 90 %", "weeks")
+    members, runs = args["members"], args["runs"]
     figure = figures.embed(
         figures.fans([("Command reach (share of members within reach of the leadership)",
                        {"leader removed": reach})], "Organisation engine (L4)"),
-        f"Command reach in a {members}-member network after its leader is removed "
+        f"Command reach in a {members}-member network after its leader is killed "
         "(contested succession), from the organisation engine.")
     note = (f"Organisation engine (L4): in {runs} simulated networks of {members} members "
             f"whose leader is killed (contested succession), command reach (the share of "
-            f"members within {ds.attrs.get('reach_depth', 3)} ties of the leadership) "
-            f"recovers to 90 % of its level before the removal in {back.text()} (median "
-            f"[90 % interval] over the {back.runs} networks that recovered within "
-            f"{ds.sizes['time'] - 1} weeks; {int(np.isnan(weeks_back).sum())} did not). "
-            "This is a cross-check beside the group-level verdict, not part of it.")
+            f"members within {result['depth']} ties of the leadership) recovers to 90 % of "
+            f"its level before the removal in {back.text()} (median [90 % interval] over the "
+            f"{back.runs} networks that recovered within {reach.sizes['time'] - 1} weeks; "
+            f"{int(np.isnan(weeks_back).sum())} did not). This is a cross-check beside the "
+            "group-level verdict, not part of it.")
     return figure, note
 
 
