@@ -141,7 +141,8 @@ def rk4_week(members, indptr, indices, weights, inv_alliance, rho, eta, theta, o
 @njit(cache=True, parallel=True)
 def deterministic_batch(members, rho, eta, theta, omega, coef, jump, indptr, indices,
                         weights, inv_alliance, t_start, weeks, totals, active, group_members,
-                        group_flows, status, memory):  # pragma: no cover - compiled
+                        group_flows, status, memory, sched_groups, sched_coef,
+                        restart):  # pragma: no cover - compiled
     """Advance runs members[run, group] (in place) from week t_start by `weeks` weeks.
 
     Rates are per run (shape [run]); coef[run, 3, group] as in the module docstring;
@@ -151,31 +152,39 @@ def deterministic_batch(members, rho, eta, theta, omega, coef, jump, indptr, ind
     not empty, group_members[run, time, group] and group_flows[run, time, 4, group]. Runs
     whose status is not OK are skipped. Threads share the runs. `memory` carries the
     multistep history from one segment to the next (see `simulate.Memory`).
+
+    A schedule changes a few groups' coefficients week by week inside the segment:
+    week s of the segment uses coef[run, :, sched_groups[j]] = sched_coef[run, s, :, j]
+    (written into `coef`, which ends with the last week's values), and restart[s] restarts
+    the multistep rule that week, as a new segment would. Empty schedules change nothing.
     """
     net, comps, sums, since = memory
     for r in prange(members.shape[0]):
         _integrate_run(members[r], rho[r], eta[r], theta[r], omega[r], coef[r], jump[r],
                        indptr, indices, weights, inv_alliance, t_start, weeks, totals, active,
-                       group_members, group_flows, status, r, net[r], comps[r], sums[r], since)
+                       group_members, group_flows, status, r, net[r], comps[r], sums[r], since,
+                       sched_groups, sched_coef[r], restart)
 
 
 @njit(cache=True)
 def deterministic_serial(members, rho, eta, theta, omega, coef, jump, indptr, indices,
                          weights, inv_alliance, t_start, weeks, totals, active, group_members,
-                         group_flows, status, memory):  # pragma: no cover - compiled
+                         group_flows, status, memory, sched_groups, sched_coef,
+                         restart):  # pragma: no cover - compiled
     """`deterministic_batch` without threads: cheaper for one or two runs."""
     net, comps, sums, since = memory
     for r in range(members.shape[0]):
         _integrate_run(members[r], rho[r], eta[r], theta[r], omega[r], coef[r], jump[r],
                        indptr, indices, weights, inv_alliance, t_start, weeks, totals, active,
-                       group_members, group_flows, status, r, net[r], comps[r], sums[r], since)
+                       group_members, group_flows, status, r, net[r], comps[r], sums[r], since,
+                       sched_groups, sched_coef[r], restart)
 
 
 @njit(cache=True, fastmath=FASTMATH)
 def _integrate_run(members, rho, eta, theta, omega, coef, jump, indptr, indices, weights,
                    inv_alliance, t_start, weeks, totals, active, group_members, group_flows,
-                   status, r, history, comp_hist, sums_hist,
-                   since):  # pragma: no cover - compiled
+                   status, r, history, comp_hist, sums_hist, since, sched_groups, sched,
+                   restart):  # pragma: no cover - compiled
     """One deterministic run over one segment: RK4 for three weeks, then Adams-Bashforth 4.
 
     RK4 (re)starts the multistep rule after a restart (since[r] == 0: the start, or a jump
@@ -198,9 +207,13 @@ def _integrate_run(members, rho, eta, theta, omega, coef, jump, indptr, indices,
     k_comps = np.zeros((4, 4, n))
     k_sums = np.zeros((4, 5))
     c0, c1, c2, c3 = _AB4
+    k = since[r]
     for step in range(1, weeks + 1):
         t = t_start + step
-        k = since[r] + step
+        apply_schedule(coef, sched_groups, sched, step - 1)
+        if step > 1 and restart.size > 0 and restart[step - 1]:
+            k = 0
+        k += 1
         now, s1, s2, s3 = k % 4, (k - 1) % 4, (k - 2) % 4, (k - 3) % 4
         _rates_net(members, indptr, indices, weights, inv_alliance, rho, eta, theta, omega,
                    coef, history[now], comp_hist[now], sums_hist[now], keep)
@@ -232,7 +245,16 @@ def _integrate_run(members, rho, eta, theta, omega, coef, jump, indptr, indices,
                 return
         record_week(members, flows, week_sums, totals, active, group_members, group_flows,
                     r, t, keep)
-    since[r] += weeks
+    since[r] = k
+
+
+@njit(cache=True, inline="always")
+def apply_schedule(coef, sched_groups, sched, week):  # pragma: no cover - compiled
+    """Write week `week` of a run's schedule sched[week, 3, k] into its coef[3, group]."""
+    for j in range(sched_groups.size):
+        g = sched_groups[j]
+        for c in range(N_COEFFICIENTS):
+            coef[c, g] = sched[week, c, j]
 
 
 @njit(cache=True, inline="always")

@@ -22,6 +22,16 @@ RATE_NAMES = {"rho": "recruitment_rate", "eta": "incapacitation",
 
 
 @dataclass
+class Schedule:
+    """Coefficients of a few groups that change week by week within one segment, known in
+    advance (a mechanism relaxing with no events to come), so the engines can run the
+    whole segment in one compiled call instead of one call a week."""
+
+    groups: np.ndarray  # int64 [k]: the groups whose coefficients change
+    coef: np.ndarray  # [run, week of the segment, 3, k]; week 0 equals Setting.coef's values
+
+
+@dataclass
 class Setting:
     """Everything that holds during one segment, for every run."""
 
@@ -30,6 +40,9 @@ class Setting:
     removal: np.ndarray  # [run, group] fraction of members removed at the segment's start
     observable: dict[str, np.ndarray]  # counts of observable actions at this week, [run]
     transfers: np.ndarray | None = None  # [run, group] members moved at the start (sum 0)
+    # week-by-week coefficients for the whole segment (its later weeks have no removals,
+    # transfers or observable actions); the engines write each week's values into coef
+    schedule: Schedule | None = None
 
 
 class Plan(Protocol):

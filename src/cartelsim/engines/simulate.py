@@ -154,10 +154,13 @@ def run_arrays(
         previous = setting
         for name, counts in setting.observable.items():
             out.observable.setdefault(name, np.zeros((runs, weeks + 1)))[:, lo] += counts
+        schedule = _schedule_arrays(setting, runs, hi - lo)
         if engine == "deterministic":
-            _segment_deterministic(members, setting, jump, structure, lo, hi - lo, out, memory)
+            _segment_deterministic(members, setting, jump, structure, lo, hi - lo, out, memory,
+                                   schedule)
         else:
-            _segment_stochastic(members, setting, jump, structure, lo, hi - lo, rngs, out)
+            _segment_stochastic(members, setting, jump, structure, lo, hi - lo, rngs, out,
+                                schedule)
         if progress is not None:
             progress(hi, weeks)
         lo = hi
@@ -218,8 +221,25 @@ def _same_rates(a: Setting, b: Setting) -> bool:
         np.array_equal(a.rates[key], b.rates[key]) for key in a.rates)
 
 
+def _schedule_arrays(setting: Setting, runs: int,
+                     weeks: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(groups, coef [run, week, 3, k], restart [week]) for the kernels; empty without a
+    schedule. restart[s] is set where week s's coefficients differ from week s-1's, which
+    is where separate one-week segments would have restarted the multistep rule."""
+    schedule = setting.schedule
+    if schedule is None:
+        return (np.zeros(0, dtype=np.int64), np.zeros((runs, 0, kernels.N_COEFFICIENTS, 0)),
+                np.zeros(0, dtype=bool))
+    coef = np.ascontiguousarray(schedule.coef[:, :weeks], dtype=float)
+    if coef.shape[1] < weeks:
+        raise ValueError(f"a schedule of {coef.shape[1]} weeks for a segment of {weeks}")
+    restart = np.zeros(weeks, dtype=bool)
+    restart[1:] = (coef[:, 1:] != coef[:, :-1]).any(axis=(0, 2, 3))
+    return np.asarray(schedule.groups, dtype=np.int64), coef, restart
+
+
 def _segment_deterministic(members, setting, jump, structure, start, weeks, out,
-                           memory) -> None:
+                           memory, schedule) -> None:
     runs = members.shape[0]
     for lo in range(0, runs, _DETERMINISTIC_SLICE):
         hi = min(lo + _DETERMINISTIC_SLICE, runs)
@@ -232,11 +252,12 @@ def _segment_deterministic(members, setting, jump, structure, start, weeks, out,
             structure.inv_alliance, start, weeks, out.totals[part], out.active[part],
             out.group_members[part] if out.group_members.shape[0] else out.group_members,
             out.group_flows[part] if out.group_flows.shape[0] else out.group_flows,
-            out.status[part], memory.part(part),
+            out.status[part], memory.part(part), schedule[0], schedule[1][part], schedule[2],
         )
 
 
-def _segment_stochastic(members, setting, jump, structure, start, weeks, rngs, out) -> None:
+def _segment_stochastic(members, setting, jump, structure, start, weeks, rngs, out,
+                        schedule) -> None:
     """All runs in one compiled call, threads sharing the runs (the kernel's contract:
     run r draws only from its own stream and writes only row r)."""
     threads = min(members.shape[0], os.cpu_count() or 1)
@@ -245,7 +266,7 @@ def _segment_stochastic(members, setting, jump, structure, start, weeks, rngs, o
         members, setting.rates["rho"], setting.rates["eta"], setting.rates["theta"],
         setting.rates["omega"], setting.coef, jump, structure.indptr, structure.indices,
         structure.weights, structure.inv_alliance, start, weeks, rngs, out.totals, out.active,
-        out.group_members, out.group_flows, out.status,
+        out.group_members, out.group_flows, out.status, schedule[0], schedule[1],
     )
 
 

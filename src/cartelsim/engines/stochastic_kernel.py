@@ -18,6 +18,7 @@ from cartelsim.engines.kernels import (
     STATUS_OK,
     STATUS_STEP,
     _fail,
+    apply_schedule,
     record_week,
     rk4_week,
 )
@@ -91,10 +92,10 @@ def rng_list(generators: list[np.random.Generator]):
 @njit(cache=True, parallel=True)
 def stochastic_batch(members, rho, eta, theta, omega, coef, jump, indptr, indices, weights,
                      inv_alliance, t_start, weeks, rngs, totals, active, group_members,
-                     group_flows, status):  # pragma: no cover - compiled
+                     group_flows, status, sched_groups, sched_coef):  # pragma: no cover
     """Advance the integer members[run, group] (in place) from week t_start by `weeks` weeks.
 
-    Same contract as `kernels.deterministic_batch`; run r draws only from rngs[r] and writes
+    Same contract as `kernels.deterministic_batch` (schedules included); run r draws only from rngs[r] and writes
     only row r, so results do not depend on threads or batching. One call per segment
     for all runs (a thread pool per segment cost far more than the weeks themselves).
     """
@@ -102,25 +103,28 @@ def stochastic_batch(members, rho, eta, theta, omega, coef, jump, indptr, indice
         r = np.int64(run)  # prange counts unsigned; typed-list indices are signed
         _stochastic_run(members[r], rho[r], eta[r], theta[r], omega[r], coef[r], jump[r],
                         indptr, indices, weights, inv_alliance, t_start, weeks, rngs[r],
-                        totals, active, group_members, group_flows, r, status)
+                        totals, active, group_members, group_flows, r, status,
+                        sched_groups, sched_coef[r])
 
 
 @njit(cache=True)
 def stochastic_serial(members, rho, eta, theta, omega, coef, jump, indptr, indices, weights,
                       inv_alliance, t_start, weeks, rngs, totals, active, group_members,
-                      group_flows, status):  # pragma: no cover - compiled
+                      group_flows, status, sched_groups, sched_coef):  # pragma: no cover
     """`stochastic_batch` without threads: cheaper for a single run."""
     for r in range(members.shape[0]):
         _stochastic_run(members[r], rho[r], eta[r], theta[r], omega[r], coef[r], jump[r],
                         indptr, indices, weights, inv_alliance, t_start, weeks, rngs[r],
-                        totals, active, group_members, group_flows, r, status)
+                        totals, active, group_members, group_flows, r, status,
+                        sched_groups, sched_coef[r])
 
 
 @njit(cache=True)
 def _stochastic_run(members, rho, eta, theta, omega, coef, jump, indptr, indices, weights,
                     inv_alliance, t_start, weeks, rng, totals, active, group_members,
-                    group_flows, r, status):  # pragma: no cover - compiled
-    """Advance run r's integer members[group] (in place) from week t_start by `weeks` weeks."""
+                    group_flows, r, status, sched_groups, sched):  # pragma: no cover - compiled
+    """Advance run r's integer members[group] (in place) from week t_start by `weeks` weeks;
+    `sched` is its coefficient schedule (see `kernels.deterministic_batch`)."""
     if status[r] != STATUS_OK:
         return
     n = members.size
@@ -135,6 +139,7 @@ def _stochastic_run(members, rho, eta, theta, omega, coef, jump, indptr, indices
     stage = np.zeros(n)
     for step in range(1, weeks + 1):
         t = t_start + step
+        apply_schedule(coef, sched_groups, sched, step - 1)
         fastest = rk4_week(members, indptr, indices, weights, inv_alliance, rho, eta, theta,
                            omega, coef, k_net, k_comps, k_sums, stage, expected, expected_sums)
         if fastest > MAX_RATE_PER_WEEK_RK4:

@@ -88,6 +88,32 @@ class Leadership:
             self.week = week
             self._rngs.clear()
 
+    def coast(self, until: int) -> tuple[np.ndarray, np.ndarray]:
+        """Recover week by week up to week `until - 1` with no events, exactly as
+        `advance_to(w)` and `record()` each week would, and return the groups that moved
+        and their integrity [run, week, k] for weeks self.week .. until - 1 (row 0: now).
+
+        For a plan that knows no event can happen before `until` (no contested succession,
+        no pressure), so the engines can run those weeks in one call.
+        """
+        if self.contested.any():
+            raise ValueError("a contested succession may split any week; it cannot coast")
+        moving = np.flatnonzero((self.integrity != 1.0).any(axis=0))
+        path = np.empty((self.integrity.shape[0], until - self.week, moving.size))
+        current = self.integrity[:, moving]
+        path[:, 0] = current
+        decay = np.exp(-self.params["integrity_recovery"] * 1)  # as advance_to, one week
+        for row in range(1, path.shape[1]):
+            current = 1.0 - (1.0 - current) * decay
+            current[1.0 - current <= AT_REST] = 1.0
+            path[:, row] = current
+        if path.shape[1] > 1:
+            self.integrity[:, moving] = current
+            self.trace[:, self.week + 1:until][:, :, moving] = path[:, 1:]
+            self.week = until - 1
+            self._rngs.clear()
+        return moving, path
+
     def rng(self, run: int) -> np.random.Generator:
         """The events stream of `run` for the current week (made on first use)."""
         key = (run, self.week)
@@ -152,9 +178,10 @@ class Leadership:
         if not self._at_rest():
             self.trace[:, self.week] = self.integrity
 
-    def factors(self) -> tuple[np.ndarray, np.ndarray]:
-        """(theta factor, rho factor), each [run, group], from the current integrity."""
-        lost = 1.0 - self.integrity
+    def factors(self, integrity: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(theta factor, rho factor), each shaped like the integrity (default: the current
+        one, [run, group])."""
+        lost = 1.0 - (self.integrity if integrity is None else integrity)
         return (1.0 + self.params["conflict_sensitivity"] * lost,
                 1.0 - self.params["recruitment_coordination"] * lost)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from cartelsim.engines.kernels import FOCUS, RHO_MULT, THETA_MULT
-from cartelsim.engines.plan import Setting
+from cartelsim.engines.plan import Schedule, Setting
 from cartelsim.interventions.plan import InterventionPlan
 from cartelsim.interventions.spec import InterventionSpec
 from cartelsim.mechanisms.finance import Finance
@@ -40,8 +40,11 @@ class WorldPlan:
         self.finance: Finance | None = None
         self._parent = policy.system.parent if policy.system.parent is not None else \
             np.full(policy.system.n_groups, -1)
+        self._coast: tuple[int, int] | None = None  # (week, until) of the last schedule
 
     def next_change(self, week: int, weeks: int) -> int:
+        if self._coast is not None and self._coast[0] == week:
+            return min(self._coast[1], weeks)  # setting() scheduled the weeks up to there
         upcoming = self.policy.next_change(week, weeks)
         moving = self.finance is not None or self.policy.pressure(week) > 0 or (
             self.leadership is not None and (self.leadership.dynamic()
@@ -59,6 +62,7 @@ class WorldPlan:
         assert leadership is not None
         leadership.advance_to(week)
         setting = self.policy.setting(week, members)
+        policy_coef = setting.coef.copy()
         exposure = None
         if self.finance is not None:
             held = max(week - 1, 0)  # the actions that held during the week just ended
@@ -86,7 +90,28 @@ class WorldPlan:
         setting.coef[:, RHO_MULT] *= rho_factor
         setting.observable["hvt_removals"] = leadership.removals[:, week]
         leadership.record()
+        self._coast = None
+        if self.finance is None and pressure == 0 and leadership.dynamic() \
+                and not leadership.contested.any():
+            setting.schedule = self._recovery_schedule(week, policy_coef)
         return setting
+
+    def _recovery_schedule(self, week: int, policy_coef: np.ndarray) -> Schedule | None:
+        """The coefficients of the weeks up to the policy's next change, while integrity
+        only recovers: no contest can split a group and no money, protection or pressure
+        acts, so no event can happen before that change. Each week's values are those
+        `setting` would give that week (the policy's coefficients times the factors)."""
+        until = self.policy.next_change(week, self.weeks)
+        if until - week < 2:
+            return None
+        assert self.leadership is not None
+        groups, path = self.leadership.coast(until)
+        theta_factor, rho_factor = self.leadership.factors(path)  # [run, week, k]
+        coef = np.repeat(policy_coef[:, None, :, groups], path.shape[1], axis=1)
+        coef[:, :, THETA_MULT] *= theta_factor
+        coef[:, :, RHO_MULT] *= rho_factor
+        self._coast = (week, until)
+        return Schedule(groups=groups, coef=coef)
 
     def _pressure_targets(self, pressure: float, members: np.ndarray,
                           exposure: np.ndarray | None) -> np.ndarray:
