@@ -51,7 +51,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests
 
 bench: $(VENV)/.installed
-	$(BIN)/cartelsim bench --data $(BACRIM) --ensembles 1000
+	$(BIN)/cartelsim bench --data $(BACRIM) --ensembles 1000 --l4
 
 # Bad input, fuzzing, faults, determinism and load at full length (RELIABILITY.md); takes
 # about 15-20 minutes on two cores. The fast part of tests/reliability runs in `make test`.

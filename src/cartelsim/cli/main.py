@@ -598,6 +598,8 @@ def bench(
     ensembles: Annotated[int, typer.Option(
         min=0, help="Also time paired ensembles of this many runs per scenario on local "
         "processes and on Dask (0: skip).")] = 0,
+    l4: Annotated[bool, typer.Option("--l4", help="Also time the organisation engine (175,000 "
+        "members x 520 weeks) beside its object-per-member reference.")] = False,
 ) -> None:
     """Measure engine speed beside reference implementations timed in the same run."""
     from cartelsim.bench import run_benchmarks
@@ -617,6 +619,10 @@ def bench(
         from cartelsim.bench import run_ensemble_benchmarks
 
         result |= run_ensemble_benchmarks(ensembles, progress=say)
+    if l4:
+        from cartelsim.organisation.bench import run_l4_benchmark
+
+        result |= run_l4_benchmark(quick=quick, progress=say)
     if as_json:
         print(json.dumps(result))
         return
