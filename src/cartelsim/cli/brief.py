@@ -85,10 +85,11 @@ def summary_table(brief) -> Table:
                   title_justify="left")
     table.add_column("claim", no_wrap=True)
     table.add_column("what the article says", overflow="fold", max_width=40)
-    table.add_column("verdict", overflow="fold", max_width=28)
+    table.add_column("verdict", no_wrap=True)
     table.add_column("headline (median, paired)", overflow="fold")
     for claim in brief.claims:
         colour = colours[claim.verdict.css]
-        table.add_row(claim.id, claim.quote, f"[{colour}]{claim.verdict.label}[/{colour}]",
-                      claim.headline)
+        # one parameter a line, so long parameter names are never cut
+        label = claim.verdict.label.replace("depends on ", "depends on\n").replace(", ", ",\n")
+        table.add_row(claim.id, claim.quote, f"[{colour}]{label}[/{colour}]", claim.headline)
     return table

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,9 +32,12 @@ def assumptions(names: Sequence[str]) -> list[Assumption]:
     rows = []
     for name in names:
         spec = CATALOGUE[name]
+        assumed = spec.source.lower().startswith("assumption")
+        # the page marks assumptions with a tag, so the word is not repeated after it
+        source = re.sub(r"^assumption\s*:?\s*", "", spec.source, flags=re.I) if assumed \
+            else spec.source
         rows.append(Assumption(name, f"{spec.default:g}", spec.unit,
-                               f"{spec.low:g} - {spec.high:g}", spec.source,
-                               spec.source.lower().startswith("assumption")))
+                               f"{spec.low:g} - {spec.high:g}", source, assumed))
     return rows
 
 

@@ -126,7 +126,7 @@ def section(ctx: Context) -> ClaimSection:
                    "recruitment prevention (a third); all combined.",
         estimates=[*estimates, added], verdict=final,
         headline=f"members at 5 y: HVT only {100 * (alone.relative or 0):+.1f} %; "
-                 f"adding finance + protection {added.fmt(added.median, True)}",
+                 f"adding finance + protection {added.fmt(added.median, True)} members",
         parts=[("(a) HVT alone", part_a), ("(b) adding finance and protection", part_b)],
         figures=figs, assumptions=assumptions(PARAMETERS + ("member_wage",
                                                             "drug_market_value")),
