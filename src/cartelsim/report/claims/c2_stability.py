@@ -100,9 +100,10 @@ def section(ctx: Context) -> ClaimSection:
         id=ID, title="Leader removal and long-term stability", quote=QUOTE,
         question=f"Five years after {name}'s leader is killed, is the country calmer than "
                  "if nothing had happened?",
-        experiment=f"The removal of C1 against the status quo on {setup.runs} paired worlds; "
-                   "national homicides and members at 1, 3 and 5 years (flows averaged over "
-                   "the 4 weeks ending there). The same with a settled succession.",
+        experiment=f"The removal of C1 (on {setup.removal_date}) against the status quo on "
+                   f"{setup.runs} paired worlds; national homicides and members 1, 3 and 5 "
+                   f"years after {setup.start} (flows averaged over the 4 weeks ending "
+                   "there). The same with a settled succession.",
         estimates=[*estimates, settled_estimate], verdict=final,
         headline=f"homicides at 3 y {100 * (three.relative or 0):+.1f} %; "
                  f"P(lower) {three.p_lower:.2f}",
