@@ -49,10 +49,11 @@ class Leadership:
         self.integrity = np.ones((runs, groups))
         self.contested = np.zeros((runs, groups), dtype=bool)
         self.split_done = np.zeros((runs, groups), dtype=bool)
-        # the integrity trace [run, time, group] is made on the first change (until then
-        # every value is 1): a world without removals never pays for it
-        self._trace: np.ndarray | None = None
+        # the integrity trace [run, time, group] is kept only for the groups whose
+        # integrity ever left 1 (the others are 1 throughout); `trace` assembles it
         self._trace_shape = (runs, weeks + 1, groups)
+        self._traced = np.zeros(0, dtype=np.int64)
+        self._trace_part = np.ones((runs, weeks + 1, 0))
         self.splits = np.zeros((runs, weeks + 1))
         self.removals = np.zeros((runs, weeks + 1))
         self.week = 0
@@ -62,13 +63,20 @@ class Leadership:
     @property
     def trace(self) -> np.ndarray:
         """Command integrity [run, time, group] recorded so far (see `finish`)."""
-        if self._trace is None:
-            self._trace = np.ones(self._trace_shape)
-        return self._trace
+        full = np.ones(self._trace_shape)
+        full[:, :, self._traced] = self._trace_part
+        return full
 
-    def _at_rest(self) -> bool:
-        """True while every integrity is 1 and no trace was made (nothing to record)."""
-        return self._trace is None and bool((self.integrity == 1.0).all())
+    def _track(self) -> None:
+        """Keep trace columns for every group whose integrity has left 1 (before writing)."""
+        moved = (self.integrity != 1.0).any(axis=0)
+        moved[self._traced] = False
+        if moved.any():
+            new = np.flatnonzero(moved)
+            runs, times, _ = self._trace_shape
+            self._traced = np.concatenate([self._traced, new])
+            self._trace_part = np.concatenate(
+                [self._trace_part, np.ones((runs, times, new.size))], axis=2)
 
     def dynamic(self) -> bool:
         """True while some integrity is still recovering (weekly updates needed)."""
@@ -79,8 +87,8 @@ class Leadership:
         if week < self.week:
             raise ValueError("leadership must be advanced forwards in time")
         if week > self.week:
-            if not self._at_rest():
-                self.trace[:, self.week + 1:week] = self.integrity[:, None, :]
+            self._track()
+            self._trace_part[:, self.week + 1:week] = self.integrity[:, None, self._traced]
             decay = np.exp(-self.params["integrity_recovery"] * (week - self.week))
             self.integrity = 1.0 - (1.0 - self.integrity) * decay
             self.integrity[1.0 - self.integrity <= AT_REST] = 1.0
@@ -109,7 +117,10 @@ class Leadership:
             path[:, row] = current
         if path.shape[1] > 1:
             self.integrity[:, moving] = current
-            self.trace[:, self.week + 1:until][:, :, moving] = path[:, 1:]
+            self._track()
+            column = {int(g): i for i, g in enumerate(self._traced)}
+            rows = self._trace_part[:, self.week + 1:until]
+            rows[:, :, [column[int(g)] for g in moving]] = path[:, 1:]
             self.week = until - 1
             self._rngs.clear()
         return moving, path
@@ -175,8 +186,8 @@ class Leadership:
         return transfers if transfers.any() else None
 
     def record(self) -> None:
-        if not self._at_rest():
-            self.trace[:, self.week] = self.integrity
+        self._track()
+        self._trace_part[:, self.week] = self.integrity[:, self._traced]
 
     def factors(self, integrity: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(theta factor, rho factor), each shaped like the integrity (default: the current
@@ -189,6 +200,7 @@ class Leadership:
         """Fill the integrity trace after the last update to the end of the horizon, with
         the recovery those weeks would bring (no events happen after the last update)."""
         ahead = np.arange(1, times - self.week)
-        if ahead.size and not self._at_rest():
+        if ahead.size:
             decay = np.exp(-self.params["integrity_recovery"] * ahead)[None, :, None]
-            self.trace[:, self.week + 1:times] = 1.0 - (1.0 - self.integrity[:, None, :]) * decay
+            self._trace_part[:, self.week + 1:times] = \
+                1.0 - (1.0 - self.integrity[:, None, self._traced]) * decay
