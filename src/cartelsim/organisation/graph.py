@@ -186,17 +186,37 @@ def structure_measures(s, depth: int, min_size: int) -> tuple[float, int, float,
 
 @njit(cache=True)
 def compact(s) -> None:
-    """Drop dead neighbours from every tie list (order kept), so searches stay fast as
-    members come and go."""
-    for u in range(s.ints[SLOTS]):
+    """Drop dead neighbours from every tie list (order kept) and lay the lists out again
+    in slot order, so searches stay fast as members come and go and lists move."""
+    n = s.ints[SLOTS]
+    room = np.empty(n, dtype=np.int64)
+    total = 0
+    for u in range(n):
+        b = s.start[u]
+        kept = 0
+        for i in range(s.deg[u]):
+            if s.alive[s.adj[b + i]]:
+                kept += 1
+        room[u] = kept + max(2, kept // 4) if s.alive[u] else kept
+        total += room[u]
+    if total > s.adj.size:
+        return
+    fresh = np.full(total, -1, dtype=np.int32)
+    position = 0
+    for u in range(n):
         b = s.start[u]
         kept = 0
         for i in range(s.deg[u]):
             v = s.adj[b + i]
             if s.alive[v]:
-                s.adj[b + kept] = v
+                fresh[position + kept] = v
                 kept += 1
+        s.start[u] = position
         s.deg[u] = kept
+        s.cap[u] = room[u]
+        position += room[u]
+    s.adj[:total] = fresh
+    s.ints[ARENA] = total
 
 
 @njit(cache=True)
