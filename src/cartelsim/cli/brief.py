@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cartelsim.errors import CartelsimError
@@ -69,7 +70,7 @@ def brief_command(
         brief = build_brief(config)
     else:
         with errors.status("Running the brief's experiments...") as status:
-            brief = build_brief(config, progress=lambda m: status.update(f"[dim]{m}"))
+            brief = build_brief(config, progress=lambda m: status.update(f"[dim]{escape(m)}"))
     write_brief(brief, out)
     if not quiet:
         console.print(summary_table(brief))
