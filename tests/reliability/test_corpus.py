@@ -19,7 +19,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .support import CORPUS, LONG, Outcome, assert_user_error, cli, cli_subprocess, snapshot
+from .support import (
+    CORPUS,
+    LONG,
+    Outcome,
+    assert_user_error,
+    cli,
+    cli_subprocess,
+    record,
+    snapshot,
+)
 
 INDEX = tomllib.loads((CORPUS / "INDEX.toml").read_text(encoding="utf-8"))
 DATA = INDEX["data"]
@@ -71,7 +80,11 @@ def scenario_commands(case: dict) -> list[tuple[str, ...]]:
     return [c for c in commands if c[0] in case.get("commands", ("run", "compare"))]
 
 
+_invocations = {"in_process": 0, "subprocess": 0}
+
+
 def check_refused(outcome: Outcome, case: dict, before: dict, root: Path, command: str) -> None:
+    _invocations["subprocess" if command.startswith(case["file"]) else "in_process"] += 1
     assert_user_error(outcome, case["mention"])
     assert snapshot(root) == before, f"{command}: a failed command wrote or changed files"
 
@@ -169,3 +182,10 @@ def test_the_entry_point_in_fresh_interpreters(tmp_path: Path) -> None:
         outcomes = list(pool.map(lambda job: cli_subprocess(*job[3], cwd=job[1]), jobs))
     for (case, root, before, command), outcome in zip(jobs, outcomes, strict=True):
         check_refused(outcome, case, before, root, f"{case['file']}: {command[0]}")
+
+
+def test_zz_record_corpus_counts() -> None:
+    """Not a check of the software: records how many refusals were checked."""
+    record("corpus", files=len(BAD_DATA) + len(SCENARIOS), variants=len(GOOD_DATA),
+           **_invocations)
+    assert _invocations["in_process"] >= 0

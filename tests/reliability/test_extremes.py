@@ -137,11 +137,17 @@ BOUNDS = [(name, side) for name in CATALOGUE for side in ("minimum", "maximum")]
 FINANCE_ZERO_DIVISION = {("protection_bribe_half", "minimum"), ("protection_decay", "minimum")}
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize(("name", "side"), [
-    pytest.param(n, s, id=f"{n}-{s}", marks=pytest.mark.xfail(
+# Every bound on both engines in the long profile; in the fast suite each bound runs on one
+# engine, alternating, so both engines still meet minima and maxima.
+BOUND_CASES = [(n, s, e) for k, (n, s) in enumerate(BOUNDS) for e in ENGINES
+               if LONG or e == ENGINES[(k // 2 + k) % 2]]
+
+
+@pytest.mark.parametrize(("name", "side", "engine"), [
+    pytest.param(n, s, e, id=f"{n}-{s}-{e}", marks=pytest.mark.xfail(
         reason="mechanisms/finance.py divides 0/0 for empty groups at this bound (reported)"))
-    if (n, s) in FINANCE_ZERO_DIVISION else pytest.param(n, s, id=f"{n}-{s}") for n, s in BOUNDS])
+    if (n, s) in FINANCE_ZERO_DIVISION else pytest.param(n, s, e, id=f"{n}-{s}-{e}")
+    for n, s, e in BOUND_CASES])
 def test_each_parameter_at_its_hard_bound(name: str, side: str, engine: str,
                                           params: Params, mexico) -> None:
     """On Mexico 2025 (150 groups, the real graph) with every mechanism and action on."""

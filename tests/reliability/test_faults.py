@@ -41,7 +41,7 @@ weeks = 104
 engine = "stochastic"
 {extra}"""
 POLICY = '[[interventions]]\naction = "scale_arrests"\neffect = 2.0\nstart = 2026-06-01\n'
-RUNS, CHUNK_RUNS = 24, 2  # 2 scenarios x 12 chunks
+RUNS, CHUNK_RUNS = 16, 2  # 2 scenarios x 8 chunks
 
 
 def write_scenarios(folder: Path) -> None:
@@ -180,7 +180,7 @@ def test_damaged_chunks_are_detected_refused_and_recomputed(tmp_path: Path,
     write_scenarios(tmp_path)
     shutil.copytree(reference, tmp_path / "ens")
     chunks = sorted((tmp_path / "ens" / "chunks").glob("*.nc"))
-    truncated, flipped = chunks[3], chunks[8]
+    truncated, flipped = chunks[3], chunks[12]
     truncated.write_bytes(truncated.read_bytes()[: truncated.stat().st_size // 2])
     data = bytearray(flipped.read_bytes())
     data[len(data) // 2] ^= 0x01  # one bit in the middle of the file

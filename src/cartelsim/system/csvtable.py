@@ -59,7 +59,12 @@ def read_table(path: str | Path, required: tuple[str, ...]) -> list[Row]:
                             + ", ".join(required) + ", ...)", 1)
     missing = [c for c in required if c not in header]
     if missing:
-        found = ", ".join(header) if len(header) > 1 else repr(header[0])
+        if reader.line_num > 1:  # a quote opened in the header swallowed the lines below
+            raise DataFileError(path, f"the header row runs on to line {reader.line_num}: is "
+                                "a quote (\") left open? Expected the header row ("
+                                + ", ".join(required) + ", ...)", 1)
+        plain = len(header) > 1 and all(h.isprintable() and len(h) <= 40 for h in header)
+        found = ", ".join(header) if plain else ", ".join(repr(h[:40]) for h in header)
         hint = " (is the delimiter a comma?)" if len(header) == 1 else ""
         raise DataFileError(
             path, f"missing column(s) {', '.join(missing)}; found {found}{hint}", 1
