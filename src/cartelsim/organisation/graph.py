@@ -10,7 +10,7 @@ from cartelsim.organisation.draws import SOURCES, bits, uniform
 from cartelsim.organisation.state import ARENA, FULL_ARENA, LEAD, SLOTS, STAMP, STATUS
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def has_tie(s, u: int, v: int) -> bool:
     b = s.start[u]
     for i in range(s.deg[u]):
@@ -67,7 +67,7 @@ def cut(s, u: int, v: int) -> None:
     _drop(s, v, u)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def live_degree(s, u: int) -> int:
     b = s.start[u]
     count = 0

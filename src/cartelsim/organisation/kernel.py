@@ -93,9 +93,11 @@ COMPACT_EVERY = 13  # weeks between clean-ups of dead neighbours in the tie list
 DIRECT, CASCADE, ATTRITED = 1, 2, 3
 
 
-@njit(cache=True)
-def _leader_vacancy(s, v: int) -> bool:
-    return v >= 0 and s.vac_role[v] == LEADER and s.vac_faction[v] == 0
+@njit(cache=True, inline="always")
+def _leader_vacancy(vac_role: np.ndarray, vac_faction: np.ndarray, v: int) -> bool:
+    """Is post v the parent faction's leadership? (arrays, not the state tuple: passing
+    the whole tuple to a call costs a reference count per array)"""
+    return v >= 0 and vac_role[v] == LEADER and vac_faction[v] == 0
 
 
 @njit(cache=True)
@@ -189,7 +191,7 @@ def _succession(s, root: np.uint64, par: np.ndarray, week: int) -> None:
     b = s.start[old]
     for i in range(s.deg[old]):
         x = s.adj[b + i]
-        if s.alive[x] and _leader_vacancy(s, s.orphan[x]) and \
+        if s.alive[x] and _leader_vacancy(s.vac_role, s.vac_faction, s.orphan[x]) and \
                 d.uniform(root, s.key[x], week, d.ACCEPT) < par[P_HEIR]:
             _attach(s, x, best)
 
@@ -279,7 +281,7 @@ def _rewire(s, root: np.uint64, par: np.ndarray, week: int) -> None:
         v = s.orphan[x]
         if v < 0 or not s.alive[x]:
             continue
-        if _leader_vacancy(s, v):
+        if _leader_vacancy(s.vac_role, s.vac_faction, v):
             if leader < 0 or x == leader:
                 continue
             if d.uniform(root, s.key[x], week, d.ALLEGIANCE) >= par[P_ALLEGIANCE]:
@@ -317,13 +319,13 @@ def _rewire(s, root: np.uint64, par: np.ndarray, week: int) -> None:
                         pick -= 1
 
 
-@njit(cache=True)
-def _root_of(s, m: int) -> int:
+@njit(cache=True, inline="always")
+def _root_of(boss: np.ndarray, alive: np.ndarray, m: int) -> int:
     """The top of m's chain of command among living members."""
     top = m
     steps = 0
-    while s.boss[top] >= 0 and s.alive[s.boss[top]] and steps < 64:
-        top = s.boss[top]
+    while boss[top] >= 0 and alive[boss[top]] and steps < 64:
+        top = boss[top]
         steps += 1
     return top
 
@@ -338,7 +340,7 @@ def _resolve_contest(s, par: np.ndarray, week: int, force: bool) -> None:
     n = s.ints[SLOTS]
     pending = 0
     for x in range(n):
-        if s.alive[x] and x != rival and _leader_vacancy(s, s.orphan[x]):
+        if s.alive[x] and x != rival and _leader_vacancy(s.vac_role, s.vac_faction, s.orphan[x]):
             pending += 1
     if pending and not force:
         return
@@ -347,7 +349,7 @@ def _resolve_contest(s, par: np.ndarray, week: int, force: bool) -> None:
     for x in range(n):
         if s.alive[x] and s.faction[x] == 0:
             members += 1
-            s.root[x] = _root_of(s, x)
+            s.root[x] = _root_of(s.boss, s.alive, x)
             if s.root[x] == rival:
                 follow += 1
     share = follow / max(members, 1)
