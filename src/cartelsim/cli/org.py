@@ -138,9 +138,12 @@ def simulate(
         written.append(network)
 
     reach = ds.command_reach.values
-    table = Table(title=f"{strategy} removal (x{parsed.removal_count}) in week {w} "
-                  f"({(start + dt.timedelta(weeks=w - 1)).date()}), {succession} succession: "
-                  f"{runs} organisations of {members:,} members, seed {seed}",
+    event = (f"{strategy} removal (x{parsed.removal_count}) in week {w} "
+             f"({(start + dt.timedelta(weeks=w - 1)).date()}), {succession} succession"
+             if w >= 1 else "no removal")
+    if parsed.sweep_fraction:
+        event += f"; {parsed.sweep_fraction:.0%} arrested in week {parsed.sweep_week}"
+    table = Table(title=f"{event}: {runs} organisations of {members:,} members, seed {seed}",
                   title_justify="left")
     table.add_column("measure")
     table.add_column("median [5-95 %] over runs", justify="right")
@@ -155,6 +158,12 @@ def simulate(
         table.add_row("efficiency, week before / end",
                       f"{_interval(ds.efficiency.values[:, w - 1], 3)} / "
                       f"{_interval(ds.efficiency.values[:, -1], 3)}")
+    sweep = parsed.sweep_week
+    if parsed.sweep_fraction and sweep >= 1:
+        for label, week in (("week before the sweep", sweep - 1), ("week of the sweep", sweep),
+                            ("4 weeks after the sweep", sweep + 4)):
+            if week <= weeks:
+                table.add_row(f"command reach, {label}", _interval(reach[:, week]))
     table.add_row("share of runs that split", f"{(ds.splits.values > 0).mean():.2f}")
     table.add_row("members at the end", _interval(ds.members.values[:, -1], 0))
     console.print(table)
