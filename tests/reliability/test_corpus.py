@@ -189,3 +189,51 @@ def test_zz_record_corpus_counts() -> None:
     record("corpus", files=len(BAD_DATA) + len(SCENARIOS), variants=len(GOOD_DATA),
            **_invocations)
     assert _invocations["in_process"] >= 0
+
+
+# Bad command-line arguments: (arguments, fragments the one-line error must hold). The
+# starred ones crashed with a traceback before this corpus (or, for nan, disabled a check).
+BAD_ARGUMENTS = [
+    (["run", "valid-base.toml", "--weeks", "99999999"], ["horizon.weeks", "10400"]),
+    (["run", "valid-base.toml", "--runs", "1000000000"], ["run.runs"]),
+    (["run", "valid-base.toml", "--engine", "foo"], ["run.engine", "'foo'"]),
+    (["run", "valid-base.toml", "--seed", "-3"], ["--seed"]),
+    (["run", "valid-base.toml", "--out", "/proc/x.nc"], ["cannot write to folder /proc"]),  # *
+    (["run", "valid-base.toml", "--out", "valid-base.toml/x.nc"], ["valid-base.toml"]),
+    (["run", "valid-base.toml", "--csv", "."], ["is a folder"]),  # *
+    (["run", "."], ["scenario file not found"]),
+    (["compare", "valid-base.toml", "valid-base.toml", "--horizons", "nan"], ["--horizons"]),
+    (["compare", "valid-base.toml", "valid-base.toml", "--horizons", "1,,x"], ["--horizons"]),
+    (["compare", "valid-base.toml", "valid-base.toml", "--horizons", "0.5", "--group",
+      "nobody"], ["unknown group 'nobody'"]),
+    (["compare", "valid-base.toml", "valid-base.toml", "--horizons", "0.5", "--out-dir",
+      "valid-base.toml"], ["valid-base.toml"]),
+    (["ensemble", "valid-base.toml", "--out", "e", "--chunk-runs", "0"], ["--chunk-runs"]),
+    (["ensemble", "valid-base.toml", "--out", "e", "--max-gb", "nan"], ["--max-gb"]),  # *
+    (["ensemble", "valid-base.toml", "--out", "e", "--max-gb", "-1"], ["--max-gb"]),
+    (["ensemble", "valid-base.toml", "--out", "valid-base.toml"], ["is a file"]),  # *
+    (["ensemble", "valid-base.toml", "--out", "e", "--executor", "threads"], ["executor"]),
+    (["export", "nowhere", "--out", "x.nc"], ["manifest.json missing"]),
+    (["export", "valid-base.toml", "--out", "x.nc"], ["is a file"]),  # *
+    (["summarize", "valid-base.toml"], ["is a file"]),  # *
+    (["summarize", "nowhere", "--horizons", "-1"], ["--horizons"]),
+    (["sensitivity", "valid-base.toml", "--parameters", "nonsense", "--executor", "serial"],
+     ["nonsense"]),
+    (["calibrate", "--shares", "nan"], ["--shares"]),
+    (["reproduce", "prieto2099"], ["unknown paper"]),
+    (["data", "fetch", "other"], ["unknown data set"]),
+    (["params", "--bogus"], ["--bogus"]),
+]
+
+
+@pytest.mark.parametrize(("arguments", "mention"), BAD_ARGUMENTS,
+                         ids=[" ".join(a)[:60] for a, _ in BAD_ARGUMENTS])
+def test_bad_command_line_arguments(arguments: list[str], mention: list[str],
+                                    tmp_path: Path) -> None:
+    if arguments[-1] == "/proc/x.nc" and not Path("/proc/self").exists():
+        pytest.skip("needs Linux /proc")
+    shutil.copyfile(CORPUS / "scenarios" / "valid-base.toml", tmp_path / "valid-base.toml")
+    before = snapshot(tmp_path)
+    check_refused(cli(*arguments, "--quiet", cwd=tmp_path)
+                  if arguments[0] in ("run", "compare") else cli(*arguments, cwd=tmp_path),
+                  {"file": "<arguments>", "mention": mention}, before, tmp_path, arguments[0])

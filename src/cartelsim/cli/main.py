@@ -252,6 +252,9 @@ def ensemble(
 
     if method not in ("lhs", "sobol"):
         raise CartelsimError(f"--method must be lhs or sobol, got {method!r}")
+    if not 0 < max_gb < float("inf"):  # also refuses nan, which would disable the check
+        raise CartelsimError(f"--max-gb must be a positive number of gigabytes, got {max_gb}")
+    _ensemble_folder(out)
     names = [p.strip() for p in parameters.split(",") if p.strip()]
     design, loaded = build_design(scenarios, runs, samples, seed, method, names,  # type: ignore[arg-type]
                                   chunk_runs)
@@ -283,7 +286,7 @@ def export(
     from cartelsim.io.export import write_ensemble_netcdf
 
     with progress_bar("export: chunks", False) as bar:
-        write_ensemble_netcdf(EnsembleStore.open(folder), out, progress=bar)
+        write_ensemble_netcdf(EnsembleStore.open(_ensemble_folder(folder)), out, progress=bar)
     import xarray as xr
 
     with xr.open_dataset(out, engine="netcdf4") as ds:
@@ -309,7 +312,8 @@ def summarize(
 
     months = _parse_horizons(horizons)
     with progress_bar("summarize: paired blocks", False) as bar:
-        summary = summarize_online(EnsembleStore.open(folder), months, progress=bar,
+        summary = summarize_online(EnsembleStore.open(_ensemble_folder(folder)), months,
+                                   progress=bar,
                                    fan=figures)
     if not (summary.exact_table and summary.exact_fan):
         console.print(f"Above the {DEFAULT_BUDGET_BYTES / 2**20:.0f} MiB budget: quantiles from "
@@ -471,6 +475,13 @@ def calibrate(
                                                      encoding="utf-8"))
     console.print(f"Parameter file: {out} (use it with parameters_file = \"{out}\" in a "
                   "scenario)")
+
+
+def _ensemble_folder(folder: Path) -> Path:
+    """An ensemble lives in a folder: refuse an existing file in one line."""
+    if folder.exists() and not folder.is_dir():
+        raise CartelsimError(f"{folder} is a file, not an ensemble folder")
+    return folder
 
 
 def _parse_horizons(horizons: str) -> tuple[float, ...]:

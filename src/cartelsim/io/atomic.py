@@ -27,13 +27,19 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         raise CartelsimError(f"cannot create folder {folder}: {exc.strerror}") from None
     if target.is_dir():
         raise CartelsimError(f"{target} is a folder; give a file name for the output")
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:  # a read-only or special folder: the user's to fix, in one line
+        raise CartelsimError(f"cannot write to folder {folder}: {exc.strerror or exc}") from None
     os.close(handle)
     temporary = Path(name)
     os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
     try:
         yield temporary
         os.replace(temporary, target)
+    except OSError as exc:  # disk full, quota, permissions: nothing half-written is left
+        temporary.unlink(missing_ok=True)
+        raise CartelsimError(f"cannot write {target}: {exc.strerror or exc}") from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
