@@ -11,6 +11,7 @@ import xarray as xr
 
 from cartelsim.errors import CartelsimError
 from cartelsim.io.atomic import write_atomically
+from cartelsim.io.digest import ATTRIBUTE, content_digest, stamp
 
 NATIONAL = ("total_members", "total_recruits", "total_arrests", "total_deaths", "total_exits",
             "active_groups")
@@ -19,14 +20,19 @@ OBSERVED = ("homicides", "disappearances", "hvt_removals", "seizures", "splits")
 
 
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
-    """Write the Dataset to NetCDF-4 (compressed), never leaving a partial file."""
+    """Write the Dataset to NetCDF-4 (compressed) with a checksum of its numbers, never
+    leaving a partial file."""
     encoding = {
         name: {"zlib": True, "complevel": 4}
         for name, var in ds.data_vars.items()
         if var.dtype.kind == "f" and var.size > 1000
     }
-    return write_atomically(path, lambda tmp: ds.to_netcdf(tmp, engine="netcdf4",
-                                                           encoding=encoding))
+
+    def render(tmp: Path) -> None:
+        ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
+        stamp(tmp)
+
+    return write_atomically(path, render)
 
 
 def national_table(ds: xr.Dataset) -> pd.DataFrame:
@@ -64,10 +70,17 @@ def load_results(path: str | Path) -> xr.Dataset:
         raise CartelsimError(f"{path}: file not found")
     try:
         ds = xr.load_dataset(path, engine="netcdf4")
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RuntimeError) as exc:
         raise CartelsimError(f"{path}: not a readable NetCDF results file ({exc})") from None
     if "cartelsim_version" not in ds.attrs:
         raise CartelsimError(f"{path}: NetCDF file was not written by cartelsim")
+    expected = ds.attrs.pop(ATTRIBUTE, None)  # verified here; a rewrite stamps its own
+    if expected is None:
+        raise CartelsimError(f"{path}: results file carries no checksum ({ATTRIBUTE}); it was "
+                             "written by an older cartelsim or by another program")
+    if content_digest(dict(ds.data_vars)) != expected:
+        raise CartelsimError(f"{path}: results file is damaged: its numbers do not match the "
+                             "checksum written with them")
     return ds
 
 
@@ -122,5 +135,6 @@ def write_ensemble_netcdf(store, path: str | Path,
                 del part
                 if progress is not None:
                     progress(done, len(chunks))
+        stamp(tmp)
 
     return write_atomically(path, render)
