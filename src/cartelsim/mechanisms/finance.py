@@ -37,7 +37,10 @@ class Finance:
         income, wages, bribes = self._flows(members)
         self.money = np.maximum(income - wages - bribes, 0.0) * params["reserve_weeks"]
         gain = self._protection_gain(bribes)
-        self.protection = gain / (gain + params["protection_decay"])
+        # Steady state gain/(gain + decay); a group that buys no protection starts with none,
+        # also when protection never decays (decay at its hard minimum 0).
+        settled = gain + params["protection_decay"]
+        self.protection = np.divide(gain, settled, out=np.zeros_like(gain), where=settled > 0)
         self.seized = np.zeros((runs, weeks + 1))
         self.money_trace = np.zeros((runs, weeks + 1, groups))
         self.protection_trace = np.zeros((runs, weeks + 1, groups))
@@ -54,7 +57,11 @@ class Finance:
 
     def _protection_gain(self, bribes: np.ndarray) -> np.ndarray:
         p = self.params
-        return p["protection_gain"] * bribes / (bribes + p["protection_bribe_half"])
+        # Saturating in bribes; with a half-saturation of 0 any bribe buys full gain and no
+        # bribe buys none (0/0 is taken as 0).
+        half = bribes + p["protection_bribe_half"]
+        return np.divide(p["protection_gain"] * bribes, half, out=np.zeros_like(bribes),
+                         where=half > 0)
 
     def advance(self, week: int, members: np.ndarray, freeze: np.ndarray,
                 prosecution: np.ndarray) -> None:
