@@ -81,14 +81,15 @@ def test_parameter_file_round_trip_and_use_in_a_scenario(bacrim_system, tmp_path
                               source="s.toml", base=tmp_path)
     params = scenario.params()
     assert params["conflict_lethality"] == fit.values[0]
-    assert params.origin("conflict_lethality").startswith("calibrated")
+    assert params.origin("conflict_lethality") == f"calibrated ({tmp_path / 'calibrated.toml'})"
     assert params.origin("incapacitation") == "scenario s.toml"
 
 
 @pytest.mark.parametrize("text, fragment", [
     ("[parameters]\nconflict_lethalty = 1e-8\n", "did you mean 'conflict_lethality'"),
     ("[parameters]\nconflict_lethality = true\n", "must be a number"),
-    ("[other]\nx = 1\n", "expected only a [parameters] table"),
+    ("[other]\nx = 1\n", "expected a [parameters] table"),
+    ('provenance = ""\n[parameters]\nincapacitation = 110\n', "'provenance' must be a short text"),
     ("[parameters\n", "not a TOML parameter file"),
 ])
 def test_bad_parameter_files_are_clear_errors(tmp_path: Path, text: str, fragment: str) -> None:

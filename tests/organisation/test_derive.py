@@ -67,7 +67,7 @@ def test_group_engine_with_derived_parameters_matches_the_l4_integrity_curve(der
                            "succession": "uncertain", "start": removal,
                            "target": {"groups": ["cjng"]}}],
     })
-    assert scenario.params().origin("integrity_recovery").endswith(f"({path})")
+    assert scenario.params().origin("integrity_recovery") == f"{PROVENANCE} ({path})"
     ds = run_scenario(scenario)
     week = int(np.flatnonzero(ds.time.values == np.datetime64(removal))[0])
     group = ds.command_integrity.sel(group="cjng").values[:, week:week + 100].mean(axis=0)

@@ -385,6 +385,6 @@ def parameter_file_text(posterior: Posterior) -> str:
     lines += [f"# Correlated in the posterior (only their combination is pinned down): {a} and "
               f"{b}, r = {r:+.2f}" for a, b, r in posterior.correlated_pairs()]
     lines += [f"# WARNING: {note}" for note in posterior.warnings()]
-    lines += ["", "[parameters]"]
+    lines += ["", 'provenance = "calibrated"', "", "[parameters]"]
     lines += [f"{n} = {v!r}" for n, v in posterior.medians().items()]
     return "\n".join(lines) + "\n"

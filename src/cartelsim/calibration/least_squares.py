@@ -168,6 +168,6 @@ def parameter_file_text(fit: Fit, system: System) -> str:
         "# Relative standard errors (above 0.25 = not pinned down by these data):",
     ]
     lines += [f"#   {n}: {r:.3g}" for n, r in zip(fit.names, fit.relative_se, strict=True)]
-    lines += ["", "[parameters]"]
+    lines += ["", 'provenance = "calibrated"', "", "[parameters]"]
     lines += [f"{n} = {v!r}" for n, v in zip(fit.names, fit.values, strict=True)]
     return "\n".join(lines) + "\n"

@@ -224,6 +224,6 @@ def parameter_file_text(table: pd.DataFrame, settings: Settings,
         interval = (f"[{row.low:.4g}, {row.high:.4g}]" if row.samples else
                     "(no sample produced a value; catalogue default kept)")
         lines.append(f"#   {name} = {row.value:.4g} {interval}")
-    lines += ["", "[parameters]"]
+    lines += ["", f"provenance = {PROVENANCE!r}", "", "[parameters]"]
     lines += [f"{name} = {float(row.value)!r}" for name, row in stats.iterrows()]
     return "\n".join(lines) + "\n"

@@ -186,8 +186,9 @@ class Scenario(_Strict):
         [parameters] table; each value remembers which of them it came from."""
         params = Params.defaults()
         if self.parameters_file is not None:
+            kind = parameter_file_provenance(self.parameters_file)
             params = params.override(read_parameter_file(self.parameters_file),
-                                     origin=f"calibrated ({self.parameters_file})")
+                                     origin=f"{kind} ({self.parameters_file})")
         return params.override(self.parameters, origin=f"scenario {self.source}")
 
     def build_system(self) -> System:
@@ -244,18 +245,37 @@ def load_scenario(path: str | Path) -> Scenario:
     return parse_scenario(data, source=str(path), base=path.parent)
 
 
-def read_parameter_file(path: Path) -> dict[str, float]:
-    """The [parameters] table of a parameter file, validated like a scenario's."""
+# A parameter file says where its numbers come from; files without the key are calibrations.
+DEFAULT_FILE_PROVENANCE = "calibrated"
+
+
+def _load_parameter_file(path: Path) -> dict:
+    """The parsed parameter file: an optional `provenance` line and a [parameters] table."""
     if not path.is_file():
         raise CartelsimError(f"{path}: parameter file not found")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CartelsimError(f"{path}: not a TOML parameter file ({exc})") from None
-    unknown = set(data) - {"parameters"}
+    unknown = set(data) - {"parameters", "provenance"}
     if unknown or not isinstance(data.get("parameters"), dict):
-        raise CartelsimError(f"{path}: expected only a [parameters] table")
-    values = data["parameters"]
+        raise CartelsimError(f"{path}: expected a [parameters] table and at most a "
+                             "'provenance' line")
+    provenance = data.get("provenance", DEFAULT_FILE_PROVENANCE)
+    if not isinstance(provenance, str) or not provenance.strip() or len(provenance) > 120:
+        raise CartelsimError(f"{path}: 'provenance' must be a short text such as "
+                             f"'calibrated', got {provenance!r}")
+    return data
+
+
+def parameter_file_provenance(path: Path) -> str:
+    """Where a parameter file's values come from ('calibrated' unless the file says)."""
+    return _load_parameter_file(path).get("provenance", DEFAULT_FILE_PROVENANCE).strip()
+
+
+def read_parameter_file(path: Path) -> dict[str, float]:
+    """The [parameters] table of a parameter file, validated like a scenario's."""
+    values = _load_parameter_file(path)["parameters"]
     for name, value in values.items():
         if name not in CATALOGUE:
             hint = closest(name, CATALOGUE)
