@@ -132,9 +132,6 @@ def test_extreme_rates(case: str, engine: str, params: Params, make_system) -> N
 
 
 BOUNDS = [(name, side) for name in CATALOGUE for side in ("minimum", "maximum")]
-# Known bug in mechanisms/finance.py (reported, not this helper's file): at these bounds an
-# empty group (a splinter slot) makes 0/0 and NaN protection, then NaN members with status ok.
-FINANCE_ZERO_DIVISION = {("protection_bribe_half", "minimum"), ("protection_decay", "minimum")}
 
 
 # Every bound on both engines in the long profile; in the fast suite each bound runs on one
@@ -144,10 +141,7 @@ BOUND_CASES = [(n, s, e) for k, (n, s) in enumerate(BOUNDS) for e in ENGINES
 
 
 @pytest.mark.parametrize(("name", "side", "engine"), [
-    pytest.param(n, s, e, id=f"{n}-{s}-{e}", marks=pytest.mark.xfail(
-        reason="mechanisms/finance.py divides 0/0 for empty groups at this bound (reported)"))
-    if (n, s) in FINANCE_ZERO_DIVISION else pytest.param(n, s, e, id=f"{n}-{s}-{e}")
-    for n, s, e in BOUND_CASES])
+    pytest.param(n, s, e, id=f"{n}-{s}-{e}") for n, s, e in BOUND_CASES])
 def test_each_parameter_at_its_hard_bound(name: str, side: str, engine: str,
                                           params: Params, mexico) -> None:
     """On Mexico 2025 (150 groups, the real graph) with every mechanism and action on."""
@@ -174,7 +168,8 @@ def test_a_failed_run_is_reported_by_the_cli(tmp_path) -> None:
 
 def test_runs_that_went_non_finite_are_marked_failed(mexico, params: Params) -> None:
     """The scenario runner's safety net: a run whose national series hold NaN under status ok
-    (as mechanisms/finance.py produced at protection_decay = 0) is marked failed, status 3."""
+    (as mechanisms/finance.py produced at protection_decay = 0 before 55146ca) is marked
+    failed, status 3."""
     from cartelsim.scenarios.runner import STATUS_NOT_FINITE, flag_non_finite_runs
 
     ds = simulate(mexico, params, weeks=6, runs=3, engine="stochastic", seed=1, start=START)
@@ -189,8 +184,6 @@ def test_runs_that_went_non_finite_are_marked_failed(mexico, params: Params) -> 
 def test_finance_zero_division_is_reported_not_silent() -> None:
     """End to end through a scenario: whatever finance.py does at protection_decay = 0, no
     run reports status ok with NaN in it."""
-    import warnings
-
     from cartelsim.scenarios.runner import run_scenario
     from cartelsim.scenarios.schema import parse_scenario
 
@@ -199,7 +192,6 @@ def test_finance_zero_division_is_reported_not_silent() -> None:
         "parameters": {"protection_decay": 0.0}, "mechanisms": {"protection": True},
         "interventions": [{"action": "remove_leader", "kind": "killed",
                            "target": {"groups": ["cjng"]}}]})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # finance.py's 0/0 (reported)
-        ds = run_scenario(scenario)
+    ds = run_scenario(scenario)  # RuntimeWarnings from cartelsim are errors in the suite
     assert_ok_or_reported(ds)
+    assert (ds["status"] == STATUS_OK).all()  # fixed in finance.py (55146ca)
