@@ -265,6 +265,18 @@ def test_opening_a_folder_without_or_with_a_damaged_manifest(tmp_path: Path) -> 
         EnsembleStore.open(tmp_path)
 
 
+def test_a_file_is_not_an_ensemble_folder(tmp_path: Path, reference) -> None:
+    """The Python API (and the dashboard) get the same one-line error as the CLI."""
+    design, scenarios, _, _, _ = reference
+    path = tmp_path / "notes.txt"
+    path.write_text("mine", encoding="utf-8")
+    with pytest.raises(CartelsimError, match="is a file"):
+        EnsembleStore.open(path)
+    with pytest.raises(CartelsimError, match="is a file"):
+        run_ensemble(design, scenarios, path, Recording(), resume=False)
+    assert path.read_text(encoding="utf-8") == "mine"
+
+
 # --------------------------------------------------------------------------- damage
 
 

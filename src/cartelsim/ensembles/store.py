@@ -48,6 +48,8 @@ class EnsembleStore:
     def create(cls, folder: str | Path, design: Design, resume: bool) -> EnsembleStore:
         """A new store, or (with resume) the existing one if it holds the same design."""
         folder = Path(folder)
+        if folder.exists() and not folder.is_dir():
+            raise CartelsimError(f"{folder}: is a file; an ensemble needs a folder")
         manifest = folder / MANIFEST
         if manifest.exists():
             if not resume:
@@ -68,6 +70,8 @@ class EnsembleStore:
     @classmethod
     def open(cls, folder: str | Path) -> EnsembleStore:
         folder = Path(folder)
+        if folder.exists() and not folder.is_dir():
+            raise CartelsimError(f"{folder}: is a file, not an ensemble folder")
         try:
             data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
             raw = data["design"]
