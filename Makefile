@@ -60,7 +60,7 @@ reliability: $(VENV)/.installed-test
 	mkdir -p $(RELIABILITY) && rm -f $(RELIABILITY)/stats.jsonl
 	start=$$(date +%s); CARTELSIM_RELIABILITY=long \
 		CARTELSIM_RELIABILITY_STATS=$(CURDIR)/$(RELIABILITY)/stats.jsonl \
-		$(BIN)/python -m pytest tests/reliability -q -rs; status=$$?; \
+		$(BIN)/python -m pytest tests/reliability -q -rs -m ''; status=$$?; \
 		echo $$(( $$(date +%s) - start )) > $(RELIABILITY)/seconds.txt; exit $$status
 	$(BIN)/python benchmarks/load_test.py --clients 20 --duration 180 \
 		--json $(RELIABILITY)/load.json

@@ -102,6 +102,19 @@ def dask():
     executor.close()
 
 
+def test_the_dask_client_is_not_current_while_the_caller_handles_a_result(dask) -> None:
+    """The caller writes each result to NetCDF; were the client current then, xarray would
+    take a scheduler-held lock for the write, which hung a killed ensemble for ever."""
+    from distributed import Client
+
+    results = []
+    for result in dask.run(abs, [-1, -2, -3]):
+        with pytest.raises(ValueError):
+            Client.current(allow_global=False)
+        results.append(result)
+    assert sorted(results) == [1, 2, 3]
+
+
 @pytest.fixture(params=["processes", "dask"])
 def parallel(request):
     return request.getfixturevalue(request.param)

@@ -17,8 +17,6 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from .support import LONG
-
 SCENARIO = """name = "determinism"
 [system]
 groups = 30
@@ -89,8 +87,7 @@ def test_another_seed_gives_other_numbers(tmp_path: Path) -> None:
                               other["total_deaths"].values[:, 1:])
 
 
-LONG_ONLY = pytest.mark.skipif(
-    not LONG, reason="long: run by `make reliability` (CARTELSIM_RELIABILITY=long)")
+LONG_ONLY = pytest.mark.long  # deselected by default; `make reliability` runs it
 
 
 @LONG_ONLY

@@ -171,7 +171,7 @@ def test_a_killed_ensemble_resumes_to_the_uninterrupted_result(tmp_path: Path,
     record("faults_ensemble_serial", **figures)
 
 
-@pytest.mark.skipif(not LONG, reason="long: run by `make reliability` (CARTELSIM_RELIABILITY=long)")
+@pytest.mark.long  # deselected by default; `make reliability` runs it
 @pytest.mark.parametrize("executor", ["processes", "dask"])
 def test_killed_parallel_ensembles_resume_to_the_same_result(tmp_path: Path, reference: Path,
                                                              executor: str) -> None:

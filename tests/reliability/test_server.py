@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from .support import LONG, record
+from .support import record
 
 ROOT = Path(__file__).resolve().parents[2]
-LONG_ONLY = pytest.mark.skipif(
-    not LONG, reason="long: run by `make reliability` (CARTELSIM_RELIABILITY=long)")
+LONG_ONLY = pytest.mark.long  # deselected by default; `make reliability` runs it
 
 
 def load_harness():

@@ -105,9 +105,19 @@ class DaskExecutor:
 
         futures = self.client.map(function, list(tasks), pure=False)
         try:
-            with self.client.as_current():  # current for these calls only, never the default
-                for future in dask_completed(futures):
-                    yield future.result()
+            # The client is current while the next result is fetched, never across the
+            # yield: the caller writes each result to NetCDF, and with this client current
+            # xarray would guard that write with a lock held by the scheduler, which hangs
+            # for ever once the cluster is dying (a killed ensemble).
+            with self.client.as_current():
+                finished = dask_completed(futures)
+            while True:
+                with self.client.as_current():
+                    future = next(finished, None)
+                    result = None if future is None else future.result()
+                if future is None:
+                    return
+                yield result
         finally:
             self.client.cancel(futures)
 
