@@ -13,12 +13,27 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
+# The invented BACRIM-format world is stored under short names, so that no file named like
+# the BACRIM data is ever committed; valid_world() gives the files the names the loader reads.
+BACRIM_NAMES = {"nodes.csv": "BACRIM2020_Nodes.csv", "alliances.csv": "BACRIM2020_Alliances.csv",
+                "rivals.csv": "BACRIM2020_Rivals.csv", "trends.csv": "Trends2012_2021.csv"}
+
+
+def valid_world(fmt: str, folder: Path) -> Path:
+    """A copy of the corpus's valid invented world of format `fmt` ('bacrim' or 'embedded')
+    in `folder` (created if needed), under the file names its loader expects."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in sorted((CORPUS / fmt / "valid").iterdir()):
+        name = BACRIM_NAMES.get(source.name, source.name) if fmt == "bacrim" else source.name
+        shutil.copyfile(source, folder / name)
+    return folder
 LONG = "long" in (os.environ.get("CARTELSIM_RELIABILITY", ""), os.environ.get("CARTELSIM_FUZZ", ""))
 
 

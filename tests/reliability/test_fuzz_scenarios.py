@@ -234,7 +234,8 @@ def test_mutated_scenario_files(tmp_path_factory, content: bytes) -> None:
 
 
 def test_zz_record_scenario_fuzzing() -> None:
-    """Not a check: records how many examples ran (for RELIABILITY.md)."""
+    """Records how many examples ran (for RELIABILITY.md) and checks that every example was
+    either valid or refused with a one-line error: no third outcome."""
     seconds = time.monotonic() - _clock.get("first", time.monotonic())
     record("fuzz_scenarios", **_counts, seconds=round(seconds, 1))
     assert _counts["refused"] + _counts["valid"] == _counts["examples"]
