@@ -26,7 +26,7 @@ from cartelsim.history.common import (
     require_text,
     with_file,
 )
-from cartelsim.history.world import HistoryGroup, _embedded_ids, history_groups
+from cartelsim.history.world import HistoryGroup, embedded_group_ids, history_groups
 from cartelsim.system.csvtable import Row, read_table
 from cartelsim.textmatch import closest
 
@@ -113,7 +113,7 @@ def load_events(
     if replace and path is None:
         raise DataFileError(Path(EVENTS_FILE), "replace=True needs a user events file (path)")
     groups = {g.id: g for g in history_groups(directory)}
-    known = frozenset(groups) | _embedded_ids()
+    known = frozenset(groups) | embedded_group_ids()
     events: list[Event] = []
     if not replace:
         events.extend(with_file(directory, EVENTS_FILE, lambda p: _read(p, groups, known)))

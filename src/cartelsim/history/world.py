@@ -156,7 +156,7 @@ def history_world(
 # --- Reading ---------------------------------------------------------------------------------
 
 
-def _embedded_ids() -> frozenset[str]:
+def embedded_group_ids() -> frozenset[str]:
     """Group ids of the embedded Mexico 2025 data (``major_groups.csv``)."""
     packaged = resources.files("cartelsim") / "data" / "embedded" / "major_groups.csv"
     with resources.as_file(packaged) as path:
@@ -170,7 +170,7 @@ def _read_groups(path: Path) -> tuple[HistoryGroup, ...]:
     )
     rows = read_table(path, columns)
     states = set(states_table().index)
-    embedded = _embedded_ids()
+    embedded = embedded_group_ids()
     first_line: dict[str, int] = {}
     groups: list[HistoryGroup] = []
     for row in rows:
