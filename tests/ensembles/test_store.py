@@ -12,6 +12,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -383,18 +384,19 @@ def _interrupted(tmp_path: Path, reference, left: int) -> tuple[Path, list]:
     return folder, chunks[-left:]
 
 
-def test_resume_needs_room_only_for_the_chunks_left(tmp_path: Path, reference,
-                                                    same_data) -> None:
+def test_resume_needs_room_only_for_the_chunks_left(tmp_path: Path, reference, same_data,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 15: with room for the 2 chunks left but not for all 18, --resume was refused
-    ("would write about 0.0 GB but only 0.0 GB are free")."""
+    ("would write about 0.0 GB but only 0.0 GB are free"). The disk is made to report
+    little free space, as a nearly full disk does."""
     design, scenarios, _, _, expected = reference
     folder, left = _interrupted(tmp_path, reference, left=2)
     whole, rest = estimated_bytes(design, WEEKS), estimated_bytes(design, WEEKS, left)
     assert rest < whole / 5
     free = int(rest / FREE_SHARE) + 1  # room for what is left, far from room for it all
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: SimpleNamespace(free=free))
     executor = Recording()
-    store = run_ensemble(design, scenarios, folder, executor, resume=True,
-                         free=lambda _: free)
+    store = run_ensemble(design, scenarios, folder, executor, resume=True)
     assert executor.keys == [c.key for c in left] and store.complete()
     same_data(store.gather(), expected)
 
