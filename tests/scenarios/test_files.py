@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cartelsim.errors import CartelsimError
 from cartelsim.scenarios.schema import (
@@ -89,6 +91,36 @@ BRACES = "{" * 50
 ])
 def test_the_scan_counts_only_nesting_of_values(text: str, expected) -> None:
     assert too_deep(text) == expected
+
+
+# Pieces of TOML that open, close or hide nesting; 600 brackets or 400 inline tables
+# exhaust the parser's recursion.
+PIECES = st.sampled_from(["[", "]", "{", "}", '"', "'", '"""', "'''", "#", "=", "\n", " ",
+                          ",", "\\", "a", "1", "x = ", "[t]\n", "[[u]]\n", "[" * 600,
+                          "{a = " * 400, "]" * 600])
+TEXTS = st.tuples(st.sampled_from(["", "x = ", "[t]\nx = "]),
+                  st.lists(PIECES, max_size=30)).map(lambda parts: parts[0] + "".join(parts[1]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS)
+def test_text_the_scan_lets_through_never_exhausts_the_parser(text: str) -> None:
+    """Whatever the scan passes parses or fails as a TOMLDecodeError, never a RecursionError."""
+    if too_deep(text) is None:
+        try:
+            tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            pass
+
+
+def test_nesting_the_scan_misses_is_still_a_one_line_error(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from cartelsim.scenarios import tomltext
+
+    monkeypatch.setattr(tomltext, "too_deep", lambda text: None)
+    path = write(tmp_path, f"x = {nested(5000)}\n")
+    with pytest.raises(CartelsimError, match=r"scenario\.toml: a value is nested too deeply"):
+        load_scenario(path)
 
 
 def test_the_example_scenarios_are_far_from_the_limit() -> None:

@@ -37,6 +37,9 @@ def read_toml(path: Path, what: str) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CartelsimError(f"{path}: not a TOML {what} (invalid TOML: {exc})") from None
+    except RecursionError:  # nesting the scan did not see (it is tested never to happen)
+        raise CartelsimError(f"{path}: a value is nested too deeply to read; expected at "
+                             f"most {MAX_NESTING} levels of lists or tables") from None
 
 
 def too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, str] | None:
