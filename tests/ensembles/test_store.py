@@ -12,6 +12,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,9 @@ import pytest
 
 from cartelsim.ensembles.executors import SerialExecutor
 from cartelsim.ensembles.runner import (
+    BYTES_PER_CHUNK_FILE,
     BYTES_PER_RUN_WEEK,
+    FREE_SHARE,
     KEPT,
     build_design,
     check_room,
@@ -30,6 +33,7 @@ from cartelsim.ensembles.store import MANIFEST, EnsembleStore
 from cartelsim.errors import CartelsimError
 from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.runner import run_scenario
+from cartelsim.sizes import readable_size
 
 RUNS, CHUNK_RUNS, SAMPLES, SEED, WEEKS = 7, 3, 2, 5, 52
 
@@ -321,11 +325,37 @@ def test_a_damaged_chunk_is_detected_and_recomputed(tmp_path: Path, reference, d
 # --------------------------------------------------------------------------- size
 
 
-def test_estimated_size() -> None:
+@pytest.mark.parametrize("chunk_runs", [100, 3, 1])
+def test_estimated_size(chunk_runs: int) -> None:
     from cartelsim.ensembles.design import Design
 
-    design = Design(("a", "b", "c"), ("1", "2", "3"), runs=7, samples=2, seed=0)
-    assert estimated_bytes(design, 52) == 3 * 2 * 7 * 53 * BYTES_PER_RUN_WEEK
+    design = Design(("a", "b", "c"), ("1", "2", "3"), runs=7, samples=2, seed=0,
+                    chunk_runs=chunk_runs)
+    files = 3 * 2 * -(-7 // chunk_runs)
+    assert len(design.chunks()) == files
+    expected = 3 * 2 * 7 * 53 * BYTES_PER_RUN_WEEK + files * BYTES_PER_CHUNK_FILE
+    assert estimated_bytes(design, 52) == expected
+    assert estimated_bytes(design, 52, design.chunks()) == expected  # counted, not listed
+    last = design.chunks()[-1]
+    assert estimated_bytes(design, 52, [last]) == last.runs * 53 * BYTES_PER_RUN_WEEK \
+        + BYTES_PER_CHUNK_FILE
+
+
+def test_chunk_files_are_no_larger_than_estimated(reference) -> None:
+    """The estimate bounds the real files (small chunks are mostly file overhead)."""
+    design, _, folder, _, _ = reference
+    for chunk in design.chunks():
+        real = (folder / "chunks" / f"{chunk.key}.nc").stat().st_size
+        assert real <= estimated_bytes(design, WEEKS, [chunk]), chunk.key
+
+
+@pytest.mark.parametrize(("size", "shown"), [
+    (0, "0 B"), (999, "999 B"), (1000, "1 kB"), (12_345, "12.3 kB"), (999_499, "999 kB"),
+    (999_500, "1 MB"), (45_600_000, "45.6 MB"), (2.5e9, "2.5 GB"), (7.2e15, "7.2 PB"),
+    (3e18, "3,000 PB"),
+])
+def test_sizes_are_printed_in_readable_units(size: float, shown: str) -> None:
+    assert readable_size(size) == shown
 
 
 def test_a_too_large_ensemble_is_refused_before_anything_is_written(tmp_path: Path,
@@ -342,3 +372,67 @@ def test_a_too_large_ensemble_is_refused_before_anything_is_written(tmp_path: Pa
     with pytest.raises(CartelsimError, match="limit"):
         check_room(design, WEEKS, folder, need_gb * 0.99)
     assert not (tmp_path / "new").exists()
+
+
+def _interrupted(tmp_path: Path, reference, left: int) -> tuple[Path, list]:
+    """A copy of the reference ensemble with its last `left` chunks not yet written."""
+    design, scenarios, _, _, _ = reference
+    folder = tmp_path / "ens"
+    chunks = design.chunks()
+    run_ensemble(design, scenarios, folder, Recording(stop_after=len(chunks) - left,
+                                                      interrupt=False))
+    return folder, chunks[-left:]
+
+
+def test_resume_needs_room_only_for_the_chunks_left(tmp_path: Path, reference, same_data,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: with room for the 2 chunks left but not for all 18, --resume was refused
+    ("would write about 0.0 GB but only 0.0 GB are free"). The disk is made to report
+    little free space, as a nearly full disk does."""
+    design, scenarios, _, _, expected = reference
+    folder, left = _interrupted(tmp_path, reference, left=2)
+    whole, rest = estimated_bytes(design, WEEKS), estimated_bytes(design, WEEKS, left)
+    assert rest < whole / 5
+    free = int(rest / FREE_SHARE) + 1  # room for what is left, far from room for it all
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: SimpleNamespace(free=free))
+    executor = Recording()
+    store = run_ensemble(design, scenarios, folder, executor, resume=True)
+    assert executor.keys == [c.key for c in left] and store.complete()
+    same_data(store.gather(), expected)
+
+
+def test_resume_without_room_for_what_is_left_is_refused_in_readable_units(
+        tmp_path: Path, reference) -> None:
+    design, scenarios, _, _, _ = reference
+    folder, left = _interrupted(tmp_path, reference, left=2)
+    before = _tree(folder)
+    rest = estimated_bytes(design, WEEKS, left)
+    free = int(rest * FREE_SHARE)
+    executor = Recording()
+    with pytest.raises(CartelsimError) as info:
+        run_ensemble(design, scenarios, folder, executor, resume=True, free=lambda _: free)
+    message = str(info.value)
+    assert f"has left to write about {readable_size(rest)} but only {readable_size(free)}" \
+        in message
+    assert "kB" in message and "0.0 GB" not in message
+    assert executor.keys == [] and _tree(folder) == before
+
+
+def test_a_new_ensemble_without_room_is_refused_before_anything_is_written(
+        tmp_path: Path, reference) -> None:
+    design, scenarios, _, _, _ = reference
+    folder = tmp_path / "new" / "ens"
+    whole = estimated_bytes(design, WEEKS)
+    seen: list[Path] = []
+
+    def free(probe: Path) -> int:
+        seen.append(probe)
+        return int(whole * FREE_SHARE)
+
+    executor = Recording()
+    with pytest.raises(CartelsimError, match=rf"would write about {readable_size(whole)} but "
+                                             rf"only {readable_size(whole * FREE_SHARE)} are "
+                                             rf"free at {tmp_path}"):
+        run_ensemble(design, scenarios, folder, executor, free=free)
+    assert seen == [folder] and executor.keys == [] and not (tmp_path / "new").exists()
+    check_room(design, WEEKS, folder, 50, free=lambda _: int(whole / FREE_SHARE) + 1)  # fits

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -237,7 +238,7 @@ def test_no_trends_file_gives_an_empty_series(tiny: Path):
 
 
 def test_edges_may_reference_isolated_groups_and_files_with_only_zero_weights(tiny: Path):
-    write_csv(tiny / ALLIANCES_FILE, EDGE_HEADER, ["R1,N1,A,N2,B,0"])
+    write_csv(tiny / ALLIANCES_FILE, EDGE_HEADER, ["R1,N1,Cártel del Águila,N2,Los Beta,0"])
     system = load_bacrim(tiny)
     assert system.alliance.nnz == 0 and system.alliance.shape == (4, 4)
 
@@ -286,6 +287,30 @@ def test_unknown_node_id_in_an_edge(tiny: Path, row: str, column: str, bad_id: s
     write_csv(tiny / RIVALS_FILE, EDGE_HEADER, [*RIVALS[:3], row])
     exc = load_error(tiny)
     assert_names(exc, RIVALS_FILE, 5, f"unknown {column} id {bad_id!r}", "expected", NODES_FILE)
+
+
+@pytest.mark.parametrize(("file", "row", "words"), [
+    (ALLIANCES_FILE, "R9,N1,Los Zetas,N2,Los Beta,1",
+     ("Group 'Los Zetas' is not the group of Node 'N1'", "'Cártel del Águila'")),
+    (RIVALS_FILE, "E9,N1,Cártel del Águila,N3,Nadie,1",
+     ("RGroup 'Nadie' is not the group of RNode 'N3'", "'La Gamma'")),
+])
+def test_an_edge_naming_a_group_the_nodes_file_does_not_hold_there(tiny: Path, file: str,
+                                                                   row: str, words) -> None:
+    """The ids exist, but the row names another group: it points at a node the nodes file
+    does not have (an edited or shifted row); loading it would wire the wrong groups."""
+    rows = {ALLIANCES_FILE: ALLIANCES, RIVALS_FILE: RIVALS}[file]
+    write_csv(tiny / file, EDGE_HEADER, [*rows[:2], row])
+    assert_names(load_error(tiny), file, 4, *words, NODES_FILE)
+
+
+def test_edge_group_names_may_be_blank_or_differ_in_case_spacing_and_accents(tiny: Path):
+    decomposed = unicodedata.normalize("NFD", "Cártel del Águila")
+    write_csv(tiny / ALLIANCES_FILE, EDGE_HEADER,
+              [f"R1,N1,{decomposed},N2,  los  BETA ,2", "R2,N3,,N4,,1"])
+    assert load_bacrim(tiny).alliance.nnz == 4
+    write_csv(tiny / ALLIANCES_FILE, "Node,RNode,weight", ["N1,N2,2"])  # no name columns
+    assert load_bacrim(tiny).alliance.nnz == 2
 
 
 def test_duplicate_node_id(tiny: Path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,14 +11,19 @@ import xarray as xr
 
 from cartelsim.ensembles.design import Chunk, Design, Method, draw_samples, validate_parameters
 from cartelsim.ensembles.executors import Executor
-from cartelsim.ensembles.store import EnsembleStore
+from cartelsim.ensembles.store import MANIFEST, EnsembleStore
 from cartelsim.errors import CartelsimError
 from cartelsim.io.export import NATIONAL, OBSERVED
 from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.schema import Scenario, load_scenario, parse_scenario
+from cartelsim.sizes import readable_size
 
-# Bytes a run keeps per week on disk: ~14 national float64 series.
+# Bytes a run keeps per week on disk: ~14 national float64 series (compression only helps).
 BYTES_PER_RUN_WEEK = 14 * 8
+# A chunk file's own size without data (NetCDF/HDF5 header and metadata; about 25 kB measured).
+BYTES_PER_CHUNK_FILE = 32_000
+# Share of the free space an ensemble may fill; the rest stays for the system and the export.
+FREE_SHARE = 0.9
 # What a chunk keeps of each run: the national series a CSV export holds, and the status.
 OUTPUTS = (*NATIONAL, *OBSERVED)
 KEPT = (*OUTPUTS, "status")
@@ -78,21 +83,47 @@ def build_design(paths: list[Path], runs: int, samples: int, seed: int, method: 
     return design, scenarios
 
 
-def estimated_bytes(design: Design, weeks: int) -> int:
-    return len(design.scenarios) * design.samples * design.runs * (weeks + 1) * BYTES_PER_RUN_WEEK
+def estimated_bytes(design: Design, weeks: int, chunks: Sequence[Chunk] | None = None) -> int:
+    """Disk the chunk files take at most (of `chunks` only, when given): their series plus
+    each file's own overhead. Counted without listing the chunks when all are meant, so a
+    design too large to list is refused at once."""
+    if chunks is None:
+        files = len(design.scenarios) * design.samples * -(-design.runs // design.chunk_runs)
+        runs = len(design.scenarios) * design.samples * design.runs
+    else:
+        files, runs = len(chunks), sum(chunk.runs for chunk in chunks)
+    return runs * (weeks + 1) * BYTES_PER_RUN_WEEK + files * BYTES_PER_CHUNK_FILE
 
 
-def check_room(design: Design, weeks: int, folder: Path, limit_gb: float) -> None:
-    """Refuse an ensemble that would not fit on disk (or exceeds the user's limit)."""
-    need = estimated_bytes(design, weeks)
-    probe = folder if folder.exists() else folder.parent if folder.parent.exists() else Path(".")
-    free = shutil.disk_usage(probe).free
-    if need > limit_gb * 1e9:
-        raise CartelsimError(f"the ensemble would write about {need / 1e9:.1f} GB, above the "
-                             f"limit of {limit_gb:g} GB (raise --max-gb or run fewer runs)")
-    if need > 0.9 * free:
-        raise CartelsimError(f"the ensemble would write about {need / 1e9:.1f} GB but only "
-                             f"{free / 1e9:.1f} GB are free at {probe}")
+def free_bytes(folder: Path) -> int:
+    """Free space on the disk that holds (or will hold) `folder`."""
+    return shutil.disk_usage(_existing(folder)).free
+
+
+def _existing(folder: Path) -> Path:
+    """`folder`, or the nearest folder above it that exists (where it will be made)."""
+    for candidate in (folder, *folder.absolute().parents):
+        if candidate.is_dir():
+            return candidate
+    return Path(".")
+
+
+def check_room(design: Design, weeks: int, folder: Path, limit_gb: float, *,
+               pending: Sequence[Chunk] | None = None,
+               free: Callable[[Path], int] = free_bytes) -> None:
+    """Refuse an ensemble larger than the user's limit, or whose chunks still to write
+    (`pending`; all of them for a new ensemble) would not fit in the free space."""
+    whole = estimated_bytes(design, weeks)
+    if whole > limit_gb * 1e9:
+        raise CartelsimError(f"the ensemble would write about {readable_size(whole)}, above "
+                             f"the limit of {limit_gb:g} GB (raise --max-gb or run fewer runs)")
+    left = whole if pending is None else estimated_bytes(design, weeks, pending)
+    room = free(folder)
+    if left > FREE_SHARE * room:
+        what = "would write" if pending is None or left == whole else "has left to write"
+        raise CartelsimError(f"the ensemble {what} about {readable_size(left)} but only "
+                             f"{readable_size(room)} are free at {_existing(folder)} (it keeps "
+                             f"{1 - FREE_SHARE:.0%} of the free space spare)")
 
 
 def run_chunk(task: ChunkTask) -> tuple[Chunk, xr.Dataset]:
@@ -112,11 +143,21 @@ def run_chunk(task: ChunkTask) -> tuple[Chunk, xr.Dataset]:
 
 def run_ensemble(design: Design, scenarios: list[Scenario], folder: Path, executor: Executor,
                  *, resume: bool = False, max_gb: float = 50.0,
-                 progress: Callable[[int, int], None] | None = None) -> EnsembleStore:
-    """Run every pending chunk; each finished chunk is on disk before the next is counted."""
-    check_room(design, scenarios[0].horizon.weeks, folder, max_gb)
-    store = EnsembleStore.create(folder, design, resume)
-    pending = store.pending()
+                 progress: Callable[[int, int], None] | None = None,
+                 free: Callable[[Path], int] = free_bytes) -> EnsembleStore:
+    """Run every pending chunk; each finished chunk is on disk before the next is counted.
+
+    `free` tells the free bytes at a folder (the disk's, unless a test says otherwise).
+    """
+    weeks = scenarios[0].horizon.weeks
+    if resume and (folder / MANIFEST).is_file():  # opening an existing store writes nothing
+        store = EnsembleStore.create(folder, design, resume)
+        pending = store.pending()
+        check_room(design, weeks, folder, max_gb, pending=pending, free=free)
+    else:
+        check_room(design, weeks, folder, max_gb, free=free)
+        store = EnsembleStore.create(folder, design, resume)
+        pending = store.pending()
     tasks = [ChunkTask(chunk, scenarios[chunk.scenario].model_dump(
                  mode="json", exclude={"source", "digest"}),
                  scenarios[chunk.scenario].source, design.sample(chunk.sample))

@@ -15,6 +15,7 @@ from cartelsim.mechanisms.splinters import with_splinter_slots
 from cartelsim.mechanisms.world import WorldPlan
 from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.schema import Scenario
+from cartelsim.sizes import readable_size
 
 
 def run_scenario(scenario: Scenario, progress: Progress | None = None, *,
@@ -108,8 +109,8 @@ def check_memory(scenario: Scenario, runs: int, groups: int) -> None:
         return
     raise CartelsimError(
         f"{scenario.source}: {runs:,} run(s) x {scenario.horizon.weeks:,} weeks x {groups:,} "
-        f"groups would need about {need / 1e9:,.1f} GB of memory, more than half of this "
-        f"machine's {total / 1e9:,.1f} GB; use fewer runs or weeks, record = \"totals\", or "
+        f"groups would need about {readable_size(need)} of memory, more than half of this "
+        f"machine's {readable_size(total)}; use fewer runs or weeks, record = \"totals\", or "
         "`cartelsim ensemble`, which streams chunks of runs to disk"
     )
 

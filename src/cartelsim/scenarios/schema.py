@@ -42,7 +42,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -51,6 +50,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -58,6 +58,7 @@ from pydantic import (
 from cartelsim.errors import CartelsimError
 from cartelsim.interventions.spec import InterventionSpec
 from cartelsim.params.catalogue import CATALOGUE, Params
+from cartelsim.scenarios.tomltext import read_toml
 from cartelsim.system.model import System
 from cartelsim.textmatch import closest
 
@@ -65,6 +66,12 @@ SYSTEMS = ("mexico2025", "bacrim2020")
 DEFAULT_START = {"mexico2025": dt.date(2026, 1, 1), "bacrim2020": dt.date(2012, 1, 1)}
 MAX_RUNS = 1_000_000
 MAX_WEEKS = 52 * 200
+# The calendar a horizon must lie in: the whole years that pandas' nanosecond timestamps hold
+# (pandas 2 keeps dates only so), which the engines' time axis, NetCDF files and figures use.
+# Scenario files and web requests are both held to it (HorizonSection).
+EARLIEST_START = dt.date(1678, 1, 1)
+LATEST_END = dt.date(2261, 12, 31)
+LATEST_START = LATEST_END - dt.timedelta(weeks=1)  # the shortest horizon, a week, must fit
 
 
 # Whole numbers and numbers given as TOML booleans are refused (true is not 1).
@@ -99,6 +106,31 @@ class SystemSection(_Strict):
 class HorizonSection(_Strict):
     start: dt.date | None = None
     weeks: StrictWhole = Field(default=520, ge=1, le=MAX_WEEKS)
+
+    @field_validator("start")
+    @classmethod
+    def _start_in_calendar(cls, start: dt.date | None) -> dt.date | None:
+        if start is not None and not EARLIEST_START <= start <= LATEST_START:
+            raise ValueError(f"the horizon must start on or after {EARLIEST_START} and end "
+                             f"by {LATEST_END}, the dates results can carry")
+        return start
+
+    @field_validator("weeks")
+    @classmethod
+    def _end_in_calendar(cls, weeks: int, info: ValidationInfo) -> int:
+        # the system's default start (DEFAULT_START) plus MAX_WEEKS always fits
+        start = info.data.get("start")
+        if start is not None and horizon_end(start, weeks) > LATEST_END:
+            room = (LATEST_END - start).days // 7
+            raise ValueError(f"{weeks} week(s) from {start} end on {horizon_end(start, weeks)}, "
+                             f"after {LATEST_END}, the last date results can carry; expected "
+                             f"at most {room} weeks from that start")
+        return weeks
+
+
+def horizon_end(start: dt.date, weeks: int) -> dt.date:
+    """The last date of a horizon of `weeks` weekly steps from `start`."""
+    return start + dt.timedelta(weeks=weeks)
 
 
 class RunSection(_Strict):
@@ -236,13 +268,17 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     if not path.is_file():
         raise CartelsimError(f"{path}: scenario file not found")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise CartelsimError(f"{path}: not UTF-8 text; save the scenario as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CartelsimError(f"{path}: invalid TOML: {exc}") from None
+    data = read_toml(path, "scenario file")
+    if not _holds_a_setting(data):
+        raise CartelsimError(f"{path}: empty scenario file (no settings, only blank lines, "
+                             "comments or empty tables); expected at least one setting, e.g. "
+                             "name = \"status-quo\"")
     return parse_scenario(data, source=str(path), base=path.parent)
+
+
+def _holds_a_setting(data: dict) -> bool:
+    """Whether parsed TOML sets anything at all (empty tables set nothing)."""
+    return any(not isinstance(value, dict) or _holds_a_setting(value) for value in data.values())
 
 
 # A parameter file says where its numbers come from; files without the key are calibrations.
@@ -253,10 +289,7 @@ def _load_parameter_file(path: Path) -> dict:
     """The parsed parameter file: an optional `provenance` line and a [parameters] table."""
     if not path.is_file():
         raise CartelsimError(f"{path}: parameter file not found")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise CartelsimError(f"{path}: not a TOML parameter file ({exc})") from None
+    data = read_toml(path, "parameter file")
     unknown = set(data) - {"parameters", "provenance"}
     if unknown or not isinstance(data.get("parameters"), dict):
         raise CartelsimError(f"{path}: expected a [parameters] table and at most a "
@@ -302,8 +335,14 @@ def describe_validation_error(exc: ValidationError) -> str:
         return f"unknown key {field!r}{suggestion}"
     message = error["msg"].removeprefix("Value error, ")
     got = error.get("input")
-    shown = "" if isinstance(got, dict) or got is None else f" (got {got!r})"
+    shown = "" if isinstance(got, dict) or got is None else f" (got {_shown(got)})"
     return f"field {field!r}: {message}{shown}"
+
+
+def _shown(value: object, width: int = 80) -> str:
+    """A value as the user wrote it, cut to `width` characters (a message stays one line)."""
+    text = value.isoformat() if isinstance(value, dt.date) else repr(value)
+    return text if len(text) <= width else f"{text[:width - 3]}..."
 
 
 def _valid_keys(parent: list[str]) -> list[str]:

@@ -14,6 +14,7 @@ way a file can be wrong is a `DataFileError` naming the file, the line and what 
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from cartelsim.errors import CartelsimError, DataFileError
-from cartelsim.system.csvtable import parse_weight, parse_year, read_table
+from cartelsim.system.csvtable import Row, parse_weight, parse_year, read_table
 from cartelsim.system.model import System
 
 NODES_FILE = "BACRIM2020_Nodes.csv"
@@ -91,8 +92,8 @@ def load_bacrim(path: str | Path) -> System:
     nodes_path = folder / NODES_FILE
     ids, names, states = _read_nodes(nodes_path)
     index = {node: i for i, node in enumerate(ids)}
-    rivalry = _read_edges(folder / RIVALS_FILE, index)
-    alliance = _read_edges(folder / ALLIANCES_FILE, index)
+    rivalry = _read_edges(folder / RIVALS_FILE, index, names)
+    alliance = _read_edges(folder / ALLIANCES_FILE, index, names)
 
     trends_path = folder / TRENDS_FILE
     series = load_trends(trends_path) if trends_path.is_file() else _empty_series()
@@ -182,8 +183,13 @@ def _read_nodes(path: Path) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str
     return tuple(ids), tuple(names), tuple(states)
 
 
-def _read_edges(path: Path, index: dict[str, int]) -> sp.csr_array:
-    """Symmetric weight matrix from a directed edge list (max of both directions and repeats)."""
+def _read_edges(path: Path, index: dict[str, int], names: tuple[str, ...]) -> sp.csr_array:
+    """Symmetric weight matrix from a directed edge list (max of both directions and repeats).
+
+    An edge names each end twice, by id (Node, RNode) and by group name (Group, RGroup, when
+    the file has those columns); a name that is not the id's group in the nodes file is an
+    error, since the row then points at a group the nodes file does not hold under that id.
+    """
     rows = read_table(path, EDGE_COLUMNS)
     pair_weight: dict[tuple[int, int], float] = {}
     for row in rows:
@@ -206,6 +212,8 @@ def _read_edges(path: Path, index: dict[str, int]) -> sp.csr_array:
                 row.line,
             )
         weight = parse_weight(path, row, "weight")
+        for column, name_column, end in (("Node", "Group", i), ("RNode", "RGroup", j)):
+            _check_group_name(path, row, column, name_column, names[end])
         key = (min(i, j), max(i, j))
         pair_weight[key] = max(pair_weight.get(key, 0.0), weight)
 
@@ -223,3 +231,26 @@ def _read_edges(path: Path, index: dict[str, int]) -> sp.csr_array:
     )
     matrix.sort_indices()
     return matrix
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Names equal up to case, spacing and Unicode composition (é typed two ways)."""
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+    return norm(a) == norm(b)
+
+
+def _check_group_name(path: Path, row: Row, column: str, name_column: str,
+                      expected: str) -> None:
+    """A Group or RGroup cell, when the file has it and it is filled, names the id's group."""
+    if name_column not in row.cells:
+        return
+    given = row.text(name_column)
+    if given and not _same_name(given, expected):
+        raise DataFileError(
+            path,
+            f"{name_column} {given!r} is not the group of {column} {row.text(column)!r}, which "
+            f"{NODES_FILE} names {expected!r}: expected that name (or a blank cell)",
+            row.line,
+        )

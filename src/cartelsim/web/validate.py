@@ -7,7 +7,6 @@ checked against the server's caps. Nothing in a body may name a file: the server
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -78,9 +77,7 @@ def scenario_from_body(body: object, settings: WebSettings, caps: bool = True) -
         raise RequestError(str(exc)) from None
     if caps:
         scenario = _within_caps(scenario, settings)
-    if (dt.date.max - scenario.start).days < 7 * scenario.horizon.weeks:
-        raise RequestError(f"{SOURCE}: field 'horizon.start': the horizon must end by "
-                           f"{dt.date.max} (got {scenario.start} + {scenario.horizon.weeks} weeks)")
+    # the calendar a horizon must lie in is the schema's own rule (HorizonSection)
     if scenario.system.name == "bacrim2020":
         folder = bacrim_folder(settings)
         if folder is None:
