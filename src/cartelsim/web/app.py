@@ -100,8 +100,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_middleware(_Timeout, settings=settings)
+    # the first added is the innermost: the body limit sits right around the routes, so
+    # its error reaches FastAPI as an HTTPException (not inside the timeout's task group)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(_Timeout, settings=settings)
     app.add_middleware(HostCheck, allowed=settings.allowed_hosts)
     app.add_middleware(SecurityHeaders)  # added last: the outermost, so on every response
     app.include_router(build_router(settings, manager, store))

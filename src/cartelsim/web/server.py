@@ -6,7 +6,7 @@ and sends nothing, or sends a header byte now and then, held the connection for 
 h11 protocol class below closes a connection whose request headers are not complete within
 `header_timeout_s` of the moment the server started waiting for them (the connection was
 opened, or the previous response was sent). Trickled bytes do not extend the deadline.
-Headers larger than H11_MAX_HEADER_BYTES get uvicorn's 400.
+An unfinished request head larger than H11_MAX_HEADER_BYTES gets uvicorn's 400 at once.
 """
 
 from __future__ import annotations
