@@ -60,3 +60,22 @@ def test_concurrent_jobs_never_mix(tmp_path: Path) -> None:
     same = [{k: r[k] for k in ("fans", "differences", "network")} for r in results]
     assert same[0] == same[1] == same[2] and same[0]["fans"] != same[3]["fans"]
     assert [r["id"] for r in results] == ids
+
+
+def test_table_rows_count_from_the_killing_and_say_how_to_show_them() -> None:
+    """Every row is dated after the first intervention; each carries the decimals its
+    interval supports and a direction only when the interval excludes zero."""
+    import datetime as dt
+
+    from cartelsim.analysis.rounding import interval_decimals
+    from cartelsim.web.paired import difference_rows
+
+    scenario = parse_scenario(tiny(run={"engine": "stochastic", "runs": 6, "seed": 3}))
+    rows = difference_rows(run_paired(scenario, lambda share: None).differences)
+    assert rows and all(dt.date.fromisoformat(r["date"]) > dt.date(2026, 2, 22) for r in rows)
+    assert {r["horizon_months"] for r in rows} == {3, round(23 * 12 / 52, 6)}
+    for r in rows:
+        assert r["decimals"] == interval_decimals(r["low"], r["high"], r["difference"])
+        assert 0 <= r["level_decimals"] <= r["decimals"]
+        expected = "lower" if r["high"] < 0 else "higher" if r["low"] > 0 else None
+        assert r["direction"] == expected

@@ -57,9 +57,10 @@ def status_quo_of(scenario: Scenario) -> Scenario:
 
 def horizons_months(weeks: int) -> tuple[float, ...]:
     """The usual horizons that fit in `weeks` (the weeks simulated after the first
-    intervention), and the end of the horizon."""
+    intervention), and the end of the horizon unless it is within a month of the last."""
     chosen = [m for m in STANDARD_HORIZONS_MONTHS if months_to_weeks(m) < weeks]
-    chosen.append(round(weeks * 12 / 52, 6))
+    if not chosen or weeks - months_to_weeks(chosen[-1]) >= 4:  # not a month after the last
+        chosen.append(round(weeks * 12 / 52, 6))
     return tuple(chosen)
 
 

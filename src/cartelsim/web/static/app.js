@@ -386,12 +386,12 @@ function drawFans(fans, title) {
     const traces = [...bands(chart.dates, chart["status-quo"], "status-quo", "status quo"),
                     ...bands(chart.dates, chart.policy, "policy", title)];
     Plotly.react(`fan-${key}`, traces, { ...LAYOUT, title: { ...TITLE, text: chart.label },
-      yaxis: { title: { text: chart.unit } } }, CONFIG);
+      yaxis: { automargin: true, title: { text: chart.unit } } }, CONFIG);
   }
   const h = fans.homicides;
   Plotly.react("fan-difference", bands(h.dates, h.difference, "difference", "difference"),
-    { ...LAYOUT, title: { ...TITLE, text: "Homicides / week: your scenario − status quo" +
-                          "<br><sub>paired, world by world</sub>" },
+    { ...LAYOUT, title: { ...TITLE, text: "Homicides / week: your scenario − status quo" },
+      yaxis: { automargin: true },
       shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0,
                  line: { color: "#333", width: 1, dash: "dot" } }] }, CONFIG);
 }
