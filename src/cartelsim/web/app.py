@@ -24,8 +24,13 @@ from starlette.responses import Response
 
 from cartelsim import __version__
 from cartelsim.web.api import build_router, error, request_error, request_schema
-from cartelsim.web.guard import (SECURITY_HEADERS, BodyLimit, BodyTooLarge, HostCheck,
-                                 SecurityHeaders)
+from cartelsim.web.guard import (
+    SECURITY_HEADERS,
+    BodyLimit,
+    BodyTooLarge,
+    HostCheck,
+    SecurityHeaders,
+)
 from cartelsim.web.jobs import JobManager
 from cartelsim.web.pages import STATIC, build_pages
 from cartelsim.web.settings import WebSettings

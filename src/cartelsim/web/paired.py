@@ -19,8 +19,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from cartelsim.analysis.compare import (first_intervention, months_to_weeks, origin_week,
-                                        paired_differences)
+from cartelsim.analysis.compare import (
+    first_intervention,
+    months_to_weeks,
+    origin_week,
+    paired_differences,
+)
 from cartelsim.analysis.rounding import direction, interval_decimals, level_decimals
 from cartelsim.io.export import NATIONAL, OBSERVED
 from cartelsim.scenarios.runner import run_scenario
