@@ -111,7 +111,8 @@ def test_compare_writes_the_paired_table(jobs, table) -> None:
     assert len(table) == 2 * table.variable.nunique()
     assert {"members", "homicides / week"} <= set(table.variable)
     assert (table.runs == RUNS).all()
-    assert set(table.date) == {"2026-04-02", "2026-12-31"}  # weeks 13 and 52
+    # months after the first intervention (2026-02-01, week 4): weeks 4 + 13 and 4 + 52
+    assert set(table.date) == {"2026-04-30", "2027-01-28"}
     assert ((table.low <= table.difference) & (table.difference <= table.high)).all()
     assert table.p_lower.between(0, 1).all()
     stdout = jobs["ok"].result.stdout
@@ -121,6 +122,7 @@ def test_compare_writes_the_paired_table(jobs, table) -> None:
 
 def test_compare_table_is_the_library_result(table) -> None:
     """The CLI only parses, calls the library and renders (STYLE.md 9)."""
+    import datetime as dt
     import tomllib
 
     from cartelsim.analysis.compare import paired_differences
@@ -132,7 +134,8 @@ def test_compare_table_is_the_library_result(table) -> None:
         data = tomllib.loads(FILES[name])
         data["run"].update(runs=RUNS, seed=SEED)
         results.append(run_scenario(parse_scenario(data, source=name)))
-    expected = paired_differences(results[0], results[1], (3, 12))
+    expected = paired_differences(results[0], results[1], (3, 12),
+                                  since=dt.date(2026, 2, 1))
     assert table.variable.tolist() == expected.variable.tolist()
     for column in ("base", "policy", "difference", "low", "high", "p_lower"):
         np.testing.assert_allclose(table[column], expected[column], rtol=1e-9, atol=1e-9,

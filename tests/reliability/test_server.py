@@ -40,11 +40,12 @@ def served(tmp_path: Path):
 
     from cartelsim.web import WebSettings, create_app
 
+    local = "http://127.0.0.1:8000"  # the server answers only to local host names
     settings = WebSettings(results_dir=tmp_path / "srv" / "results", max_runs=4, max_weeks=60,
                            max_groups=60, max_queued_jobs=2, workers=1)
     (tmp_path / "srv").mkdir()
     (tmp_path / "srv" / "outside-secret.txt").write_text("SECRET-OUTSIDE", encoding="utf-8")
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url=local) as client:
         yield client
 
 
@@ -79,8 +80,10 @@ def test_schemathesis_finds_no_server_error(tmp_path: Path) -> None:
 
     from cartelsim.web import WebSettings, create_app
 
+    # schemathesis's ASGI client sends Host: testserver; allow that name (and only it)
     app = create_app(WebSettings(results_dir=tmp_path / "results", max_runs=3, max_weeks=30,
-                                 max_groups=40, max_queued_jobs=2, workers=1))
+                                 max_groups=40, max_queued_jobs=2, workers=1,
+                                 allowed_hosts=("testserver",)))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     tried, failures = 0, []
     strategies = [operation.ok().as_strategy(mode) for operation in schema.get_all_operations()

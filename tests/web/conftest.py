@@ -10,6 +10,9 @@ from fastapi.testclient import TestClient
 
 from cartelsim.web import WebSettings, create_app
 
+# The name a browser on this machine uses; the server refuses other Host headers.
+LOCAL = "http://127.0.0.1:8000"
+
 # A run of this size takes well under a second once the engines are compiled.
 TINY = {"horizon": {"start": "2026-01-01", "weeks": 30},
         "run": {"engine": "stochastic", "runs": 3, "seed": 5}}
@@ -33,5 +36,5 @@ def settings(tmp_path: Path) -> WebSettings:
 
 @pytest.fixture
 def client(settings: WebSettings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(create_app(settings), base_url=LOCAL) as test_client:
         yield test_client

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import uvicorn
 
-from cartelsim.web import WebSettings, create_app
+from cartelsim.web import WebSettings
+from cartelsim.web.server import uvicorn_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -31,10 +32,10 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(settings: WebSettings) -> Iterator[str]:
-    """Serve create_app(settings) with uvicorn in a thread; yield its base URL."""
+    """Serve create_app(settings) with uvicorn as `cartelsim serve` configures it, in a
+    thread; yield its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn_config(settings, "127.0.0.1", port, lifespan="on"))
     thread = threading.Thread(target=server.run, name="dashboard-test-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

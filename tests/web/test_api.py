@@ -20,7 +20,7 @@ from cartelsim.scenarios.schema import load_scenario, parse_scenario
 from cartelsim.web import WebSettings, create_app
 from cartelsim.web.settings import default_scenarios_dir
 
-from .conftest import tiny
+from .conftest import LOCAL, tiny
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -214,7 +214,7 @@ def test_a_full_queue_answers_429_and_the_server_keeps_serving(tmp_path: Path) -
                            max_runs=40, max_weeks=400)
     slow = tiny(run={"engine": "stochastic", "runs": 40, "seed": 1},
                 horizon={"start": "2026-01-01", "weeks": 400})
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url=LOCAL) as client:
         first = client.post("/api/runs", json=slow)
         second = client.post("/api/runs", json=slow)
         third = client.post("/api/runs", json=slow)
@@ -229,7 +229,7 @@ def test_a_full_queue_answers_429_and_the_server_keeps_serving(tmp_path: Path) -
 
 def test_a_job_over_the_time_limit_fails_with_a_message(tmp_path: Path) -> None:
     settings = WebSettings(results_dir=tmp_path / "r", job_timeout_s=0.001)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url=LOCAL) as client:
         job = client.post("/api/runs", json=tiny()).json()
         status = wait_for(client, job["id"])
         assert status["state"] == "failed" and "longer than 0.001 s" in status["error"]
@@ -304,7 +304,7 @@ def test_inputs_found_by_fuzzing_are_4xx_not_5xx(client) -> None:
 
 def test_bacrim_is_offered_when_the_server_has_its_files(tmp_path: Path, bacrim_dir: Path) -> None:
     settings = WebSettings(results_dir=tmp_path / "r", bacrim_dir=bacrim_dir)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url=LOCAL) as client:
         systems = {s["name"]: s for s in client.get("/api/systems").json()}
         assert systems["bacrim2020"]["available"] is True
         assert len(client.get("/api/systems/bacrim2020/groups").json()) == 150

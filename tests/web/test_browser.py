@@ -7,6 +7,7 @@ installs it with apt-get where it can).
 from __future__ import annotations
 
 import importlib.util
+import re
 import tomllib
 from pathlib import Path
 
@@ -47,6 +48,8 @@ def test_change_an_intervention_run_and_read_the_results(server: str, browser,
     failed: list[str] = []
     page.on("requestfailed", lambda request: failed.append(request.url))
     page.on("pageerror", lambda exc: failed.append(f"page error: {exc}"))
+    page.on("console", lambda message: failed.append(f"console: {message.text}")
+            if "Content Security Policy" in message.text else None)  # what the CSP blocked
     build_and_run(page, server, runs=4, weeks=60)
 
     rows = page.locator("#diff-table tbody tr")
@@ -65,12 +68,52 @@ def test_change_an_intervention_run_and_read_the_results(server: str, browser,
     assert toml.ok and 'kind = "captured"' in toml.text()
     assert page.eval_on_selector("#progress", "bar => bar.value") == 1
     assert not page.locator("#error").is_visible()
-    assert failed == []  # every file (plotly.js included) came from the local server
+    assert failed == []  # every file (plotly.js included) came from the local server, and
+    #                      the Content-Security-Policy blocked nothing the page needs
+    result = page.request.get(f"{server}/api/runs/{page.eval_on_selector('body', 'b => b.dataset.results')}/results").json()
+    check_the_table(page, result["differences"])
+    for width in (1400, 1280, 1010):  # 1280: the narrowest two-column charts (about 360 px)
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.wait_for_timeout(800)  # plotly redraws on resize
+        assert titles_outside_their_chart(page) == [], width
 
     shot = tmp_path / "dashboard.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 20_000
     page.close()
+
+
+def check_the_table(page, rows: list[dict]) -> None:
+    """Numbers with the decimals the server gives (analysis.rounding), coloured only when
+    the interval excludes zero, horizons after the first intervention."""
+    cells = page.eval_on_selector_all("#diff-table tbody tr", """trs => trs.map(tr =>
+        [...tr.children].map(td => [td.textContent, td.className]))""")
+    assert len(cells) == len(rows)
+    for row, shown in zip(rows, cells, strict=True):
+        difference, css = shown[5]
+        numbers = re.findall(r"[−-]?\d[\d,]*(?:\.(\d+))?", difference)
+        assert len(numbers) == 3 and all(len(d) == row["decimals"] for d in numbers), difference
+        tone = {"lower", "higher"} & set(css.split())
+        assert tone == ({row["direction"]} if row["direction"] else set()), (difference, css)
+        assert shown[2][0] > "2026-02-22"  # dated after the leader's capture
+    # the reported "17.813 [-76.219, 111.75]": never more digits than the interval supports
+    assert not any(re.search(r"\.\d{3}", c[5][0]) and r["high"] - r["low"] > 1
+                   for c, r in zip(cells, rows, strict=True))
+
+
+def titles_outside_their_chart(page) -> list[str]:
+    """Charts whose title, axis titles or colour-bar title do not fit inside the chart's
+    box (the box hides what overflows it), as "chart-id: title"."""
+    return page.evaluate("""() => [...document.querySelectorAll('.chart')].flatMap(chart => {
+        const box = chart.getBoundingClientRect();
+        const titles = [...chart.querySelectorAll('.gtitle, .xtitle, .ytitle, .cbtitle text')];
+        if (!chart.querySelector('.gtitle')) return [`${chart.id}: no title`];
+        return titles.filter(title => {
+            const t = title.getBoundingClientRect();
+            return t.width > 0 && (t.left < box.left || t.right > box.right ||
+                                   t.top < box.top || t.bottom > box.bottom);
+        }).map(title => `${chart.id}: ${title.textContent}`);
+    })""")
 
 
 def test_a_bad_value_shows_the_servers_one_line_error(server: str, browser) -> None:

@@ -7,11 +7,17 @@ uncertainty of the effect, much narrower than the spread of either scenario alon
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from cartelsim.errors import CartelsimError
+
+if TYPE_CHECKING:
+    from cartelsim.scenarios.schema import Scenario
 
 COMPARED = {
     "homicides": "homicides / week",
@@ -30,6 +36,28 @@ FLOWS = ("homicides", "disappearances", "total_deaths", "total_recruits", "total
 def months_to_weeks(months: float) -> int:
     """Whole weeks in `months` months (52/12 weeks a month)."""
     return int(round(months * 52 / 12))
+
+
+def first_intervention(*scenarios: Scenario) -> dt.date | None:
+    """The date the earliest intervention of any of `scenarios` starts (an intervention
+    without a start begins with its scenario's horizon); None when there is none. Before
+    it the paired worlds are identical, so horizons are counted from it."""
+    dates = [item.start or scenario.start for scenario in scenarios
+             for item in scenario.interventions]
+    return min(dates, default=None)
+
+
+def origin_week(times: np.ndarray, since: dt.date | None) -> int:
+    """Index into `times` (weekly dates) of the week `since` falls in, rounded to the
+    nearest week as interventions are (interventions.plan.week_of); 0 for None."""
+    if since is None:
+        return 0
+    first = pd.Timestamp(times[0])
+    week = int(round((pd.Timestamp(since) - first).days / 7))
+    if not 0 <= week < len(times) - 1:
+        raise CartelsimError(f"horizons counted from {since}: that date is not inside the "
+                             f"simulated {first.date()} to {pd.Timestamp(times[-1]).date()}")
+    return week
 
 
 def group_label(ds: xr.Dataset, group: str) -> str:
@@ -60,11 +88,15 @@ def paired_differences(base: xr.Dataset, policy: xr.Dataset,
                        horizons_months: tuple[float, ...] = DEFAULT_HORIZONS_MONTHS,
                        variables: dict[str, str] | None = None,
                        level: float = 0.90,
-                       groups: tuple[str, ...] = ()) -> pd.DataFrame:
+                       groups: tuple[str, ...] = (),
+                       since: dt.date | None = None) -> pd.DataFrame:
     """One row per variable and horizon: both scenarios' medians and the paired difference.
 
-    Flows (per week) are averaged over the 4 weeks ending at the horizon; stocks are taken
-    at the horizon. Columns: variable, horizon (months), date, base, policy (medians over
+    Horizons are months after `since`, the first intervention's date (`first_intervention`
+    of the two scenarios), so "3 months" means three months of the policy, not of the
+    simulation; None counts from the first simulated date. Flows (per week) are averaged
+    over the 4 weeks ending at the horizon, never over weeks before `since`; stocks are
+    taken at the horizon. Columns: variable, horizon (months), date, base, policy (medians over
     runs), difference
     (median of policy - base), low/high (the central `level` interval of the difference),
     relative (median difference / median base), p_lower (share of worlds where the policy
@@ -87,18 +119,21 @@ def paired_differences(base: xr.Dataset, policy: xr.Dataset,
                 series[name] = (group_series(base, var, group), group_series(policy, var, group),
                                 False)
     tail = (1.0 - level) / 2.0
+    origin = origin_week(base.time.values, since)
+    after = f" after {since}" if since is not None else ""
     rows = []
     for months in horizons_months:
         if not 0 < months < 12 * 1000:  # also refuses nan and inf
             raise CartelsimError(f"horizons must be positive, finite months, got {months!r}")
-        step = months_to_weeks(months)
-        if step < 1:
+        if months_to_weeks(months) < 1:
             raise CartelsimError(f"horizon {months:g} months is less than a week")
+        step = origin + months_to_weeks(months)
         if step >= base.sizes["time"]:
-            raise CartelsimError(f"horizon {months:g} months is beyond the simulated "
-                                 f"{base.sizes['time'] - 1} weeks")
+            end = pd.Timestamp(base.time.values[-1]).date()
+            raise CartelsimError(f"horizon {months:g} months{after} is beyond the simulated "
+                                 f"{base.sizes['time'] - 1 - origin} weeks{after} (to {end})")
         for label, (base_series, policy_series, is_flow) in series.items():
-            window = slice(max(1, step - FLOW_WINDOW_WEEKS + 1), step + 1) \
+            window = slice(max(origin + 1, step - FLOW_WINDOW_WEEKS + 1), step + 1) \
                 if is_flow else slice(step, step + 1)
             b = base_series.isel(time=window).mean("time").values.astype(float)
             p = policy_series.isel(time=window).mean("time").values.astype(float)

@@ -157,7 +157,7 @@ def compare(
     seed: Annotated[int | None, typer.Option(min=0, help="Root seed (both scenarios).")] = None,
     engine: Annotated[str | None, typer.Option(help="deterministic or stochastic.")] = None,
     horizons: Annotated[str, typer.Option(
-        help="Months after the start, comma-separated.")] = "3,12,36",
+        help="Months after the first intervention, comma-separated.")] = "3,12,36",
     group: Annotated[list[str] | None, typer.Option(
         help="Also compare this group's command integrity and members (repeatable).")] = None,
     out: Annotated[Path | None, typer.Option(help="CSV of the comparison table.")] = None,
@@ -166,7 +166,7 @@ def compare(
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Run two scenarios on the same random worlds and print paired differences."""
-    from cartelsim.analysis.compare import paired_differences
+    from cartelsim.analysis.compare import first_intervention, paired_differences
     from cartelsim.io.export import write_csv
     from cartelsim.scenarios.runner import run_scenario
     from cartelsim.scenarios.schema import load_scenario, parse_scenario
@@ -195,9 +195,12 @@ def compare(
         with progress_bar(f"{scenario.name}: {scenario.run.runs} run(s)", quiet) as bar:
             results.append(run_scenario(scenario, progress=bar))
     groups = tuple(group or ())
-    table = paired_differences(results[0], results[1], months, groups=groups)
+    since = first_intervention(first, second)
+    table = paired_differences(results[0], results[1], months, groups=groups, since=since)
+    counted = f"; months after {since}, the first intervention" if since else ""
     shown = Table(title=f"{second.name} minus {first.name}: paired over {first.run.runs} "
-                  f"{first.run.engine} world(s), seed {first.run.seed}", title_justify="left")
+                  f"{first.run.engine} world(s), seed {first.run.seed}{counted}",
+                  title_justify="left")
     for column in ("variable", "months", "base", "policy", "difference [90 %]", "relative",
                    "P(lower)"):
         shown.add_column(column, justify="left" if column == "variable" else "right")

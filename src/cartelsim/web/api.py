@@ -193,13 +193,16 @@ def build_router(settings: WebSettings, manager: JobManager, store: ResultStore)
         return {**found, "links": _links(job_id)}
 
     @api.get("/runs/{job_id}/results", summary="Results of a finished run as JSON",
-             responses={404: ERROR, 409: ERROR})
+             responses={404: ERROR, 409: ERROR, 410: ERROR})
     def results(job_id: str) -> dict[str, object]:
         summary = store.summary(job_id) if store.folder(job_id) else None
         if summary is None:
             state = manager.get(job_id) if store.folder(job_id) else None
             if state is None:
                 raise HTTPException(404, "no such run")
+            if state["state"] == "done":  # pruned since (settings.keep_results*)
+                raise HTTPException(410, "the run's results were removed to keep the results "
+                                    "folder within its limits; run it again")
             raise HTTPException(409, f"the run is {state['state']}; results come when it is done")
         return {**summary, "links": _links(job_id)}
 

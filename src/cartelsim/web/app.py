@@ -3,6 +3,8 @@
 One app owns one results folder, one bounded job queue and its worker threads (started on
 the first submitted run, stopped when the app shuts down). Every error a client can cause
 is a JSON object with a 4xx status; a bug in a handler is a JSON 500, never a traceback.
+Middleware (guard.py) checks the Host header, limits request bodies by the bytes received
+(chunked ones included) and adds security headers to every response.
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ from starlette.responses import Response
 
 from cartelsim import __version__
 from cartelsim.web.api import build_router, error, request_error, request_schema
+from cartelsim.web.guard import (
+    SECURITY_HEADERS,
+    BodyLimit,
+    BodyTooLarge,
+    HostCheck,
+    SecurityHeaders,
+)
 from cartelsim.web.jobs import JobManager
 from cartelsim.web.pages import STATIC, build_pages
 from cartelsim.web.settings import WebSettings
@@ -73,12 +82,16 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc, BodyTooLarge):
+            return error(413, exc.detail, "body")
         return error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _bug(_: Request, exc: Exception) -> Response:
         log.exception("unhandled error")
-        return error(500, f"internal error ({type(exc).__name__}); see the server log")
+        # this handler runs outside the middleware stack: add the headers it would add
+        return error(500, f"internal error ({type(exc).__name__}); see the server log",
+                     headers=SECURITY_HEADERS)
 
     def openapi() -> dict:
         if app.openapi_schema is None:
@@ -92,28 +105,26 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_middleware(_Limits, settings=settings)
+    # the first added is the innermost: the body limit sits right around the routes, so
+    # its error reaches FastAPI as an HTTPException (not inside the timeout's task group)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(_Timeout, settings=settings)
+    app.add_middleware(HostCheck, allowed=settings.allowed_hosts)
+    app.add_middleware(SecurityHeaders)  # added last: the outermost, so on every response
     app.include_router(build_router(settings, manager, store))
     app.include_router(build_pages(app))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
 
-class _Limits(BaseHTTPMiddleware):
-    """Refuse oversized bodies (413) and end requests that take too long (503)."""
+class _Timeout(BaseHTTPMiddleware):
+    """End requests that take too long (503), a slowly sent body included."""
 
     def __init__(self, app: object, settings: WebSettings) -> None:
         super().__init__(app)  # type: ignore[arg-type]
         self.settings = settings
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None:
-            if not length.isdigit():
-                return error(400, "request: Content-Length is not a number")
-            if int(length) > self.settings.max_body_bytes:
-                return error(413, f"request: the body is larger than "
-                             f"{self.settings.max_body_bytes} bytes, the limit on this server")
         try:
             return await asyncio.wait_for(call_next(request), self.settings.request_timeout_s)
         except TimeoutError:

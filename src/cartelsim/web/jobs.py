@@ -16,6 +16,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from cartelsim.analysis.compare import first_intervention
 from cartelsim.errors import CartelsimError
 from cartelsim.scenarios.schema import Scenario
 from cartelsim.web.paired import run_paired
@@ -155,6 +156,7 @@ class JobManager:
                     "system": scenario.system.name, "engine": scenario.run.engine,
                     "runs": scenario.run.runs, "seed": scenario.run.seed,
                     "weeks": scenario.horizon.weeks, "start": str(scenario.start),
+                    "horizons_from": str(first_intervention(scenario) or scenario.start),
                     "interventions": [item.describe() for item in scenario.interventions],
                     "parameters": dict(scenario.parameters),
                     "elapsed_s": round(time.time() - (job.started or time.time()), 3)}
@@ -169,7 +171,8 @@ class JobManager:
             self._finish(job, "done")
         finally:
             try:
-                self.store.prune(self.settings.keep_results, {j.id for j in self.live()})
+                self.store.prune(self.settings.keep_results, {j.id for j in self.live()},
+                                 self.settings.keep_results_bytes)
             except OSError:
                 log.exception("could not prune old results")
 

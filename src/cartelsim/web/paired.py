@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from cartelsim.analysis.compare import months_to_weeks, paired_differences
+from cartelsim.analysis.compare import (
+    first_intervention,
+    months_to_weeks,
+    origin_week,
+    paired_differences,
+)
+from cartelsim.analysis.rounding import direction, interval_decimals, level_decimals
 from cartelsim.io.export import NATIONAL, OBSERVED
 from cartelsim.scenarios.runner import run_scenario
 from cartelsim.scenarios.schema import Scenario, parse_scenario
@@ -54,9 +60,11 @@ def status_quo_of(scenario: Scenario) -> Scenario:
 
 
 def horizons_months(weeks: int) -> tuple[float, ...]:
-    """The usual horizons that fit in `weeks`, and the end of the horizon."""
+    """The usual horizons that fit in `weeks` (the weeks simulated after the first
+    intervention), and the end of the horizon unless it is within a month of the last."""
     chosen = [m for m in STANDARD_HORIZONS_MONTHS if months_to_weeks(m) < weeks]
-    chosen.append(round(weeks * 12 / 52, 6))
+    if not chosen or weeks - months_to_weeks(chosen[-1]) >= 4:  # not a month after the last
+        chosen.append(round(weeks * 12 / 52, 6))
     return tuple(chosen)
 
 
@@ -90,8 +98,11 @@ def run_paired(scenario: Scenario, progress: Callable[[float], None],
             progress(step / total_steps)
         national[label] = xr.concat(parts, dim="run", combine_attrs="override")
         members[label] = xr.concat(ends, dim="run")
+    since = first_intervention(scenario)
+    origin = origin_week(national["policy"].time.values, since)
     differences = paired_differences(national["status-quo"], national["policy"],
-                                     horizons_months(scenario.horizon.weeks))
+                                     horizons_months(scenario.horizon.weeks - origin),
+                                     since=since)
     return PairedResult(scenario, national, members, differences)
 
 
@@ -123,10 +134,17 @@ def _clean(values: np.ndarray) -> list[float | None]:
 
 
 def difference_rows(frame: pd.DataFrame) -> list[dict[str, object]]:
-    """The paired-difference table as JSON-safe records."""
+    """The paired-difference table as JSON-safe records, each with the decimals it is
+    shown with (analysis.rounding) and its direction when the interval excludes zero."""
     rows = []
     for record in frame.to_dict(orient="records"):
-        rows.append({key: (str(value) if key == "date" else
-                           None if isinstance(value, float) and not np.isfinite(value) else value)
-                     for key, value in record.items()})
+        row = {key: (str(value) if key == "date" else
+                     None if isinstance(value, float) and not np.isfinite(value) else value)
+               for key, value in record.items()}
+        decimals = interval_decimals(record["low"], record["high"], record["difference"])
+        row.update(decimals=decimals,
+                   level_decimals=level_decimals(
+                       max(abs(record["base"]), abs(record["policy"])), decimals),
+                   direction=direction(record["low"], record["high"]))
+        rows.append(row)
     return rows

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# The names a browser on this machine uses for a server on the loopback interface.
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
 
 def default_scenarios_dir() -> Path:
@@ -34,6 +37,32 @@ class WebSettings(BaseModel):
     workers: int = Field(default=1, ge=1, le=64, description="jobs run at the same time")
     request_timeout_s: float = Field(default=30.0, gt=0, description="longest HTTP request")
     job_timeout_s: float = Field(default=600.0, gt=0, description="longest run of one job")
-    max_body_bytes: int = Field(default=256_000, ge=1024, description="largest request body")
+    max_body_bytes: int = Field(default=256_000, ge=1024, description="largest request body, "
+                                "counted on the bytes received (chunked bodies too)")
+    max_description_chars: int = Field(default=2000, ge=1,
+                                       description="longest scenario description")
     keep_results: int = Field(default=200, ge=1, description="finished jobs kept on disk")
+    keep_results_bytes: int = Field(default=2_000_000_000, ge=1, description="bytes of "
+                                    "finished jobs kept on disk (the newest job always stays)")
+    allowed_hosts: tuple[str, ...] = Field(
+        default=LOOPBACK_NAMES, min_length=1,
+        description="host names a request's Host header may carry (any port); '*' allows any. "
+        "Refusing other names stops DNS rebinding: a web page that points its own name at "
+        "127.0.0.1 cannot reach the server")
+    header_timeout_s: float = Field(default=10.0, gt=0, description="longest time a "
+                                    "connection may take to send a request's headers")
+    keep_alive_s: int = Field(default=5, ge=1, description="idle time before a kept-alive "
+                              "connection is closed")
     chunk_runs: int = Field(default=8, ge=1, description="runs simulated at once (memory bound)")
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        """Names are compared in lower case, without brackets around IPv6 addresses."""
+        cleaned = []
+        for name in names:
+            bare = name.strip().lower().removeprefix("[").removesuffix("]")
+            if not bare or any(c.isspace() or c in "/@?#" for c in bare):
+                raise ValueError(f"{name!r} is not a host name or address")
+            cleaned.append(bare)
+        return tuple(dict.fromkeys(cleaned))

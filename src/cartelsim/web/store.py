@@ -9,6 +9,7 @@ without it is unfinished and never served as complete.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import threading
@@ -103,13 +104,35 @@ class ResultStore:
             json.dumps(summary, allow_nan=False), encoding="utf-8"))
         return summary
 
-    def prune(self, keep: int, protected: set[str]) -> None:
-        """Remove the oldest job folders beyond `keep` (never those of live jobs)."""
-        folders = [p for p in self.root.iterdir()
-                   if p.is_dir() and JOB_ID.fullmatch(p.name) and p.name not in protected]
+    def prune(self, keep: int, protected: set[str], max_bytes: int | None = None) -> None:
+        """Remove the oldest job folders until at most `keep` are left and they hold at most
+        `max_bytes`; folders in `protected` (live jobs) are never removed, and count
+        towards the bytes. The newest folder always stays, so a run larger than the cap
+        can still be downloaded until the next one finishes."""
+        folders = [p for p in self.root.iterdir() if p.is_dir() and JOB_ID.fullmatch(p.name)]
         folders.sort(key=lambda p: p.stat().st_mtime)
-        for old in folders[:max(0, len(folders) - keep)]:
+        sizes = {p.name: _bytes_in(p) for p in folders}
+        total = sum(sizes.values())
+        removable = [p for p in folders[:-1] if p.name not in protected]
+        count = len(folders) - len(protected & sizes.keys())
+        for old in removable:
+            if count <= keep and (max_bytes is None or total <= max_bytes):
+                break
             shutil.rmtree(old, ignore_errors=True)
+            total -= sizes[old.name]
+            count -= 1
+
+
+def _bytes_in(folder: Path) -> int:
+    """Bytes of the files directly in a job folder (job folders hold no sub-folders)."""
+    total = 0
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            try:
+                total += entry.stat(follow_symlinks=False).st_size
+            except OSError:  # removed while we looked
+                continue
+    return total
 
 
 def _combined(result: PairedResult) -> xr.Dataset:

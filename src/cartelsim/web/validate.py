@@ -75,6 +75,10 @@ def scenario_from_body(body: object, settings: WebSettings, caps: bool = True) -
         scenario = parse_scenario(body, source=SOURCE)
     except CartelsimError as exc:
         raise RequestError(str(exc)) from None
+    if len(scenario.description) > settings.max_description_chars:
+        raise RequestError(f"{SOURCE}: field 'description': at most "
+                           f"{settings.max_description_chars} characters on this server "
+                           f"(got {len(scenario.description):,})")
     if caps:
         scenario = _within_caps(scenario, settings)
     # the calendar a horizon must lie in is the schema's own rule (HorizonSection)

@@ -360,7 +360,9 @@ async function poll(id) {
 
 // ---------- results ----------
 const COLORS = { "status-quo": "107,119,133", policy: "217,115,13", difference: "46,111,184" };
-const LAYOUT = { margin: { l: 60, r: 10, t: 36, b: 36 }, height: 320,
+// Titles are short enough for the narrowest chart (360 px) and sit inside the top margin.
+const TITLE = { font: { size: 13 }, x: 0.5, xanchor: "center", y: 0.98, yanchor: "top" };
+const LAYOUT = { margin: { l: 60, r: 10, t: 48, b: 36 }, height: 320,
                  legend: { orientation: "h", y: -0.15 }, font: { size: 11 } };
 const CONFIG = { displaylogo: false, responsive: true };
 
@@ -383,12 +385,13 @@ function drawFans(fans, title) {
   for (const [key, chart] of Object.entries(fans)) {
     const traces = [...bands(chart.dates, chart["status-quo"], "status-quo", "status quo"),
                     ...bands(chart.dates, chart.policy, "policy", title)];
-    Plotly.react(`fan-${key}`, traces, { ...LAYOUT, title: { text: chart.label },
-      yaxis: { title: { text: chart.unit } } }, CONFIG);
+    Plotly.react(`fan-${key}`, traces, { ...LAYOUT, title: { ...TITLE, text: chart.label },
+      yaxis: { automargin: true, title: { text: chart.unit } } }, CONFIG);
   }
   const h = fans.homicides;
   Plotly.react("fan-difference", bands(h.dates, h.difference, "difference", "difference"),
-    { ...LAYOUT, title: { text: "Paired difference in homicides / week (your scenario − status quo)" },
+    { ...LAYOUT, title: { ...TITLE, text: "Homicides / week: your scenario − status quo" },
+      yaxis: { automargin: true },
       shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, y0: 0, y1: 0,
                  line: { color: "#333", width: 1, dash: "dot" } }] }, CONFIG);
 }
@@ -418,23 +421,36 @@ function drawNetwork(div, net, sizes, title, colors) {
   };
   const edges = { x: xs, y: ys, mode: "lines", line: { color: "rgba(170,40,40,0.25)", width: 1 },
                   hoverinfo: "skip", name: "rivalry" };
-  Plotly.react(div, [edges, node], { ...LAYOUT, title: { text: title }, showlegend: false,
+  Plotly.react(div, [edges, node], { ...LAYOUT, title: { ...TITLE, text: title }, showlegend: false,
     xaxis: { visible: false }, yaxis: { visible: false, scaleanchor: "x" } }, CONFIG);
+}
+
+// Rounded as the server says (analysis.rounding): the interval's width keeps two
+// significant digits; coloured only when the interval excludes zero.
+function fixed(value, decimals) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  const text = value.toLocaleString("en-US", { minimumFractionDigits: decimals,
+                                                maximumFractionDigits: decimals });
+  return text.replace(/^-/, "−").replace(/^−(0[.,]?0*)$/, "$1");
 }
 
 function drawDifferences(rows) {
   const body = $("#diff-table tbody");
   body.replaceChildren();
   for (const r of rows) {
-    const tone = r.difference < 0 ? "lower" : r.difference > 0 ? "higher" : "";
+    const tone = r.direction || "";
+    const months = Number(r.horizon_months.toFixed(1));
     body.append(el("tr", {},
       el("td", { text: r.variable }),
-      el("td", { class: "num", text: `${fmt(r.horizon_months, 2)} months` }),
+      el("td", { class: "num", text: `${months} ${months === 1 ? "month" : "months"}` }),
       el("td", { text: r.date }),
-      el("td", { class: "num", text: fmt(r.base) }),
-      el("td", { class: "num", text: fmt(r.policy) }),
-      el("td", { class: `num ${tone}`, text: `${fmt(r.difference)} [${fmt(r.low)}, ${fmt(r.high)}]` }),
-      el("td", { class: "num", text: r.relative === null ? "–" : `${(100 * r.relative).toFixed(1)} %` }),
+      el("td", { class: "num", text: fixed(r.base, r.level_decimals) }),
+      el("td", { class: "num", text: fixed(r.policy, r.level_decimals) }),
+      el("td", { class: `num diff ${tone}`, title: tone ? `${tone} in at least 90 % of worlds` :
+        "the interval holds zero", text: `${fixed(r.difference, r.decimals)} ` +
+        `[${fixed(r.low, r.decimals)}, ${fixed(r.high, r.decimals)}]` }),
+      el("td", { class: "num", text: r.relative === null ? "–" :
+        `${fixed(100 * r.relative, Math.abs(r.relative) >= 0.1 ? 0 : 1)} %` }),
       el("td", { class: "num", text: `${Math.round(100 * r.p_lower)} %` })));
   }
 }
@@ -448,6 +464,7 @@ function showResults(result) {
     `${result.weeks} weeks from ${result.start} on ${result.system}, seed ${result.seed}; ` +
     `interventions: ${result.interventions.join("; ") || "none"}. ` +
     `${failed ? `${failed} failed runs are left out. ` : ""}Took ${result.elapsed_s} s.`;
+  $("#horizons-from").textContent = result.horizons_from || result.start;
   drawDifferences(result.differences);
   drawFans(result.fans, "your scenario");
   const net = result.network;
@@ -456,7 +473,7 @@ function showResults(result) {
     const b = net.end_status_quo[i];
     return b > 0 ? Math.max(-1, Math.min(1, p / b - 1)) : (p > 0 ? 1 : 0);
   });
-  drawNetwork("network-after", net, net.end_policy, "End of the horizon, your scenario", change);
+  drawNetwork("network-after", net, net.end_policy, "End, your scenario", change);
   const list = $("#downloads");
   list.replaceChildren();
   const labels = { "results.json": "results (JSON)", "results.csv": "national series of both scenarios (CSV)",
