@@ -91,12 +91,14 @@ def state_map(values: pd.Series | Mapping[str, float], title: str = "", cmap: st
     numbers = _values(values, states)
     codes, rings = state_polygons(states)
     data = np.array([numbers.get(code, np.nan) for code in codes], dtype=float)
-    cmap = cmap or ("RdBu_r" if diverging else "viridis")
+    from matplotlib import colormaps
+
+    colormap = colormaps[cmap or ("RdBu_r" if diverging else "viridis")].with_extremes(
+        bad=MISSING_COLOR)
     fig, ax = plt.subplots(figsize=(9, 6), layout="constrained")
-    collection = PolyCollection(rings, cmap=cmap, norm=_norm(data, diverging),
+    collection = PolyCollection(rings, cmap=colormap, norm=_norm(data, diverging),
                                 edgecolors="white", linewidths=0.4)
     collection.set_array(np.ma.masked_invalid(data))
-    collection.get_cmap().set_bad(MISSING_COLOR)
     collection.set_gid("states")
     ax.add_collection(collection)
     ax.autoscale_view()
