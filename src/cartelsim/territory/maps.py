@@ -23,6 +23,12 @@ MISSING_COLOR = "#d9d9d9"
 EDGE_COLOR = "#4d4d4d"
 # Plate carrée looks squashed; stretch y by 1/cos(latitude) at the centre of Mexico.
 ASPECT = 1.0 / np.cos(np.radians(23.5))
+# Label placement (points) for crossings that sit close together on the map.
+LABEL_OFFSETS = {
+    "tijuana": (0, -10, "center", "top"),
+    "nuevo_laredo": (-9, 0, "right", "center"),
+    "matamoros": (4, -10, "left", "top"),
+}
 KIND_STYLE = {  # marker, colour, label
     "port": ("s", "#1f78b4", "Pacific port"),
     "production": ("^", "#33a02c", "producing region"),
@@ -188,9 +194,10 @@ def route_map(network: CorridorNetwork, segment_flow: np.ndarray | None = None,
                               linestyle="none", markersize=8, label=text))
     if label_crossings:
         for i in network.crossings:
+            dx, dy, ha, va = LABEL_OFFSETS.get(network.node_ids[i], (0, 10, "center", "bottom"))
             ax.annotate(f"{network.names[i]}\n({network.us_ports[i].split(' (')[0]})",
-                        (network.lon[i], network.lat[i]), xytext=(0, 9),
-                        textcoords="offset points", ha="center", fontsize=7, zorder=4)
+                        (network.lon[i], network.lat[i]), xytext=(dx, dy),
+                        textcoords="offset points", ha=ha, va=va, fontsize=7, zorder=4)
     if segment_flow is None:
         handles += [Line2D([], [], color=EDGE_COLOR, label="road km sourced"),
                     Line2D([], [], color=EDGE_COLOR, linestyle=(0, (4, 2)),
