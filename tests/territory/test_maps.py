@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from cartelsim.errors import CartelsimError  # noqa: E402
 from cartelsim.territory.geometry import read_states, to_geojson  # noqa: E402
 from cartelsim.territory.maps import (  # noqa: E402
+    MISSING_COLOR,
     route_map,
     state_map,
     state_map_plotly,
@@ -86,19 +87,31 @@ def test_bad_values_are_refused_with_a_clear_message(values: dict, message: str)
         state_map(values)
 
 
-def test_the_plotly_map_draws_all_32_and_maps_values_by_code() -> None:
+def test_the_plotly_map_draws_all_32_and_colours_states_by_code() -> None:
+    from plotly.colors import get_colorscale, sample_colorscale
+
     values = pd.Series({"08": 2935.0, "11": 3974.0, "31": 46.0})
-    fig = state_map_plotly(values, diverging=False)
-    outline, choropleth = fig.data
-    assert sorted(outline.locations) == CODES
-    z = dict(zip(choropleth.locations, choropleth.z, strict=True))
-    assert z == {"08": 2935.0, "11": 3974.0, "31": 46.0}
-    assert choropleth.featureidkey == "properties.state_code"
-    # offline: the geometry is embedded in the figure, nothing is fetched
-    features = {f["properties"]["state_code"] for f in choropleth.geojson["features"]}
-    assert features == set(CODES)
-    assert state_map_plotly({"01": -1.0, "02": 4.0}, diverging=True).data[1].zmid == 0.0
+    fig = state_map_plotly(values)
+    by_code = {t.name: t for t in fig.data if t.name != "scale"}
+    assert sorted(by_code) == CODES
+    scale = get_colorscale("Viridis")
+    assert by_code["11"].fillcolor == sample_colorscale(scale, [1.0])[0]  # the largest
+    assert by_code["31"].fillcolor == sample_colorscale(scale, [0.0])[0]  # the smallest
+    assert by_code["14"].fillcolor == MISSING_COLOR
+    assert "Guanajuato" in by_code["11"].text and "3,974" in by_code["11"].text
+    # offline: no geo subplot (plotly.js would fetch a world map from its CDN), no tiles
+    assert not any(t.type in ("choropleth", "choroplethmapbox", "choroplethmap") for t in fig.data)
     json.dumps(fig.to_plotly_json(), default=str)
+
+
+def test_a_diverging_plotly_map_is_centred_on_zero() -> None:
+    fig = state_map_plotly({"01": -1.0, "02": 4.0, "03": 0.0}, diverging=True)
+    scale = next(t for t in fig.data if t.name == "scale").marker
+    assert scale.cmid == 0.0 and scale.cmin == -4.0 and scale.cmax == 4.0
+    by_code = {t.name: t.fillcolor for t in fig.data}
+    from plotly.colors import get_colorscale, sample_colorscale
+
+    assert by_code["03"] == sample_colorscale(get_colorscale("RdBu_r"), [0.5])[0]
 
 
 def test_geojson_rings_are_closed_and_counter_clockwise() -> None:

@@ -1,7 +1,7 @@
 """Maps of Mexico's 32 states and of the corridor network; functions return figures, never show them.
 
 * `state_map` — a matplotlib choropleth (one PolyCollection) of a value per state code;
-* `state_map_plotly` — the same for the dashboard, from GeoJSON converted offline;
+* `state_map_plotly` — the same for the dashboard, drawn from the outlines (no network);
 * `route_map` — the corridor network over the state outlines, segment width ∝ flow.
 
 States with no value are drawn grey and named in the legend; a diverging map (change against
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cartelsim.errors import CartelsimError
-from cartelsim.territory.geometry import StateShape, read_states, to_geojson
+from cartelsim.territory.geometry import StateShape, read_states
 from cartelsim.territory.network import CorridorNetwork
 
 MISSING_COLOR = "#d9d9d9"
@@ -122,32 +122,52 @@ def state_map(values: pd.Series | Mapping[str, float], title: str = "", cmap: st
 def state_map_plotly(values: pd.Series | Mapping[str, float], title: str = "",
                      colorscale: str | None = None, diverging: bool = False, label: str = "",
                      states: tuple[StateShape, ...] | None = None):
-    """The same choropleth as a Plotly Figure; the GeoJSON is embedded, so it works offline.
+    """The same choropleth as a Plotly Figure that works offline.
 
-    Every state is drawn (missing ones grey, from an outline layer); `diverging=True` sets
-    ``zmid=0``.
+    Each state is a filled polygon trace on plain x/y axes (lon/lat), named by its code. Plotly's
+    own ``Choropleth`` is not used: any choropleth trace makes plotly.js download a world
+    TopoJSON from its CDN before drawing, which fails without a network. A hidden marker trace
+    carries the colour bar; `diverging=True` centres the colour scale on 0 (``cmid=0``).
     """
     import plotly.graph_objects as go
+    from plotly.colors import get_colorscale, sample_colorscale
 
     states = read_states() if states is None else states
     numbers = _values(values, states).dropna()
-    geojson = to_geojson(states)
-    all_codes = [s.code for s in states]
-    names = {s.code: s.name for s in states}
+    scale = get_colorscale(colorscale or ("RdBu_r" if diverging else "Viridis"))
+    finite = numbers.to_numpy()
+    if diverging:
+        bound = float(np.max(np.abs(finite))) if finite.size else 1.0
+        low, high = -(bound or 1.0), (bound or 1.0)
+    else:
+        low = float(finite.min()) if finite.size else 0.0
+        high = float(finite.max()) if finite.size else 1.0
+        high = high if high > low else low + 1.0
     fig = go.Figure()
-    fig.add_trace(go.Choropleth(  # outline of all 32, grey where there is no value
-        geojson=geojson, locations=all_codes, featureidkey="properties.state_code",
-        z=[0.0] * len(all_codes), colorscale=[[0, MISSING_COLOR], [1, MISSING_COLOR]],
-        showscale=False, hoverinfo="skip", marker_line_color="white", name="no data"))
-    scale = colorscale or ("RdBu_r" if diverging else "Viridis")
-    fig.add_trace(go.Choropleth(
-        geojson=geojson, locations=list(numbers.index), featureidkey="properties.state_code",
-        z=numbers.to_numpy(), colorscale=scale, zmid=0.0 if diverging else None,
-        text=[names[c] for c in numbers.index], marker_line_color="white",
-        colorbar={"title": {"text": label}},
-        hovertemplate="%{text} (%{location}): %{z:,.4g}<extra></extra>", name=label or "value"))
-    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
-    fig.update_layout(title=title, margin={"l": 0, "r": 0, "t": 40, "b": 0})
+    for state in states:
+        value = numbers.get(state.code)
+        if value is None:
+            color, hover = MISSING_COLOR, f"{state.name} ({state.code}): no data"
+        else:
+            color = sample_colorscale(scale, [(value - low) / (high - low)])[0]
+            hover = f"{state.name} ({state.code}): {value:,.4g}"
+        xs, ys = [], []
+        for ring in state.rings:
+            xs += [*ring[:, 0].tolist(), None]
+            ys += [*ring[:, 1].tolist(), None]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=color,
+                                 line={"color": "white", "width": 0.6}, name=state.code,
+                                 hoveron="fills", text=hover, hoverinfo="text",
+                                 showlegend=False))
+    fig.add_trace(go.Scatter(
+        x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", name="scale",
+        marker={"colorscale": scale, "cmin": low, "cmax": high,
+                "cmid": 0.0 if diverging else None, "color": [low], "showscale": True,
+                "colorbar": {"title": {"text": label}}}))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=float(ASPECT))
+    fig.update_layout(title=title, margin={"l": 0, "r": 0, "t": 40, "b": 0},
+                      plot_bgcolor="white")
     return fig
 
 
