@@ -319,6 +319,51 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "series); range spans both years",
                 "observation", maximum=1.0,
             ),
+            # ---- L5: territory, routes and the market (cartelsim.territory; docs/territory.md) ----
+            _spec(
+                "territory_road_detour", 1.2, "road km per great-circle km", 1.05, 1.4,
+                "Road length of a corridor segment whose length no source gave: great-circle "
+                "distance between its ends times this factor (edges.csv, distance_source = "
+                "computed).",
+                "the 12 segments with a sourced road length (edges.csv) have road/great-circle "
+                "ratios 1.05-1.38, median 1.18; default rounds the median, range spans them",
+                "L5", minimum=1.0, maximum=3.0,
+            ),
+            _spec(
+                "territory_route_dispersion", 150.0, "km-equivalent", 50.0, 500.0,
+                "Logit dispersion of the split of a flow over crossings: a route that costs this "
+                "much more carries e^-1 of the share of an otherwise equal route. Small = all on "
+                "the cheapest crossing; large = spread evenly.",
+                "assumption: no published estimate; chosen so that crossings a few hundred km "
+                "apart in cost share the flow, as CBP seizures spread over several field offices "
+                "(market.csv seizure_share rows); wide range for calibration",
+                "L5", minimum=1.0, maximum=1e5,
+            ),
+            _spec(
+                "territory_crossing_cost", 200.0, "km-equivalent", 0.0, 1000.0,
+                "Cost of taking a load through one U.S. port of entry, in the same km-equivalent "
+                "units as road segments; a crossing crackdown multiplies it.",
+                "assumption: without it a crackdown at a crossing has nothing to multiply; set "
+                "to the order of one day's drive; wide range",
+                "L5", maximum=1e5,
+            ),
+            _spec(
+                "territory_crackdown_multiplier", 2.0, "cost multiplier", 1.2, 5.0,
+                "A crackdown multiplies the cost of the segments or crossings it targets by this "
+                "factor (penalty = multiplier - 1), so flows divert to other routes.",
+                "assumption after EVIDENCE F7 (Dell 2015: crackdowns divert traffic along the "
+                "road network) and F17 (Magliocca et al. 2019); no estimate of the cost increase "
+                "was found; wide range",
+                "L5", minimum=1.0, maximum=100.0,
+            ),
+            _spec(
+                "territory_control_penalty", 0.5, "extra cost fraction", 0.0, 2.0,
+                "Extra cost of moving a load over a segment controlled by a rival group "
+                "(segment penalty for the routing; not yet used by an engine).",
+                "assumption: groups charge or fight for passage (DESIGN.md L5, Dell 2015); no "
+                "published magnitude found; wide range",
+                "L5", maximum=100.0,
+            ),
         ]
     )
 )
