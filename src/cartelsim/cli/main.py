@@ -123,7 +123,8 @@ def run(
     with progress_bar(f"{chosen.name}: {chosen.run.runs} {chosen.run.engine} run(s)", quiet) as bar:
         ds = run_scenario(chosen, progress=bar)
     failed = int((ds["status"] != 0).sum())
-    write_netcdf(ds, nc_path)
+    with progress_bar(f"writing {nc_path} (MB)", quiet) as bar:
+        write_netcdf(ds, nc_path, progress=bar)
     write_csv(national_table(ds), csv_path)
     save_figure(national_figure(ds, f"{chosen.name} on {ds.attrs['system']}"), png_path)
     if not quiet:
@@ -217,7 +218,9 @@ def compare(
         from cartelsim.io.export import write_netcdf
 
         for scenario, ds in zip(chosen, results, strict=True):
-            written.append(write_netcdf(ds, out_dir / f"{scenario.name}.nc"))
+            target = out_dir / f"{scenario.name}.nc"
+            with progress_bar(f"writing {target} (MB)", quiet) as bar:
+                written.append(write_netcdf(ds, target, progress=bar))
         stem = out_dir / f"{second.name}-vs-{first.name}"
         written.append(write_csv(table, stem.with_suffix(".csv")))
         figure = comparison_figure(results[0], results[1], groups[0] if groups else None)
