@@ -70,6 +70,16 @@ def progress_bar(label: str, quiet: bool = False) -> Iterator[Callable[[int, int
         yield update
 
 
+@contextmanager
+def working(label: str, quiet: bool = False) -> Iterator[None]:
+    """A spinner for a step of unknown length (only on a terminal)."""
+    if quiet or not errors.is_terminal:
+        yield
+        return
+    with errors.status(label):
+        yield
+
+
 def _frame_table(frame, title: str, index_label: str = "") -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column(index_label)
@@ -125,8 +135,9 @@ def run(
     failed = int((ds["status"] != 0).sum())
     with progress_bar(f"writing {nc_path} (MB)", quiet) as bar:
         write_netcdf(ds, nc_path, progress=bar)
-    write_csv(national_table(ds), csv_path)
-    save_figure(national_figure(ds, f"{chosen.name} on {ds.attrs['system']}"), png_path)
+    with working(f"writing {csv_path} and {png_path}", quiet):
+        write_csv(national_table(ds), csv_path)
+        save_figure(national_figure(ds, f"{chosen.name} on {ds.attrs['system']}"), png_path)
     if not quiet:
         console.print(f"[bold]{chosen.name}[/bold] on {ds.attrs['system']} "
                       f"({ds.sizes['run']} {ds.attrs['engine']} run(s), seed {ds.attrs['seed']})")

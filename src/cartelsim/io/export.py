@@ -35,7 +35,7 @@ def write_netcdf(ds: xr.Dataset, path: str | Path, progress: Progress | None = N
     leaving a partial file.
 
     `progress(done, total)` is called in megabytes of data written, as large variables are
-    written one at a time. A full disk (or any error of the NetCDF library) is a one-line
+    written one at a time; `total` is reported once the checksum is written too. A full disk (or any error of the NetCDF library) is a one-line
     `CartelsimError` naming the file and the free space, and leaves no file behind.
     """
     encoding = {
@@ -58,9 +58,11 @@ def write_netcdf(ds: xr.Dataset, path: str | Path, progress: Progress | None = N
                 part.to_netcdf(tmp, mode="w" if index == 0 else "a", engine="netcdf4",
                                encoding={n: encoding[n] for n in names if n in encoding})
                 done += sum(ds[name].nbytes for name in names)
-                if progress is not None:
+                if progress is not None and done < total:  # the last step includes the checksum
                     progress(math.ceil(done / 2**20), math.ceil(total / 2**20))
             stamp(tmp, ds)
+        if progress is not None:
+            progress(math.ceil(total / 2**20), math.ceil(total / 2**20))
 
     return write_atomically(path, render)
 
