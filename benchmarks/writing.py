@@ -39,10 +39,10 @@ import xarray as xr
 DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "hvt-campaign-us-pressure.toml"
 
 
-def timed(work: Callable[[], object]) -> tuple[float, float, object]:
-    """(wall seconds, CPU seconds of this process, result)."""
+def timed(work: Callable[..., object], *args: object) -> tuple[float, float, object]:
+    """(wall seconds, CPU seconds of this process, result) of work(*args)."""
     wall, cpu = time.perf_counter(), time.process_time()
-    result = work()
+    result = work(*args)
     return time.perf_counter() - wall, time.process_time() - cpu, result
 
 
@@ -125,13 +125,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cartelsim-bench-") as folder:
         out = Path(folder)
         for repeat in range(args.repeat):
-            sim_s, sim_cpu, ds = timed(lambda: run_scenario(scenario))
+            sim_s, sim_cpu, ds = timed(run_scenario, scenario)
             assert isinstance(ds, xr.Dataset)
             target = out / f"r{repeat}.nc"
-            write_s, write_cpu, _ = timed(lambda: write_netcdf(ds, target))
-            check_s, _, digest = timed(lambda: written_digest(target, ds))
-            csv_s, _, _ = timed(lambda: write_csv(national_table(ds), out / "r.csv"))
-            load_s, _, _ = timed(lambda: load_results(target))
+            write_s, write_cpu, _ = timed(write_netcdf, ds, target)
+            check_s, _, digest = timed(written_digest, target, ds)
+            csv_s, _, _ = timed(write_csv, national_table(ds), out / "r.csv")
+            load_s, _, _ = timed(load_results, target)
             with xr.open_dataset(target, engine="netcdf4") as back:
                 assert back.attrs[ATTRIBUTE] == digest
             rows.append({"simulate_s": sim_s, "write_s": write_s, "checksum_s": check_s,
@@ -145,8 +145,8 @@ def main() -> None:
         report["repeats"] = rows
         if args.old_runs > 0:
             part = ds.isel(run=slice(0, args.old_runs))
-            old_s, _, old_digest = timed(lambda: old_write(part, out / "old.nc"))
-            new_s, _, _ = timed(lambda: write_netcdf(part, out / "new.nc"))
+            old_s, _, old_digest = timed(old_write, part, out / "old.nc")
+            new_s, _, _ = timed(write_netcdf, part, out / "new.nc")
             with xr.open_dataset(out / "new.nc", engine="netcdf4") as back:
                 same = back.attrs[ATTRIBUTE] == old_digest
             scale = ds.sizes["run"] / part.sizes["run"]
