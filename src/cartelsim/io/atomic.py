@@ -131,12 +131,14 @@ def readable_size(size: float) -> str:
 
 
 def free_space_note(folder: str | Path) -> str:
-    """' (N free in FOLDER)', to tell a full disk from other write failures; '' if unknown."""
+    """' (N free in FOLDER)', to tell a full disk from other write failures (the library may
+    call it 'HDF error' or even 'Permission denied'); '' if unknown."""
     try:
         free = shutil.disk_usage(folder).free
     except OSError:
         return ""
-    return f" ({readable_size(free)} free in {folder})"
+    full = "the disk is full: " if free < 1_000_000 else ""
+    return f" ({full}{readable_size(free)} free in {folder})"
 
 
 def _umask() -> int:
