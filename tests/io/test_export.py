@@ -126,3 +126,21 @@ def test_csv_round_trip(results: xr.Dataset, tmp_path: Path) -> None:
     assert list(back.columns) == list(frame.columns)
     np.testing.assert_allclose(back["members"], frame["members"], rtol=1e-9)
     assert (back["date"] == frame["date"]).all()
+
+
+def test_writing_reports_progress_variable_by_variable(results: xr.Dataset, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large variables are written one at a time, so a long write shows progress; the file
+    keeps the variables' order and reads back identical."""
+    from cartelsim.io import export
+
+    monkeypatch.setattr(export, "_GROUP_BYTES", 1000)
+    calls: list[tuple[int, int]] = []
+    path = write_netcdf(results, tmp_path / "r.nc", progress=lambda d, t: calls.append((d, t)))
+    large = [n for n, v in results.data_vars.items() if v.nbytes > 1000]
+    assert len(calls) >= len(large)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert calls[-1][0] == calls[-1][1] and {t for _, t in calls} == {calls[-1][1]}
+    back = load_results(path)
+    assert list(back.data_vars) == list(results.data_vars)
+    xr.testing.assert_identical(back, results)

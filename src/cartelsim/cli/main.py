@@ -70,6 +70,16 @@ def progress_bar(label: str, quiet: bool = False) -> Iterator[Callable[[int, int
         yield update
 
 
+@contextmanager
+def working(label: str, quiet: bool = False) -> Iterator[None]:
+    """A spinner for a step of unknown length (only on a terminal)."""
+    if quiet or not errors.is_terminal:
+        yield
+        return
+    with errors.status(label):
+        yield
+
+
 def _frame_table(frame, title: str, index_label: str = "") -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column(index_label)
@@ -123,9 +133,11 @@ def run(
     with progress_bar(f"{chosen.name}: {chosen.run.runs} {chosen.run.engine} run(s)", quiet) as bar:
         ds = run_scenario(chosen, progress=bar)
     failed = int((ds["status"] != 0).sum())
-    write_netcdf(ds, nc_path)
-    write_csv(national_table(ds), csv_path)
-    save_figure(national_figure(ds, f"{chosen.name} on {ds.attrs['system']}"), png_path)
+    with progress_bar(f"writing {nc_path} (MB)", quiet) as bar:
+        write_netcdf(ds, nc_path, progress=bar)
+    with working(f"writing {csv_path} and {png_path}", quiet):
+        write_csv(national_table(ds), csv_path)
+        save_figure(national_figure(ds, f"{chosen.name} on {ds.attrs['system']}"), png_path)
     if not quiet:
         console.print(f"[bold]{chosen.name}[/bold] on {ds.attrs['system']} "
                       f"({ds.sizes['run']} {ds.attrs['engine']} run(s), seed {ds.attrs['seed']})")
@@ -220,7 +232,9 @@ def compare(
         from cartelsim.io.export import write_netcdf
 
         for scenario, ds in zip(chosen, results, strict=True):
-            written.append(write_netcdf(ds, out_dir / f"{scenario.name}.nc"))
+            target = out_dir / f"{scenario.name}.nc"
+            with progress_bar(f"writing {target} (MB)", quiet) as bar:
+                written.append(write_netcdf(ds, target, progress=bar))
         stem = out_dir / f"{second.name}-vs-{first.name}"
         written.append(write_csv(table, stem.with_suffix(".csv")))
         figure = comparison_figure(results[0], results[1], groups[0] if groups else None)

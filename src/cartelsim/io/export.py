@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from cartelsim.errors import CartelsimError
-from cartelsim.io.atomic import write_atomically
+from cartelsim.io.atomic import free_space_note, write_atomically
 from cartelsim.io.digest import ATTRIBUTE, content_digest, stamp
 
 NATIONAL = ("total_members", "total_recruits", "total_arrests", "total_deaths", "total_exits",
@@ -19,20 +21,77 @@ NATIONAL = ("total_members", "total_recruits", "total_arrests", "total_deaths", 
 OBSERVED = ("homicides", "disappearances", "hvt_removals", "seizures", "splits")
 
 
-def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
+# zlib level 1 with byte shuffling: about 15 % larger files than level 4, written in 60 % of
+# the time (BENCHMARKS.md, "Writing results").
+COMPRESSION = {"zlib": True, "complevel": 1, "shuffle": True}
+# Variables up to this size are written together; larger ones one at a time, for progress.
+_GROUP_BYTES = 16 * 2**20
+
+Progress = Callable[[int, int], None]
+
+
+def write_netcdf(ds: xr.Dataset, path: str | Path, progress: Progress | None = None) -> Path:
     """Write the Dataset to NetCDF-4 (compressed) with a checksum of its numbers, never
-    leaving a partial file."""
+    leaving a partial file.
+
+    `progress(done, total)` is called in megabytes of data written, as large variables are
+    written one at a time; `total` is reported once the checksum is written too. A full disk (or any error of the NetCDF library) is a one-line
+    `CartelsimError` naming the file and the free space, and leaves no file behind.
+    """
     encoding = {
-        name: {"zlib": True, "complevel": 4}
+        name: dict(COMPRESSION)
         for name, var in ds.data_vars.items()
         if var.dtype.kind == "f" and var.size > 1000
     }
+    groups = _write_groups(ds)
+    total = sum(ds[name].nbytes for group in groups for name in group)
 
     def render(tmp: Path) -> None:
-        ds.to_netcdf(tmp, engine="netcdf4", encoding=encoding)
-        stamp(tmp)
+        done = 0
+        with netcdf_errors(path):
+            for index, names in enumerate(groups):
+                if index == 0:  # coordinates, attributes and the first variables
+                    part = ds.drop_vars([n for n in ds.data_vars if n not in names])
+                else:  # appended in order, so the file lists variables as `ds` does
+                    part = ds[names].copy(deep=False)
+                    part.attrs = {}
+                part.to_netcdf(tmp, mode="w" if index == 0 else "a", engine="netcdf4",
+                               encoding={n: encoding[n] for n in names if n in encoding})
+                done += sum(ds[name].nbytes for name in names)
+                if progress is not None and done < total:  # the last step includes the checksum
+                    progress(math.ceil(done / 2**20), math.ceil(total / 2**20))
+            stamp(tmp, ds)
+        if progress is not None:
+            progress(math.ceil(total / 2**20), math.ceil(total / 2**20))
 
     return write_atomically(path, render)
+
+
+def _write_groups(ds: xr.Dataset) -> list[list[str]]:
+    """The data variables in order, cut into runs of small ones and single large ones."""
+    groups: list[list[str]] = [[]]
+    for name, var in ds.data_vars.items():
+        large = var.nbytes > _GROUP_BYTES
+        if large and groups[-1]:
+            groups.append([])
+        groups[-1].append(str(name))
+        if large:
+            groups.append([])
+    return [group for group in groups if group] or [[]]
+
+
+@contextmanager
+def netcdf_errors(target: str | Path) -> Iterator[None]:
+    """Turn the NetCDF library's errors while writing `target` (a full disk gives
+    'NetCDF: HDF error') into a one-line error naming the file and the free space."""
+    try:
+        yield
+    except RuntimeError as exc:
+        if not str(exc).startswith(("NetCDF", "HDF")):
+            raise
+        folder = Path(target).parent if str(Path(target).parent) else Path(".")
+        raise CartelsimError(f"cannot write {target}: {exc}{free_space_note(folder)}"
+                             ) from None
 
 
 def national_table(ds: xr.Dataset) -> pd.DataFrame:
@@ -116,6 +175,11 @@ def write_ensemble_netcdf(store, path: str | Path,
     lead = (len(design.scenarios), design.samples, design.runs)
 
     def render(tmp: Path) -> None:
+        with netcdf_errors(path):
+            write_chunks(tmp)
+            stamp(tmp)
+
+    def write_chunks(tmp: Path) -> None:
         skeleton.to_netcdf(tmp, engine="netcdf4")
         with netCDF4.Dataset(tmp, "a") as out:
             variables = {}
@@ -123,8 +187,8 @@ def write_ensemble_netcdf(store, path: str | Path,
                 size = int(np.prod(lead)) * (times.size if "time" in dims else 1)
                 floating = np.dtype(dtype).kind == "f"
                 var = out.createVariable(name, dtype, ("scenario", "sample", *dims),
-                                         zlib=floating and size > 1000,
-                                         complevel=4, fill_value=np.nan if floating else False)
+                                         **(COMPRESSION if floating and size > 1000 else {}),
+                                         fill_value=np.nan if floating else False)
                 var.setncatts({k: v for k, v in attrs.items() if not k.startswith("_")})
                 variables[name] = var
             for done, chunk in enumerate(chunks, start=1):
@@ -135,6 +199,5 @@ def write_ensemble_netcdf(store, path: str | Path,
                 del part
                 if progress is not None:
                     progress(done, len(chunks))
-        stamp(tmp)
 
     return write_atomically(path, render)
