@@ -22,11 +22,11 @@ import pytest
 import xarray as xr
 
 from cartelsim.params.catalogue import CATALOGUE
+from cartelsim.scenarios.examples import examples_dir
 
 from .support import WORKERS, Job, cartelsim, tree
 
-REPO = Path(__file__).resolve().parents[2]
-SCENARIOS = REPO / "scenarios"
+SCENARIOS = examples_dir()  # the packaged example scenarios
 EXAMPLES = sorted(SCENARIOS.glob("*.toml"))
 STATUS_QUO = SCENARIOS / "status-quo.toml"
 NATIONAL_COLUMNS = ["run", "week", "date", "members", "recruits", "arrests", "deaths", "exits",

@@ -12,8 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 def default_scenarios_dir() -> Path:
-    """The repository's shipped scenarios/ folder (next to src/ in a checkout)."""
-    return Path(__file__).resolve().parents[3] / "scenarios"
+    """The example scenarios packaged with cartelsim (`cartelsim examples` lists them)."""
+    from cartelsim.scenarios.examples import examples_dir
+
+    return examples_dir()
 
 
 class WebSettings(BaseModel):
