@@ -24,7 +24,6 @@ from cartelsim.web.settings import default_scenarios_dir
 from .conftest import tiny
 
 
-
 def wait_for(client: TestClient, job_id: str, timeout: float = 90.0) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
