@@ -39,6 +39,17 @@ def test_dir_lists_the_public_names_and_each_resolves() -> None:
         cs.simulte  # noqa: B018
 
 
+def test_notebook_completion_offers_the_public_names() -> None:
+    """What IPython's completer (jedi) offers after `cs.`: the API, not this module's
+    helpers (on 3eef51f it offered `import_module`, `TYPE_CHECKING`, `_EXPORTS`, ...)."""
+    import jedi
+
+    offered = {c.name for c in jedi.Interpreter("cs.", [{"cs": cs}]).complete()}
+    assert offered == {*cs.__all__, "__version__"}
+    assert [c.name for c in jedi.Interpreter("cs.comp", [{"cs": cs}]).complete()] == [
+        "compare", "Comparison"]
+
+
 def test_import_and_dir_stay_light() -> None:
     """Tab completion calls dir(); neither it nor the import may load numpy or numba."""
     code = ("import sys, cartelsim; names = dir(cartelsim); "
