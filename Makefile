@@ -27,8 +27,10 @@ run: $(VENV)/.installed
 
 # The flagship comparison: CJNG's leader killed (contested succession) against the status
 # quo, 300 paired stochastic runs; writes results, a table and a figure to outputs/.
+# The example scenarios ship inside the package (`cartelsim examples` lists them).
+EXAMPLES := src/cartelsim/scenarios/examples
 flagship: $(VENV)/.installed
-	$(BIN)/cartelsim compare scenarios/status-quo.toml scenarios/cjng-leader-killed.toml \
+	$(BIN)/cartelsim compare $(EXAMPLES)/status-quo.toml $(EXAMPLES)/cjng-leader-killed.toml \
 		--group cjng --out-dir outputs
 
 # The dashboard's browser tests drive Debian's Chromium; install it when it is missing and

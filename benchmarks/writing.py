@@ -2,7 +2,7 @@
 
     python benchmarks/writing.py [SCENARIO] [--repeat 3] [--old-runs 10] [--json out.json]
 
-For the scenario (default: scenarios/hvt-campaign-us-pressure.toml, 300 stochastic runs of
+For the scenario (default: the packaged example hvt-campaign-us-pressure.toml, 300 stochastic runs of
 520 weeks with per-group series, about 1.2 GB of numbers), each repeat times, in one process:
 
 * `simulate_s`: `run_scenario` (Numba's compiled kernels loaded beforehand, not timed);
@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "hvt-campaign-us-pressure.toml"
+DEFAULT = Path(__file__).resolve().parents[1] / "src" / "cartelsim" / "scenarios" / "examples" / "hvt-campaign-us-pressure.toml"
 
 
 def timed(work: Callable[..., object], *args: object) -> tuple[float, float, object]:

@@ -3,10 +3,17 @@
 The public API is small on purpose::
 
     import cartelsim as cs
-    system = cs.load_bacrim("path/to/bacrim2020")      # or cs.mexico_2025()
-    results = cs.simulate(system, weeks=520)            # an xarray.Dataset
+    cs.list_examples()                                   # the example scenarios
+    result = cs.run("cjng-leader-killed", runs=50)       # or a .toml file, or a Scenario
+    result.summary(); result.plot()                      # a table; a matplotlib figure
+    diff = cs.compare("status-quo", "cjng-leader-killed", runs=50, groups=["cjng"])
+    diff.summary(); diff.plot()                          # paired differences
 
-Nothing heavy happens at import time; submodules are imported on first use.
+Lower level: `load_scenario`, `run_scenario`, `simulate` (an xarray.Dataset) on a `System`
+(`mexico_2025()`, `load_bacrim(folder)`) and `Params` (`CATALOGUE`), `paired_differences`.
+
+Nothing heavy happens at import time: each public name is imported on first use, and
+`dir(cartelsim)` (so a notebook's tab completion) lists exactly the public names.
 """
 
 from __future__ import annotations
@@ -28,13 +35,22 @@ _EXPORTS = {
     "parse_scenario": "cartelsim.scenarios.schema",
     "run_scenario": "cartelsim.scenarios.runner",
     "paired_differences": "cartelsim.analysis.compare",
+    "list_examples": "cartelsim.scenarios.examples",
+    "copy_example": "cartelsim.scenarios.examples",
+    "run": "cartelsim.api",
+    "compare": "cartelsim.api",
+    "Result": "cartelsim.analysis.results",
+    "Comparison": "cartelsim.analysis.results",
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from cartelsim.analysis.compare import paired_differences
+    from cartelsim.analysis.results import Comparison, Result
+    from cartelsim.api import compare, run
     from cartelsim.engines.simulate import simulate
     from cartelsim.errors import CartelsimError
     from cartelsim.params.catalogue import CATALOGUE, Params
+    from cartelsim.scenarios.examples import copy_example, list_examples
     from cartelsim.scenarios.runner import run_scenario
     from cartelsim.scenarios.schema import load_scenario, parse_scenario
     from cartelsim.system.bacrim import load_bacrim
@@ -44,13 +60,19 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
 __all__ = [  # noqa: F822 - resolved lazily by __getattr__
     "CATALOGUE",
     "CartelsimError",
+    "Comparison",
     "Params",
+    "Result",
     "System",
+    "compare",
+    "copy_example",
+    "list_examples",
     "load_bacrim",
     "load_scenario",
     "mexico_2025",
     "paired_differences",
     "parse_scenario",
+    "run",
     "run_scenario",
     "simulate",
 ]
@@ -61,3 +83,9 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'cartelsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names (and the version), for dir() and tab completion; not the helpers
+    of this module or the submodules imported so far."""
+    return sorted([*__all__, "__version__"])

@@ -2,7 +2,7 @@
 (../shared/EVIDENCE.md) and the article's claim C1 (DESIGN.md §1).
 
 The experiment: the state removes CJNG's leader on 2026-02-22 (the date of the flagship
-scenario, scenarios/cjng-leader-killed.toml) in Mexico 2025 with default parameters, and
+scenario, examples/cjng-leader-killed.toml) in Mexico 2025 with default parameters, and
 each result is compared with the paired status quo (same seed, same runs).
 
 Engine: deterministic, 40 runs with one seed. Demography is then the expected flows, and

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cartelsim.errors import CartelsimError
+from cartelsim.scenarios.examples import examples_dir
 from cartelsim.scenarios.schema import (
     EARLIEST_START,
     LATEST_END,
@@ -26,7 +27,7 @@ from cartelsim.scenarios.schema import (
 )
 from cartelsim.scenarios.tomltext import MAX_NESTING, too_deep
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "scenarios"
+EXAMPLES = examples_dir()
 
 
 def write(folder: Path, text: str, name: str = "scenario.toml") -> Path:

@@ -16,13 +16,12 @@ from fastapi.testclient import TestClient
 
 from cartelsim.interventions.spec import ACTIONS
 from cartelsim.params.catalogue import CATALOGUE
+from cartelsim.scenarios.examples import example_names, example_path, examples_dir
 from cartelsim.scenarios.schema import load_scenario, parse_scenario
 from cartelsim.web import WebSettings, create_app
 from cartelsim.web.settings import default_scenarios_dir
 
 from .conftest import LOCAL, tiny
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def wait_for(client: TestClient, job_id: str, timeout: float = 90.0) -> dict:
@@ -50,8 +49,8 @@ def assert_one_line_error(response, status: int, *fragments: str) -> dict:
 def test_lists_come_from_the_catalogue_the_schema_and_the_shipped_scenarios(client) -> None:
     systems = {s["name"]: s for s in client.get("/api/systems").json()}
     assert systems["mexico2025"]["available"] is True and "bacrim2020" in systems
-    shipped = sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml"))
-    assert default_scenarios_dir() == ROOT / "scenarios"
+    shipped = example_names()
+    assert len(shipped) >= 10 and default_scenarios_dir() == examples_dir()
     assert sorted(s["name"] for s in client.get("/api/scenarios").json()) == shipped
     parameters = {p["name"]: p for p in client.get("/api/parameters").json()}
     assert set(parameters) == set(CATALOGUE)
@@ -66,7 +65,7 @@ def test_lists_come_from_the_catalogue_the_schema_and_the_shipped_scenarios(clie
     assert {"cjng", "cds_mayiza"} <= {g["id"] for g in groups}
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml")))
+@pytest.mark.parametrize("name", example_names())
 def test_each_shipped_scenario_round_trips_through_the_api_as_toml(client, name: str) -> None:
     """What the page loads and sends back is the file's scenario (without its output path)."""
     body = client.get(f"/api/scenarios/{name}").json()
@@ -78,7 +77,7 @@ def test_each_shipped_scenario_round_trips_through_the_api_as_toml(client, name:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/toml")
     again = parse_scenario(tomllib.loads(response.text))
-    original = load_scenario(ROOT / "scenarios" / f"{name}.toml")
+    original = load_scenario(example_path(name))
     assert again.interventions == original.interventions
     assert again.parameters == original.parameters and again.horizon == original.horizon
 

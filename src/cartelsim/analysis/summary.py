@@ -8,6 +8,7 @@ import xarray as xr
 
 HORIZON_WEEKS = (0, 52, 156, 260, 520)
 NATIONAL_ROWS = {
+    "homicides": "homicides / week",
     "total_members": "members",
     "total_recruits": "recruits / week",
     "total_arrests": "arrests / week",
@@ -35,12 +36,13 @@ def national_summary(ds: xr.Dataset, horizons: tuple[int, ...] = HORIZON_WEEKS) 
     steps = [h for h in horizons if h < ds.sizes["time"]]
     if ds.sizes["time"] - 1 not in steps:
         steps.append(ds.sizes["time"] - 1)
+    rows = {var: label for var, label in NATIONAL_ROWS.items() if var in ds}
     columns = {}
     for step in steps:
         date = pd.Timestamp(ds.time.values[step]).strftime("%Y-%m-%d")
         columns[date] = [_describe(ds[var].isel(time=step).values.astype(float).ravel())
-                         for var in NATIONAL_ROWS]
-    return pd.DataFrame(columns, index=list(NATIONAL_ROWS.values()))
+                         for var in rows]
+    return pd.DataFrame(columns, index=list(rows.values()))
 
 
 def top_groups(ds: xr.Dataset, count: int = 8) -> pd.DataFrame:
@@ -66,11 +68,11 @@ def fan_figure(summary, index: int):
     """Fan chart of scenario `index` against the first from online bands (an
     `ensembles.online.OnlineSummary`): both scenarios' median and 90 % band on top, the
     paired difference below, as `analysis.figures.comparison_figure` draws from runs."""
-    from cartelsim.analysis.figures import plt
+    from cartelsim.analysis.figures import new_figure
 
     variables = list(summary.fan)
-    fig, axes = plt.subplots(2, len(variables), figsize=(4.2 * len(variables), 7),
-                             sharex=True, constrained_layout=True, squeeze=False)
+    fig = new_figure(4.2 * len(variables), 7)
+    axes = fig.subplots(2, len(variables), sharex=True, squeeze=False)
     times = pd.to_datetime(summary.times)
     base, policy = summary.scenarios[0], summary.scenarios[index]
     scenarios = len(summary.scenarios)

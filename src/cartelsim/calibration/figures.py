@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-from matplotlib.figure import Figure
+import matplotlib
 
-from cartelsim.analysis.figures import plt  # the Agg backend is chosen there
-from cartelsim.calibration.bayesian import Posterior
+matplotlib.use("Agg")  # files only; never open a window
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from cartelsim.calibration.bayesian import Posterior  # noqa: E402
 
 
 def posterior_figure(posterior: Posterior) -> Figure:

@@ -15,8 +15,10 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
 
 def default_scenarios_dir() -> Path:
-    """The repository's shipped scenarios/ folder (next to src/ in a checkout)."""
-    return Path(__file__).resolve().parents[3] / "scenarios"
+    """The example scenarios packaged with cartelsim (`cartelsim examples` lists them)."""
+    from cartelsim.scenarios.examples import examples_dir
+
+    return examples_dir()
 
 
 class WebSettings(BaseModel):

@@ -1,7 +1,7 @@
 """C1: removing a leader "temporarily interrupts command and control".
 
 Experiment: the target group's leader is killed with a contested succession (as
-scenarios/cjng-leader-killed.toml) against the status quo on the same worlds. Measures:
+examples/cjng-leader-killed.toml) against the status quo on the same worlds. Measures:
 the group's command integrity over time, its fall three months after the removal, and the
 weeks it takes to recover 90 % of the loss (group-level leadership mechanism, L2). When the
 organisation engine (L4, `cartelsim.organisation`) is installed, its command reach after the

@@ -2,11 +2,11 @@
 dismantled.
 
 Experiment: strategy portfolios against the status quo with money and protection switched on
-(as scenarios/status-quo-money-protection.toml), all from the same date, on the same worlds:
+(as examples/status-quo-money-protection.toml), all from the same date, on the same worlds:
 HVT only (U.S. pressure driving leader captures and arrests, as
-scenarios/hvt-campaign-us-pressure.toml), HVT + finance + protection (as
-scenarios/hvt-plus-finance-protection.toml), recruitment prevention (as
-scenarios/recruitment-prevention.toml), and all of them together. Strategic change is read
+examples/hvt-campaign-us-pressure.toml), HVT + finance + protection (as
+examples/hvt-plus-finance-protection.toml), recruitment prevention (as
+examples/recruitment-prevention.toml), and all of them together. Strategic change is read
 as fewer members (the groups' capacity) after 5 years; homicides are shown beside it.
 
 The claim has two parts: (a) HVT alone brings no lasting fall in members; (b) adding the

@@ -1,7 +1,7 @@
 """C4: hitting the rivals of a tolerated group is no proof that collusion ended.
 
 Experiment: selective enforcement (the tolerated group gets no arrests, its rivals three
-times the attention per member, as scenarios/selective-enforcement.toml) against neutral
+times the attention per member, as examples/selective-enforcement.toml) against neutral
 enforcement (the status quo: arrests shared by size) on the same worlds. In both, the
 state visibly hits the tolerated group's rivals. Two parts:
 

@@ -1,7 +1,7 @@
 """C5: U.S. pressure makes the state produce observable results.
 
 Experiment: U.S. pressure u = 0.5, 1 and 2 from the policy date (as
-scenarios/hvt-campaign-us-pressure.toml at u = 1) against the status quo on the same
+examples/hvt-campaign-us-pressure.toml at u = 1) against the status quo on the same
 worlds. Observable results: successful leader removals a year over the first 3 years.
 Structural outcomes: members and homicides at 3 years. The verdict is on the observable
 part; the structural numbers say what the observable results buy.

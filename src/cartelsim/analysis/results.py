@@ -1,0 +1,146 @@
+"""A run's results and a paired comparison as objects with `.summary()` and `.plot()`.
+
+They hold results and turn them into tables and figures; they never run the model
+(`cartelsim.run` and `cartelsim.compare` do, in `cartelsim.api`). The data stay available
+as labelled arrays (`Result.data`) and as numbers (`Comparison.differences`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib.figure import Figure
+
+from cartelsim.analysis.compare import group_label
+from cartelsim.analysis.summary import HORIZON_WEEKS, national_summary, top_groups
+from cartelsim.errors import CartelsimError
+
+
+@dataclass(frozen=True, repr=False)
+class Result:
+    """One scenario's runs: `data` is the labelled Dataset (run, time, group)."""
+
+    data: xr.Dataset
+
+    @property
+    def scenario(self) -> str:
+        """The scenario's name."""
+        return str(self.data.attrs.get("scenario", "run"))
+
+    def __repr__(self) -> str:
+        ds = self.data
+        failed = int((ds["status"] != 0).sum()) if "status" in ds else 0
+        return (f"<Result {self.scenario} on {ds.attrs.get('system', '?')}: {ds.sizes['run']} "
+                f"{ds.attrs.get('engine', '')} run(s) x {ds.sizes['time'] - 1} weeks from "
+                f"{pd.Timestamp(ds.time.values[0]).date()}, {ds.sizes.get('group', 0)} groups"
+                + (f", {failed} failed" if failed else "") + ">")
+
+    def summary(self, weeks: Sequence[int] = HORIZON_WEEKS) -> pd.DataFrame:
+        """National series at `weeks` after the start (and at the end): each cell is the
+        median [5th-95th percentile] over runs. Flows are per week (the week ending then)."""
+        return national_summary(self.data, tuple(weeks))
+
+    def largest_groups(self, count: int = 8) -> pd.DataFrame:
+        """The `count` largest groups at the end (median over runs): start, end, share."""
+        return top_groups(self.data, count)
+
+    def plot(self, groups: int | Sequence[str] | None = None) -> Figure:
+        """The national series (homicides, members, active groups and the weekly flows),
+        median and 90 % band over runs; with `groups` (a number N for the N largest at the
+        end, or ids or names), those groups' members, deaths and command integrity."""
+        from cartelsim.analysis.figures import groups_figure, national_figure
+
+        if groups is None:
+            return national_figure(self.data, f"{self.scenario} on "
+                                   f"{self.data.attrs.get('system', '?')}: median and 90 % of "
+                                   f"{self.data.sizes['run']} run(s)")
+        return groups_figure(self.data, self._group_ids(groups))
+
+    def _group_ids(self, groups: int | Sequence[str]) -> list[str]:
+        if "group" not in self.data.dims:
+            raise CartelsimError("these results hold national totals only (record = "
+                                 "\"totals\"); run with record = \"groups\" to plot groups")
+        if isinstance(groups, str):
+            groups = [groups]
+        if isinstance(groups, int | np.integer):
+            if not 1 <= groups <= 10:
+                raise CartelsimError(f"groups = {groups}: plot between 1 and 10 groups")
+            end = self.data["members"].isel(time=-1).median("run").values
+            order = np.argsort(-end, kind="stable")[: int(groups)]
+            return [str(self.data.group.values[i]) for i in order]
+        return [group_label(self.data, str(g)) for g in groups]
+
+
+@dataclass(frozen=True, repr=False)
+class Comparison:
+    """A policy against a baseline on the same random worlds (common random numbers).
+
+    `differences` is `analysis.compare.paired_differences`: one row per variable and
+    horizon with both medians, the median paired difference and its interval, in numbers.
+    """
+
+    base: Result
+    policy: Result
+    differences: pd.DataFrame
+    groups: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        ds = self.base.data
+        return (f"<Comparison {self.policy.scenario} minus {self.base.scenario}: "
+                f"{ds.sizes['run']} paired {ds.attrs.get('engine', '')} world(s), seed "
+                f"{ds.attrs.get('seed', '?')}, {len(self.differences)} rows>")
+
+    def summary(self) -> pd.DataFrame:
+        """The paired differences as a readable table, to three significant digits:
+        difference = median over worlds of policy - base [90 % interval]; relative = that
+        median over the base's median; P(lower) = share of worlds where the policy is lower.
+        The unrounded numbers are in `differences`."""
+        rows = []
+        for row in self.differences.itertuples():
+            rows.append({
+                "variable": row.variable, "months": f"{row.horizon_months:g}",
+                "date": str(row.date), "base": _sig(row.base), "policy": _sig(row.policy),
+                "difference [90 %]": _interval(row.difference, row.low, row.high),
+                "relative": "" if not math.isfinite(row.relative)
+                else f"{100 * row.relative:+.1f} %",
+                "P(lower)": f"{row.p_lower:.2f}",
+            })
+        return pd.DataFrame(rows)
+
+    def plot(self, group: str | None = None) -> Figure:
+        """Both scenarios (median, 90 % band) and their paired difference over time:
+        homicides, members, active groups, and the command integrity of `group` (default:
+        the first group given to `compare`)."""
+        from cartelsim.analysis.figures import comparison_figure
+
+        chosen = group if group is not None else (self.groups[0] if self.groups else None)
+        if chosen is not None:
+            chosen = group_label(self.base.data, chosen)
+        return comparison_figure(self.base.data, self.policy.data, chosen)
+
+
+def _decimals(magnitude: float, digits: int = 3) -> int:
+    """Decimals that show `digits` significant digits of numbers of this size."""
+    if not math.isfinite(magnitude) or magnitude == 0:
+        return 0
+    return max(0, digits - 1 - math.floor(math.log10(abs(magnitude))))
+
+
+def _sig(value: float, digits: int = 3) -> str:
+    if not math.isfinite(value):
+        return "-"
+    return f"{value:,.{_decimals(value, digits)}f}"
+
+
+def _interval(mid: float, low: float, high: float) -> str:
+    """'+18 [-76, +112]': the three numbers with the decimals of the widest one (none when
+    all three are whole numbers, as counts of groups are)."""
+    values = (mid, low, high)
+    whole = all(math.isfinite(v) and float(v).is_integer() for v in values)
+    places = 0 if whole else _decimals(max(abs(v) for v in values))
+    return f"{mid:+,.{places}f} [{low:+,.{places}f}, {high:+,.{places}f}]"
