@@ -29,8 +29,11 @@ _EXPORTS = {
     "run_scenario": "cartelsim.scenarios.runner",
     "paired_differences": "cartelsim.analysis.compare",
 }
+# A package that is also the function of the same name (called: the record replayed).
+_CALLABLE_PACKAGES = ("history",)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from cartelsim import history
     from cartelsim.analysis.compare import paired_differences
     from cartelsim.engines.simulate import simulate
     from cartelsim.errors import CartelsimError
@@ -46,6 +49,7 @@ __all__ = [  # noqa: F822 - resolved lazily by __getattr__
     "CartelsimError",
     "Params",
     "System",
+    "history",
     "load_bacrim",
     "load_scenario",
     "mexico_2025",
@@ -60,4 +64,6 @@ def __getattr__(name: str) -> Any:
     """Import public names lazily so `import cartelsim` stays instant (no numba compile)."""
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
+    if name in _CALLABLE_PACKAGES:
+        return import_module(f"cartelsim.{name}")
     raise AttributeError(f"module 'cartelsim' has no attribute {name!r}")
