@@ -7,6 +7,7 @@ written as ``history.nc``, a figure, and `write` for the command line's files.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 import numpy as np
@@ -186,6 +187,7 @@ class HistoryResult:
         from cartelsim.io.export import write_csv, write_netcdf
 
         folder = check_out_folder(out)
+        _make_folder(folder)
         paths = {"netcdf": folder / NETCDF_NAME, "csv": folder / CSV_NAME,
                  "figure": folder / FIGURE_NAME}
         write_netcdf(self.dataset(), paths["netcdf"])
@@ -195,18 +197,28 @@ class HistoryResult:
 
 
 def check_out_folder(out: str | Path) -> Path:
-    """The output folder, created if needed; refused (one line) if it is a file or cannot
-    be made."""
+    """Refuse, before any work and without creating anything, an output folder that could
+    not be written: an existing file, or a path under a file or an unwritable folder."""
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
-        raise CartelsimError(f"--out {folder} is a file: expected a folder for history.nc, "
-                             "national_by_year.csv and history.png")
+        raise CartelsimError(f"--out {folder} is a file: expected a folder for {NETCDF_NAME}, "
+                             f"{CSV_NAME} and {FIGURE_NAME}")
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise CartelsimError(f"--out {folder}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CartelsimError(f"--out {folder}: cannot write in {existing} (permission denied)")
+    return folder
+
+
+def _make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CartelsimError(f"--out {folder}: cannot create the folder "
                              f"({exc.strerror or exc})") from None
-    return folder
 
 
 def group_parents(ids: list[str], founders: dict[str, int],

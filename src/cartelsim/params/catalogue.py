@@ -332,14 +332,15 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "observation", maximum=1e6,
             ),
             _spec(
-                "sesnsp_inegi_ratio", 0.92, "SESNSP victims per INEGI registered homicide",
+                "sesnsp_inegi_ratio", 0.93, "SESNSP victims per INEGI registered homicide",
                 0.87, 0.94,
                 "SESNSP counts victims in prosecutors' investigation files (homicidio doloso + "
                 "feminicidio) and runs below INEGI's death registrations; the observed SESNSP "
                 "series is this share of the INEGI-comparable one.",
-                "SESNSP state sums / INEGI national: 0.92 (2017), 0.93 (2018) "
-                "(cartelsim.history.observed.sesnsp_to_inegi); 0.87 for 2007-2011 (SNSP 82,732 "
-                "/ INEGI 95,632) and 0.87-0.94 over 2014-2018 (shared observed data README)",
+                "SESNSP state sums / INEGI national in the complete years: 0.924 (2017), 0.932 "
+                "(2018), mean 0.93 (cartelsim.history.observed.sesnsp_to_inegi); range: 0.87 for "
+                "2007-2011 (SNSP 82,732 / INEGI 95,632, docs/history-data.md) to 0.94 (2016, "
+                "partial), the 0.87-0.94 of the shared observed data README",
                 "observation", maximum=2.0,
             ),
             _spec(
