@@ -75,12 +75,14 @@ def _groups(ax: Axes, summary: pd.DataFrame, counts: pd.DataFrame) -> None:
     ax.fill_between(years, summary["groups_p05"], summary["groups_p95"], alpha=0.25,
                     color="C1", step="mid", label="model: 90 % of runs")
     ax.step(years, summary["groups_p50"], where="mid", color="C1", label="model: median")
-    points = counts[counts["year_start"] == counts["year_end"]]
+    # counts at one time (or over two adjacent years, drawn between them); cumulative counts
+    # over a decade count groups that never coexisted and are left out
+    points = counts[counts["year_end"] - counts["year_start"] <= 1]
     for bound, (marker, label) in BOUND_MARKERS.items():
         part = points[points["bound"] == bound]
         if len(part):
-            ax.plot(part["year_start"], part["count"], marker, color="k", ms=5, ls="none",
-                    label=label)
+            ax.plot((part["year_start"] + part["year_end"]) / 2, part["count"], marker,
+                    color="k", ms=5, ls="none", label=label)
     ax.set_yscale("log")
     ax.set_title("Active groups (year end) vs published counts (EVIDENCE F12)", fontsize=10)
     ax.set_ylabel("groups (log scale)")
