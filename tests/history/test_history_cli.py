@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from cartelsim.io.export import load_results
-
 from tests.cli.support import WORKERS, Job, assert_one_line_error, cartelsim, tree
 
 COLUMNS = ["year", "homicides_p05", "homicides_p50", "homicides_p95", "groups_p05",
