@@ -210,3 +210,18 @@ def test_bad_arguments_are_one_line_errors_before_any_run(kwargs, fragment) -> N
     with pytest.raises(CartelsimError) as caught:
         history(**{"runs": RUNS, **kwargs})
     assert fragment in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_users_removal_in_a_group_of_2007_becomes_an_operation(tmp_path) -> None:
+    mine = tmp_path / "mine.csv"
+    mine.write_text(
+        "date,date_precision,kind,group,other_group,person,detail,source_url,source_title\n"
+        "2012-05-01,day,leader_killed,colima,,Somebody,Killed in an operation.,"
+        "https://example.org/colima,A page\n", encoding="utf-8")
+    setup = build_replay(load_events(mine), runs=RUNS, seed=SEED)
+    use = next(u for u in setup.uses if u.event.group == "colima")
+    assert use.acts
+    spec = setup.scenario.interventions[use.intervention - 1]
+    assert (spec.kind, spec.target.groups, spec.start) == ("killed", ["colima"],
+                                                           dt.date(2012, 5, 1))
+    assert len(setup.scenario.interventions) == 20  # the shipped 19 operations and this one
