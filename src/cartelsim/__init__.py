@@ -42,8 +42,11 @@ _EXPORTS = {
     "Result": "cartelsim.analysis.results",
     "Comparison": "cartelsim.analysis.results",
 }
+# A package that is also the function of the same name (called: the record replayed).
+_CALLABLE_PACKAGES = ("history",)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from cartelsim import history
     from cartelsim.analysis.compare import paired_differences
     from cartelsim.analysis.results import Comparison, Result
     from cartelsim.api import compare, run
@@ -67,6 +70,7 @@ __all__ = [  # noqa: F822 - resolved lazily by __getattr__
     "compare",
     "copy_example",
     "list_examples",
+    "history",
     "load_bacrim",
     "load_scenario",
     "mexico_2025",
@@ -82,6 +86,8 @@ def __getattr__(name: str) -> Any:
     """Import public names lazily so `import cartelsim` stays instant (no numba compile)."""
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
+    if name in _CALLABLE_PACKAGES:
+        return import_module(f"cartelsim.{name}")
     raise AttributeError(f"module 'cartelsim' has no attribute {name!r}")
 
 

@@ -30,6 +30,7 @@ from typer.exceptions import Abort, Exit, TyperException
 
 from cartelsim.cli.brief import brief_command
 from cartelsim.cli.examples import examples_app
+from cartelsim.cli.history import history_command
 from cartelsim.cli.org import org_app
 from cartelsim.cli.serve import serve_command
 from cartelsim.errors import CartelsimError
@@ -45,6 +46,7 @@ data_app = typer.Typer(help="Get and check data sets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.command(name="serve")(serve_command)
 app.command(name="brief")(brief_command)
+app.command(name="history")(history_command)
 app.add_typer(org_app, name="org")
 app.add_typer(examples_app, name="examples")
 

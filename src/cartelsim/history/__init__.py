@@ -1,7 +1,8 @@
-"""The record, 2006–2026: a dated event timeline, the world of 2007 and what was counted.
+"""The record, 2006–2026: a dated event timeline, the world of 2007, what was counted, and
+the replay of 2007 to mid-2026 with its counterfactual histories.
 
-Three kinds of shipped, sourced data (``cartelsim/data/history/``, described in
-``docs/history-data.md``), each validated on load like every data file:
+Shipped, sourced data (``cartelsim/data/history/``, described in ``docs/history-data.md``),
+each validated on load like every data file:
 
 * `events` – leader removals, splits, alliances, rivalries and US/Mexican measures, one dated
   and sourced row each (`load_events`);
@@ -9,11 +10,38 @@ Three kinds of shipped, sourced data (``cartelsim/data/history/``, described in
   emerged later flagged by the year they were first seen (`history_groups`, `history_world`);
 * `observed` – national homicide series (INEGI registrations, SESNSP victims) and published
   counts of active groups (`national_homicides`, `group_counts`).
+
+The replay (`replay`, `counterfactual`, `observation`, `result`; ``docs/history-replay.md``):
+`history(...)` runs the world of 2007 to mid-2026 driven by the timeline's leader removals,
+optionally beside a paired history without chosen events. The package itself can be called
+the same way, so ``cartelsim.history(runs=20)`` works while ``cartelsim.history.load_events``
+stays a module attribute.
 """
+
+import sys
+import types
+from typing import Any
 
 from cartelsim.history.events import EVENT_KINDS, Event, events_frame, load_events
 from cartelsim.history.observed import group_counts, national_homicides
 from cartelsim.history.world import HistoryGroup, history_groups, history_world
+
+
+def history(**kwargs: Any) -> Any:
+    """Replay the record; see `cartelsim.history.api.history` for the arguments."""
+    from cartelsim.history.api import history as run_history
+
+    return run_history(**kwargs)
+
+
+class _CallablePackage(types.ModuleType):
+    """This package, callable as `history` (the name `cartelsim.history` is both)."""
+
+    def __call__(self, **kwargs: Any) -> Any:
+        return history(**kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage
 
 __all__ = [
     "EVENT_KINDS",
@@ -21,6 +49,7 @@ __all__ = [
     "HistoryGroup",
     "events_frame",
     "group_counts",
+    "history",
     "history_groups",
     "history_world",
     "load_events",

@@ -364,6 +364,41 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "published magnitude found; wide range",
                 "L5", maximum=100.0,
             ),
+            _spec(
+                "baseline_homicides", 8_000.0, "homicides per year", 6_000.0, 10_000.0,
+                "Homicides unrelated to organised crime (family, personal, common crime), "
+                "added to the organised-crime homicides the model's conflict deaths imply to "
+                "give what INEGI registers. Constant over time.",
+                "assumption between two sourced anchors: INEGI registered 8,868 homicides in "
+                "2007, before the rise, some already linked to organised crime (history "
+                "national_homicides.csv); '6 of 10' homicides attributed to organised crime in "
+                "2016 (Semaforo Delictivo/Lantia, EVIDENCE F32) leaves 0.4 x 24,560 = 9,800 "
+                "others; range spans both",
+                "observation", maximum=1e6,
+            ),
+            _spec(
+                "sesnsp_inegi_ratio", 0.93, "SESNSP victims per INEGI registered homicide",
+                0.87, 0.94,
+                "SESNSP counts victims in prosecutors' investigation files (homicidio doloso + "
+                "feminicidio) and runs below INEGI's death registrations; the observed SESNSP "
+                "series is this share of the INEGI-comparable one.",
+                "SESNSP state sums / INEGI national in the complete years: 0.924 (2017), 0.932 "
+                "(2018), mean 0.93 (cartelsim.history.observed.sesnsp_to_inegi); range: 0.87 for "
+                "2007-2011 (SNSP 82,732 / INEGI 95,632, docs/history-data.md) to 0.94 (2016, "
+                "partial), the 0.87-0.94 of the shared observed data README",
+                "observation", maximum=2.0,
+            ),
+            _spec(
+                "members_2007", 85_000.0, "members", 60_000.0, 115_000.0,
+                "Members of all groups together at the start of the history replay "
+                "(1 January 2007), split over the groups of 2007 by their stated relative sizes.",
+                "assumption, back-cast: 115,000 members in 2012 (Prieto-Curiel et al. 2023, "
+                "EVIDENCE F18) less five years of the about 6,000 a year net growth the same "
+                "study reports for 2012-2022 (60,000 in ten years); range from faster growth "
+                "before 2012 to none (a 2009 U.S. Defense Department estimate of 'more than "
+                "100,000 foot soldiers' for the two largest cartels, Homeland Security News Wire, 4 March 2009, citing the Washington Times, is within it)",
+                "history", maximum=1e7,
+            ),
         ]
     )
 )

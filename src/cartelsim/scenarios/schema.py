@@ -7,7 +7,8 @@ many runs of which engine::
     description = "The published rates continued from 2026 on Mexico 2025."
 
     [system]
-    name = "mexico2025"          # or "bacrim2020" (then `data` = folder with the CSV files)
+    name = "mexico2025"          # or "bacrim2020" (then `data` = folder with the CSV files),
+                                  # or "history2007" (the world of 2007, cartelsim.history)
 
     [horizon]
     start = 2026-01-01
@@ -62,8 +63,9 @@ from cartelsim.scenarios.tomltext import read_toml
 from cartelsim.system.model import System
 from cartelsim.textmatch import closest
 
-SYSTEMS = ("mexico2025", "bacrim2020")
-DEFAULT_START = {"mexico2025": dt.date(2026, 1, 1), "bacrim2020": dt.date(2012, 1, 1)}
+SYSTEMS = ("mexico2025", "bacrim2020", "history2007")
+DEFAULT_START = {"mexico2025": dt.date(2026, 1, 1), "bacrim2020": dt.date(2012, 1, 1),
+                 "history2007": dt.date(2007, 1, 1)}
 MAX_RUNS = 1_000_000
 MAX_WEEKS = 52 * 200
 # The calendar a horizon must lie in: the whole years that pandas' nanosecond timestamps hold
@@ -84,10 +86,11 @@ class _Strict(BaseModel):
 
 
 class SystemSection(_Strict):
-    name: Literal["mexico2025", "bacrim2020"] = "mexico2025"
+    name: Literal["mexico2025", "bacrim2020", "history2007"] = "mexico2025"
     data: Path | None = Field(
         default=None, description="bacrim2020: folder with the BACRIM 2020 CSV files; "
-        "mexico2025: folder with edited copies of the embedded CSV files (default: packaged)"
+        "mexico2025: folder with edited copies of the embedded CSV files (default: packaged); "
+        "history2007: folder with edited copies of the history CSV files (default: packaged)"
     )
     groups: StrictWhole = Field(default=150, ge=1, le=5000, description="mexico2025: groups in all")
     tail_seed: StrictWhole = Field(default=2025, ge=0, description="mexico2025: seed of the synthetic tail")
@@ -95,11 +98,11 @@ class SystemSection(_Strict):
     @model_validator(mode="after")
     def _only_what_the_system_reads(self) -> SystemSection:
         # a setting the chosen system ignores is a mistake, not a silent no-op
-        if self.name == "bacrim2020":
+        if self.name != "mexico2025":
             for key, default in (("groups", 150), ("tail_seed", 2025)):
                 if getattr(self, key) != default:
-                    raise ValueError(f"system.{key} applies to mexico2025 (BACRIM 2020 has its "
-                                     "own 150 groups); remove it")
+                    raise ValueError(f"system.{key} applies to mexico2025 ({self.name} has its "
+                                     "own groups); remove it")
         return self
 
 
@@ -230,6 +233,11 @@ class Scenario(_Strict):
 
             return load_embedded(self.system.data, n_groups=self.system.groups,
                                  seed=self.system.tail_seed)
+        if self.system.name == "history2007":  # the world of 2007 the record replay starts from
+            from cartelsim.history.world import history_world
+
+            return history_world(self.system.data,
+                                 total_members=self.params()["members_2007"])
         from cartelsim.system.bacrim import load_bacrim
         from cartelsim.system.fetch import default_data_dir
 

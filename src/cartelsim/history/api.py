@@ -1,0 +1,110 @@
+"""`history(...)`: replay the record and, optionally, a paired counterfactual history.
+
+    >>> import cartelsim
+    >>> result = cartelsim.history(runs=20, seed=1, drop_events="kind=removal;to=2010")
+    >>> result.national_by_year()        # the table the command line writes
+    >>> fig = result.plot()              # the replay against the record
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from cartelsim.engines.simulate import Progress
+from cartelsim.errors import CartelsimError
+from cartelsim.history.counterfactual import check_paired, select_dropped
+from cartelsim.history.events import load_events
+from cartelsim.history.filters import EventFilter, parse_filter
+from cartelsim.history.observed import group_counts, national_homicides
+from cartelsim.history.replay import Runner, build_replay, replay_weeks, run_replay
+from cartelsim.history.result import HistoryResult
+from cartelsim.history.world import START_YEAR, embedded_group_ids, history_groups
+from cartelsim.scenarios.runner import run_scenario
+
+DEFAULT_RUNS = 50
+DEFAULT_SEED = 0
+# Phase progress: called as progress(phase, weeks_done, weeks) with phase "replay" or
+# "counterfactual".
+PhaseProgress = Callable[[str, int, int], None]
+
+
+def history(
+    *,
+    runs: int = DEFAULT_RUNS,
+    seed: int = DEFAULT_SEED,
+    events: str | Path | None = None,
+    drop_events: str | EventFilter | None = None,
+    engine: str = "stochastic",
+    parameters: Mapping[str, float] | None = None,
+    progress: PhaseProgress | None = None,
+    runner: Runner = run_scenario,
+) -> HistoryResult:
+    """Replay 2007 to mid-2026 from the world of 2007 and the event timeline.
+
+    Args:
+        runs: paired worlds (replicates).
+        seed: root seed; the same seed gives the same numbers.
+        events: a user's events file, merged with the shipped timeline (`load_events`).
+        drop_events: a FILTER (`cartelsim.history.filters`) choosing events to leave out of
+            a paired counterfactual history, e.g. "kind=leader_*;from=2006;to=2010". None:
+            no counterfactual.
+        engine: the scenario engine ("stochastic" or "deterministic"; deterministic runs
+            differ only through the random successions and splits).
+        parameters: catalogue overrides (e.g. {"baseline_homicides": 9000}).
+        progress: called as progress(phase, weeks_done, weeks).
+        runner: runs a scenario (default `run_scenario`).
+
+    Returns:
+        A `HistoryResult` (tables by year, the labelled dataset, `.plot()`, `.write(dir)`).
+
+    Raises:
+        CartelsimError: a bad events file, filter, parameter or run setting (one line).
+    """
+    timeline = load_events(events)
+    chosen = _filter(drop_events)
+    dropped = select_dropped(timeline, chosen) if chosen is not None else ()
+    common = {"runs": runs, "seed": seed, "engine": engine, "parameters": parameters}
+    factual_setup = build_replay(timeline, **common)  # type: ignore[arg-type]
+    counter_setup = (build_replay(timeline, dropped=dropped, name="history-counterfactual",
+                                  **common)  # type: ignore[arg-type]
+                     if chosen is not None else None)
+    factual = run_replay(factual_setup, _phase(progress, "replay"), runner)
+    counterfactual = None
+    if counter_setup is not None:
+        counterfactual = run_replay(counter_setup, _phase(progress, "counterfactual"), runner)
+        check_paired(factual, counterfactual)
+    uses = factual_setup.uses  # how the replay used each event; dropped from the other
+    if counter_setup is not None:
+        uses = tuple(dataclasses.replace(u, dropped=c.dropped)
+                     for u, c in zip(uses, counter_setup.uses, strict=True))
+    founders = {g.id: g.first_seen for g in history_groups() if g.active_in(START_YEAR)}
+    return HistoryResult(
+        factual=factual,
+        counterfactual=counterfactual,
+        uses=uses,
+        drop_filter=chosen,
+        observed=national_homicides(),
+        counts=group_counts(),
+        founders=founders,
+    )
+
+
+def _filter(drop_events: str | EventFilter | None) -> EventFilter | None:
+    if drop_events is None or isinstance(drop_events, EventFilter):
+        return drop_events
+    if not isinstance(drop_events, str):
+        raise CartelsimError(f"drop_events must be a FILTER text such as "
+                             f"'kind=leader_*;to=2010', got {drop_events!r}")
+    known = {g.id for g in history_groups()} | embedded_group_ids()
+    return parse_filter(drop_events, known)
+
+
+def _phase(progress: PhaseProgress | None, phase: str) -> Progress | None:
+    if progress is None:
+        return None
+    return lambda done, total: progress(phase, done, total)
+
+
+__all__ = ["DEFAULT_RUNS", "DEFAULT_SEED", "history", "replay_weeks"]

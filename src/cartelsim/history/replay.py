@@ -1,0 +1,197 @@
+"""The record replayed: the world of 2007 driven by the timeline's leader removals.
+
+The replay is an ordinary `Scenario` built in code: the history world (system
+"history2007") from 1 January 2007 to the end of June 2026, one week a step, with every
+leader removal of the timeline as a ``remove_leader`` intervention on the event's group
+(kind by the event's kind, succession "uncertain"). It runs through `run_scenario`, so any
+engine a scenario can choose runs the replay too.
+
+What the timeline holds beyond removals is not forced: splits are what the model's own
+fragmentation is compared with, and alliances, rivalries, escapes and measures are listed
+with the reason they do not act (see `EventUse`). A removal whose group is not in the world
+of 2007 (groups first seen later, such as the Zetas or the CJNG) has no members in the
+replay and does nothing.
+
+Removals of one group in the same week (El Mayo and Joaquín Guzmán López on 25 July 2024)
+become one operation, of the most severe kind among them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import pandas as pd
+import xarray as xr
+
+from cartelsim.engines.simulate import Progress
+from cartelsim.history.events import Event
+from cartelsim.history.observation import add_observed_series
+from cartelsim.history.world import START_YEAR, history_groups
+from cartelsim.scenarios.runner import run_scenario
+from cartelsim.scenarios.schema import Scenario, parse_scenario
+
+REPLAY_START = dt.date(START_YEAR, 1, 1)
+REPLAY_END = dt.date(2026, 6, 30)  # mid-2026: the timeline's last events are in Feb 2026
+SYSTEM = "history2007"
+SOURCE = "history replay"
+# Event kind -> remove_leader kind; a week's removals of one group take the most severe.
+REMOVAL_KIND = {
+    "leader_killed": "killed",
+    "leader_captured": "captured",
+    "leader_extradited_or_transferred": "extradited",
+}
+SEVERITY = ("killed", "captured", "extradited")
+NOT_FORCED = {
+    "split": "not forced: splits are compared with the model's own fragmentation",
+    "alliance": "not applied: alliances and rivalries stay as in 2007 in today's engines",
+    "rivalry": "not applied: alliances and rivalries stay as in 2007 in today's engines",
+    "leader_escaped": "not applied: no intervention returns a leader",
+    "us_measure": "not applied: measures are not translated into interventions",
+    "mx_measure": "not applied: measures are not translated into interventions",
+}
+
+Runner = Callable[[Scenario, Progress | None], xr.Dataset]
+
+
+@dataclasses.dataclass(frozen=True)
+class EventUse:
+    """How the replay used one event of the timeline.
+
+    Attributes:
+        event: the event.
+        status: "applied", "dropped" (left out of a counterfactual) or "not applied: why" /
+            "not forced: why".
+        intervention: 1-based number of the scenario intervention that carries it (0: none).
+        dropped: the event was chosen to be left out (a counterfactual history), whether or
+            not it acts in the replay.
+    """
+
+    event: Event
+    status: str
+    intervention: int = 0
+    dropped: bool = False
+
+    @property
+    def acts(self) -> bool:
+        """True if the event changes the replay (an applied removal)."""
+        return self.status == "applied"
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplaySetup:
+    """A replay scenario and how each event was used in it."""
+
+    scenario: Scenario
+    uses: tuple[EventUse, ...]
+
+
+def replay_weeks(start: dt.date = REPLAY_START, end: dt.date = REPLAY_END) -> int:
+    """Whole weeks from `start` to `end` (the replay has weeks + 1 dates)."""
+    return (end - start).days // 7
+
+
+def build_replay(
+    events: Sequence[Event],
+    *,
+    runs: int,
+    seed: int,
+    engine: str = "stochastic",
+    dropped: Iterable[Event] = (),
+    parameters: Mapping[str, float] | None = None,
+    name: str = "history-replay",
+    data: str | None = None,
+) -> ReplaySetup:
+    """The replay as a `Scenario`, with the events in `dropped` left out.
+
+    A dropped removal keeps its place in the scenario as an operation with success
+    probability 0: the factual and the counterfactual history then have the same groups,
+    the same weeks of change and the same random streams, and differ only by the events
+    left out (paired worlds, STYLE.md 5).
+
+    Args:
+        events: the timeline (`load_events`).
+        runs, seed, engine: as in a scenario's [run] table.
+        dropped: events to leave out (a counterfactual history).
+        parameters: catalogue overrides, as in a scenario's [parameters] table.
+        name: the scenario's name.
+        data: folder with edited copies of the history files (None: the packaged ones).
+
+    Raises:
+        CartelsimError: invalid runs, seed, engine or parameters (one line).
+    """
+    weeks = replay_weeks()
+    founders = {g.id for g in history_groups(data) if g.active_in(START_YEAR)}
+    first_seen = {g.id: g.first_seen for g in history_groups(data)}
+    drop = set(dropped)
+    start = pd.Timestamp(REPLAY_START)
+    end = pd.Timestamp(REPLAY_START) + pd.Timedelta(weeks=weeks)
+    operations: dict[tuple[int, str], list[Event]] = {}
+    status: dict[Event, str] = {}
+    for event in events:
+        moment = pd.Timestamp(event.date)
+        if event.kind not in REMOVAL_KIND:
+            status[event] = NOT_FORCED[event.kind]
+        elif not start <= moment < end:
+            status[event] = f"not applied: outside the replay ({REPLAY_START} to {end.date()})"
+        elif event.group not in founders:
+            seen = first_seen.get(event.group)
+            since = f", first seen {seen}" if seen else ""
+            status[event] = (f"not applied: {event.group} is not a group of the world of "
+                             f"{START_YEAR}{since}; splits are not forced, so it has no members")
+        else:
+            week = int(round((moment - start).days / 7))  # as the intervention plan rounds
+            operations.setdefault((week, event.group), []).append(event)
+    interventions = []
+    number: dict[Event, int] = {}
+    for (_, group), members in sorted(operations.items()):
+        interventions.append(_operation(group, members, drop))
+        for event in members:
+            number[event] = len(interventions)
+            status[event] = "dropped" if event in drop else "applied"
+    scenario = parse_scenario(
+        {
+            "name": name,
+            "description": (f"The world of {START_YEAR} replayed to {end.date()} with the "
+                            "timeline's leader removals"
+                            + (f", without {len(drop)} chosen events" if drop else "")),
+            "system": {"name": SYSTEM, **({"data": data} if data else {})},
+            "horizon": {"start": REPLAY_START, "weeks": weeks},
+            "run": {"engine": engine, "runs": runs, "seed": seed, "initial": "sizes"},
+            "parameters": dict(parameters or {}),
+            "interventions": interventions,
+        },
+        source=SOURCE,
+    )
+    uses = tuple(EventUse(e, status[e], number.get(e, 0), e in drop) for e in events)
+    return ReplaySetup(scenario, uses)
+
+
+def _operation(group: str, events: list[Event], drop: set[Event]) -> dict:
+    """One remove_leader intervention for a group's removals in one week."""
+    kept = [e for e in events if e not in drop]
+    chosen = kept or events
+    kind = min((REMOVAL_KIND[e.kind] for e in chosen), key=SEVERITY.index)
+    people = "; ".join(e.person for e in chosen)
+    label = f"{people} ({kind})" if kept else f"dropped: {people}"
+    return {
+        "action": "remove_leader",
+        "kind": kind,
+        "succession": "uncertain",
+        "effect": 1.0 if kept else 0.0,
+        "start": min(e.date for e in events),
+        "target": {"groups": [group]},
+        "label": label,
+    }
+
+
+def run_replay(setup: ReplaySetup, progress: Progress | None = None,
+               runner: Runner = run_scenario) -> xr.Dataset:
+    """Run a replay scenario and add the observed series (`observation`).
+
+    `runner` runs a scenario (default `run_scenario`); an engine that is not chosen through
+    the scenario can be passed here.
+    """
+    ds = runner(setup.scenario, progress)
+    return add_observed_series(ds, setup.scenario.params())
