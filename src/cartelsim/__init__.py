@@ -41,18 +41,17 @@ _EXPORTS = {
     "compare": "cartelsim.api",
     "Result": "cartelsim.analysis.results",
     "Comparison": "cartelsim.analysis.results",
+    "history": "cartelsim.record.api",
 }
-# A package that is also the function of the same name (called: the record replayed).
-_CALLABLE_PACKAGES = ("history",)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from cartelsim import history
     from cartelsim.analysis.compare import paired_differences
     from cartelsim.analysis.results import Comparison, Result
     from cartelsim.api import compare, run
     from cartelsim.engines.simulate import simulate
     from cartelsim.errors import CartelsimError
     from cartelsim.params.catalogue import CATALOGUE, Params
+    from cartelsim.record.api import history
     from cartelsim.scenarios.examples import copy_example, list_examples
     from cartelsim.scenarios.runner import run_scenario
     from cartelsim.scenarios.schema import load_scenario, parse_scenario
@@ -86,8 +85,6 @@ def __getattr__(name: str) -> Any:
     """Import public names lazily so `import cartelsim` stays instant (no numba compile)."""
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
-    if name in _CALLABLE_PACKAGES:
-        return import_module(f"cartelsim.{name}")
     raise AttributeError(f"module 'cartelsim' has no attribute {name!r}")
 
 

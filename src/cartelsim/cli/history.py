@@ -1,7 +1,7 @@
 """`cartelsim history`: replay 2007 to mid-2026 and write the results into a folder.
 
 A thin edge (STYLE.md 9): it parses options, checks the output folder before any work, calls
-`cartelsim.history.api.history`, writes the files and prints where they are.
+`cartelsim.record.api.history`, writes the files and prints where they are.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from cartelsim.history.api import DEFAULT_RUNS, DEFAULT_SEED
+from cartelsim.record.api import DEFAULT_RUNS, DEFAULT_SEED
 
 console = Console()
 
@@ -45,8 +45,8 @@ def history_command(
     Example: --drop-events 'kind=leader_*;group=sinaloa,gulf;from=2006-01-01;to=2010-12-31'
     """
     from cartelsim.cli.main import progress_bar
-    from cartelsim.history.api import history
-    from cartelsim.history.result import check_out_folder
+    from cartelsim.record.api import history
+    from cartelsim.record.result import check_out_folder
 
     folder = check_out_folder(out)  # events and filter are checked before any run, too
     with progress_bar("replay 2007-2026", quiet) as update:

@@ -383,7 +383,7 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "feminicidio) and runs below INEGI's death registrations; the observed SESNSP "
                 "series is this share of the INEGI-comparable one.",
                 "SESNSP state sums / INEGI national in the complete years: 0.924 (2017), 0.932 "
-                "(2018), mean 0.93 (cartelsim.history.observed.sesnsp_to_inegi); range: 0.87 for "
+                "(2018), mean 0.93 (cartelsim.record.observed.sesnsp_to_inegi); range: 0.87 for "
                 "2007-2011 (SNSP 82,732 / INEGI 95,632, docs/history-data.md) to 0.94 (2016, "
                 "partial), the 0.87-0.94 of the shared observed data README",
                 "observation", maximum=2.0,

@@ -8,7 +8,7 @@ many runs of which engine::
 
     [system]
     name = "mexico2025"          # or "bacrim2020" (then `data` = folder with the CSV files),
-                                  # or "history2007" (the world of 2007, cartelsim.history)
+                                  # or "history2007" (the world of 2007, cartelsim.record)
 
     [horizon]
     start = 2026-01-01
@@ -234,7 +234,7 @@ class Scenario(_Strict):
             return load_embedded(self.system.data, n_groups=self.system.groups,
                                  seed=self.system.tail_seed)
         if self.system.name == "history2007":  # the world of 2007 the record replay starts from
-            from cartelsim.history.world import history_world
+            from cartelsim.record.world import history_world
 
             return history_world(self.system.data,
                                  total_members=self.params()["members_2007"])

@@ -13,18 +13,18 @@ from matplotlib.figure import Figure
 
 import cartelsim
 from cartelsim.errors import CartelsimError
-from cartelsim.history.api import history
-from cartelsim.history.events import load_events
-from cartelsim.history.replay import (
+from cartelsim.io.export import load_results
+from cartelsim.record.api import history
+from cartelsim.record.events import load_events
+from cartelsim.record.replay import (
     REPLAY_END,
     REPLAY_START,
     build_replay,
     replay_weeks,
     run_replay,
 )
-from cartelsim.history.result import COLUMNS, EXTRA_COLUMNS
-from cartelsim.history.world import history_world
-from cartelsim.io.export import load_results
+from cartelsim.record.result import COLUMNS, EXTRA_COLUMNS
+from cartelsim.record.world import history_world
 
 RUNS, SEED = 3, 11
 DROP = "kind=removal;from=2010;to=2010"
@@ -132,7 +132,7 @@ def test_the_same_seed_gives_the_same_replay_and_the_counterfactual_differs(pair
 
 
 def test_extra_homicides_are_the_run_by_run_difference(paired) -> None:
-    from cartelsim.history.observation import annual
+    from cartelsim.record.observation import annual
 
     expected = (annual(paired.factual, "homicides_inegi")
                 - annual(paired.counterfactual, "homicides_inegi"))
@@ -149,7 +149,7 @@ def test_the_table_has_the_contract_columns_and_the_observed_series(paired) -> N
     table = paired.national_by_year()
     assert list(table.columns) == [*COLUMNS, *EXTRA_COLUMNS]
     assert table["year"].tolist() == list(range(2007, 2027))
-    observed = cartelsim.history.national_homicides()["inegi_registered"]
+    observed = cartelsim.record.national_homicides()["inegi_registered"]
     for _, row in table.iterrows():
         year = int(row["year"])
         if year in observed.index:
@@ -190,14 +190,12 @@ def test_plot_returns_a_figure_with_a_panel_for_the_counterfactual(paired) -> No
     assert isinstance(fig, Figure) and len(fig.axes) == 3
 
 
-def test_the_package_is_callable_as_the_api(monkeypatch) -> None:
-    import cartelsim.history.api as api
+def test_cartelsim_history_is_the_replay_api() -> None:
+    import cartelsim.record.api as api
 
-    seen = {}
-    monkeypatch.setattr(api, "history", lambda **kwargs: seen.update(kwargs) or "result")
-    assert cartelsim.history(runs=2, seed=4) == "result"
-    assert seen == {"runs": 2, "seed": 4}
-    assert callable(cartelsim.history.load_events)
+    assert cartelsim.history is api.history
+    assert "history" in dir(cartelsim)
+    assert callable(cartelsim.record.load_events)
 
 
 @pytest.mark.parametrize(("kwargs", "fragment"), [

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from cartelsim.errors import DataFileError
-from cartelsim.history import EVENT_KINDS, events_frame, history_groups, load_events
-from cartelsim.history.events import COLUMNS, PAIR_KINDS
-from cartelsim.history.world import embedded_group_ids
-from tests.history.support import append, edit, row_index, set_cells
+from cartelsim.record import EVENT_KINDS, events_frame, history_groups, load_events
+from cartelsim.record.events import COLUMNS, PAIR_KINDS
+from cartelsim.record.world import embedded_group_ids
+from tests.record.support import append, edit, row_index, set_cells
 
 
 @pytest.fixture(scope="module")

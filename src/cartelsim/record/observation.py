@@ -36,10 +36,10 @@ COMPARABLE = {
     "homicides_baseline": "no official series (homicides unrelated to organised crime)",
     "homicides_inegi": (
         "INEGI registered homicides (death records, by year of registration): "
-        "cartelsim.history.national_homicides()['inegi_registered'], EVIDENCE F32"),
+        "cartelsim.record.national_homicides()['inegi_registered'], EVIDENCE F32"),
     "victims_sesnsp": (
         "SESNSP victims of intentional homicide (homicidio doloso + feminicidio): "
-        "cartelsim.history.national_homicides()['sesnsp_victims']"),
+        "cartelsim.record.national_homicides()['sesnsp_victims']"),
     "missing_persons": (
         "yearly growth of the RNPDNO count of people still missing, about 8,000-11,000 a year "
         "in 2022-2025 (EVIDENCE F34)"),

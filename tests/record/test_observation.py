@@ -9,7 +9,8 @@ import pytest
 import xarray as xr
 
 from cartelsim.engines.observation import add_observations
-from cartelsim.history.observation import (
+from cartelsim.params.catalogue import CATALOGUE, Params
+from cartelsim.record.observation import (
     COMPARABLE,
     OBSERVED,
     WEEKS_PER_YEAR,
@@ -17,8 +18,7 @@ from cartelsim.history.observation import (
     annual,
     year_end,
 )
-from cartelsim.history.observed import national_homicides, sesnsp_to_inegi
-from cartelsim.params.catalogue import CATALOGUE, Params
+from cartelsim.record.observed import national_homicides, sesnsp_to_inegi
 
 
 def weekly(deaths: np.ndarray, start: str = "2007-01-01") -> xr.Dataset:

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from cartelsim.engines.simulate import Progress
 from cartelsim.errors import CartelsimError
-from cartelsim.history.counterfactual import check_paired, select_dropped
-from cartelsim.history.events import load_events
-from cartelsim.history.filters import EventFilter, parse_filter
-from cartelsim.history.observed import group_counts, national_homicides
-from cartelsim.history.replay import Runner, build_replay, replay_weeks, run_replay
-from cartelsim.history.result import HistoryResult
-from cartelsim.history.world import START_YEAR, embedded_group_ids, history_groups
+from cartelsim.record.counterfactual import check_paired, select_dropped
+from cartelsim.record.events import load_events
+from cartelsim.record.filters import EventFilter, parse_filter
+from cartelsim.record.observed import group_counts, national_homicides
+from cartelsim.record.replay import Runner, build_replay, replay_weeks, run_replay
+from cartelsim.record.result import HistoryResult
+from cartelsim.record.world import START_YEAR, embedded_group_ids, history_groups
 from cartelsim.scenarios.runner import run_scenario
 
 DEFAULT_RUNS = 50
@@ -47,7 +47,7 @@ def history(
         runs: paired worlds (replicates).
         seed: root seed; the same seed gives the same numbers.
         events: a user's events file, merged with the shipped timeline (`load_events`).
-        drop_events: a FILTER (`cartelsim.history.filters`) choosing events to leave out of
+        drop_events: a FILTER (`cartelsim.record.filters`) choosing events to leave out of
             a paired counterfactual history, e.g. "kind=leader_*;from=2006;to=2010". None:
             no counterfactual.
         engine: the scenario engine ("stochastic" or "deterministic"; deterministic runs

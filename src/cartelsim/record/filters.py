@@ -30,7 +30,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 from cartelsim.errors import CartelsimError
-from cartelsim.history.events import EVENT_KINDS, REMOVAL_KINDS, Event
+from cartelsim.record.events import EVENT_KINDS, REMOVAL_KINDS, Event
 from cartelsim.textmatch import closest
 
 KEYS = ("kind", "group", "person", "from", "to")

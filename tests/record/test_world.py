@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from cartelsim.errors import CartelsimError, DataFileError
-from cartelsim.history import history_groups, history_world, national_homicides
+from cartelsim.record import history_groups, history_world, national_homicides
 from cartelsim.system.embedded import INTENSITY_WEIGHT
-from tests.history.support import append, edit, row_index, set_cells
+from tests.record.support import append, edit, row_index, set_cells
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ import pandas as pd
 import xarray as xr
 
 from cartelsim.errors import CartelsimError
-from cartelsim.history.events import Event
-from cartelsim.history.filters import EventFilter
+from cartelsim.record.events import Event
+from cartelsim.record.filters import EventFilter
 
 QUANTILES = (0.05, 0.50, 0.95)
 # A run whose engine status is not 0 (failed, or numbers not finite) is left out of every

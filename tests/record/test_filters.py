@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from cartelsim.errors import CartelsimError
-from cartelsim.history.events import REMOVAL_KINDS, load_events
-from cartelsim.history.filters import parse_filter
-from cartelsim.history.world import embedded_group_ids, history_groups
+from cartelsim.record.events import REMOVAL_KINDS, load_events
+from cartelsim.record.filters import parse_filter
+from cartelsim.record.world import embedded_group_ids, history_groups
 
 KNOWN = {g.id for g in history_groups()} | embedded_group_ids()
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from cartelsim.errors import CartelsimError
-from cartelsim.history.world import history_groups
 from cartelsim.params.catalogue import CATALOGUE
+from cartelsim.record.world import history_groups
 from cartelsim.scenarios.schema import parse_scenario
 
 

@@ -16,14 +16,14 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from cartelsim.errors import CartelsimError
-from cartelsim.history.counterfactual import (
+from cartelsim.record.counterfactual import (
     paired_difference,
     run_quantiles,
     usable_runs,
 )
-from cartelsim.history.filters import EventFilter
-from cartelsim.history.observation import COMPARABLE, annual, year_end
-from cartelsim.history.replay import EventUse
+from cartelsim.record.filters import EventFilter
+from cartelsim.record.observation import COMPARABLE, annual, year_end
+from cartelsim.record.replay import EventUse
 
 NETCDF_NAME = "history.nc"
 CSV_NAME = "national_by_year.csv"
@@ -43,7 +43,7 @@ class HistoryResult:
 
     Attributes:
         factual: the replay (dims run, time, group), with the observed series of
-            `cartelsim.history.observation`.
+            `cartelsim.record.observation`.
         counterfactual: the same worlds without the dropped events, or None.
         uses: how each event of the timeline was used (`EventUse`).
         drop_filter: the filter that chose the dropped events, or None.
@@ -179,7 +179,7 @@ class HistoryResult:
 
     def plot(self) -> Figure:
         """The replay against the record (a matplotlib Figure; see `history.figure`)."""
-        from cartelsim.history.figure import history_figure
+        from cartelsim.record.figure import history_figure
 
         return history_figure(self.annual_summary(), self.counts,
                               drop_filter=self.drop_filter.text if self.drop_filter else None)

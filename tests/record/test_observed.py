@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from cartelsim.errors import DataFileError
-from cartelsim.history import group_counts, national_homicides
-from cartelsim.history.observed import sesnsp_to_inegi
+from cartelsim.record import group_counts, national_homicides
+from cartelsim.record.observed import sesnsp_to_inegi
 from cartelsim.system.embedded import load_embedded
-from tests.history.support import edit, row_index, set_cells
+from tests.record.support import edit, row_index, set_cells
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cartelsim.errors import DataFileError
-from cartelsim.history.common import (
+from cartelsim.record.common import (
     parse_choice,
     parse_int,
     parse_url,

@@ -20,7 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from cartelsim.errors import CartelsimError, DataFileError
-from cartelsim.history.common import (
+from cartelsim.record.common import (
     parse_choice,
     parse_int,
     parse_urls,
@@ -118,7 +118,7 @@ def history_world(
         DataFileError: a malformed file.
         CartelsimError: an invalid ``total_members``.
     """
-    from cartelsim.history.observed import national_homicides
+    from cartelsim.record.observed import national_homicides
 
     groups = [g for g in history_groups(directory) if g.active_in(START_YEAR)]
     all_groups = {g.id: g for g in history_groups(directory)}

@@ -19,14 +19,14 @@ from pathlib import Path
 import pandas as pd
 
 from cartelsim.errors import DataFileError
-from cartelsim.history.common import (
+from cartelsim.record.common import (
     parse_choice,
     parse_date,
     parse_url,
     require_text,
     with_file,
 )
-from cartelsim.history.world import HistoryGroup, embedded_group_ids, history_groups
+from cartelsim.record.world import HistoryGroup, embedded_group_ids, history_groups
 from cartelsim.system.csvtable import Row, read_table
 from cartelsim.textmatch import closest
 

@@ -26,9 +26,9 @@ import pandas as pd
 import xarray as xr
 
 from cartelsim.engines.simulate import Progress
-from cartelsim.history.events import Event
-from cartelsim.history.observation import add_observed_series
-from cartelsim.history.world import START_YEAR, history_groups
+from cartelsim.record.events import Event
+from cartelsim.record.observation import add_observed_series
+from cartelsim.record.world import START_YEAR, history_groups
 from cartelsim.scenarios.runner import run_scenario
 from cartelsim.scenarios.schema import Scenario, parse_scenario
 
