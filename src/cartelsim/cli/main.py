@@ -108,12 +108,9 @@ def run(
         source="built-in status quo")
     overrides = {k: v for k, v in {"runs": runs, "seed": seed, "engine": engine}.items()
                  if v is not None}
-    data = base.model_dump(exclude={"source", "digest"})
-    data["run"].update(overrides)
-    if weeks is not None:
-        data["horizon"]["weeks"] = weeks
-    chosen = parse_scenario(data, source=f"{base.source} (with command-line options)"
-                            if overrides or weeks else base.source)
+    chosen = base.derive(run=overrides, horizon={} if weeks is None else {"weeks": weeks},
+                         source=f"{base.source} (with command-line options)"
+                         if overrides or weeks else base.source)
     default_stem = Path("outputs") / chosen.name
     nc_path = check_target(out or chosen.output.path or default_stem.with_suffix(".nc"))
     csv_path = check_target(csv or nc_path.with_suffix(".csv"))
@@ -168,32 +165,23 @@ def compare(
     """Run two scenarios on the same random worlds and print paired differences."""
     from cartelsim.analysis.compare import paired_differences
     from cartelsim.io.export import write_csv
-    from cartelsim.scenarios.runner import run_scenario
-    from cartelsim.scenarios.schema import load_scenario, parse_scenario
+    from cartelsim.scenarios.paired import check_same_world, run_paired
+    from cartelsim.scenarios.schema import load_scenario
 
     months = _parse_horizons(horizons)
     overrides = {k: v for k, v in {"runs": runs, "seed": seed, "engine": engine}.items()
                  if v is not None}
-    loaded = [load_scenario(path) for path in (base, policy)]
-    chosen = []
-    for scenario in loaded:
-        data = scenario.model_dump(exclude={"source", "digest"})
-        data["run"].update(overrides)
-        chosen.append(parse_scenario(data, source=scenario.source))
+    chosen = [load_scenario(path).derive(run=overrides) for path in (base, policy)]
     first, second = chosen
-    for label, a, b in (("system", first.system, second.system), ("start", first.start,
-                        second.start), ("horizon", first.horizon.weeks, second.horizon.weeks),
-                        ("runs", first.run.runs, second.run.runs), ("seed", first.run.seed,
-                        second.run.seed), ("engine", first.run.engine, second.run.engine),
-                        ("mechanisms", first.mechanisms, second.mechanisms)):
-        if a != b:
-            raise CartelsimError(f"{base} and {policy} differ in {label} ({a} vs {b}); a paired "
-                                 "comparison needs the same world (use --runs/--seed/--engine)")
-    results = []
+    hint = " (use --runs/--seed/--engine)"
+    check_same_world(first, second, hint=hint)
     for scenario in chosen:
-        scenario.params()
-        with progress_bar(f"{scenario.name}: {scenario.run.runs} run(s)", quiet) as bar:
-            results.append(run_scenario(scenario, progress=bar))
+        scenario.params()  # refuse a bad parameter file before any work starts
+    with progress_bar(f"{second.name} vs {first.name}: 2 x {first.run.runs} run(s)",
+                      quiet) as bar:
+        pair = run_paired(first, second, progress=lambda share: bar(round(1000 * share), 1000),
+                          hint=hint)
+    results = [pair.base, pair.policy]
     groups = tuple(group or ())
     table = paired_differences(results[0], results[1], months, groups=groups)
     shown = Table(title=f"{second.name} minus {first.name}: paired over {first.run.runs} "
@@ -370,12 +358,10 @@ def sensitivity(
     from cartelsim.ensembles import sensitivity as sens
     from cartelsim.ensembles.executors import make_executor
     from cartelsim.io.export import write_csv
-    from cartelsim.scenarios.schema import load_scenario, parse_scenario
+    from cartelsim.scenarios.schema import load_scenario
 
-    base = load_scenario(scenario)
-    data = base.model_dump(exclude={"source", "digest"})
-    data["run"].update(seed=seed, **({"runs": runs} if runs else {}))
-    chosen = parse_scenario(data, source=base.source)
+    chosen = load_scenario(scenario).derive(
+        run={"seed": seed, **({"runs": runs} if runs else {})})
     problem = sens.problem_for([p.strip() for p in parameters.split(",") if p.strip()])
     points = sens.sample(problem, method, samples, seed)
     pool = make_executor(executor, scheduler, workers)

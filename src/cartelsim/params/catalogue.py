@@ -332,11 +332,15 @@ class Params(Mapping[str, float]):
     (220.0, 'cli')
     """
 
-    __slots__ = ("_values", "_origins")
+    __slots__ = ("_values", "_origins", "_chains")
 
-    def __init__(self, values: Mapping[str, float], origins: Mapping[str, str]) -> None:
+    def __init__(self, values: Mapping[str, float], origins: Mapping[str, str],
+                 chains: Mapping[str, tuple[tuple[str, float], ...]] | None = None) -> None:
         self._values = dict(values)
         self._origins = dict(origins)
+        chains = chains or {}
+        self._chains = {name: tuple(chains.get(name, ((origins[name], values[name]),)))
+                        for name in self._values}
 
     @classmethod
     def defaults(cls) -> Params:
@@ -349,6 +353,7 @@ class Params(Mapping[str, float]):
         """Return new Params with `values` replacing defaults; unknown names are errors."""
         merged = dict(self._values)
         origins = dict(self._origins)
+        chains = dict(self._chains)
         for name, value in values.items():
             if name not in CATALOGUE:
                 hint = closest(name, CATALOGUE)
@@ -356,14 +361,21 @@ class Params(Mapping[str, float]):
                 raise CartelsimError(f"{origin}: unknown parameter {name!r}{suggestion}")
             merged[name] = CATALOGUE[name].check(value, origin)  # type: ignore[arg-type]
             origins[name] = origin
-        return Params(merged, origins)
+            chains[name] = (*chains[name], (origin, merged[name]))
+        return Params(merged, origins, chains)
 
     def scaled(self, name: str, factor: float, origin: str) -> Params:
         """Multiply one parameter by `factor` (a policy lever such as 'double arrests')."""
         return self.override({name: self[name] * factor}, origin)
 
     def origin(self, name: str) -> str:
+        """Where the current value came from (the last override)."""
         return self._origins[name]
+
+    def chain(self, name: str) -> tuple[tuple[str, float], ...]:
+        """Every (origin, value) the parameter took, oldest first: default -> parameter
+        file -> scenario -> sample -> ..., so a report can say what a value replaced."""
+        return self._chains[name]
 
     def unusual(self) -> list[str]:
         """Names of values outside their plausible range (allowed, but worth a warning)."""

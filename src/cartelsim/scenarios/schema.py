@@ -177,6 +177,36 @@ class Scenario(_Strict):
                                  f"switch it on with [mechanisms] {switch} = true")
         return self
 
+    def derive(self, *, source: str | None = None, **changes: object) -> Scenario:
+        """A variant of this scenario, validated again, with its own digest.
+
+        Each keyword replaces a top-level field; a dict given for a table (`run`,
+        `horizon`, `system`, `mechanisms`, `output`, `parameters`) changes only the keys
+        it names, so `derive(run={"runs": 10})` keeps the seed and the engine. Paths this
+        scenario resolved (`system.data`, `parameters_file`) are kept as they are. A bad
+        change is a one-line error naming the field, as in a file. `source` defaults to
+        this scenario's (messages and provenance name it).
+        """
+        label = source or self.source
+        data = self.model_dump(exclude={"source", "digest"})
+        for key, value in changes.items():
+            if key not in data:
+                hint = closest(key, list(data))
+                raise CartelsimError(f"{label}: cannot derive a scenario with unknown field "
+                                     f"{key!r}" + (f"; did you mean {hint!r}?" if hint else ""))
+            if isinstance(value, dict) and isinstance(data[key], dict):
+                data[key] = {**data[key], **value}
+            else:
+                data[key] = value
+        return parse_scenario(data, source=label)
+
+    def without_interventions(self, name: str = "status-quo") -> Scenario:
+        """The same world with no intervention: the baseline of a paired comparison."""
+        return self.derive(name=name, interventions=[],
+                           description=f"{self.name} without its interventions "
+                                       "(the status quo)",
+                           source=f"{self.source} (status quo)")
+
     @property
     def start(self) -> dt.date:
         return self.horizon.start or DEFAULT_START[self.system.name]
