@@ -23,6 +23,8 @@ import xarray as xr
 
 from cartelsim.analysis.flow import flow_index
 from cartelsim.errors import CartelsimError
+from cartelsim.interventions.effects import RemoveLeader, SetPressure
+from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.paired import run_slices
 from cartelsim.scenarios.schema import DEFAULT_START, Scenario, parse_scenario
 from cartelsim.system.model import System
@@ -249,6 +251,8 @@ class Runner:
 
 def _cost(scenario: Scenario) -> float:
     """Rough relative cost: weeks, times more for mechanisms updated every week."""
+    defaults = Params.defaults()
     weekly = scenario.mechanisms.money or any(
-        item.action in ("us_pressure", "remove_leader") for item in scenario.interventions)
+        isinstance(effect, SetPressure | RemoveLeader) for item in scenario.interventions
+        for effect in item.kind_of_action.effects(float(item.effect), defaults))
     return scenario.horizon.weeks * (5.0 if weekly else 1.0) * (1 + scenario.run.runs / 100)

@@ -169,12 +169,11 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _mechanisms_for_actions(self) -> Scenario:
-        needs = {"freeze_assets": "money", "prosecute_corruption": "protection"}
         for number, item in enumerate(self.interventions, start=1):
-            switch = needs.get(item.action)
-            if switch and not getattr(self.mechanisms, switch):
-                raise ValueError(f"interventions[{number}] ({item.action}) acts on {switch}; "
-                                 f"switch it on with [mechanisms] {switch} = true")
+            for switch in item.kind_of_action.needs:  # the registered action says
+                if not getattr(self.mechanisms, switch):
+                    raise ValueError(f"interventions[{number}] ({item.action}) acts on "
+                                     f"{switch}; switch it on with [mechanisms] {switch} = true")
         return self
 
     def derive(self, *, source: str | None = None, **changes: object) -> Scenario:
@@ -221,13 +220,16 @@ class Scenario(_Strict):
                                      origin=f"{kind} ({self.parameters_file})")
         return params.override(self.parameters, origin=f"scenario {self.source}")
 
-    def build_system(self) -> System:
-        """Load or build the world this scenario runs on."""
+    def build_system(self, params: Params | None = None) -> System:
+        """Load or build the world this scenario runs on; Mexico 2025 starts with
+        `embedded_total_members` of `params` (default: this scenario's parameters)."""
         if self.system.name == "mexico2025":
             from cartelsim.system.embedded import load_embedded
 
+            params = params or self.params()
             return load_embedded(self.system.data, n_groups=self.system.groups,
-                                 seed=self.system.tail_seed)
+                                 seed=self.system.tail_seed,
+                                 total_members=params["embedded_total_members"])
         from cartelsim.system.bacrim import load_bacrim
         from cartelsim.system.fetch import default_data_dir
 
