@@ -179,7 +179,11 @@ def test_weekly_steps_and_one_jump_agree(params) -> None:
     np.testing.assert_allclose(one.integrity, many.integrity, rtol=1e-14)
 
 
-def test_contest_ends_when_integrity_reaches_consolidation(params) -> None:
+@pytest.mark.parametrize("threshold", [None, 0.97])
+def test_contest_ends_when_integrity_reaches_consolidation(params, threshold) -> None:
+    """At the catalogue's `succession_consolidated` (default 0.9), or another value."""
+    if threshold is not None:
+        params = params.override({"succession_consolidated": threshold}, origin="test")
     lam, delta = params["integrity_recovery"], params["integrity_loss_killed"]
     CONSOLIDATED = params["succession_consolidated"]  # noqa: N806 (the catalogue's threshold)
     leadership = make(params)

@@ -559,6 +559,42 @@ def params(
     console.print(table)
 
 
+@app.command()
+def actions(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    markdown: Annotated[bool, typer.Option(
+        help="The docs page (docs/actions.md) as Markdown.")] = False,
+) -> None:
+    """List every intervention action: what it means, its effect's range and unit, whether
+    it lasts or happens once, and the mechanism it needs (from the action registry)."""
+    from cartelsim.interventions.actions import catalogue
+    from cartelsim.interventions.docs import actions_markdown
+
+    if markdown:
+        print(actions_markdown(), end="")
+        return
+    listed = catalogue()
+    if as_json:
+        print(json.dumps(listed, indent=2))
+        return
+    from rich.markup import escape
+
+    table = Table(title=escape("Intervention actions ([[interventions]] action = ...)"),
+                  title_justify="left", show_lines=True)
+    table.add_column("action", no_wrap=True)
+    for column in ("meaning", "effect", "range", "kind", "needs"):
+        table.add_column(column, overflow="fold")
+    for name, a in listed.items():
+        options = "".join(f"\n{key}: {text}" for key, text in a["options"].items())  # type: ignore[union-attr]
+        table.add_row(name, escape(f"{a['meaning']}{options}"),
+                      escape(f"{a['effect']} [{a['unit']}]"),
+                      f"{a['low']:g} - {a['high']:g}", str(a["kind"]),
+                      ", ".join(a["needs"]) or "-")  # type: ignore[arg-type]
+    console.print(table)
+    console.print("Schedules: start, end, every_weeks, and when = { national_homicides_above"
+                  " | group_members_above | us_pressure_above = level } (docs/actions.md).")
+
+
 @data_app.command("fetch")
 def data_fetch(
     dataset: Annotated[str, typer.Argument(help="Data set name: bacrim2020.")],

@@ -40,11 +40,14 @@ class WhenSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     national_homicides_above: Level | None = Field(
-        default=None, description="homicides per week (national)")
+        default=None, description="national homicides per week above this level (the "
+        "conflict law at the week's members, before succession fights)")
     group_members_above: Level | None = Field(
-        default=None, description="members of a target group")
+        default=None, description="members of a target group above this level (the action "
+        "acts on those targets; an action on the whole country, when any group is above)")
     us_pressure_above: Level | None = Field(
-        default=None, description="U.S. pressure u (1 = the 2025 level)")
+        default=None, description="U.S. pressure u above this level (1 = the 2025 level), "
+        "from the interventions without a condition")
 
     @model_validator(mode="after")
     def _something(self) -> WhenSpec:
