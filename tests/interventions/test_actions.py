@@ -129,3 +129,18 @@ def test_us_pressure() -> None:
     assert a.national and a.effects(2.0, P) == (ScaleRate("eta", 1.0 + gain * 2.0),
                                                 SetPressure(2.0))
     assert isinstance(a.amount, Amount)
+
+
+def test_the_command_line_lists_the_registry(tmp_path) -> None:
+    import json
+
+    from tests.cli.support import cartelsim
+
+    listed = cartelsim("actions", "--json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == json.loads(json.dumps(catalogue()))
+    table = cartelsim("actions", cwd=tmp_path)
+    assert table.returncode == 0 and all(name in table.stdout for name in registry())
+    assert "[[interventions]]" in table.stdout and "[mechanisms]" in table.stdout
+    page = cartelsim("actions", "--markdown", cwd=tmp_path)
+    assert page.stdout == actions_markdown()

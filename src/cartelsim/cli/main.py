@@ -585,7 +585,8 @@ def actions(
     for column in ("meaning", "effect", "range", "kind", "needs"):
         table.add_column(column, overflow="fold")
     for name, a in listed.items():
-        options = "".join(f"\n{key}: {text}" for key, text in a["options"].items())  # type: ignore[union-attr]
+        extra: dict[str, str] = a["options"]  # type: ignore[assignment]
+        options = "".join(f"\n{key}: {text}" for key, text in extra.items())
         table.add_row(name, escape(f"{a['meaning']}{options}"),
                       escape(f"{a['effect']} [{a['unit']}]"),
                       f"{a['low']:g} - {a['high']:g}", str(a["kind"]),

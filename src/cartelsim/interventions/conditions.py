@@ -3,7 +3,7 @@
     [[interventions]]
     action = "scale_arrests"
     effect = 2
-    when = { national_homicides_above = 600 }   # checked at the start of every week
+    when = { national_homicides_above = 1500 }   # checked at the start of every week
 
 The condition is checked at the start of each week of the intervention's window (from
 `start` to `end`), in every run on that run's state, so runs may differ:

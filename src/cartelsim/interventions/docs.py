@@ -28,7 +28,7 @@ SCHEDULES = """## Schedules
 - **between dates**: `start` and `end`; a lasting action holds from `start` up to (not
   including) `end` (default: to the end of the horizon).
 - **every N weeks**: `every_weeks = 13` repeats a one-off action from `start` until `end`.
-- **when a condition holds**: `when = { national_homicides_above = 600 }`, checked at the
+- **when a condition holds**: `when = { national_homicides_above = 1500 }`, checked at the
   start of every week of the window, in every run on that run's state. A lasting action
   acts in the weeks it holds; a one-off action with `every_weeks` happens on those of its
   dates on which it holds; a one-off action without `every_weeks` happens once, in the first

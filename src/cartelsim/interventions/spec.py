@@ -10,7 +10,7 @@
     [[interventions]]
     action = "scale_arrests"
     effect = 2
-    when = { national_homicides_above = 600 }   # only while the condition holds (see
+    when = { national_homicides_above = 1500 }   # only while the condition holds (see
                                                 # interventions.conditions)
 
     [[interventions]]

@@ -7,8 +7,8 @@ its class in one of these modules (or a new one imported here) and one test.
 from cartelsim.interventions.actions import leaders, members, money, pressure, rates
 from cartelsim.interventions.actions.base import Action, Amount, registry
 
-__all__ = ["Action", "Amount", "action", "catalogue", "leaders", "members", "money", "names", "pressure",
-           "rates", "registry"]
+__all__ = ["Action", "Amount", "action", "catalogue", "leaders", "members", "money", "names",
+           "pressure", "rates", "registry"]
 
 
 def names() -> tuple[str, ...]:

@@ -181,6 +181,7 @@ function groupOptions(select, chosen) {
 
 function interventionCard(spec) {
   const card = el("div", { class: "intervention", "data-label": spec.label || "" });
+  if (spec.when) card.dataset.when = JSON.stringify(spec.when);  // kept as loaded (no control)
   const action = el("select", { class: "action", "aria-label": "action" });
   for (const name of Object.keys(state.actions)) {
     action.append(el("option", { value: name, text: name, selected: name === spec.action }));
@@ -268,6 +269,7 @@ function readIntervention(card) {
   const value = (cls) => { const n = card.querySelector(`.${cls}`); return n ? n.value : ""; };
   const spec = { action: value("action") };
   if (card.dataset.label) spec.label = card.dataset.label;
+  if (card.dataset.when) spec.when = JSON.parse(card.dataset.when);
   if (value("effect") !== "") spec.effect = parseFloat(value("effect"));
   for (const key of ["start", "end"]) if (value(key)) spec[key] = value(key);
   if (value("every_weeks")) spec.every_weeks = parseInt(value("every_weeks"), 10);
