@@ -62,17 +62,21 @@ class RemoveLeader(Effect):
 
 
 @dataclass(frozen=True)
-class FreezeMoney(Effect):
-    """Freeze a share of the targets' money per year (read by `mechanisms.finance`)."""
+class Share(Effect):
+    """A lasting share of a state the mechanisms own, taken from the targets; shares of
+    several interventions on the same group add up."""
 
-    share_per_year: float
+    share: float
 
 
 @dataclass(frozen=True)
-class CutProtection(Effect):
-    """Destroy a share of the targets' political protection per week (`finance`)."""
+class FreezeMoney(Share):
+    """Freeze a share of the targets' money per year (read by `mechanisms.finance`)."""
 
-    share_per_week: float
+
+@dataclass(frozen=True)
+class CutProtection(Share):
+    """Destroy a share of the targets' political protection per week (`finance`)."""
 
 
 @dataclass(frozen=True)

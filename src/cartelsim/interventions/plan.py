@@ -31,6 +31,7 @@ from cartelsim.interventions.effects import (
     ScaleGroupRate,
     ScaleRate,
     SetPressure,
+    Share,
 )
 from cartelsim.interventions.spec import InterventionSpec, TargetSpec
 from cartelsim.params.catalogue import Params
@@ -171,17 +172,17 @@ class InterventionPlan:
                     edges.update((date, date + 1))
         return sorted(w for w in edges if 0 < w < weeks)
 
-    def lasting_effect(self, effect: type[Effect], week: int,
+    def lasting_effect(self, effect: type[Share], week: int,
                        members: np.ndarray) -> np.ndarray:
-        """The summed amount [run, group] of a lasting effect at `week` (0 where inactive),
-        e.g. `FreezeMoney` or `CutProtection`, read by the mechanisms that own those
-        states. The amount is the effect's only number."""
+        """The summed share [run, group] of a lasting `Share` effect at `week` (0 where
+        inactive): `FreezeMoney` or `CutProtection`, read by the mechanisms that own those
+        states."""
         total = np.zeros(members.shape)
         for item in self.scheduled:
             for found in item.effects:
                 if isinstance(found, effect) and item.active(week):
                     mask = self._where(item, item.first, week, members)
-                    total[mask] = total[mask] + _amount(found)
+                    total[mask] = total[mask] + found.share
         return total
 
     def pressure(self, week: int, members: np.ndarray | None = None) -> float | np.ndarray:
@@ -333,10 +334,3 @@ class InterventionPlan:
                         removal[mask] = removal[mask] + share - removal[mask] * share
         return Setting(coef=coef, rates=rates, removal=removal, observable={})
 
-
-def _amount(effect: Effect) -> float:
-    """The one number of a lasting amount effect (FreezeMoney, CutProtection)."""
-    values = [value for value in vars(effect).values() if isinstance(value, int | float)]
-    if len(values) != 1:
-        raise TypeError(f"{type(effect).__name__} has no single amount")
-    return float(values[0])
