@@ -9,7 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from cartelsim.errors import CartelsimError
-from cartelsim.interventions.spec import ACTIONS, InterventionSpec, TargetSpec
+from cartelsim.interventions.actions import registry
+from cartelsim.interventions.spec import InterventionSpec, TargetSpec
 from cartelsim.scenarios.schema import parse_scenario
 
 BOUNDS = {
@@ -27,11 +28,12 @@ def message(exc: pytest.ExceptionInfo) -> str:
 
 
 def test_every_action_is_declared_with_its_bounds_and_kind() -> None:
-    assert set(BOUNDS) <= set(ACTIONS)  # others may be added; these five keep their meaning
+    actions = registry()
+    assert set(BOUNDS) <= set(actions)  # others may be added; these five keep their meaning
     for action, bounds in BOUNDS.items():
-        assert ACTIONS[action]["bounds"] == bounds, action
-        assert ACTIONS[action]["kind"] == ("once" if action == "arrest_sweep" else "lasting")
-        assert str(ACTIONS[action]["effect"]).strip(), action
+        assert (actions[action].amount.low, actions[action].amount.high) == bounds, action
+        assert actions[action].kind == ("once" if action == "arrest_sweep" else "lasting")
+        assert actions[action].amount.meaning.strip(), action
 
 
 # --------------------------------------------------------------------------- effect bounds

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from cartelsim.interventions.spec import InterventionSpec
-from cartelsim.mechanisms.leadership import CONSOLIDATED, LOSS_PARAMETER, Leadership
+from cartelsim.mechanisms.leadership import LOSS_PARAMETER, Leadership
 from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.runner import run_scenario
 from cartelsim.scenarios.schema import parse_scenario
@@ -179,11 +179,16 @@ def test_weekly_steps_and_one_jump_agree(params) -> None:
     np.testing.assert_allclose(one.integrity, many.integrity, rtol=1e-14)
 
 
-def test_contest_ends_when_integrity_reaches_consolidation(params) -> None:
+@pytest.mark.parametrize("threshold", [None, 0.97])
+def test_contest_ends_when_integrity_reaches_consolidation(params, threshold) -> None:
+    """At the catalogue's `succession_consolidated` (default 0.9), or another value."""
+    if threshold is not None:
+        params = params.override({"succession_consolidated": threshold}, origin="test")
     lam, delta = params["integrity_recovery"], params["integrity_loss_killed"]
+    CONSOLIDATED = params["succession_consolidated"]  # noqa: N806 (the catalogue's threshold)
     leadership = make(params)
     leadership.remove(mask(1, 1), removal("killed", "contested"))  # group 1: no slot, no split
-    # 1 - delta exp(-lam t) >= 0.9  <=>  t >= ln(delta / 0.1) / lam
+    # 1 - delta exp(-lam t) >= c  <=>  t >= ln(delta / (1 - c)) / lam
     first = math.ceil(math.log(delta / (1.0 - CONSOLIDATED)) / lam)
     leadership.advance_to(first - 1)
     assert leadership.integrity[0, 1] < CONSOLIDATED and leadership.contested[0, 1]

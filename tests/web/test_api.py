@@ -14,7 +14,7 @@ import pytest
 import xarray as xr
 from fastapi.testclient import TestClient
 
-from cartelsim.interventions.spec import ACTIONS
+from cartelsim.interventions.actions import registry
 from cartelsim.params.catalogue import CATALOGUE
 from cartelsim.scenarios.examples import example_names, example_path, examples_dir
 from cartelsim.scenarios.schema import load_scenario, parse_scenario
@@ -59,7 +59,7 @@ def test_lists_come_from_the_catalogue_the_schema_and_the_shipped_scenarios(clie
         assert (shown["default"], shown["unit"], shown["low"], shown["high"], shown["source"]) \
             == (spec.default, spec.unit, spec.low, spec.high, spec.source)
     actions = client.get("/api/interventions").json()["actions"]
-    assert set(actions) == set(ACTIONS)
+    assert set(actions) == set(registry())
     assert (actions["arrest_sweep"]["low"], actions["arrest_sweep"]["high"]) == (0.0, 1.0)
     groups = client.get("/api/systems/mexico2025/groups").json()
     assert {"cjng", "cds_mayiza"} <= {g["id"] for g in groups}

@@ -122,12 +122,9 @@ def run(
         source="built-in status quo")
     overrides = {k: v for k, v in {"runs": runs, "seed": seed, "engine": engine}.items()
                  if v is not None}
-    data = base.model_dump(exclude={"source", "digest"})
-    data["run"].update(overrides)
-    if weeks is not None:
-        data["horizon"]["weeks"] = weeks
-    chosen = parse_scenario(data, source=f"{base.source} (with command-line options)"
-                            if overrides or weeks else base.source)
+    chosen = base.derive(run=overrides, horizon={} if weeks is None else {"weeks": weeks},
+                         source=f"{base.source} (with command-line options)"
+                         if overrides or weeks else base.source)
     default_stem = Path("outputs") / chosen.name
     nc_path = check_target(out or chosen.output.path or default_stem.with_suffix(".nc"))
     csv_path = check_target(csv or nc_path.with_suffix(".csv"))
@@ -184,32 +181,23 @@ def compare(
     """Run two scenarios on the same random worlds and print paired differences."""
     from cartelsim.analysis.compare import first_intervention, paired_differences
     from cartelsim.io.export import write_csv
-    from cartelsim.scenarios.runner import run_scenario
-    from cartelsim.scenarios.schema import load_scenario, parse_scenario
+    from cartelsim.scenarios.paired import check_same_world, run_paired
+    from cartelsim.scenarios.schema import load_scenario
 
     months = _parse_horizons(horizons)
     overrides = {k: v for k, v in {"runs": runs, "seed": seed, "engine": engine}.items()
                  if v is not None}
-    loaded = [load_scenario(path) for path in (base, policy)]
-    chosen = []
-    for scenario in loaded:
-        data = scenario.model_dump(exclude={"source", "digest"})
-        data["run"].update(overrides)
-        chosen.append(parse_scenario(data, source=scenario.source))
+    chosen = [load_scenario(path).derive(run=overrides) for path in (base, policy)]
     first, second = chosen
-    for label, a, b in (("system", first.system, second.system), ("start", first.start,
-                        second.start), ("horizon", first.horizon.weeks, second.horizon.weeks),
-                        ("runs", first.run.runs, second.run.runs), ("seed", first.run.seed,
-                        second.run.seed), ("engine", first.run.engine, second.run.engine),
-                        ("mechanisms", first.mechanisms, second.mechanisms)):
-        if a != b:
-            raise CartelsimError(f"{base} and {policy} differ in {label} ({a} vs {b}); a paired "
-                                 "comparison needs the same world (use --runs/--seed/--engine)")
-    results = []
+    hint = " (use --runs/--seed/--engine)"
+    check_same_world(first, second, hint=hint)
     for scenario in chosen:
-        scenario.params()
-        with progress_bar(f"{scenario.name}: {scenario.run.runs} run(s)", quiet) as bar:
-            results.append(run_scenario(scenario, progress=bar))
+        scenario.params()  # refuse a bad parameter file before any work starts
+    with progress_bar(f"{second.name} vs {first.name}: 2 x {first.run.runs} run(s)",
+                      quiet) as bar:
+        pair = run_paired(first, second, progress=lambda share: bar(round(1000 * share), 1000),
+                          hint=hint)
+    results = [pair.base, pair.policy]
     groups = tuple(group or ())
     since = first_intervention(first, second)
     table = paired_differences(results[0], results[1], months, groups=groups, since=since)
@@ -391,12 +379,10 @@ def sensitivity(
     from cartelsim.ensembles import sensitivity as sens
     from cartelsim.ensembles.executors import make_executor
     from cartelsim.io.export import write_csv
-    from cartelsim.scenarios.schema import load_scenario, parse_scenario
+    from cartelsim.scenarios.schema import load_scenario
 
-    base = load_scenario(scenario)
-    data = base.model_dump(exclude={"source", "digest"})
-    data["run"].update(seed=seed, **({"runs": runs} if runs else {}))
-    chosen = parse_scenario(data, source=base.source)
+    chosen = load_scenario(scenario).derive(
+        run={"seed": seed, **({"runs": runs} if runs else {})})
     problem = sens.problem_for([p.strip() for p in parameters.split(",") if p.strip()])
     points = sens.sample(problem, method, samples, seed)
     pool = make_executor(executor, scheduler, workers)
@@ -592,6 +578,43 @@ def params(
         table.add_row(spec.name, f"{spec.default:g}", spec.unit, f"{spec.low:g} - {spec.high:g}",
                       spec.source)
     console.print(table)
+
+
+@app.command()
+def actions(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    markdown: Annotated[bool, typer.Option(
+        help="The docs page (docs/actions.md) as Markdown.")] = False,
+) -> None:
+    """List every intervention action: what it means, its effect's range and unit, whether
+    it lasts or happens once, and the mechanism it needs (from the action registry)."""
+    from cartelsim.interventions.actions import catalogue
+    from cartelsim.interventions.docs import actions_markdown
+
+    if markdown:
+        print(actions_markdown(), end="")
+        return
+    listed = catalogue()
+    if as_json:
+        print(json.dumps(listed, indent=2))
+        return
+    from rich.markup import escape
+
+    table = Table(title=escape("Intervention actions ([[interventions]] action = ...)"),
+                  title_justify="left", show_lines=True)
+    table.add_column("action", no_wrap=True)
+    for column in ("meaning", "effect", "range", "kind", "needs"):
+        table.add_column(column, overflow="fold")
+    for name, a in listed.items():
+        extra: dict[str, str] = a["options"]  # type: ignore[assignment]
+        options = "".join(f"\n{key}: {text}" for key, text in extra.items())
+        table.add_row(name, escape(f"{a['meaning']}{options}"),
+                      escape(f"{a['effect']} [{a['unit']}]"),
+                      f"{a['low']:g} - {a['high']:g}", str(a["kind"]),
+                      ", ".join(a["needs"]) or "-")  # type: ignore[arg-type]
+    console.print(table)
+    console.print("Schedules: start, end, every_weeks, and when = { national_homicides_above"
+                  " | group_members_above | us_pressure_above = level } (docs/actions.md).")
 
 
 @data_app.command("fetch")

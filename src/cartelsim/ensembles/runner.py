@@ -15,6 +15,7 @@ from cartelsim.ensembles.store import MANIFEST, EnsembleStore
 from cartelsim.errors import CartelsimError
 from cartelsim.io.export import NATIONAL, OBSERVED
 from cartelsim.params.catalogue import Params
+from cartelsim.scenarios.paired import WORLD, check_same_world, run_slices
 from cartelsim.scenarios.schema import Scenario, load_scenario, parse_scenario
 from cartelsim.sizes import readable_size
 
@@ -57,23 +58,17 @@ def build_design(paths: list[Path], runs: int, samples: int, seed: int, method: 
     scenarios = []
     for path in paths:
         scenario = load_scenario(path)
-        data = scenario.model_dump(exclude={"source", "digest"})
-        data["run"].update(runs=runs, seed=seed, record="totals")
-        scenarios.append(parse_scenario(data, source=str(path), base=None))
+        file = scenario.parameters_file  # absolute, for workers started elsewhere (dask)
+        scenarios.append(scenario.derive(
+            run={"runs": runs, "seed": seed, "record": "totals"},
+            parameters_file=file.resolve() if file is not None else None, source=str(path)))
     for scenario in scenarios:
         fixed = sorted(set(names) & set(scenario.parameters))
         if fixed:
             raise CartelsimError(f"{scenario.source} sets {', '.join(fixed)} in [parameters]; "
                                  "a parameter a scenario fixes cannot also be sampled")
-    first = scenarios[0]
-    for other in scenarios[1:]:
-        for label, a, b in (("system", first.system, other.system), ("start", first.start,
-                            other.start), ("horizon", first.horizon.weeks, other.horizon.weeks),
-                            ("engine", first.run.engine, other.run.engine),
-                            ("mechanisms", first.mechanisms, other.mechanisms)):
-            if a != b:
-                raise CartelsimError(f"{first.source} and {other.source} differ in {label}; an "
-                                     "ensemble pairs scenarios on the same worlds")
+    for other in scenarios[1:]:  # runs and seed are the ensemble's, the same for all
+        check_same_world(scenarios[0], other, fields=WORLD)
     design = Design(
         scenarios=tuple(str(Path(p).resolve()) for p in paths),
         scenario_digests=tuple(s.digest for s in scenarios),
@@ -126,19 +121,34 @@ def check_room(design: Design, weeks: int, folder: Path, limit_gb: float, *,
                              f"{1 - FREE_SHARE:.0%} of the free space spare)")
 
 
+def chunk_params(scenario: Scenario, sample: dict[str, float]) -> Params:
+    """The scenario's parameters (defaults, its parameter file, its [parameters] table),
+    then the sample: each value keeps the chain of origins it went through.
+
+    build_design refuses samples of parameters a scenario's table fixes, so those never
+    clash; a sample may replace a parameter file's value (sampling around a calibration).
+    """
+    return scenario.params().override(sample, origin="sampled")
+
+
 def run_chunk(task: ChunkTask) -> tuple[Chunk, xr.Dataset]:
     """Worker side: simulate one chunk and return its national series."""
-    from cartelsim.scenarios.runner import run_scenario
-
     scenario = parse_scenario(task.scenario, source=task.source)
-    # build_design refuses samples of parameters a scenario fixes, so the two never clash
-    params = Params.defaults().override(scenario.parameters, origin=f"scenario {task.source}") \
-        .override(task.sample, origin="sampled")
-    ds = run_scenario(scenario, params=params, first_run=task.chunk.first_run,
-                      runs=task.chunk.runs)
+    ds = run_slices(scenario, params=chunk_params(scenario, task.sample),
+                    first_run=task.chunk.first_run, runs=task.chunk.runs, keep=national)
+    return task.chunk, ds
+
+
+def national(ds: xr.Dataset) -> xr.Dataset:
+    """What a chunk keeps of its runs: the national series (KEPT) on (run, time)."""
     keep = [v for v in KEPT if v in ds]
-    return task.chunk, ds[keep].drop_vars([c for c in ds.coords if c not in ("run", "time",
-                                                                              "week")])
+    return ds[keep].drop_vars([c for c in ds.coords if c not in ("run", "time", "week")])
+
+
+def chunk_task(chunk: Chunk, scenario: Scenario, sample: dict[str, float]) -> ChunkTask:
+    """The task of one chunk: the scenario as plain validated data (cheap to send)."""
+    return ChunkTask(chunk, scenario.model_dump(mode="json", exclude={"source", "digest"}),
+                     scenario.source, sample)
 
 
 def run_ensemble(design: Design, scenarios: list[Scenario], folder: Path, executor: Executor,
@@ -158,9 +168,7 @@ def run_ensemble(design: Design, scenarios: list[Scenario], folder: Path, execut
         check_room(design, weeks, folder, max_gb, free=free)
         store = EnsembleStore.create(folder, design, resume)
         pending = store.pending()
-    tasks = [ChunkTask(chunk, scenarios[chunk.scenario].model_dump(
-                 mode="json", exclude={"source", "digest"}),
-                 scenarios[chunk.scenario].source, design.sample(chunk.sample))
+    tasks = [chunk_task(chunk, scenarios[chunk.scenario], design.sample(chunk.sample))
              for chunk in pending]
     # progress counts runs (not chunks), so the bar shows runs per second
     total_runs = sum(chunk.runs for chunk in design.chunks())

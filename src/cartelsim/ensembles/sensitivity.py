@@ -16,7 +16,7 @@ from SALib.sample import sobol as sobol_sample
 from cartelsim.analysis.compare import FLOW_WINDOW_WEEKS, FLOWS, months_to_weeks
 from cartelsim.ensembles.design import Chunk, validate_parameters
 from cartelsim.ensembles.executors import Executor
-from cartelsim.ensembles.runner import OUTPUTS, ChunkTask, run_chunk
+from cartelsim.ensembles.runner import OUTPUTS, chunk_task, run_chunk
 from cartelsim.errors import CartelsimError
 from cartelsim.params.catalogue import CATALOGUE
 from cartelsim.scenarios.schema import Scenario
@@ -59,10 +59,9 @@ def evaluate(scenario: Scenario, problem: dict, points: np.ndarray, output: str,
     if not 1 <= step <= scenario.horizon.weeks:
         raise CartelsimError(f"horizon {horizon_months:g} months is outside the scenario's "
                              f"{scenario.horizon.weeks} weeks")
-    data = scenario.model_dump(mode="json", exclude={"source", "digest"})
-    data["run"]["record"] = "totals"
-    tasks = [ChunkTask(Chunk(0, i, 0, scenario.run.runs), data, scenario.source,
-                       dict(zip(problem["names"], map(float, row), strict=True)))
+    totals = scenario.derive(run={"record": "totals"})
+    tasks = [chunk_task(Chunk(0, i, 0, scenario.run.runs), totals,
+                        dict(zip(problem["names"], map(float, row), strict=True)))
              for i, row in enumerate(points)]
     values = np.full(len(points), np.nan)
     window = slice(max(1, step - FLOW_WINDOW_WEEKS + 1), step + 1) if output in FLOWS \

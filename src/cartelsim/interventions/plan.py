@@ -4,7 +4,11 @@ Dates become weeks from the start of the horizon; a start outside the horizon is
 an end after it means the action lasts to the end. Lasting actions hold from their start
 week up to (not including) their end week; one-off actions (sweeps) happen at their start
 week and every `every_weeks` after it until their end. Targets that depend on the state
-("the 5 largest") are resolved per run at the week the action starts.
+("the 5 largest") are resolved per run at the week the action starts. An intervention with
+a condition (`when`, see `interventions.conditions`) is checked every week of its window.
+
+The plan applies the engine-neutral effects each action compiles into
+(`interventions.effects`); it never names an action.
 """
 
 from __future__ import annotations
@@ -17,13 +21,24 @@ import pandas as pd
 
 from cartelsim.engines.kernels import FOCUS, RHO_MULT, THETA_MULT
 from cartelsim.engines.plan import Setting, base_rates
+from cartelsim.engines.rates import ConflictStructure
 from cartelsim.errors import CartelsimError
-from cartelsim.interventions.spec import ACTIONS, InterventionSpec, TargetSpec
+from cartelsim.interventions.conditions import holds
+from cartelsim.interventions.effects import (
+    Effect,
+    RemoveLeader,
+    RemoveMembers,
+    ScaleGroupRate,
+    ScaleRate,
+    SetPressure,
+    Share,
+)
+from cartelsim.interventions.spec import InterventionSpec, TargetSpec
 from cartelsim.params.catalogue import Params
 from cartelsim.system.model import System
 
-# Under U.S. pressure, the groups that may split are the ten largest at the start.
-PRESSURE_SLOTS = 10
+# The engines' per-group coefficient each group rate scales.
+COEFFICIENT = {"recruitment": RHO_MULT, "arrest_focus": FOCUS, "conflict": THETA_MULT}
 
 
 @dataclass(frozen=True)
@@ -35,10 +50,18 @@ class Scheduled:
     first: int  # week it starts
     last: int  # week it stops (exclusive)
     fixed_mask: np.ndarray | None  # [group] bool, None when it depends on the state
+    effects: tuple[Effect, ...]  # what the action compiles into (interventions.effects)
 
     @property
     def lasting(self) -> bool:
-        return ACTIONS[self.spec.action]["kind"] == "lasting"
+        return self.spec.kind_of_action.lasting
+
+    @property
+    def conditional(self) -> bool:
+        return self.spec.when is not None
+
+    def has(self, effect: type[Effect]) -> bool:
+        return any(isinstance(item, effect) for item in self.effects)
 
     def dates(self) -> list[int]:
         """Weeks at which a one-off action happens."""
@@ -109,9 +132,13 @@ class InterventionPlan:
             if last <= first:
                 raise CartelsimError(f"{field}: end {spec.end} is in the same week as start")
             mask = fixed_target(self.system, spec.target, f"{field}: target")
-            self.scheduled.append(Scheduled(number, spec, first, last, mask))
+            effects = spec.kind_of_action.effects(float(spec.effect), params)
+            self.scheduled.append(Scheduled(number, spec, first, last, mask, effects))
         self._check_contradictions(source)
         self._resolved: dict[tuple[int, int], np.ndarray] = {}
+        self._holds: dict[tuple[int, int], np.ndarray] = {}  # (number, week) -> [run, group]
+        self._fired: dict[int, np.ndarray] = {}  # triggers: runs where it already happened
+        self._structure: ConflictStructure | None = None
 
     def _check_contradictions(self, source: str) -> None:
         """The same action on the same groups at the same time has no clear meaning."""
@@ -136,50 +163,72 @@ class InterventionPlan:
     def change_weeks(self, weeks: int) -> list[int]:
         edges: set[int] = set()
         for item in self.scheduled:
-            if item.lasting:
+            if item.conditional:  # checked every week of its window
+                edges.update(range(item.first, item.last + 1))
+            elif item.lasting:
                 edges.update((item.first, item.last))
             else:
                 for date in item.dates():
                     edges.update((date, date + 1))
         return sorted(w for w in edges if 0 < w < weeks)
 
-    def lasting_effect(self, action: str, week: int, members: np.ndarray) -> np.ndarray:
-        """The combined effect [run, group] of a lasting action at `week` (0 where inactive).
-
-        For money and protection actions, read by the mechanisms that own those states.
-        """
+    def lasting_effect(self, effect: type[Share], week: int,
+                       members: np.ndarray) -> np.ndarray:
+        """The summed share [run, group] of a lasting `Share` effect at `week` (0 where
+        inactive): `FreezeMoney` or `CutProtection`, read by the mechanisms that own those
+        states."""
         total = np.zeros(members.shape)
         for item in self.scheduled:
-            if item.spec.action == action and item.active(week):
-                mask = self._mask(item, item.first, members)
-                total[mask] = total[mask] + item.spec.effect
+            for found in item.effects:
+                if isinstance(found, effect) and item.active(week):
+                    mask = self._where(item, item.first, week, members)
+                    total[mask] = total[mask] + found.share
         return total
 
-    def pressure(self, week: int) -> float:
-        """U.S. pressure u at `week` (0 when none)."""
-        return sum(item.spec.effect for item in self.scheduled
-                   if item.spec.action == "us_pressure" and item.active(week))
+    def pressure(self, week: int, members: np.ndarray | None = None) -> float | np.ndarray:
+        """U.S. pressure u at `week` (0 when none); per run [run] when a condition decides
+        (then `members` [run, group] must be given)."""
+        level = sum(effect.level for item in self.scheduled if not item.conditional
+                    and item.active(week) for effect in item.effects
+                    if isinstance(effect, SetPressure))
+        conditional = [item for item in self.scheduled if item.conditional
+                       and item.active(week) and item.has(SetPressure)]
+        if not conditional:
+            return level
+        if members is None:  # asked only whether something may move: it may
+            return float(level + sum(e.level for item in conditional for e in item.effects
+                                     if isinstance(e, SetPressure)))
+        per_run = np.full(members.shape[0], float(level))
+        for item in conditional:
+            acts = self._where(item, item.first, week, members).any(axis=1)
+            for effect in item.effects:
+                if isinstance(effect, SetPressure):
+                    per_run = per_run + np.where(acts, effect.level, 0.0)
+        return per_run
 
     def leader_removals(self, week: int,
                         members: np.ndarray) -> list[tuple[np.ndarray, InterventionSpec]]:
-        """The remove_leader operations at `week`: (target mask [run, group], spec) each."""
-        return [(self._mask(item, week, members), item.spec) for item in self.scheduled
-                if item.spec.action == "remove_leader" and week in item.dates()]
+        """The leader-removal operations at `week`: (target mask [run, group], spec) each."""
+        return [(self._where(item, week, week, members), item.spec) for item in self.scheduled
+                if item.has(RemoveLeader) and self._happens(item, week)]
 
     def removal_targets(self, members0: np.ndarray) -> np.ndarray:
-        """Groups that some remove_leader may hit (bool [group]); for 'the N largest',
-        the 2N largest at the start, a margin for groups that grow past others."""
+        """Groups whose leaders may be removed (bool [group]); for 'the N largest', the
+        `split_slot_margin` x N largest at the start, a margin for groups that grow past
+        others; under pressure, the `pressure_split_slots` largest at the start."""
         possible = np.zeros(self.system.n_groups, dtype=bool)
         order = np.argsort(-members0.mean(axis=0), kind="stable")
+        slots = int(self.params["pressure_split_slots"])
         for item in self.scheduled:
-            if item.spec.action == "us_pressure":  # operations aim at the most visible
-                possible[order[:min(PRESSURE_SLOTS, order.size)]] = True
-            if item.spec.action != "remove_leader":
+            if item.has(SetPressure):  # operations aim at the most visible
+                possible[order[:min(slots, order.size)]] = True
+            if not item.has(RemoveLeader):
                 continue
             if item.fixed_mask is not None:
                 possible |= item.fixed_mask
             else:
-                count = min(2 * (item.spec.target.largest or 1), self.system.n_groups)
+                margin = self.params["split_slot_margin"]
+                count = min(int(margin * (item.spec.target.largest or 1)), self.system.n_groups)
                 possible[order[:count]] = True
         return possible
 
@@ -205,30 +254,83 @@ class InterventionPlan:
             self._resolved[key] = mask
         return self._resolved[key]
 
+    def _happens(self, item: Scheduled, week: int) -> bool:
+        """Whether a one-off intervention may happen at `week` (its condition aside)."""
+        if item.lasting:
+            return False
+        if item.conditional and item.spec.every_weeks is None:
+            return item.active(week)  # a trigger: the first week its condition holds
+        return week in item.dates()
+
+    def _where(self, item: Scheduled, resolve_week: int, week: int,
+               members: np.ndarray) -> np.ndarray:
+        """Target mask [run, group] at `week`, narrowed by the item's condition."""
+        mask = self._mask(item, resolve_week, members)
+        if not item.conditional:
+            return mask
+        key = (item.number, week)
+        if key not in self._holds:
+            ok = holds(item.spec.when, members, self._homicides(week, members),
+                       self._unconditional_pressure(week, members.shape[0]))
+            if item.spec.kind_of_action.national:  # any group above the size will do
+                ok = np.broadcast_to(ok.any(axis=1, keepdims=True), ok.shape)
+            ok = mask & ok
+            if not item.lasting and item.spec.every_weeks is None:  # a trigger fires once
+                fired = self._fired.setdefault(item.number, np.zeros(ok.shape[0], dtype=bool))
+                ok = ok & ~fired[:, None]
+                fired |= ok.any(axis=1)
+            self._holds[key] = ok
+        return self._holds[key]
+
+    def _unconditional_pressure(self, week: int, runs: int) -> np.ndarray:
+        return np.full(runs, float(sum(effect.level for item in self.scheduled
+                                       if not item.conditional and item.active(week)
+                                       for effect in item.effects
+                                       if isinstance(effect, SetPressure))))
+
+    def _homicides(self, week: int, members: np.ndarray) -> np.ndarray:
+        """National homicides per week [run] the conflict law gives at `members`, under the
+        conflict factors of the interventions without a condition."""
+        if self._structure is None:
+            self._structure = ConflictStructure.from_system(self.system)
+        factor = np.ones(members.shape)
+        for item in self.scheduled:
+            if item.conditional or not item.lasting:
+                continue
+            for effect in item.effects:
+                if isinstance(effect, ScaleGroupRate) and effect.rate == "conflict" \
+                        and item.active(week):
+                    factor[self._mask(item, item.first, members)] *= effect.factor
+        p = self.params
+        deaths = (p["conflict_lethality"] * factor * members
+                  * self._structure.pressure(members)).sum(axis=1)
+        return deaths / p["victim_member_share"] * p["homicide_share_of_victims"]
+
     def setting(self, week: int, members: np.ndarray) -> Setting:
         if week == 0:  # a new simulation: forget targets resolved for an earlier one
             self._resolved.clear()
+            self._holds.clear()
+            self._fired.clear()
         runs, groups = members.shape
         coef = np.ones((runs, 3, groups))
         rates = base_rates(self.params, runs)
         removal = np.zeros((runs, groups))
         for item in self.scheduled:
-            effect = item.spec.effect
-            action = item.spec.action
             if item.lasting and item.active(week):
-                mask = self._mask(item, item.first, members)
-                if action == "prevent_recruitment":
-                    coef[:, RHO_MULT][mask] *= 1.0 - effect
-                elif action == "focus_arrests":
-                    coef[:, FOCUS][mask] *= effect
-                elif action == "scale_conflict":
-                    coef[:, THETA_MULT][mask] *= effect
-                elif action == "scale_arrests":
-                    rates["eta"] = rates["eta"] * effect
-                elif action == "us_pressure":
-                    rates["eta"] = rates["eta"] * (1.0 + self.params["pressure_arrest_gain"]
-                                                   * effect)
-            elif action == "arrest_sweep" and week in item.dates():
-                mask = self._mask(item, week, members)
-                removal[mask] = removal[mask] + effect - removal[mask] * effect  # exact alone
+                mask = self._where(item, item.first, week, members)
+                acting = mask.any(axis=1)
+                for effect in item.effects:
+                    if isinstance(effect, ScaleGroupRate):
+                        coef[:, COEFFICIENT[effect.rate]][mask] *= effect.factor
+                    elif isinstance(effect, ScaleRate):
+                        factor = effect.factor if not item.conditional else \
+                            np.where(acting, effect.factor, 1.0)
+                        rates[effect.rate] = rates[effect.rate] * factor
+            elif not item.lasting and item.has(RemoveMembers) and self._happens(item, week):
+                mask = self._where(item, week, week, members)
+                for effect in item.effects:
+                    if isinstance(effect, RemoveMembers):
+                        share = effect.share  # several sweeps at once combine exactly
+                        removal[mask] = removal[mask] + share - removal[mask] * share
         return Setting(coef=coef, rates=rates, removal=removal, observable={})
+

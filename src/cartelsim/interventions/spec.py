@@ -1,11 +1,17 @@
 """The validated form of an intervention, as written in Python or in a scenario file.
 
     [[interventions]]
-    action = "prevent_recruitment"     # what (see ACTIONS)
+    action = "prevent_recruitment"     # what (see `cartelsim actions`)
     effect = 0.5                       # halves recruitment of the targets
     start = 2026-06-01                 # when (default: the start of the horizon)
     end = 2031-01-01                   # optional; default: the end of the horizon
     target = { largest = 5 }           # to whom (default: every group)
+
+    [[interventions]]
+    action = "scale_arrests"
+    effect = 2
+    when = { national_homicides_above = 1500 }   # only while the condition holds (see
+                                                # interventions.conditions)
 
     [[interventions]]
     action = "remove_leader"
@@ -21,56 +27,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from cartelsim.interventions import actions
+from cartelsim.interventions.actions.leaders import REMOVAL_KINDS, SUCCESSIONS
+from cartelsim.interventions.conditions import WhenSpec
+from cartelsim.textmatch import closest
 
 Number = Annotated[float, Field(strict=True)]
 StrictWhole = Annotated[int, Field(strict=True)]
 
-# What each action's `effect` means, its valid range, and whether it lasts or happens once.
-ACTIONS: dict[str, dict[str, object]] = {
-    "prevent_recruitment": {
-        "effect": "share of the targets' recruitment prevented: rho -> rho (1 - effect)",
-        "bounds": (0.0, 1.0), "kind": "lasting",
-    },
-    "scale_arrests": {
-        "effect": "factor on national incapacitation eta (2 = arrests doubled)",
-        "bounds": (0.0, 100.0), "kind": "lasting",
-    },
-    "focus_arrests": {
-        "effect": "weight of the targets in where arrests go, a_i ~ e_i C_i (others keep 1; "
-                  "0 = the state leaves them alone, 3 = three times the attention per member)",
-        "bounds": (0.0, 100.0), "kind": "lasting",
-    },
-    "scale_conflict": {
-        "effect": "factor on the targets' conflict lethality theta (a truce < 1, a war > 1)",
-        "bounds": (0.0, 100.0), "kind": "lasting",
-    },
-    "arrest_sweep": {
-        "effect": "share of the targets' members arrested at once on each date (a mass arrest)",
-        "bounds": (0.0, 1.0), "kind": "once",
-    },
-    "freeze_assets": {
-        "effect": "share of the targets' money frozen per year (before court releases, "
-                  "see freeze_reversal; needs [mechanisms] money)",
-        "bounds": (0.0, 1.0), "kind": "lasting",
-    },
-    "prosecute_corruption": {
-        "effect": "share of the targets' political protection destroyed per week "
-                  "(needs [mechanisms] protection)",
-        "bounds": (0.0, 1.0), "kind": "lasting",
-    },
-    "us_pressure": {
-        "effect": "intensity u of U.S. pressure (1 = the 2025 level: tariff threats, FTO "
-                  "designations); raises arrests and drives leader removals of visible groups",
-        "bounds": (0.0, 10.0), "kind": "lasting",
-    },
-    "remove_leader": {
-        "effect": "probability that the operation succeeds on each date (1 = it does)",
-        "bounds": (0.0, 1.0), "kind": "once",
-    },
-}
-REMOVAL_KINDS = ("killed", "captured", "extradited", "lieutenant")
-SUCCESSIONS = ("settled", "contested", "uncertain")
+__all__ = ["ACTION_NAMES", "REMOVAL_KINDS", "SUCCESSIONS", "InterventionSpec", "TargetSpec",
+           "WhenSpec"]
+
+# The actions are registered classes (`interventions.actions`); kinds of leader removal and
+# of succession are remove_leader's options.
+ACTION_NAMES = actions.names()
 
 
 class _Strict(BaseModel):
@@ -113,64 +85,73 @@ class TargetSpec(_Strict):
 class InterventionSpec(_Strict):
     """One intervention: an action with its effect, a schedule and a target."""
 
-    action: Literal["prevent_recruitment", "scale_arrests", "focus_arrests", "scale_conflict",
-                    "arrest_sweep", "remove_leader", "freeze_assets", "prosecute_corruption",
-                    "us_pressure"]
-    effect: Number | None = None  # required, except remove_leader (default 1: succeeds)
+    action: str = Field(json_schema_extra={"enum": list(ACTION_NAMES)},
+                        description="a registered action (`cartelsim actions`)")
+    effect: Number | None = None  # required unless the action has a default
     kind: Literal["killed", "captured", "extradited", "lieutenant"] | None = None
     succession: Literal["settled", "contested", "uncertain"] | None = None
     clarity: Number | None = Field(default=None, ge=0.0, le=1.0)  # uncertain: P(settled)
     start: dt.date | None = None
     end: dt.date | None = None
     every_weeks: StrictWhole | None = Field(default=None, ge=1, le=52 * 50)
+    when: WhenSpec | None = None
     target: TargetSpec = TargetSpec()
     label: str = ""
 
+    @field_validator("action")
+    @classmethod
+    def _registered(cls, name: str) -> str:
+        if name not in actions.registry():
+            hint = closest(name, list(actions.registry()))
+            raise ValueError(f"unknown action {name!r}"
+                             + (f"; did you mean {hint!r}?" if hint else "")
+                             + f" (actions: {', '.join(actions.registry())})")
+        return name
+
+    @property
+    def kind_of_action(self) -> actions.Action:
+        """The registered class of this intervention's action."""
+        return actions.action(self.action)
+
     @model_validator(mode="after")
     def _consistent(self) -> InterventionSpec:
+        action = self.kind_of_action
+        amount = action.amount
         if self.effect is None:
-            if self.action != "remove_leader":
-                raise ValueError(f"{self.action} needs an effect: {ACTIONS[self.action]['effect']}")
-            object.__setattr__(self, "effect", 1.0)
-        low, high = ACTIONS[self.action]["bounds"]  # type: ignore[misc]
-        if not low <= self.effect <= high:
+            if amount.default is None:
+                raise ValueError(f"{self.action} needs an effect: {amount.meaning}")
+            object.__setattr__(self, "effect", amount.default)
+        if not amount.low <= self.effect <= amount.high:
             raise ValueError(
-                f"effect of {self.action} must be between {low:g} and {high:g} "
-                f"({ACTIONS[self.action]['effect']}), got {self.effect!r}"
+                f"effect of {self.action} must be between {amount.low:g} and {amount.high:g} "
+                f"({amount.meaning}), got {self.effect!r}"
             )
         if self.start and self.end and self.end <= self.start:
             raise ValueError(f"end {self.end} must come after start {self.start}")
-        once = ACTIONS[self.action]["kind"] == "once"
-        if self.every_weeks is not None and not once:
-            raise ValueError(f"every_weeks applies to one-off actions (arrest_sweep), not "
+        once = not action.lasting
+        if self.every_weeks is not None and once is False:
+            repeated = " and ".join(sorted(n for n, a in actions.registry().items()
+                                           if not a.lasting))
+            raise ValueError(f"every_weeks applies to one-off actions ({repeated}), not "
                              f"{self.action}, which lasts from start to end")
-        if once and self.end is not None and self.every_weeks is None:
+        if once and self.end is not None and self.every_weeks is None and self.when is None:
             raise ValueError(f"{self.action} happens once at `start`; give every_weeks to "
-                             "repeat it until `end`")
-        if self.action == "remove_leader":
-            if self.kind is None:
-                raise ValueError("remove_leader needs kind = one of " + ", ".join(REMOVAL_KINDS))
-            if self.clarity is not None and self.succession not in (None, "uncertain"):
-                raise ValueError("clarity applies to an uncertain succession only")
-        elif self.kind is not None or self.succession is not None or self.clarity is not None:
-            raise ValueError(f"kind, succession and clarity apply to remove_leader, not "
-                             f"{self.action}")
-        if self.action in ("scale_arrests", "us_pressure") and not self.target.everyone:
+                             "repeat it until `end` (or `when` to trigger it in that window)")
+        action.check(self)
+        if action.national and not self.target.everyone:
             raise ValueError(f"{self.action} acts on the whole country; use focus_arrests to "
                              "aim arrests at some groups")
         return self
 
     def describe(self) -> str:
-        if self.action == "remove_leader":
-            what = (f"leader {self.kind} ({self.succession or 'uncertain'} succession"
-                    f"{'' if self.effect == 1 else f', success probability {self.effect:g}'})")
-            when = f"on {self.start or 'the start'}"
-            if self.every_weeks:
-                when += f", then every {self.every_weeks} weeks to {self.end or 'the end'}"
-            return f"{self.label or what} in {self.target.describe()} {when}"
+        condition = f" {self.when.describe()}" if self.when is not None else ""
+        special = self.kind_of_action.describe(self)
+        if special is not None:
+            return special + condition
         when = f"from {self.start or 'the start'}"
         if self.end:
             when += f" to {self.end}"
         if self.every_weeks:
             when += f", every {self.every_weeks} weeks"
-        return f"{self.label or self.action} (effect {self.effect:g}) on {self.target.describe()} {when}"
+        return (f"{self.label or self.action} (effect {self.effect:g}) on "
+                f"{self.target.describe()} {when}{condition}")

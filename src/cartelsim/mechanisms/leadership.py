@@ -11,7 +11,7 @@ Each group has a command integrity L in [0, 1] (1 = intact):
 * while a succession is contested, the group splits with weekly hazard h_0 (1 - L)^gamma
   (if it has at least `split_min_members`): a share f of its members moves into its
   splinter slot, a strong rival (see `splinters`). The contest ends with the split, or
-  when L has recovered to 0.9 (an heir has consolidated).
+  when L has recovered to `succession_consolidated` (an heir has consolidated).
 
 Random events (operation success, contested or settled, splits) draw from the 'events'
 stream of each run and week, so the same seed gives the same history on any executor,
@@ -26,7 +26,6 @@ from cartelsim.engines.streams import stream
 from cartelsim.interventions.spec import InterventionSpec
 from cartelsim.params.catalogue import Params
 
-CONSOLIDATED = 0.9  # integrity at which a contested succession is considered settled
 AT_REST = 1e-9  # 1 - L below this counts as intact (no weekly updates needed)
 LOSS_PARAMETER = {
     "killed": "integrity_loss_killed",
@@ -92,7 +91,7 @@ class Leadership:
             decay = np.exp(-self.params["integrity_recovery"] * (week - self.week))
             self.integrity = 1.0 - (1.0 - self.integrity) * decay
             self.integrity[1.0 - self.integrity <= AT_REST] = 1.0
-            self.contested &= self.integrity < CONSOLIDATED
+            self.contested &= self.integrity < self.params["succession_consolidated"]
             self.week = week
             self._rngs.clear()
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from cartelsim.engines.kernels import FOCUS, RHO_MULT, THETA_MULT
 from cartelsim.engines.plan import Schedule, Setting
+from cartelsim.interventions.effects import CutProtection, FreezeMoney
 from cartelsim.interventions.plan import InterventionPlan
 from cartelsim.interventions.spec import InterventionSpec
 from cartelsim.mechanisms.finance import Finance
@@ -67,9 +68,8 @@ class WorldPlan:
         if self.finance is not None:
             held = max(week - 1, 0)  # the actions that held during the week just ended
             self.finance.advance(week, members,
-                                 self.policy.lasting_effect("freeze_assets", held, members),
-                                 self.policy.lasting_effect("prosecute_corruption", held,
-                                                            members))
+                                 self.policy.lasting_effect(FreezeMoney, held, members),
+                                 self.policy.lasting_effect(CutProtection, held, members))
             exposure = self.finance.exposure()
             setting.coef[:, RHO_MULT] *= self.finance.recruitment_factor(members)
             setting.coef[:, FOCUS] *= exposure
@@ -78,8 +78,8 @@ class WorldPlan:
             setting.observable["seizures"] = np.zeros(members.shape[0])
         for mask, spec in self.policy.leader_removals(week, members):
             leadership.remove(mask, spec, exposure)
-        pressure = self.policy.pressure(week)
-        if pressure > 0:
+        pressure = np.broadcast_to(self.policy.pressure(week, members), members.shape[:1])
+        if pressure.any():
             leadership.remove(self._pressure_targets(pressure, members, exposure),
                               PRESSURE_OPERATION)
         setting.transfers = leadership.split(members)
@@ -91,7 +91,7 @@ class WorldPlan:
         setting.observable["hvt_removals"] = leadership.removals[:, week]
         leadership.record()
         self._coast = None
-        if self.finance is None and pressure == 0 and leadership.dynamic() \
+        if self.finance is None and not pressure.any() and leadership.dynamic() \
                 and not leadership.contested.any():
             setting.schedule = self._recovery_schedule(week, policy_coef)
         return setting
@@ -113,12 +113,13 @@ class WorldPlan:
         self._coast = (week, until)
         return Schedule(groups=groups, coef=coef)
 
-    def _pressure_targets(self, pressure: float, members: np.ndarray,
+    def _pressure_targets(self, pressure: np.ndarray, members: np.ndarray,
                           exposure: np.ndarray | None) -> np.ndarray:
         """Groups hit this week by pressure-driven operations [run, group] (bool).
 
-        A Poisson number of operations (rate pressure_hvt_rate x u), each aimed at a group
-        with probability proportional to C^visibility x (1 - P), from the events stream.
+        A Poisson number of operations (rate pressure_hvt_rate x u, with u [run] the run's
+        pressure), each aimed at a group with probability proportional to
+        C^visibility x (1 - P), from the events stream.
         """
         assert self.leadership is not None
         p = self.policy.params
@@ -128,7 +129,7 @@ class WorldPlan:
         hit = np.zeros(members.shape, dtype=bool)
         for r in range(members.shape[0]):
             rng = self.leadership.rng(r)
-            count = rng.poisson(p["pressure_hvt_rate"] * pressure)
+            count = rng.poisson(p["pressure_hvt_rate"] * pressure[r])
             weight = visible[r]
             if count == 0 or weight.sum() <= 0:
                 continue

@@ -39,7 +39,8 @@ from cartelsim.params.organisation import ORG_CATALOGUE
 from .experiment import removal_experiment
 
 PROVENANCE = "derived from the organisation engine"
-CONSOLIDATED = 0.9  # as in mechanisms.leadership: a contest ends when L is back to 0.9
+# as in mechanisms.leadership: a contest ends when L is back to this (catalogue default)
+CONSOLIDATED = CATALOGUE["succession_consolidated"].default
 UNCERTAIN_PARAMETERS = ("allegiance_rate", "heir_acceptance", "standing_sigma",
                         "contest_ratio", "split_min_share", "promotion_rate", "rewire_rate",
                         "handover_captured", "handover_extradited")

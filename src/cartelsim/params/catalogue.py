@@ -93,6 +93,16 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 f"{PRIETO_2023}; {PRIETO_2023_FIT_BOUNDS}", "L1", maximum=1e8,
             ),
             _spec(
+                "embedded_total_members", 183_000.0, "members", 160_000.0, 185_000.0,
+                "Members of all groups of the embedded Mexico 2025 world at its start (2026), "
+                "shared over groups by the published shares where known and a Zipf tail "
+                "(system.embedded).",
+                "lead author R. Prieto-Curiel, interview in La Nación, 24 Feb 2026 (EVIDENCE "
+                "F18 update; weak: a model-based estimate, not a count); range: the published "
+                "160,000-185,000 members by 2022 (Prieto-Curiel, Campedelli & Hope 2023)",
+                "L1", minimum=1.0, maximum=1e8,
+            ),
+            _spec(
                 "integrity_loss_killed", 0.6, "share of command integrity lost", 0.3, 0.9,
                 "delta for a top leader killed: command integrity L is multiplied by (1 - delta).",
                 "assumption: no published measure of command loss; chosen with conflict_"
@@ -206,6 +216,25 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L2", maximum=1.0,
             ),
             _spec(
+                "succession_consolidated", 0.9, "command integrity", 0.8, 0.97,
+                "A contested succession ends (an heir has consolidated, no split any more) once "
+                "command integrity L has recovered to this level.",
+                "assumption: no published threshold; at the default integrity_recovery a "
+                "killing's contest lasts about a year (EVIDENCE F1: violence stays up about a "
+                "year); range: an heir accepted sooner or later",
+                "L2", minimum=0.0, maximum=1.0,
+            ),
+            _spec(
+                "split_slot_margin", 2.0, "groups per targeted rank", 1.0, 3.0,
+                "A leader removal aimed at 'the N largest groups' gives splinter slots to the "
+                "margin x N largest groups at the start (rounded down), so a group that grows "
+                "past another can still split.",
+                "assumption: a capacity of the splinter slots (mechanisms.splinters), not an "
+                "observed quantity; a larger margin costs memory and changes nothing unless "
+                "groups change rank",
+                "L2", minimum=1.0, maximum=100.0,
+            ),
+            _spec(
                 "drug_market_value", 288.0, "US$ million per week", 115.0, 577.0,
                 "Criminal revenue of all groups together (drugs, extortion), shared by size.",
                 "EVIDENCE F23: public estimates US$6-29 bn a year (WaPo 2019), US authorities "
@@ -299,6 +328,16 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "C_i^exponent (1 - P_i): large, unprotected groups are the visible ones.",
                 "assumption (DESIGN.md §2 L3: targeting by visibility)",
                 "pressure", maximum=10.0,
+            ),
+            _spec(
+                "pressure_split_slots", 10.0, "groups", 5.0, 20.0,
+                "Under U.S. pressure, the groups that may split after a pressure-driven "
+                "removal are this many of the largest at the start (rounded down; each gets a "
+                "splinter slot).",
+                "assumption: pressure-driven operations aim at the most visible, i.e. largest, "
+                "groups (visibility_exponent); a capacity of the splinter slots "
+                "(mechanisms.splinters), not an observed quantity",
+                "pressure", minimum=1.0, maximum=5000.0,
             ),
             _spec(
                 "victim_member_share", 0.10, "model deaths per (homicide + disappearance)", 0.05, 0.20,
@@ -412,11 +451,15 @@ class Params(Mapping[str, float]):
     (220.0, 'cli')
     """
 
-    __slots__ = ("_values", "_origins")
+    __slots__ = ("_values", "_origins", "_chains")
 
-    def __init__(self, values: Mapping[str, float], origins: Mapping[str, str]) -> None:
+    def __init__(self, values: Mapping[str, float], origins: Mapping[str, str],
+                 chains: Mapping[str, tuple[tuple[str, float], ...]] | None = None) -> None:
         self._values = dict(values)
         self._origins = dict(origins)
+        chains = chains or {}
+        self._chains = {name: tuple(chains.get(name, ((origins[name], values[name]),)))
+                        for name in self._values}
 
     @classmethod
     def defaults(cls) -> Params:
@@ -429,6 +472,7 @@ class Params(Mapping[str, float]):
         """Return new Params with `values` replacing defaults; unknown names are errors."""
         merged = dict(self._values)
         origins = dict(self._origins)
+        chains = dict(self._chains)
         for name, value in values.items():
             if name not in CATALOGUE:
                 hint = closest(name, CATALOGUE)
@@ -436,14 +480,21 @@ class Params(Mapping[str, float]):
                 raise CartelsimError(f"{origin}: unknown parameter {name!r}{suggestion}")
             merged[name] = CATALOGUE[name].check(value, origin)  # type: ignore[arg-type]
             origins[name] = origin
-        return Params(merged, origins)
+            chains[name] = (*chains[name], (origin, merged[name]))
+        return Params(merged, origins, chains)
 
     def scaled(self, name: str, factor: float, origin: str) -> Params:
         """Multiply one parameter by `factor` (a policy lever such as 'double arrests')."""
         return self.override({name: self[name] * factor}, origin)
 
     def origin(self, name: str) -> str:
+        """Where the current value came from (the last override)."""
         return self._origins[name]
+
+    def chain(self, name: str) -> tuple[tuple[str, float], ...]:
+        """Every (origin, value) the parameter took, oldest first: default -> parameter
+        file -> scenario -> sample -> ..., so a report can say what a value replaced."""
+        return self._chains[name]
 
     def unusual(self) -> list[str]:
         """Names of values outside their plausible range (allowed, but worth a warning)."""

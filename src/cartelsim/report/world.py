@@ -23,7 +23,10 @@ import xarray as xr
 
 from cartelsim.analysis.flow import flow_index
 from cartelsim.errors import CartelsimError
-from cartelsim.scenarios.schema import DEFAULT_START, parse_scenario
+from cartelsim.interventions.effects import RemoveLeader, SetPressure
+from cartelsim.params.catalogue import Params
+from cartelsim.scenarios.paired import run_slices
+from cartelsim.scenarios.schema import DEFAULT_START, Scenario, parse_scenario
 from cartelsim.system.model import System
 
 KEPT_GROUP_VARS = ("members", "command_integrity", "deaths", "arrests")
@@ -118,35 +121,33 @@ Job = tuple[Callable[[Any], Any], Any]  # a top-level function and its argument
 
 
 def normalise(data: dict, overrides: dict[str, float] | None = None, runs: int | None = None,
-              weeks: int | None = None) -> tuple[dict, dict[str, float], str]:
-    """A plain copy of the scenario with runs and weeks applied, and its cache key."""
-    data = json.loads(json.dumps(data, default=str))
-    if runs is not None:
-        data["run"]["runs"] = runs
-    if weeks is not None:
-        data["horizon"]["weeks"] = weeks
+              weeks: int | None = None) -> tuple[Scenario, dict[str, float], str]:
+    """The validated scenario with runs and weeks applied (`Scenario.derive`), the
+    overrides in a fixed order, and its cache key (content digest + overrides)."""
+    scenario = parse_scenario(data, source=f"brief: {data['name']}")
+    if runs is not None or weeks is not None:
+        scenario = scenario.derive(run={} if runs is None else {"runs": runs},
+                                   horizon={} if weeks is None else {"weeks": weeks})
     overrides = dict(sorted((overrides or {}).items()))
-    return data, overrides, json.dumps([data, overrides], sort_keys=True)
+    return scenario, overrides, json.dumps([scenario.digest, overrides])
 
 
-def simulate_slim(task: tuple[dict, dict[str, float], tuple[str, ...]]) -> xr.Dataset:
+def simulate_slim(task: tuple[Scenario, dict[str, float], tuple[str, ...]]) -> xr.Dataset:
     """Run one scenario and keep what the brief needs (a pure function for worker processes).
 
     Keeps the national series, the drug-flow index (`analysis.flow`) and, for the groups
     in task[2] and their splinters, members, command integrity, deaths, arrests and share.
+    Runs through the paired runner's `run_slices`, as every paired caller does.
     """
-    from cartelsim.scenarios.runner import run_scenario
-
-    data, overrides, groups = task
-    scenario = parse_scenario(data, source=f"brief: {data['name']}")
+    scenario, overrides, groups = task
     params = scenario.params()
     if overrides:
         params = params.override(overrides, origin="brief sensitivity")
-    ds = run_scenario(scenario, params=params)
+    ds = run_slices(scenario, params=params)
     failed = int((ds["status"] != 0).sum())
     if failed:
-        raise CartelsimError(f"{failed} run(s) of {data['name']} failed (rates too fast for a "
-                             "weekly step); narrow the parameters")
+        raise CartelsimError(f"{failed} run(s) of {scenario.name} failed (rates too fast for "
+                             "a weekly step); narrow the parameters")
     flow = flow_index(ds, params["payroll_weeks"], params["member_wage"])
     keep = [g for g in groups if g in ds.group.values]
     keep += [f"{g}_splinter" for g in keep if f"{g}_splinter" in ds.group.values]
@@ -188,11 +189,14 @@ class Runner:
     def run(self, data: dict, overrides: dict[str, float] | None = None,
             runs: int | None = None, weeks: int | None = None) -> xr.Dataset:
         """Slim results of a scenario: national series, `flow_index`, claim groups."""
-        data, overrides, key = normalise(data, overrides, runs, weeks)
+        scenario, overrides, key = normalise(data, overrides, runs, weeks)
+        return self._run(scenario, overrides, key)
+
+    def _run(self, scenario: Scenario, overrides: dict[str, float], key: str) -> xr.Dataset:
         if key not in self.cache:
-            self._say(data, overrides)
-            self.cache[key] = simulate_slim((data, overrides, self.groups))
-            self.simulated += data["run"]["runs"]
+            self._say(scenario, overrides)
+            self.cache[key] = simulate_slim((scenario, overrides, self.groups))
+            self.simulated += scenario.run.runs
         return self.cache[key]
 
     def prefetch(self, requests: list[Request], jobs: dict[str, Job] | None = None) -> None:
@@ -200,17 +204,17 @@ class Runner:
         organisation engine, as a top-level function and its argument), in `workers`
         processes; results go to the cache under their keys."""
         jobs = {key: job for key, job in (jobs or {}).items() if key not in self.cache}
-        tasks: dict[str, tuple] = {}
+        tasks: dict[str, tuple[Scenario, dict[str, float], tuple[str, ...]]] = {}
         for request in requests:
-            data, overrides, key = normalise(*request)
+            scenario, overrides, key = normalise(*request)
             if key not in self.cache:
-                tasks[key] = (data, overrides, self.groups)
-        total = sum(_cost(data) for data, _, _ in tasks.values())
+                tasks[key] = (scenario, overrides, self.groups)
+        total = sum(_cost(scenario) for scenario, _, _ in tasks.values())
         if self.workers <= 1 or len(tasks) + len(jobs) < 2 or total < self.parallel_from:
             for key, (function, argument) in jobs.items():
                 self.cache[key] = function(argument)
-            for data, overrides, _ in tasks.values():
-                self.run(data, overrides)
+            for key, (scenario, overrides, _) in tasks.items():
+                self._run(scenario, overrides, key)
             return
         from concurrent.futures import as_completed
 
@@ -224,29 +228,31 @@ class Runner:
             futures = {pool.pool.submit(function, argument): key
                        for key, (function, argument) in jobs.items()}
             order = sorted(tasks.items(), key=lambda item: -_cost(item[1][0]))
-            _, (data, overrides, _) = order.pop()
-            self.run(data, overrides)
+            key, (scenario, overrides, _) = order.pop()
+            self._run(scenario, overrides, key)
             futures |= {pool.pool.submit(simulate_slim, task): key for key, task in order}
             for done, future in enumerate(as_completed(futures), start=1):
                 key = futures[future]
                 self.cache[key] = future.result()
                 if key in tasks:
-                    self.simulated += tasks[key][0]["run"]["runs"]
+                    self.simulated += tasks[key][0].run.runs
                 if self.progress is not None:
-                    name = tasks[key][0]["name"] if key in tasks else key.split(":")[0]
+                    name = tasks[key][0].name if key in tasks else key.split(":")[0]
                     self.progress(f"{done}/{len(futures)} experiments done ({name})")
         finally:
             pool.close()
 
-    def _say(self, data: dict, overrides: dict[str, float]) -> None:
+    def _say(self, scenario: Scenario, overrides: dict[str, float]) -> None:
         if self.progress is not None:
             shown = ", ".join(f"{k}={v:g}" for k, v in overrides.items())
-            self.progress(f"{data['name']}{f' ({shown})' if shown else ''}: "
-                          f"{data['run']['runs']} runs x {data['horizon']['weeks']} weeks")
+            self.progress(f"{scenario.name}{f' ({shown})' if shown else ''}: "
+                          f"{scenario.run.runs} runs x {scenario.horizon.weeks} weeks")
 
 
-def _cost(data: dict) -> float:
+def _cost(scenario: Scenario) -> float:
     """Rough relative cost: weeks, times more for mechanisms updated every week."""
-    weekly = data["mechanisms"]["money"] or any(
-        item["action"] in ("us_pressure", "remove_leader") for item in data["interventions"])
-    return data["horizon"]["weeks"] * (5.0 if weekly else 1.0) * (1 + data["run"]["runs"] / 100)
+    defaults = Params.defaults()
+    weekly = scenario.mechanisms.money or any(
+        isinstance(effect, SetPressure | RemoveLeader) for item in scenario.interventions
+        for effect in item.kind_of_action.effects(float(item.effect), defaults))
+    return scenario.horizon.weeks * (5.0 if weekly else 1.0) * (1 + scenario.run.runs / 100)

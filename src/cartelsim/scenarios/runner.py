@@ -29,8 +29,8 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, *,
     An ensemble passes `params` (a sampled parameter set), and `first_run` and `runs` to
     simulate a slice of the scenario's runs that is identical to the same runs of a whole.
     """
-    system = scenario.build_system()
     params = params or scenario.params()
+    system = scenario.build_system(params)
     start = pd.Timestamp(scenario.start)
     weeks, seed = scenario.horizon.weeks, scenario.run.seed
     runs = runs or scenario.run.runs

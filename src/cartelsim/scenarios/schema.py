@@ -204,13 +204,42 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _mechanisms_for_actions(self) -> Scenario:
-        needs = {"freeze_assets": "money", "prosecute_corruption": "protection"}
         for number, item in enumerate(self.interventions, start=1):
-            switch = needs.get(item.action)
-            if switch and not getattr(self.mechanisms, switch):
-                raise ValueError(f"interventions[{number}] ({item.action}) acts on {switch}; "
-                                 f"switch it on with [mechanisms] {switch} = true")
+            for switch in item.kind_of_action.needs:  # the registered action says
+                if not getattr(self.mechanisms, switch):
+                    raise ValueError(f"interventions[{number}] ({item.action}) acts on "
+                                     f"{switch}; switch it on with [mechanisms] {switch} = true")
         return self
+
+    def derive(self, *, source: str | None = None, **changes: object) -> Scenario:
+        """A variant of this scenario, validated again, with its own digest.
+
+        Each keyword replaces a top-level field; a dict given for a table (`run`,
+        `horizon`, `system`, `mechanisms`, `output`, `parameters`) changes only the keys
+        it names, so `derive(run={"runs": 10})` keeps the seed and the engine. Paths this
+        scenario resolved (`system.data`, `parameters_file`) are kept as they are. A bad
+        change is a one-line error naming the field, as in a file. `source` defaults to
+        this scenario's (messages and provenance name it).
+        """
+        label = source or self.source
+        data = self.model_dump(exclude={"source", "digest"})
+        for key, value in changes.items():
+            if key not in data:
+                hint = closest(key, list(data))
+                raise CartelsimError(f"{label}: cannot derive a scenario with unknown field "
+                                     f"{key!r}" + (f"; did you mean {hint!r}?" if hint else ""))
+            if isinstance(value, dict) and isinstance(data[key], dict):
+                data[key] = {**data[key], **value}
+            else:
+                data[key] = value
+        return parse_scenario(data, source=label)
+
+    def without_interventions(self, name: str = "status-quo") -> Scenario:
+        """The same world with no intervention: the baseline of a paired comparison."""
+        return self.derive(name=name, interventions=[],
+                           description=f"{self.name} without its interventions "
+                                       "(the status quo)",
+                           source=f"{self.source} (status quo)")
 
     @property
     def start(self) -> dt.date:
@@ -226,18 +255,21 @@ class Scenario(_Strict):
                                      origin=f"{kind} ({self.parameters_file})")
         return params.override(self.parameters, origin=f"scenario {self.source}")
 
-    def build_system(self) -> System:
-        """Load or build the world this scenario runs on."""
+    def build_system(self, params: Params | None = None) -> System:
+        """Load or build the world this scenario runs on; Mexico 2025 starts with
+        `embedded_total_members` of `params` (default: this scenario's parameters)."""
         if self.system.name == "mexico2025":
             from cartelsim.system.embedded import load_embedded
 
+            params = params or self.params()
             return load_embedded(self.system.data, n_groups=self.system.groups,
-                                 seed=self.system.tail_seed)
+                                 seed=self.system.tail_seed,
+                                 total_members=params["embedded_total_members"])
         if self.system.name == "history2007":  # the world of 2007 the record replay starts from
             from cartelsim.record.world import history_world
 
-            return history_world(self.system.data,
-                                 total_members=self.params()["members_2007"])
+            params = params or self.params()
+            return history_world(self.system.data, total_members=params["members_2007"])
         from cartelsim.system.bacrim import load_bacrim
         from cartelsim.system.fetch import default_data_dir
 

@@ -44,6 +44,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from cartelsim.errors import CartelsimError, DataFileError
+from cartelsim.params.catalogue import CATALOGUE
 from cartelsim.system.csvtable import Row, parse_weight, parse_year, read_table
 from cartelsim.system.model import System
 from cartelsim.textmatch import closest
@@ -56,7 +57,8 @@ DATA_FILES = (GROUPS_FILE, RELATIONS_FILE, STATES_FILE, SERIES_FILE)
 
 SYSTEM_NAME = "mexico2025"
 
-DEFAULT_TOTAL_MEMBERS = 183_000.0
+# ≈183,000; its passport (source, range) is the catalogue's `embedded_total_members`
+DEFAULT_TOTAL_MEMBERS = CATALOGUE["embedded_total_members"].default
 TOTAL_MEMBERS_SOURCE = (
     "≈183,000 cartel members: lead author R. Prieto-Curiel, interview in La Nación, "
     "24 Feb 2026 (EVIDENCE F18 update; weak: a model-based estimate, not a count)"

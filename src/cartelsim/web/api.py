@@ -17,7 +17,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 
 from cartelsim.errors import CartelsimError
-from cartelsim.interventions.spec import ACTIONS, REMOVAL_KINDS, SUCCESSIONS, InterventionSpec
+from cartelsim.interventions.actions import catalogue as action_catalogue
+from cartelsim.interventions.spec import REMOVAL_KINDS, SUCCESSIONS, InterventionSpec
 from cartelsim.params.catalogue import CATALOGUE
 from cartelsim.scenarios.schema import Scenario, SystemSection, parse_scenario
 from cartelsim.web.jobs import JobManager, QueueFull
@@ -154,9 +155,7 @@ def build_router(settings: WebSettings, manager: JobManager, store: ResultStore)
 
     @api.get("/interventions", summary="Intervention actions, their effects and ranges")
     def interventions() -> dict[str, object]:
-        return {"actions": {name: {"effect": a["effect"], "low": a["bounds"][0],  # type: ignore[index]
-                                   "high": a["bounds"][1], "kind": a["kind"]}  # type: ignore[index]
-                            for name, a in ACTIONS.items()},
+        return {"actions": action_catalogue(),
                 "removal_kinds": list(REMOVAL_KINDS), "successions": list(SUCCESSIONS),
                 "schema": InterventionSpec.model_json_schema()}
 

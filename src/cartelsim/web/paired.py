@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,8 +26,8 @@ from cartelsim.analysis.compare import (
 )
 from cartelsim.analysis.rounding import direction, interval_decimals, level_decimals
 from cartelsim.io.export import NATIONAL, OBSERVED
-from cartelsim.scenarios.runner import run_scenario
-from cartelsim.scenarios.schema import Scenario, parse_scenario
+from cartelsim.scenarios import paired
+from cartelsim.scenarios.schema import Scenario
 
 # Numba's parallel deterministic kernel may run on a threading layer that is not safe to
 # enter from two Python threads at once, so dashboard workers take turns on that engine.
@@ -53,10 +52,7 @@ class PairedResult:
 
 def status_quo_of(scenario: Scenario) -> Scenario:
     """The same world with no intervention: the baseline of the paired comparison."""
-    data = scenario.model_dump(mode="json", exclude={"source", "digest"})
-    data.update(name="status-quo", interventions=[],
-                description=f"{scenario.name} without its interventions (the status quo)")
-    return parse_scenario(data, source=f"{scenario.source} (status quo)")
+    return scenario.without_interventions()
 
 
 def horizons_months(weeks: int) -> tuple[float, ...]:
@@ -71,39 +67,28 @@ def horizons_months(weeks: int) -> tuple[float, ...]:
 def run_paired(scenario: Scenario, progress: Callable[[float], None],
                chunk_runs: int = 8) -> PairedResult:
     """Simulate both scenarios slice by slice; `progress` gets the share done (0..1)."""
-    scenario = scenario.model_copy(update={"run": scenario.run.model_copy(
-        update={"record": "groups"})})
-    base = status_quo_of(scenario)
-    runs = scenario.run.runs
-    starts = list(range(0, runs, chunk_runs))
-    total_steps = 2 * len(starts)
+    scenario = scenario.derive(run={"record": "groups"})
+    pair = paired.run_paired(status_quo_of(scenario), scenario, chunk_runs=chunk_runs,
+                             keep=_reduce, progress=progress, serial=_PARALLEL_ENGINE)
     national: dict[str, xr.Dataset] = {}
     members: dict[str, xr.DataArray] = {}
-    step = 0
-    for label, chosen in zip(SCENARIOS, (base, scenario), strict=True):
-        parts: list[xr.Dataset] = []
-        ends: list[xr.DataArray] = []
-        for first in starts:
-            def report(done: int, weeks: int, step: int = step) -> None:
-                progress((step + done / max(weeks, 1)) / total_steps)
-
-            with _PARALLEL_ENGINE if chosen.run.engine == "deterministic" else nullcontext():
-                ds = run_scenario(chosen, report, first_run=first,
-                                  runs=min(chunk_runs, runs - first))
-            keep = [v for v in (*NATIONAL, *OBSERVED, "status") if v in ds]
-            parts.append(ds[keep])
-            ends.append(ds["members"].isel(time=[0, -1]).rename(time="moment")
-                        .assign_coords(moment=["start", "end"]).drop_vars("week"))
-            step += 1
-            progress(step / total_steps)
-        national[label] = xr.concat(parts, dim="run", combine_attrs="override")
-        members[label] = xr.concat(ends, dim="run")
+    for label, ds in zip(SCENARIOS, (pair.base, pair.policy), strict=True):
+        members[label] = ds["ends"].rename("members")
+        national[label] = ds[[v for v in ds.data_vars if v != "ends"]]
     since = first_intervention(scenario)
     origin = origin_week(national["policy"].time.values, since)
     differences = paired_differences(national["status-quo"], national["policy"],
                                      horizons_months(scenario.horizon.weeks - origin),
                                      since=since)
     return PairedResult(scenario, national, members, differences)
+
+
+def _reduce(ds: xr.Dataset) -> xr.Dataset:
+    """A slice of runs reduced to its national series and members at the start and end."""
+    keep = ds[[v for v in (*NATIONAL, *OBSERVED, "status") if v in ds]]
+    ends = (ds["members"].isel(time=[0, -1]).rename(time="moment")
+            .assign_coords(moment=["start", "end"]).drop_vars("week"))
+    return keep.assign(ends=ends)
 
 
 def fan(values: np.ndarray) -> dict[str, list[float | None]]:

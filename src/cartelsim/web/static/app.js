@@ -181,6 +181,7 @@ function groupOptions(select, chosen) {
 
 function interventionCard(spec) {
   const card = el("div", { class: "intervention", "data-label": spec.label || "" });
+  if (spec.when) card.dataset.when = JSON.stringify(spec.when);  // kept as loaded (no control)
   const action = el("select", { class: "action", "aria-label": "action" });
   for (const name of Object.keys(state.actions)) {
     action.append(el("option", { value: name, text: name, selected: name === spec.action }));
@@ -206,7 +207,7 @@ function interventionCard(spec) {
   }
   card.append(when);
 
-  if (action.value === "remove_leader") {
+  if ("kind" in (info.options || {})) {
     const row = el("div", { class: "row" });
     const kind = el("select", { class: "kind" });
     for (const k of state.kinds) kind.append(el("option", { value: k, text: k, selected: k === spec.kind }));
@@ -222,7 +223,7 @@ function interventionCard(spec) {
   }
 
   const target = spec.target || {};
-  const national = ["scale_arrests", "us_pressure"].includes(action.value);
+  const national = Boolean(info.national);
   const rule = el("select", { class: "rule", disabled: national });
   const current = target.groups ? "groups" : target.largest ? "largest" :
     target.rivals_of ? "rivals_of" : "every";
@@ -258,7 +259,7 @@ function interventionCard(spec) {
     if (next.effect === undefined || next.effect < bounds.low || next.effect > bounds.high) {
       next.effect = Math.min(Math.max(next.effect ?? bounds.low, bounds.low), bounds.high);
     }
-    if (action.value === "remove_leader") next.kind = next.kind || "captured";
+    if ("kind" in (bounds.options || {})) next.kind = next.kind || "captured";
     card.replaceWith(interventionCard(next));
   });
   return card;
@@ -268,10 +269,11 @@ function readIntervention(card) {
   const value = (cls) => { const n = card.querySelector(`.${cls}`); return n ? n.value : ""; };
   const spec = { action: value("action") };
   if (card.dataset.label) spec.label = card.dataset.label;
+  if (card.dataset.when) spec.when = JSON.parse(card.dataset.when);
   if (value("effect") !== "") spec.effect = parseFloat(value("effect"));
   for (const key of ["start", "end"]) if (value(key)) spec[key] = value(key);
   if (value("every_weeks")) spec.every_weeks = parseInt(value("every_weeks"), 10);
-  if (spec.action === "remove_leader") {
+  if ("kind" in ((state.actions[spec.action] || {}).options || {})) {
     spec.kind = value("kind");
     if (value("succession")) spec.succession = value("succession");
     if (value("clarity") !== "") spec.clarity = parseFloat(value("clarity"));

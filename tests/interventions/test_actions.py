@@ -1,0 +1,146 @@
+"""The action registry: one class per action, one test per action (issue 11, item 3).
+
+Each `test_<action>` checks what its action compiles into. `test_every_action_has_its_test`
+keeps the rule: an action registered without a test here fails the suite, so adding an
+action is one class (in src/cartelsim/interventions/actions/) plus one test (here).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from cartelsim.interventions import actions
+from cartelsim.interventions.actions import Action, Amount, action, catalogue, registry
+from cartelsim.interventions.docs import actions_markdown
+from cartelsim.interventions.effects import (
+    CutProtection,
+    FreezeMoney,
+    RemoveLeader,
+    RemoveMembers,
+    ScaleGroupRate,
+    ScaleRate,
+    SetPressure,
+)
+from cartelsim.interventions.spec import InterventionSpec
+from cartelsim.params.catalogue import Params
+
+ROOT = Path(__file__).resolve().parents[2]
+P = Params.defaults()
+
+
+def test_every_action_has_its_test() -> None:
+    module = sys.modules[__name__]
+    missing = [name for name in registry() if not callable(getattr(module, f"test_{name}",
+                                                                   None))]
+    assert not missing, f"registered actions without a test_<name> here: {missing}"
+
+
+def test_every_action_declares_its_passport() -> None:
+    for name, a in registry().items():
+        assert a.name == name and a.meaning.strip() and a.amount.meaning.strip()
+        assert a.amount.low <= a.amount.high and a.amount.unit.strip()
+        assert a.kind in ("lasting", "once")
+        low = a.effects(a.amount.low, P)
+        assert low and all(effect.lasting == a.lasting or isinstance(effect, ScaleRate)
+                           for effect in low), name
+
+
+def test_a_second_action_of_the_same_name_or_an_unknown_mechanism_is_refused() -> None:
+    with pytest.raises(TypeError, match="defined twice"):
+        class Again(Action):  # noqa: F841
+            name = "arrest_sweep"
+    with pytest.raises(TypeError, match="unknown mechanism"):
+        class Bribes(Action):  # noqa: F841
+            name = "test_only_bribes"
+            needs = ("bribery",)
+    assert "test_only_bribes" not in registry()
+
+
+def test_the_docs_page_is_the_registry_page() -> None:
+    """docs/actions.md is generated: refresh it with `cartelsim actions --markdown`."""
+    page = (ROOT / "docs" / "actions.md").read_text(encoding="utf-8")
+    assert page == actions_markdown(), "docs/actions.md is stale: run `cartelsim actions " \
+        "--markdown > docs/actions.md`"
+    for name in registry():
+        assert f"### `{name}`" in page
+
+
+def test_the_schema_accepts_exactly_the_registered_actions() -> None:
+    assert InterventionSpec.model_json_schema()["properties"]["action"]["enum"] == \
+        list(registry())
+    with pytest.raises(ValueError, match="did you mean 'arrest_sweep'"):
+        InterventionSpec(action="arrest_sweeps", effect=0.1)
+    assert set(catalogue()) == set(actions.names())
+
+
+# --------------------------------------------------------------------------- one per action
+
+
+def test_prevent_recruitment() -> None:
+    assert action("prevent_recruitment").effects(0.25, P) == (ScaleGroupRate("recruitment",
+                                                                             0.75),)
+
+
+def test_scale_arrests() -> None:
+    a = action("scale_arrests")
+    assert a.national and a.effects(2.0, P) == (ScaleRate("eta", 2.0),)
+
+
+def test_focus_arrests() -> None:
+    assert action("focus_arrests").effects(3.0, P) == (ScaleGroupRate("arrest_focus", 3.0),)
+
+
+def test_scale_conflict() -> None:
+    assert action("scale_conflict").effects(0.5, P) == (ScaleGroupRate("conflict", 0.5),)
+
+
+def test_arrest_sweep() -> None:
+    a = action("arrest_sweep")
+    assert not a.lasting and a.effects(0.2, P) == (RemoveMembers(0.2),)
+
+
+def test_remove_leader() -> None:
+    a = action("remove_leader")
+    assert not a.lasting and a.amount.default == 1.0 and set(a.options) == {
+        "kind", "succession", "clarity"}
+    assert a.effects(0.6, P) == (RemoveLeader(0.6),)
+    with pytest.raises(ValueError, match="remove_leader needs kind"):
+        InterventionSpec(action="remove_leader")
+    with pytest.raises(ValueError, match="kind apply to remove_leader, not arrest_sweep"):
+        InterventionSpec(action="arrest_sweep", effect=0.1, kind="killed")
+
+
+def test_freeze_assets() -> None:
+    a = action("freeze_assets")
+    assert a.needs == ("money",) and a.effects(0.5, P) == (FreezeMoney(0.5),)
+
+
+def test_prosecute_corruption() -> None:
+    a = action("prosecute_corruption")
+    assert a.needs == ("protection",) and a.effects(0.1, P) == (CutProtection(0.1),)
+
+
+def test_us_pressure() -> None:
+    a = action("us_pressure")
+    gain = P["pressure_arrest_gain"]
+    assert a.national and a.effects(2.0, P) == (ScaleRate("eta", 1.0 + gain * 2.0),
+                                                SetPressure(2.0))
+    assert isinstance(a.amount, Amount)
+
+
+def test_the_command_line_lists_the_registry(tmp_path) -> None:
+    import json
+
+    from tests.cli.support import cartelsim
+
+    listed = cartelsim("actions", "--json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == json.loads(json.dumps(catalogue()))
+    table = cartelsim("actions", cwd=tmp_path)
+    assert table.returncode == 0 and all(name in table.stdout for name in registry())
+    assert "[[interventions]]" in table.stdout and "[mechanisms]" in table.stdout
+    page = cartelsim("actions", "--markdown", cwd=tmp_path)
+    assert page.stdout == actions_markdown()

@@ -1,0 +1,106 @@
+"""Schedules that react to the state: `when = {...}` (issue 11, item 3).
+
+Exact checks: a condition that never holds is no intervention, one that always holds is the
+intervention without a condition; in between, the action acts exactly in the weeks (and
+runs) in which the state meets the condition.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from cartelsim.errors import CartelsimError
+from cartelsim.interventions.conditions import WhenSpec, holds
+from cartelsim.scenarios.runner import run_scenario
+from cartelsim.scenarios.schema import parse_scenario
+
+WEEKS = 30
+
+
+def scenario(*interventions: dict, engine: str = "stochastic", runs: int = 3,
+             **sections: dict):
+    return parse_scenario({"name": "when", "horizon": {"start": "2026-01-01", "weeks": WEEKS},
+                           "system": {"groups": 40},
+                           "run": {"engine": engine, "runs": runs, "seed": 7},
+                           "interventions": list(interventions), **sections})
+
+
+def same(a: xr.Dataset, b: xr.Dataset, names=("total_members", "total_arrests",
+                                             "total_deaths", "hvt_removals")) -> None:
+    for name in names:
+        np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
+
+
+ARRESTS = {"action": "scale_arrests", "effect": 2.0, "start": "2026-02-01"}
+PREVENTION = {"action": "prevent_recruitment", "effect": 0.8, "start": "2026-02-01",
+              "target": {"largest": 5}}
+
+
+@pytest.mark.parametrize("engine", ["stochastic", "deterministic"])
+@pytest.mark.parametrize("action,condition", [
+    (ARRESTS, "national_homicides_above"), (ARRESTS, "group_members_above"),
+    (PREVENTION, "national_homicides_above"), (PREVENTION, "group_members_above")])
+def test_never_is_nothing_and_always_is_the_plain_action(engine, action, condition) -> None:
+    plain = run_scenario(scenario(action, engine=engine))
+    never = run_scenario(scenario({**action, "when": {condition: 1e9}}, engine=engine))
+    always = run_scenario(scenario({**action, "when": {condition: 0.0}}, engine=engine))
+    same(always, plain)
+    same(never, run_scenario(scenario(engine=engine)))
+    assert not np.array_equal(plain.total_members.values, never.total_members.values)
+
+
+def test_arrests_double_only_in_the_weeks_homicides_are_high() -> None:
+    """The level is the status quo's median weekly homicides over the window (deterministic,
+    so the condition's homicides are the model's): the action switches on in some weeks and
+    off in others, and never outside its window."""
+    base = run_scenario(scenario(engine="deterministic", runs=1))
+    level = float(np.median(base.homicides.values[0, 5:]))
+    conditional = run_scenario(scenario(
+        {**ARRESTS, "when": {"national_homicides_above": level}}, engine="deterministic",
+        runs=1))
+    ratio = conditional.total_arrests.values[0, 1:] / base.total_arrests.values[0, 1:]
+    np.testing.assert_allclose(ratio[:4], 1.0, rtol=1e-6)  # before 2026-02-01 (week 4)
+    assert (ratio[4:] > 1.8).sum() >= 2 and (np.abs(ratio[4:] - 1.0) < 0.05).sum() >= 2
+    doubled = run_scenario(scenario(ARRESTS, engine="deterministic", runs=1))
+    assert conditional.total_members.values[0, -1] > doubled.total_members.values[0, -1]
+
+
+def test_a_trigger_happens_once_in_the_first_week_the_condition_holds() -> None:
+    removal = {"action": "remove_leader", "kind": "killed", "succession": "settled",
+               "start": "2026-02-01", "end": "2026-06-01", "target": {"groups": ["cjng"]}}
+    at_start = run_scenario(scenario({k: v for k, v in removal.items() if k != "end"}))
+    trigger = run_scenario(scenario({**removal, "when": {"group_members_above": 0.0}}))
+    same(trigger, at_start)
+    assert int(trigger.hvt_removals.sum("time").values.max()) == 1
+    never = run_scenario(scenario({**removal, "when": {"group_members_above": 1e9}}))
+    assert int(never.hvt_removals.sum()) == 0
+
+
+def test_us_pressure_above_follows_the_pressure_of_other_interventions() -> None:
+    pressure = {"action": "us_pressure", "effect": 1.0, "start": "2026-03-01"}
+    gated = {**ARRESTS, "start": "2026-01-08", "when": {"us_pressure_above": 0.5}}
+    from_pressure = {**ARRESTS, "start": "2026-03-01"}
+    same(run_scenario(scenario(pressure, gated)), run_scenario(scenario(pressure,
+                                                                        from_pressure)))
+
+
+def test_holds_combines_conditions_per_run_and_group() -> None:
+    members = np.array([[10.0, 300.0], [500.0, 20.0]])
+    when = WhenSpec(group_members_above=100.0, national_homicides_above=50.0)
+    ok = holds(when, members, homicides=np.array([60.0, 40.0]), pressure=np.zeros(2))
+    np.testing.assert_array_equal(ok, [[False, True], [False, False]])
+
+
+@pytest.mark.parametrize("when,fragment", [
+    ({}, "when needs a condition"),
+    ({"homicides_above": 5}, "homicides_above"),
+    ({"national_homicides_above": -1}, "greater than or equal to 0"),
+    ({"us_pressure_above": True}, "us_pressure_above"),
+])
+def test_bad_conditions_are_one_line_errors(when, fragment) -> None:
+    with pytest.raises(CartelsimError) as info:
+        scenario({**ARRESTS, "when": when})
+    message = str(info.value)
+    assert fragment in message and "interventions[1].when" in message and "\n" not in message
