@@ -13,7 +13,12 @@ import pytest
 from matplotlib.figure import Figure
 
 import cartelsim as cs
-from cartelsim.analysis.compare import paired_differences
+from cartelsim.analysis.compare import (
+    first_intervention,
+    months_to_weeks,
+    origin_week,
+    paired_differences,
+)
 from cartelsim.analysis.figures import _short
 from cartelsim.analysis.results import _interval
 from cartelsim.api import scenario_of
@@ -123,7 +128,10 @@ def test_plots_are_figures_outside_pyplot_with_a_homicide_panel_and_groups() -> 
 def test_compare_is_paired_differences_of_the_two_runs(comparison) -> None:
     base = run_scenario(scenario_of("status-quo", **SMALL))
     policy = run_scenario(scenario_of("cjng-leader-killed", **SMALL))
-    expected = paired_differences(base, policy, (3, 12), groups=("cjng",))  # within 60 weeks
+    since = first_intervention(scenario_of("cjng-leader-killed", **SMALL))  # horizons count from it
+    origin = origin_week(policy.time.values, since)
+    horizons = tuple(m for m in (3, 12, 36) if months_to_weeks(m) < 60 - origin)
+    expected = paired_differences(base, policy, horizons, groups=("cjng",), since=since)
     pd.testing.assert_frame_equal(comparison.differences, expected)
     assert "command integrity (cjng)" in set(comparison.differences["variable"])
     shown = comparison.summary()

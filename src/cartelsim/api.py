@@ -21,15 +21,17 @@ import xarray as xr
 
 from cartelsim.analysis.compare import (
     DEFAULT_HORIZONS_MONTHS,
+    first_intervention,
     months_to_weeks,
+    origin_week,
     paired_differences,
 )
 from cartelsim.analysis.results import Comparison, Result
 from cartelsim.engines.simulate import Progress
-from cartelsim.errors import CartelsimError
 from cartelsim.scenarios.examples import example_names, example_path
+from cartelsim.scenarios.paired import run_paired
 from cartelsim.scenarios.runner import run_scenario
-from cartelsim.scenarios.schema import Scenario, load_scenario, parse_scenario
+from cartelsim.scenarios.schema import Scenario, load_scenario
 
 ScenarioLike = Scenario | str | os.PathLike
 
@@ -51,11 +53,8 @@ def scenario_of(scenario: ScenarioLike, *, runs: int | None = None, seed: int | 
                  if v is not None}
     if not overrides and weeks is None:
         return chosen
-    data = chosen.model_dump(exclude={"source", "digest"})
-    data["run"].update(overrides)
-    if weeks is not None:
-        data["horizon"]["weeks"] = weeks
-    return parse_scenario(data, source=f"{chosen.source} (with run settings from Python)")
+    return chosen.derive(run=overrides, **({"horizon": {"weeks": weeks}} if weeks else {}),
+                         source=f"{chosen.source} (with run settings from Python)")
 
 
 def run(scenario: ScenarioLike = "status-quo", *, runs: int | None = None,
@@ -74,7 +73,8 @@ def compare(base: ScenarioLike, policy: ScenarioLike, *, runs: int | None = None
             horizons: Sequence[float] | None = None, groups: Sequence[str] = (),
             progress: Progress | None = None) -> Comparison:
     """Run `policy` and `base` on the same random worlds (run k of both shares its random
-    draws) and return their paired differences at `horizons` (months after the start;
+    draws) and return their paired differences at `horizons` (months after the first
+    intervention, as `cartelsim compare` counts them;
     default: 3, 12 and 36 months, those within the horizon, else its end), also for the
     command integrity and members of each of `groups`. The run settings apply to both;
     everything else that makes the world must already be the same in both."""
@@ -83,10 +83,12 @@ def compare(base: ScenarioLike, policy: ScenarioLike, *, runs: int | None = None
     if isinstance(groups, str):
         groups = (groups,)
     base_ds, policy_ds = _paired_runs(first, second, progress)
+    since = first_intervention(first, second)
     if horizons is None:
-        horizons = default_horizons(first.horizon.weeks)
+        origin = origin_week(policy_ds.time.values, since)
+        horizons = default_horizons(first.horizon.weeks - origin)
     table = paired_differences(base_ds, policy_ds, tuple(horizons),
-                               groups=tuple(groups))
+                               groups=tuple(groups), since=since)
     return Comparison(Result(base_ds), Result(policy_ds), table, tuple(groups))
 
 
@@ -98,20 +100,10 @@ def default_horizons(weeks: int) -> tuple[float, ...]:
 
 def _paired_runs(first: Scenario, second: Scenario,
                  progress: Progress | None) -> tuple[xr.Dataset, xr.Dataset]:
-    """Both scenarios' runs, paired as `cartelsim compare` pairs them: the same world
-    (system, dates, runs, seed, engine, mechanisms) is required, so run k of each draws the
-    same random numbers. The one place to change for another paired runner."""
-    for label, a, b in (("system", first.system, second.system),
-                        ("start", first.start, second.start),
-                        ("horizon", first.horizon.weeks, second.horizon.weeks),
-                        ("runs", first.run.runs, second.run.runs),
-                        ("seed", first.run.seed, second.run.seed),
-                        ("engine", first.run.engine, second.run.engine),
-                        ("mechanisms", first.mechanisms, second.mechanisms)):
-        if a != b:
-            raise CartelsimError(f"{first.source} and {second.source} differ in {label} ({a} "
-                                 f"vs {b}); a paired comparison needs the same world (pass "
-                                 "runs=, seed=, engine=, weeks= to set them for both)")
+    """Both scenarios' runs on the same random worlds, through the one paired runner."""
     for scenario in (first, second):
         scenario.params()  # refuse bad parameter values before any work starts
-    return run_scenario(first, progress=progress), run_scenario(second, progress=progress)
+    share = None if progress is None else (lambda done: progress(round(done * 1000), 1000))
+    pair = run_paired(first, second, progress=share,
+                      hint=" (pass runs=, seed=, engine=, weeks= to set them for both)")
+    return pair.base, pair.policy
