@@ -22,7 +22,8 @@ from .support import WORKERS, Job, assert_one_line_error, cartelsim, tree
 RUNS, SEED = 4, 1
 BASE, POLICY = "status-quo", "cjng-leader-killed"  # scenario names, not file names
 REMOVAL_WEEK = 7  # 2026-02-22 in a horizon starting 2026-01-01
-HORIZON_WEEKS = {3: 13, 12: 52}
+# horizons count from the first intervention (the removal), as `compare` reports them
+HORIZON_WEEKS = {3: REMOVAL_WEEK + 13, 12: REMOVAL_WEEK + 52}
 
 
 def scenario(name: str, *, mechanisms: str = "", interventions: str = "") -> str:

