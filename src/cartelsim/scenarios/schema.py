@@ -24,6 +24,7 @@ many runs of which engine::
     [mechanisms]                  # L2 switches (leadership is always on)
     money = false
     protection = false
+    fragmentation = "capped"      # or "open": splits without limit (cartelsim.world)
 
     [[interventions]]             # any number; see cartelsim.interventions.spec
     action = "prevent_recruitment"
@@ -119,6 +120,18 @@ class MechanismsSection(_Strict):
 
     money: Annotated[bool, Field(strict=True)] = False
     protection: Annotated[bool, Field(strict=True)] = False
+    # "open": any contested group can split, splinters too, groups die out, the group axis
+    # grows as needed (the compiled world engine, `cartelsim.world`); "capped": one split per
+    # targeted group into a slot made up front (the engines of `cartelsim.engines`).
+    fragmentation: Literal["capped", "open"] = "capped"
+
+    @model_validator(mode="after")
+    def _open_without_money(self) -> MechanismsSection:
+        if self.fragmentation == "open" and (self.money or self.protection):
+            raise ValueError("fragmentation = \"open\" (the world engine) does not model money "
+                             "and protection yet; switch them off or use fragmentation = "
+                             "\"capped\"")
+        return self
 
 
 class OutputSection(_Strict):
@@ -225,8 +238,10 @@ def parse_scenario(data: dict, source: str = "<python>", base: Path | None = Non
     file = scenario.parameters_file
     if file is not None and base is not None and not file.is_absolute():
         scenario = scenario.model_copy(update={"parameters_file": base / file})
-    content = json.dumps(scenario.model_dump(mode="json", exclude={"source", "digest"}),
-                         sort_keys=True)
+    dumped = scenario.model_dump(mode="json", exclude={"source", "digest"})
+    if scenario.mechanisms.fragmentation == "capped":  # the default keeps earlier digests
+        del dumped["mechanisms"]["fragmentation"]
+    content = json.dumps(dumped, sort_keys=True)
     digest = hashlib.sha256(content.encode()).hexdigest()[:16]
     return scenario.model_copy(update={"digest": digest})
 
