@@ -145,8 +145,9 @@ def test_status_quo_shares_demography_with_a_policy_group_by_group(mexico) -> No
 @numba.njit(cache=True)
 def _draws(kind: int, a: float, b: float, n: int, key: np.uint64) -> np.ndarray:
     out = np.empty(n)
+    state = np.zeros(1, dtype=np.uint64)
     for i in range(n):
-        state = rng.start(key, i, 0, 1)
+        rng.start(key, i, 0, 1, state)
         if kind == 0:
             out[i] = rng.poisson(state, a)
         elif kind == 1:

@@ -64,13 +64,12 @@ def _mix(z):  # pragma: no cover - compiled
     return z ^ (z >> _S31)
 
 
-@njit(cache=True)
-def start(key, week, group, purpose):  # pragma: no cover - compiled
-    """The generator state of one (run key, week, group, purpose): a 1-element uint64 array."""
+@njit(cache=True, inline="always")
+def start(key, week, group, purpose, state):  # pragma: no cover - compiled
+    """Set `state` (a 1-element uint64 array, reused: no allocation per draw) to the
+    generator of one (run key, week, group, purpose) and return it."""
     z = _mix(key ^ _mix(np.uint64(week) * _GOLDEN + np.uint64(purpose)))
-    z = _mix(z ^ (np.uint64(group + 1) * _M2))
-    state = np.empty(1, dtype=np.uint64)
-    state[0] = z
+    state[0] = _mix(z ^ (np.uint64(group + 1) * _M2))
     return state
 
 

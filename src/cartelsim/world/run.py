@@ -110,7 +110,7 @@ def run_world(
     if n_base > cap_max:
         raise CartelsimError(f"group_capacity_max = {cap_max} is below the system's "
                              f"{n_base} groups")
-    capacity = min(max(capacity or 2 * n_base, n_base), cap_max)
+    capacity = min(max(capacity or n_base + max(32, n_base // 4), n_base), cap_max)
     keep = record == "groups"
     parts = []
     for lo in range(0, runs, chunk):

@@ -124,7 +124,8 @@ class WorldRecord:
             integrity=np.full((*lead, width), np.nan), transfers=np.zeros((*lead, width)),
             hvt=np.zeros((runs, times)), splits=np.zeros((runs, times)),
         )
-        record.totals[:, 0, 0] = state.members.sum(axis=1)
+        base = state.members[:, :int(state.n_used.max())]  # sums as the other engines do
+        record.totals[:, 0, 0] = base.sum(axis=1)
         record.totals[:, 0, 1:] = np.nan
         record.active[:, 0] = (state.members >= 1.0).sum(axis=1)
         if keep:

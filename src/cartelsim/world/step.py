@@ -227,9 +227,9 @@ def _event_week(first, last, every, w):  # pragma: no cover - compiled
 # ---------------------------------------------------------------- leadership
 @njit(cache=True)
 def _remove(r, g, w, purpose, key, chance, delta, succession, clarity, p, integrity,
-            contested):  # pragma: no cover - compiled
-    """One removal operation on group g; returns 1 if it succeeded."""
-    state = rng.start(key, w, g, purpose)
+            contested, state):  # pragma: no cover - compiled
+    """One removal operation on group g; returns 1 if it succeeded (draws into `state`)."""
+    rng.start(key, w, g, purpose, state)
     if not rng.uniform(state) < chance:
         return 0
     if succession == S_CONTESTED:
@@ -274,6 +274,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
     splitting = np.zeros(cap, dtype=np.int64)
     weight = np.zeros(cap)
     inv_alliance = np.zeros(cap)
+    state = np.zeros(1, dtype=np.uint64)  # the keyed generator (see rng)
+    draw = np.zeros(1, dtype=np.uint64)  # a second one for removals within the pressure step
     c0, c1, c2, c3 = _AB4
     row_live = live[r]
     m = members[r]
@@ -312,7 +314,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
                     for k in range(got):
                         hvt[r, w] += _remove(r, chosen[k], w, purpose, keys_events[r],
                                              it_effect[it], it_delta[it], it_succession[it],
-                                             it_clarity[it], p, integrity, contested)
+                                             it_clarity[it], p, integrity, contested, draw)
                 else:
                     for j in range(nl):
                         g = row_live[j]
@@ -320,14 +322,14 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
                             hvt[r, w] += _remove(r, g, w, purpose, keys_events[r],
                                                  it_effect[it], it_delta[it],
                                                  it_succession[it], it_clarity[it], p,
-                                                 integrity, contested)
+                                                 integrity, contested, draw)
             # 4 pressure-driven operations
             u = 0.0
             for it in range(n_items):
                 if it_action[it] == A_PRESSURE and it_first[it] <= w < it_last[it]:
                     u += it_effect[it]
             if u > 0.0:
-                state = rng.start(keys_events[r], w, -1, rng.PURPOSE_PRESSURE)
+                rng.start(keys_events[r], w, -1, rng.PURPOSE_PRESSURE, state)
                 count = rng.poisson(state, p[P_PRESSURE_RATE] * u)
                 total_weight = 0.0
                 positive = 0
@@ -353,7 +355,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
                     hvt[r, w] += _remove(r, row_live[pick], w, rng.PURPOSE_PRESSURE,
                                          keys_events[r],
                                          1.0, delta_pressure, S_UNCERTAIN, p[P_CLARITY], p,
-                                         integrity, contested)
+                                         integrity, contested, draw)
             phase[r] = 1
         # 5 splits (decided first, so a run that needs room pauses before changing anything)
         n_split = 0
@@ -362,7 +364,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
             if not contested[r, g] or m[g] < p[P_MIN_SPLIT]:
                 continue
             hazard = p[P_HAZARD] * (1.0 - integrity[r, g]) ** p[P_EXPONENT]
-            state = rng.start(keys_events[r], w, g, rng.PURPOSE_SPLIT)
+            rng.start(keys_events[r], w, g, rng.PURPOSE_SPLIT, state)
             if rng.uniform(state) < 1.0 - math.exp(-hazard):
                 splitting[n_split] = g
                 n_split += 1
@@ -425,7 +427,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
             jump[g] = 0.0
             if any_sweep and fraction[g] > 0.0:
                 if stochastic:
-                    state = rng.start(keys_sweep[r], w, g, rng.PURPOSE_SWEEP)
+                    rng.start(keys_sweep[r], w, g, rng.PURPOSE_SWEEP, state)
                     jump[g] = float(rng.binomial(state, np.int64(m[g]), fraction[g]))
                 else:
                     jump[g] = m[g] * fraction[g]
@@ -495,7 +497,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
                 return
             for j in range(nl):
                 g = row_live[j]
-                state = rng.start(keys_demo[r], w, g, rng.PURPOSE_DEMOGRAPHY)
+                rng.start(keys_demo[r], w, g, rng.PURPOSE_DEMOGRAPHY, state)
                 _draw_flows(state, m, g, flows)
         else:
             k = since[r]

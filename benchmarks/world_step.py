@@ -1,0 +1,166 @@
+"""Benchmarks of the world engine (`cartelsim.world`) against today's engines, same process.
+
+    PYTHONPATH=src python benchmarks/world_step.py --data ../shared/data/bacrim2020 [--quick]
+
+Prints one JSON object. Every figure is a median of repeats (wall and process CPU time);
+compare the ratios, not absolute times: the machine is shared. Compilation is done before
+any timing. Never part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from cartelsim.engines.initial import zipf_sizes
+from cartelsim.engines.plan import ConstantPlan
+from cartelsim.engines.rates import ConflictStructure
+from cartelsim.engines.simulate import run_arrays
+from cartelsim.engines.streams import stream
+from cartelsim.interventions.spec import InterventionSpec
+from cartelsim.params.catalogue import Params
+from cartelsim.scenarios.runner import run_scenario
+from cartelsim.scenarios.schema import Scenario, load_scenario
+from cartelsim.system.bacrim import load_bacrim
+from cartelsim.system.embedded import mexico_2025
+from cartelsim.world.run import _simulate_chunk, run_world
+from cartelsim.world.schedule import compile_interventions
+
+ROOT = Path(__file__).resolve().parents[1]
+WEEKS = 520
+
+
+def timed(action: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of `repeats` calls."""
+    wall, cpu = [], []
+    for _ in range(repeats):
+        w0, c0 = time.perf_counter(), time.process_time()
+        action()
+        wall.append(time.perf_counter() - w0)
+        cpu.append(time.process_time() - c0)
+    return float(np.median(wall)), float(np.median(cpu))
+
+
+def variant(scenario: Scenario, runs: int, fragmentation: str) -> Scenario:
+    run = scenario.run.model_copy(update={"runs": runs, "record": "totals"})
+    mechanisms = scenario.mechanisms.model_copy(update={"fragmentation": fragmentation})
+    return scenario.model_copy(update={"run": run, "mechanisms": mechanisms})
+
+
+def flagship(runs: int, repeats: int) -> dict[str, float]:
+    """Status quo and CJNG's leader killed (stochastic, 520 weeks), `runs` each, totals
+    only as ensemble chunks record them; paired runs per second of each engine."""
+    quo = load_scenario(ROOT / "scenarios" / "status-quo.toml")
+    kill = load_scenario(ROOT / "scenarios" / "cjng-leader-killed.toml")
+    out: dict[str, float] = {}
+    for engine, flag in (("today", "capped"), ("world", "open")):
+        pair = (variant(quo, runs, flag), variant(kill, runs, flag))
+        for scenario in pair:  # compile, warm caches
+            run_scenario(variant(scenario, 2, flag))
+        wall, cpu = timed(lambda pair=pair: [run_scenario(s) for s in pair], repeats)
+        out[f"flagship_{engine}_pairs_per_s"] = runs / wall
+        out[f"flagship_{engine}_pairs_per_cpu_s"] = runs / cpu
+    out["flagship_speedup"] = out["flagship_world_pairs_per_s"] / out[
+        "flagship_today_pairs_per_s"]
+    out["flagship_speedup_cpu"] = out["flagship_world_pairs_per_cpu_s"] / out[
+        "flagship_today_pairs_per_cpu_s"]
+    return out
+
+
+def l1(system, ensemble_runs: int, stochastic_runs: int, repeats: int) -> dict[str, float]:
+    """One deterministic run (per-group output), deterministic and stochastic ensembles
+    (totals only): engine arrays only, no Dataset, for both engines."""
+    params = Params.defaults()
+    structure = ConflictStructure.from_system(system)
+    expected = zipf_sizes(system, params["initial_members"])
+    single = expected[None, :]
+    many = stream(0, "initial_sizes", 0).poisson(
+        expected, size=(ensemble_runs, system.n_groups)).astype(float)
+    effects = compile_interventions(system, params, [], __import__("pandas").Timestamp(
+        "2012-01-01"), WEEKS)
+    cap = 2 * system.n_groups
+
+    def world(members, stochastic, keep):
+        return _simulate_chunk(system, params, effects, members, WEEKS, stochastic, keep, 1,
+                               0, cap)
+
+    def today(members, engine, keep):
+        return run_arrays(structure, members, ConstantPlan(params), WEEKS, engine=engine,
+                          seed=1, record_groups=keep)
+
+    world(single, False, True), world(many[:4], False, False), world(
+        np.rint(many[:4]), True, False)
+    today(single, "deterministic", True), today(many[:4], "deterministic", False), today(
+        np.rint(many[:4]), "stochastic", False)
+    out = {}
+    for engine, call in (("world", lambda: world(single, False, True)),
+                         ("today", lambda: today(single, "deterministic", True))):
+        wall, _ = timed(call, repeats * 10)
+        out[f"l1_single_run_ms_{engine}"] = 1e3 * wall
+    for engine, call in (("world", lambda: world(many, False, False)),
+                         ("today", lambda: today(many, "deterministic", False))):
+        wall, _ = timed(call, repeats)
+        out[f"l1_deterministic_runs_per_s_{engine}"] = ensemble_runs / wall
+    few = np.rint(many[:stochastic_runs])
+    for engine, call in (("world", lambda: world(few, True, False)),
+                         ("today", lambda: today(few, "stochastic", False))):
+        wall, _ = timed(call, repeats)
+        out[f"l1_stochastic_runs_per_s_{engine}"] = stochastic_runs / wall
+    return out
+
+
+def fragmenting(intensities: tuple[int, ...], weeks: int) -> list[dict[str, float]]:
+    """A 150-group world under removal campaigns of growing intensity (the N largest every
+    2 weeks, contested, low split threshold): seconds per live-group-week."""
+    system = mexico_2025()
+    params = Params.defaults().override({"split_min_members": 50.0}, "benchmark")
+    rows = []
+    for largest in intensities:
+        campaign = [InterventionSpec(action="remove_leader", kind="killed",
+                                     succession="contested", start="2026-01-08",
+                                     every_weeks=2, target={"largest": largest})]
+
+        def go(campaign=campaign):
+            return run_world(system, params, interventions=campaign, weeks=weeks, runs=1,
+                             engine="stochastic", seed=3, start="2026-01-01",
+                             record="totals")
+
+        go()  # compile / warm
+        wall, cpu = timed(go, 3)
+        ds = go()
+        live = ds.active_groups.values[0, 1:]
+        rows.append({"largest": largest, "live_groups_end": int(live[-1]),
+                     "live_group_weeks": int(live.sum()), "wall_s": wall, "cpu_s": cpu,
+                     "us_per_live_group_week": 1e6 * wall / live.sum()})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", required=True, help="folder with the BACRIM 2020 files")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    quick = args.quick
+    result: dict[str, object] = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.python_version()}",
+        "load_before": os.getloadavg(),
+    }
+    result.update(flagship(20 if quick else 300, 1 if quick else 3))
+    result.update(l1(load_bacrim(args.data), 500 if quick else 10_000,
+                     50 if quick else 1_000, 1 if quick else 3))
+    result["fragmenting"] = fragmenting((2, 4) if quick else (4, 10, 20, 40),
+                                        104 if quick else 520)
+    result["load_after"] = os.getloadavg()
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
