@@ -92,6 +92,9 @@ S_SETTLED, S_CONTESTED, S_UNCERTAIN = range(3)
 N_PARAMS = 20
 
 _AB4 = (55.0 / 24.0, -59.0 / 24.0, 37.0 / 24.0, -9.0 / 24.0)
+# Below this expected number of events a week, a group's events are drawn as one Poisson
+# count and split among causes one by one.
+_SPLIT_MAX_MEAN = 10.0
 
 
 # ---------------------------------------------------------------- rates (L1)
@@ -593,15 +596,41 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
 
 @njit(cache=True, inline="always")
 def _draw_flows(state, m, g, flows):  # pragma: no cover - compiled
-    """Integer flows of group g around the expected ones in flows[:, g] (overwritten):
-    Poisson recruits and Poisson arrests, deaths and exits (independent Poisson flows are
-    the limit of the binomial losses), total losses capped at the members present by
-    taking back drawn losses one at a time, each from a cause chosen in proportion."""
+    """Integer flows of group g around the expected ones in flows[:, g] (overwritten).
+
+    Recruits, arrests, deaths and exits are independent Poisson counts (losses are rare per
+    member per week, so Poisson is the binomial's limit). Below a total mean of
+    `_SPLIT_MAX_MEAN` they are drawn as one Poisson count of all events, each event given a
+    cause in proportion to the means (Poisson splitting: the same distribution, one
+    exponential instead of four); above it as four Poisson counts. Total losses are capped
+    at the members present by taking back drawn losses one at a time, each from a cause
+    chosen in proportion to the counts."""
     c = m[g]
-    recruits = rng.poisson(state, max(flows[0, g], 0.0))
-    arrested = rng.poisson(state, max(flows[1, g], 0.0))
-    killed = rng.poisson(state, max(flows[2, g], 0.0))
-    left = rng.poisson(state, max(flows[3, g], 0.0))
+    e0 = max(flows[0, g], 0.0)
+    e1 = max(flows[1, g], 0.0)
+    e2 = max(flows[2, g], 0.0)
+    e3 = max(flows[3, g], 0.0)
+    mean = e0 + e1 + e2 + e3
+    recruits = 0
+    arrested = 0
+    killed = 0
+    left = 0
+    if mean < _SPLIT_MAX_MEAN:
+        for _ in range(rng.poisson(state, mean)):
+            u = rng.uniform(state) * mean
+            if u < e0:
+                recruits += 1
+            elif u < e0 + e1:
+                arrested += 1
+            elif u < e0 + e1 + e2:
+                killed += 1
+            else:
+                left += 1
+    else:  # a large group: four Poisson counts cost less than splitting a large total
+        recruits = rng.poisson(state, e0)
+        arrested = rng.poisson(state, e1)
+        killed = rng.poisson(state, e2)
+        left = rng.poisson(state, e3)
     present = np.int64(c)
     while arrested + killed + left > present:
         pick = rng.uniform(state) * (arrested + killed + left)
