@@ -153,7 +153,7 @@ def main() -> None:
         "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.python_version()}",
         "load_before": os.getloadavg(),
     }
-    result.update(flagship(20 if quick else 300, 1 if quick else 3))
+    result.update(flagship(20 if quick else 200, 1 if quick else 3))
     result.update(l1(load_bacrim(args.data), 500 if quick else 10_000,
                      50 if quick else 1_000, 1 if quick else 3))
     result["fragmenting"] = fragmenting((2, 4) if quick else (4, 10, 20, 40),

@@ -116,9 +116,9 @@ def test_the_capacity_bound_is_a_status_not_a_wrong_number(mexico) -> None:
     assert "group_capacity_max" in ds.status.attrs["description"]
 
 
-def test_money_and_protection_are_refused_in_one_line(mexico) -> None:
+def test_money_actions_need_their_mechanism(mexico) -> None:
     freeze = InterventionSpec(action="freeze_assets", effect=0.5)
-    with pytest.raises(CartelsimError, match="not in the world engine yet"):
+    with pytest.raises(CartelsimError, match="acts on money; switch it on"):
         run_world(mexico, interventions=[freeze], weeks=10)
 
 

@@ -125,14 +125,6 @@ class MechanismsSection(_Strict):
     # targeted group into a slot made up front (the engines of `cartelsim.engines`).
     fragmentation: Literal["capped", "open"] = "capped"
 
-    @model_validator(mode="after")
-    def _open_without_money(self) -> MechanismsSection:
-        if self.fragmentation == "open" and (self.money or self.protection):
-            raise ValueError("fragmentation = \"open\" (the world engine) does not model money "
-                             "and protection yet; switch them off or use fragmentation = "
-                             "\"capped\"")
-        return self
-
 
 class OutputSection(_Strict):
     path: Path | None = None

@@ -26,6 +26,7 @@ from cartelsim.engines.results import build_dataset
 from cartelsim.engines.simulate import ENGINES, Progress, initial_members
 from cartelsim.errors import CartelsimError
 from cartelsim.interventions.spec import InterventionSpec
+from cartelsim.mechanisms.finance import Finance
 from cartelsim.mechanisms.leadership import LOSS_PARAMETER
 from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.schema import Scenario
@@ -45,6 +46,11 @@ PARAM_ORDER = (
     "group_capacity_max",
 )
 assert len(PARAM_ORDER) == step.N_PARAMS
+# Catalogue names of the finance vector after its two switches (step.F_*).
+FINANCE_ORDER = ("drug_market_value", "market_share_exponent", "member_wage", "bribe_share",
+                 "reserve_weeks", "payroll_weeks", "freeze_reversal", "protection_gain",
+                 "protection_bribe_half", "protection_decay")
+assert len(FINANCE_ORDER) + 2 == step.N_FINANCE
 
 STATUS_CAPACITY_MESSAGE = ("the run needed more groups than group_capacity_max; it stopped at "
                            "the week of that split")
@@ -52,12 +58,18 @@ WORLD_STATUS_MESSAGES = {**STATUS_MESSAGES, step.STATUS_CAPACITY: STATUS_CAPACIT
 # The operation U.S. pressure drives is a capture (as mechanisms.world.PRESSURE_OPERATION).
 PRESSURE_KIND = "captured"
 DEFAULT_CHUNK = 4096
-MONEY_ACTIONS = ("freeze_assets", "prosecute_corruption")
+NEEDS = {"freeze_assets": "money", "prosecute_corruption": "protection"}
 
 
 def parameter_vector(params: Params) -> np.ndarray:
     """The step's parameters, float64 [step.N_PARAMS], from catalogue names."""
     return np.array([params[name] for name in PARAM_ORDER], dtype=np.float64)
+
+
+def finance_vector(params: Params, money: bool, protection: bool) -> np.ndarray:
+    """The finance switches and parameters, float64 [step.N_FINANCE]."""
+    return np.array([float(money), float(protection)]
+                    + [params[name] for name in FINANCE_ORDER], dtype=np.float64)
 
 
 def run_world(
@@ -77,13 +89,16 @@ def run_world(
     first_run: int = 0,
     progress: Progress | None = None,
     source: str = "interventions",
+    money: bool = False,
+    protection: bool = False,
 ) -> xr.Dataset:
     """Simulate `runs` worlds on `system` with open-ended fragmentation.
 
     Args are those of `engines.simulate.simulate`, plus `interventions` (validated specs),
     `capacity` (initial length of the group axis; results do not depend on it) and `chunk`
-    (runs per compiled call; results do not depend on it either). Groups that ever existed
-    are labelled by `group_parent`, `group_root`, `group_birth_week`, `group_end_week`.
+    (runs per compiled call; results do not depend on it either); `money` and `protection`
+    switch on those L2 mechanisms (`mechanisms.finance`). Groups that ever existed are
+    labelled by `group_parent`, `group_root`, `group_birth_week`, `group_end_week`.
     """
     if engine not in ENGINES:
         raise CartelsimError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
@@ -96,11 +111,11 @@ def run_world(
     if system.parent is not None and (system.parent >= 0).any():
         raise CartelsimError("the world engine creates splinters itself; give it a system "
                              "without splinter slots")
+    switches = {"money": money, "protection": protection}
     for number, spec in enumerate(interventions, start=1):
-        if spec.action in MONEY_ACTIONS:
-            raise CartelsimError(f"{source}[{number}] ({spec.action}): money and protection "
-                                 "are not in the world engine yet; use fragmentation = "
-                                 "\"capped\"")
+        if spec.action in NEEDS and not switches[NEEDS[spec.action]]:
+            raise CartelsimError(f"{source}[{number}] ({spec.action}) acts on "
+                                 f"{NEEDS[spec.action]}; switch it on")
     params = params or Params.defaults()
     start_date = pd.Timestamp(start)
     effects = compile_interventions(system, params, interventions, start_date, weeks, source)
@@ -117,17 +132,18 @@ def run_world(
         hi = min(runs, lo + chunk)
         parts.append(_simulate_chunk(system, params, effects, members0[lo:hi], weeks,
                                      engine == "stochastic", keep, seed, first_run + lo,
-                                     capacity))
+                                     capacity, money, protection))
         if progress is not None:
             progress(hi, runs)
     state, out = _concatenate(parts, keep)
     return _dataset(system, params, engine, seed, start_date, first_run, state, out, keep,
-                    initial)
+                    initial, money, protection)
 
 
 def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
                     members0: np.ndarray, weeks: int, stochastic: bool, keep: bool, seed: int,
-                    first_run: int, capacity: int) -> tuple[WorldState, WorldRecord]:
+                    first_run: int, capacity: int, money: bool = False,
+                    protection: bool = False) -> tuple[WorldState, WorldRecord]:
     runs = members0.shape[0]
     rivalry = sp.csr_array(system.rivalry, dtype=np.float64)
     rivalry.sort_indices()
@@ -135,14 +151,19 @@ def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
             rivalry.data.astype(np.float64), np.int64(system.n_groups))
     keys = tuple(run_keys(seed, name, first_run, runs)
                  for name in ("demography", "events", "interventions"))
+    money0 = protection0 = None
+    if money or protection:  # start where each group's flows settle, as mechanisms.finance
+        start = Finance(params, members0, 0, money=money, protection=protection)
+        money0, protection0 = start.money, start.protection
     state = WorldState.start(members0, system.alliance_strength, capacity, keep, keys,
-                             effects.action.size, effects.most_largest)
-    out = WorldRecord.start(state, weeks, keep)
+                             effects.action.size, effects.most_largest, money0, protection0)
+    out = WorldRecord.start(state, weeks, keep, finance=money or protection)
     p = parameter_vector(params)
+    fin = finance_vector(params, money, protection)
     delta_pressure = params[LOSS_PARAMETER[PRESSURE_KIND]]
     kernel = step.world_batch if runs > 1 else step.world_serial
     while True:
-        kernel(weeks, stochastic, keep, p, base, effects.as_tuple(), state.as_tuple(),
+        kernel(weeks, stochastic, keep, p, fin, base, effects.as_tuple(), state.as_tuple(),
                out.as_tuple(), delta_pressure)
         paused = state.status == step.STATUS_PAUSED
         if not paused.any():
@@ -178,13 +199,13 @@ def _concatenate(parts: list[tuple[WorldState, WorldRecord]],
 
 def _dataset(system: System, params: Params, engine: str, seed: int, start: pd.Timestamp,
              first_run: int, state: WorldState, out: WorldRecord, keep: bool,
-             initial: str | np.ndarray) -> xr.Dataset:
+             initial: str | np.ndarray, money: bool = False,
+             protection: bool = False) -> xr.Dataset:
     runs = state.members.shape[0]
     ds = build_dataset(
         system=system, params=params, engine=engine, seed=seed, start=start, week_offset=0,
         totals=out.totals, active=out.active, group_members=None, group_flows=None,
-        status=state.status, observable={"hvt_removals": out.hvt,
-                                         "seizures": np.zeros_like(out.hvt)},
+        status=state.status, observable={"hvt_removals": out.hvt, "seizures": out.seizures},
         first_run=first_run,
         extra_attrs={"initial": initial if isinstance(initial, str) else "given",
                      "world_step": "; ".join(name for name, _ in step.STEP_ORDER),
@@ -199,11 +220,12 @@ def _dataset(system: System, params: Params, engine: str, seed: int, start: pd.T
         units="groups", description="groups that existed at some time in the run (base "
         "groups and splinters)")
     if keep:
-        _add_groups(ds, system, state, out)
+        _add_groups(ds, system, state, out, money, protection)
     return add_observations(ds, params)
 
 
-def _add_groups(ds: xr.Dataset, system: System, state: WorldState, out: WorldRecord) -> None:
+def _add_groups(ds: xr.Dataset, system: System, state: WorldState, out: WorldRecord,
+                money: bool, protection: bool) -> None:
     """Per-group series and the labels of every group that ever existed."""
     n = system.n_groups
     width = int(state.n_used.max())
@@ -215,6 +237,9 @@ def _add_groups(ds: xr.Dataset, system: System, state: WorldState, out: WorldRec
             out.members[r, bad[0]:] = np.nan
             out.flows[r, bad[0]:] = np.nan
             out.integrity[r, bad[0]:] = np.nan
+            if out.money.shape[0]:
+                out.money[r, bad[0]:] = np.nan
+                out.protection[r, bad[0]:] = np.nan
     ds.coords["group"] = list(system.group_ids) + [f"split-{k + 1}" for k in range(extra)]
     ds.coords["group_name"] = ("group", list(system.group_names)
                                + [f"splinter {k + 1} (see group_parent)" for k in range(extra)])
@@ -227,6 +252,15 @@ def _add_groups(ds: xr.Dataset, system: System, state: WorldState, out: WorldRec
         ds[name] = (dims, out.flows[:, :, f, :width])
     ds["command_integrity"] = (dims, out.integrity[:, :, :width])
     ds["split_transfers"] = (dims, out.transfers[:, :, :width])
+    if money:
+        ds["money"] = (dims, out.money[:, :, :width])
+        ds["money"].attrs.update(units="US$ million", description="money held by the group "
+                                 "(L2); NaN where the group does not exist")
+    if protection:
+        ds["protection"] = (dims, out.protection[:, :, :width])
+        ds["protection"].attrs.update(units="0-1", description="political protection (share "
+                                      "of the state's action it deflects); NaN where the "
+                                      "group does not exist")
     labels = {
         "group_parent": (state.parent, "group index it split from (-1: a base group or no "
                                        "group in this run)"),
@@ -267,12 +301,15 @@ def run_world_scenario(scenario: Scenario, progress: Progress | None = None, *,
                    seed=scenario.run.seed, start=pd.Timestamp(scenario.start),
                    initial=scenario.run.initial, record=scenario.run.record,
                    first_run=first_run, progress=progress,
-                   source=f"{scenario.source}: interventions")
+                   source=f"{scenario.source}: interventions",
+                   money=scenario.mechanisms.money, protection=scenario.mechanisms.protection)
     flag_non_finite_runs(ds)
     ds.attrs.update(
         scenario=scenario.name, scenario_description=scenario.description,
         scenario_file=scenario.source, scenario_digest=scenario.digest,
-        mechanisms="leadership, open fragmentation (world engine), money off, protection off",
+        mechanisms=f"leadership, open fragmentation (world engine), money "
+        f"{'on' if scenario.mechanisms.money else 'off'}, protection "
+        f"{'on' if scenario.mechanisms.protection else 'off'}",
         interventions=" | ".join(item.describe() for item in scenario.interventions) or "none",
     )
     return ds

@@ -18,7 +18,8 @@ from cartelsim.engines.kernels import STATUS_OK
 # Value a new group column starts with, per state array (the column is unused until a split).
 _STATE_FILL = {"members": 0.0, "integrity": 1.0, "contested": False, "alliance": 0.0,
                "root": -1, "parent": -1, "birth": -1, "end": -1, "live": -1,
-               "hist_net": 0.0, "hist_comps": 0.0, "prev_coef": np.nan}
+               "hist_net": 0.0, "hist_comps": 0.0, "prev_coef": np.nan, "money": 0.0,
+               "protection": 0.0}
 
 
 @dataclass
@@ -51,11 +52,14 @@ class WorldState:
     prev_eta: np.ndarray  # [run] last week's eta
     jumped: np.ndarray  # [run] bool: members jumped since the last week (restart)
     phase: np.ndarray  # [run] int64: 1 = resume a paused week at its splits
+    money: np.ndarray  # [run, cap] US$ million (L2 money; unused when switched off)
+    protection: np.ndarray  # [run, cap] political protection P in [0, 1]
 
     @classmethod
     def start(cls, members0: np.ndarray, alliance: np.ndarray, capacity: int, keep: bool,
               keys: tuple[np.ndarray, np.ndarray, np.ndarray], items: int,
-              most_largest: int) -> WorldState:
+              most_largest: int, money0: np.ndarray | None = None,
+              protection0: np.ndarray | None = None) -> WorldState:
         runs, n = members0.shape
         if capacity < n:
             raise ValueError(f"capacity {capacity} below the {n} base groups")
@@ -75,7 +79,12 @@ class WorldState:
             hist_sums=np.zeros((runs, 4, 5)), since=np.zeros(runs, dtype=np.int64),
             prev_coef=np.full((runs, 3, capacity), np.nan), prev_eta=np.full(runs, np.nan),
             jumped=np.zeros(runs, dtype=np.bool_), phase=np.zeros(runs, dtype=np.int64),
+            money=np.zeros((runs, capacity)), protection=np.zeros((runs, capacity)),
         )
+        if money0 is not None:
+            state.money[:, :n] = money0
+        if protection0 is not None:
+            state.protection[:, :n] = protection0
         state.members[:, :n] = members0
         state.alliance[:, :n] = alliance
         state.root[:, :n] = np.arange(n)
@@ -111,9 +120,13 @@ class WorldRecord:
     transfers: np.ndarray  # [run, time, cap]: members moved by splits in the week to the date
     hvt: np.ndarray  # [run, time]: successful leader removals at the date
     splits: np.ndarray  # [run, time]: groups that split at the date
+    money: np.ndarray  # [run, time, cap] (empty unless kept and money or protection is on)
+    protection: np.ndarray  # [run, time, cap]
+    seizures: np.ndarray  # [run, time]: money frozen over the week ending at the date
 
     @classmethod
-    def start(cls, state: WorldState, weeks: int, keep: bool) -> WorldRecord:
+    def start(cls, state: WorldState, weeks: int, keep: bool,
+              finance: bool = False) -> WorldRecord:
         runs, cap = state.members.shape
         times = weeks + 1
         width = cap if keep else 0
@@ -123,6 +136,9 @@ class WorldRecord:
             members=np.zeros((*lead, width)), flows=np.zeros((*lead, 4, width)),
             integrity=np.full((*lead, width), np.nan), transfers=np.zeros((*lead, width)),
             hvt=np.zeros((runs, times)), splits=np.zeros((runs, times)),
+            money=np.full((*lead, width) if finance else (0, 0, 0), np.nan),
+            protection=np.full((*lead, width) if finance else (0, 0, 0), np.nan),
+            seizures=np.zeros((runs, times)),
         )
         base = state.members[:, :int(state.n_used.max())]  # sums as the other engines do
         record.totals[:, 0, 0] = base.sum(axis=1)
@@ -141,10 +157,14 @@ class WorldRecord:
         self.flows[:, 0, :, :] = np.nan
         self.integrity = widen(self.integrity, capacity, np.nan)
         self.transfers = widen(self.transfers, capacity, 0.0)
+        if self.money.shape[0]:
+            self.money = widen(self.money, capacity, np.nan)
+            self.protection = widen(self.protection, capacity, np.nan)
 
     def as_tuple(self) -> tuple[np.ndarray, ...]:
         return (self.totals, self.active, self.members, self.flows, self.integrity,
-                self.transfers, self.hvt, self.splits)
+                self.transfers, self.hvt, self.splits, self.money, self.protection,
+                self.seizures)
 
 
 def widen(array: np.ndarray, capacity: int, fill: object) -> np.ndarray:

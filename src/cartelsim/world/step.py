@@ -48,18 +48,26 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
                 "week, from members at the start of the week"),
     ("recovery", "command integrity recovers exactly over the week just ended, "
                  "L <- 1 - (1 - L) exp(-integrity_recovery); a contest ends at L >= 0.9"),
+    ("finance", "money and protection move one week (when switched on), from members at the "
+                "start of the week and the freezes and prosecutions that held the week before: "
+                "K += income - wages - bribes - seized - K / reserve_weeks; "
+                "P += gain b/(b + b_half) (1 - P) - (decay + prosecution) P"),
     ("leader_removals", "scheduled remove_leader operations: success with probability "
-                        "effect; integrity x (1 - delta) (settled: x (1 - factor delta)); "
+                        "effect x (1 - P); integrity x (1 - delta) (settled: x (1 - factor delta)); "
                         "succession settled, contested or uncertain (settled w.p. clarity)"),
     ("pressure", "U.S. pressure u: Poisson(pressure_hvt_rate u) captures, aimed without "
-                 "replacement with weights C^visibility_exponent, succession uncertain"),
+                 "replacement with weights C^visibility_exponent (1 - P), success 1 - P, "
+                 "succession uncertain"),
     ("splits", "each contested group with at least split_min_members splits with probability "
                "1 - exp(-h0 (1 - L)^gamma): a new group of its lineage takes split_fraction "
-               "of its members and of its alliance strength, starts at splinter_integrity"),
+               "of its members, money and alliance strength and its parent's protection, "
+               "starts at splinter_integrity"),
     ("sweeps", "arrest sweeps remove a share of the targets' members at once (counted as "
                "arrests of the week)"),
     ("rates", "per-group multipliers: policy (prevention, conflict, arrest focus, arrests, "
-              "pressure) times leadership (1 + kappa_c (1 - L), 1 - kappa_r (1 - L))"),
+              "pressure), then money (recruitment x min(1, K / (payroll_weeks w C))) and "
+              "protection (arrest focus x (1 - P)), then leadership (conflict x "
+              "(1 + kappa_c (1 - L)), recruitment x (1 - kappa_r (1 - L)))"),
     ("flows", "recruits, arrests, conflict deaths and exits over the week (L1 rate laws): "
               "RK4 / Adams-Bashforth 4, or Poisson counts around one RK4 week"),
     ("ends", "a group with fewer than group_end_members members ends (its remainder counted "
@@ -90,6 +98,10 @@ S_SETTLED, S_CONTESTED, S_UNCERTAIN = range(3)
  P_HAZARD, P_EXPONENT, P_FRACTION, P_MIN_SPLIT, P_SPLINTER_RIVALRY, P_SPLINTER_INTEGRITY,
  P_PRESSURE_ARRESTS, P_PRESSURE_RATE, P_VISIBILITY, P_END_MEMBERS, P_CAPACITY_MAX) = range(20)
 N_PARAMS = 20
+# indices into the finance vector (run.FINANCE_ORDER): switches, then catalogue values
+(F_MONEY_ON, F_PROTECTION_ON, F_MARKET, F_SHARE_EXPONENT, F_WAGE, F_BRIBE, F_RESERVE,
+ F_PAYROLL, F_REVERSAL, F_GAIN, F_BRIBE_HALF, F_DECAY) = range(12)
+N_FINANCE = 12
 
 _AB4 = (55.0 / 24.0, -59.0 / 24.0, 37.0 / 24.0, -9.0 / 24.0)
 # Below this expected number of events a week, a group's events are drawn as one Poisson
@@ -250,7 +262,7 @@ def _remove(r, g, w, purpose, key, chance, delta, succession, clarity, p, integr
 
 # ---------------------------------------------------------------- one run
 @njit(cache=True, fastmath=FASTMATH)
-def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
+def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                delta_pressure):  # pragma: no cover - compiled
     """Advance run r from st.week[r] to `weeks` (or until it pauses or fails)."""
     indptr, indices, weights, n_base = base
@@ -258,8 +270,12 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
      it_largest, it_delta, it_succession, it_clarity) = sched
     (members, integrity, contested, alliance, root, parent, birth, end, live, n_live, n_used,
      week, status, need, resolved, keys_demo, keys_events, keys_sweep, hist_net, hist_comps,
-     hist_sums, since, prev_coef, prev_eta, jumped, phase) = st
-    (totals, active, g_members, g_flows, g_integrity, g_transfers, hvt, splits) = out
+     hist_sums, since, prev_coef, prev_eta, jumped, phase, money, protection) = st
+    (totals, active, g_members, g_flows, g_integrity, g_transfers, hvt, splits, g_money,
+     g_protection, seizures) = out
+    money_on = fin[F_MONEY_ON] != 0.0
+    protection_on = fin[F_PROTECTION_ON] != 0.0
+    keep_finance = keep and g_money.shape[0] > 0
     cap = members.shape[1]
     n_items = it_action.size
     lineage = np.zeros(n_base)
@@ -277,6 +293,9 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
     splitting = np.zeros(cap, dtype=np.int64)
     weight = np.zeros(cap)
     inv_alliance = np.zeros(cap)
+    exposure = np.ones(cap)  # 1 - P: the share of the state's action that reaches a group
+    freeze = np.zeros(cap)
+    prosecution = np.zeros(cap)
     state = np.zeros(1, dtype=np.uint64)  # the keyed generator (see rng)
     draw = np.zeros(1, dtype=np.uint64)  # a second one for removals within the pressure step
     c0, c1, c2, c3 = _AB4
@@ -306,7 +325,20 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
                         integrity[r, g] = level
                     if contested[r, g] and not level < CONSOLIDATED:
                         contested[r, g] = False
-            # 3 scheduled leader removals
+            # 3 money and protection
+            if money_on or protection_on:
+                if w > 0:
+                    _finance_week(r, w, m, row_live, nl, root[r], n_base, fin, money,
+                                  protection, freeze, prosecution, seizures, resolved,
+                                  it_action, it_effect, it_first, it_last, it_target, it_mask,
+                                  it_ref, end[r])
+                for j in range(nl):
+                    g = row_live[j]
+                    exposure[g] = 1.0 - protection[r, g] if protection_on else 1.0
+                    if keep_finance:
+                        g_money[r, w, g] = money[r, g]
+                        g_protection[r, w, g] = protection[r, g]
+            # 4 scheduled leader removals
             for it in range(n_items):
                 if it_action[it] != A_REMOVE or not _event_week(it_first[it], it_last[it],
                                                                 it_every[it], w):
@@ -316,17 +348,18 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
                     got = _largest(m, row_live, nl, it_largest[it], chosen)
                     for k in range(got):
                         hvt[r, w] += _remove(r, chosen[k], w, purpose, keys_events[r],
-                                             it_effect[it], it_delta[it], it_succession[it],
+                                             it_effect[it] * exposure[chosen[k]],
+                                             it_delta[it], it_succession[it],
                                              it_clarity[it], p, integrity, contested, draw)
                 else:
                     for j in range(nl):
                         g = row_live[j]
                         if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it], n_base):
                             hvt[r, w] += _remove(r, g, w, purpose, keys_events[r],
-                                                 it_effect[it], it_delta[it],
+                                                 it_effect[it] * exposure[g], it_delta[it],
                                                  it_succession[it], it_clarity[it], p,
                                                  integrity, contested, draw)
-            # 4 pressure-driven operations
+            # 5 pressure-driven operations
             u = 0.0
             for it in range(n_items):
                 if it_action[it] == A_PRESSURE and it_first[it] <= w < it_last[it]:
@@ -338,7 +371,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
                 positive = 0
                 for j in range(nl):
                     g = row_live[j]
-                    weight[j] = max(m[g], 0.0) ** p[P_VISIBILITY]
+                    weight[j] = max(m[g], 0.0) ** p[P_VISIBILITY] * exposure[g]
                     total_weight += weight[j]
                     if weight[j] > 0.0:
                         positive += 1
@@ -356,11 +389,11 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
                     total_weight -= weight[pick]
                     weight[pick] = 0.0
                     hvt[r, w] += _remove(r, row_live[pick], w, rng.PURPOSE_PRESSURE,
-                                         keys_events[r],
-                                         1.0, delta_pressure, S_UNCERTAIN, p[P_CLARITY], p,
+                                         keys_events[r], exposure[row_live[pick]],
+                                         delta_pressure, S_UNCERTAIN, p[P_CLARITY], p,
                                          integrity, contested, draw)
             phase[r] = 1
-        # 5 splits (decided first, so a run that needs room pauses before changing anything)
+        # 6 splits (decided first, so a run that needs room pauses before changing anything)
         n_split = 0
         for j in range(nl):
             g = row_live[j]
@@ -386,6 +419,11 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
             moved = p[P_FRACTION] * m[g]
             if stochastic:
                 moved = math.floor(moved)
+            share = moved / m[g] if m[g] != 0.0 else 0.0
+            cash = money[r, g] * share
+            money[r, g] -= cash
+            money[r, s] = cash
+            protection[r, s] = protection[r, g]
             m[g] -= moved
             m[s] = moved
             integrity[r, s] = p[P_SPLINTER_INTEGRITY]
@@ -405,7 +443,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
                 g_transfers[r, w + 1, s] += moved
             jumped[r] = True
         n_live[r] = nl
-        # 6 sweeps
+        # 7 sweeps
         any_sweep = False
         for j in range(nl):
             fraction[row_live[j]] = 0.0
@@ -437,7 +475,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
                 m[g] -= jump[g]
                 if jump[g] != 0.0:
                     jumped[r] = True
-        # 7 rates: policy times leadership
+        # 8 rates: policy, money and protection, leadership
         eta = p[P_ETA]
         for j in range(nl):
             g = row_live[j]
@@ -470,6 +508,16 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
                     g = row_live[j]
                     if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it], n_base):
                         coef[c, g] *= factor
+        if money_on or protection_on:
+            payroll_weeks = fin[F_PAYROLL] * fin[F_WAGE]
+            for j in range(nl):
+                g = row_live[j]
+                if money_on:
+                    payroll = payroll_weeks * m[g]
+                    coef[RHO_MULT, g] *= min(1.0, money[r, g] / payroll) if payroll > 0.0 \
+                        else 1.0
+                if protection_on:
+                    coef[FOCUS, g] *= 1.0 - protection[r, g]
         for j in range(nl):
             g = row_live[j]
             lost = 1.0 - integrity[r, g]
@@ -488,7 +536,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
                 prev_coef[r, c, g] = coef[c, g]
         prev_eta[r] = eta
         jumped[r] = False
-        # 8 flows
+        # 9 flows
         t = w + 1
         if stochastic:
             fastest = _rk4_week(m, row_live, nl, root[r], n_base, indptr, indices, weights,
@@ -556,7 +604,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
                 g = row_live[j]
                 for f in range(4):
                     week_sums[f] += flows[f, g]
-        # 9 ends
+        # 10 ends
         for j in range(nl):
             g = row_live[j]
             if m[g] < p[P_END_MEMBERS]:
@@ -565,7 +613,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
                 m[g] = 0.0
                 end[r, g] = t
                 jumped[r] = True
-        # 10 record
+        # 11 record
         total = 0.0
         count = 0
         kept = 0
@@ -592,6 +640,59 @@ def _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out,
         for j in range(n_live[r]):
             g = row_live[j]
             g_integrity[r, weeks, g] = 1.0 - (1.0 - integrity[r, g]) * decay
+            if keep_finance:  # held from the last week's update, as the other engines do
+                g_money[r, weeks, g] = money[r, g]
+                g_protection[r, weeks, g] = protection[r, g]
+
+
+@njit(cache=True)
+def _finance_week(r, w, m, row_live, nl, root, n_base, fin, money, protection, freeze,
+                  prosecution, seizures, resolved, it_action, it_effect, it_first, it_last,
+                  it_target, it_mask, it_ref, end):  # pragma: no cover - compiled
+    """Money and protection from week w - 1 to w (the Euler step of `mechanisms.finance`),
+    with members at the start of week w and the freezes and prosecutions of week w - 1."""
+    held = w - 1
+    for j in range(nl):
+        g = row_live[j]
+        freeze[g] = 0.0
+        prosecution[g] = 0.0
+    for it in range(it_action.size):
+        a = it_action[it]
+        if (a != A_FREEZE and a != A_PROSECUTE) or not it_first[it] <= held < it_last[it]:
+            continue
+        into = freeze if a == A_FREEZE else prosecution
+        if it_target[it] == T_LARGEST:
+            for k in range(resolved.shape[2]):
+                g = resolved[r, it, k]
+                if g >= 0 and end[g] < 0:
+                    into[g] += it_effect[it]
+        else:
+            for j in range(nl):
+                g = row_live[j]
+                if _hits(it_target[it], g, root, it_mask[it], it_ref[it], n_base):
+                    into[g] += it_effect[it]
+    total = 0.0
+    for j in range(nl):
+        total += max(m[row_live[j]], 0.0) ** fin[F_SHARE_EXPONENT]
+    money_on = fin[F_MONEY_ON] != 0.0
+    protection_on = fin[F_PROTECTION_ON] != 0.0
+    for j in range(nl):
+        g = row_live[j]
+        share = max(m[g], 0.0) ** fin[F_SHARE_EXPONENT] / total if total > 0.0 else 0.0
+        income = fin[F_MARKET] * share
+        bribes = fin[F_BRIBE] * income
+        if money_on:
+            frozen = money[r, g] * (-math.log1p(-min(freeze[g], 0.999999)) / 52.0)
+            seizures[r, w] += frozen
+            money[r, g] = max(money[r, g] + income - fin[F_WAGE] * m[g] - bribes
+                              - frozen * (1.0 - fin[F_REVERSAL])
+                              - money[r, g] / fin[F_RESERVE], 0.0)
+        if protection_on:
+            half = bribes + fin[F_BRIBE_HALF]
+            gain = fin[F_GAIN] * bribes / half if half > 0.0 else 0.0
+            level = protection[r, g]
+            level += gain * (1.0 - level) - (fin[F_DECAY] + prosecution[g]) * level
+            protection[r, g] = min(max(level, 0.0), 1.0)
 
 
 @njit(cache=True, inline="always")
@@ -661,7 +762,7 @@ def _fail(r, start, code, status, totals, active, keep, g_members, g_flows,
 
 
 @njit(cache=True, parallel=True)
-def world_batch(weeks, stochastic, keep, p, base, sched, st, out,
+def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
                 delta_pressure):  # pragma: no cover - compiled
     """Advance every run that is not finished, failed or waiting; threads share the runs.
 
@@ -671,24 +772,25 @@ def world_batch(weeks, stochastic, keep, p, base, sched, st, out,
     b0, b1, b2, b3 = base
     (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11) = sched
     (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18,
-     s19, s20, s21, s22, s23, s24, s25) = st
-    o0, o1, o2, o3, o4, o5, o6, o7 = out
+     s19, s20, s21, s22, s23, s24, s25, s26, s27) = st
+    o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10 = out
     for run in prange(s12.shape[0]):
         r = np.int64(run)
         if s12[r] == STATUS_OK and s11[r] < weeks:
-            _run_weeks(r, weeks, stochastic, keep, p, (b0, b1, b2, b3),
+            _run_weeks(r, weeks, stochastic, keep, p, fin, (b0, b1, b2, b3),
                        (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11),
                        (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15,
-                        s16, s17, s18, s19, s20, s21, s22, s23, s24, s25),
-                       (o0, o1, o2, o3, o4, o5, o6, o7), delta_pressure)
+                        s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27),
+                       (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10), delta_pressure)
 
 
 @njit(cache=True)
-def world_serial(weeks, stochastic, keep, p, base, sched, st, out,
+def world_serial(weeks, stochastic, keep, p, fin, base, sched, st, out,
                  delta_pressure):  # pragma: no cover - compiled
     """`world_batch` without threads (one run, or a caller that wants one thread)."""
     status = st[12]
     week = st[11]
     for r in range(status.shape[0]):
         if status[r] == STATUS_OK and week[r] < weeks:
-            _run_weeks(r, weeks, stochastic, keep, p, base, sched, st, out, delta_pressure)
+            _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
+                       delta_pressure)
