@@ -54,23 +54,28 @@ def variant(scenario: Scenario, runs: int, fragmentation: str) -> Scenario:
     return scenario.model_copy(update={"run": run, "mechanisms": mechanisms})
 
 
-def flagship(runs: int, repeats: int) -> dict[str, float]:
-    """Status quo and CJNG's leader killed (stochastic, 520 weeks), `runs` each, totals
-    only as ensemble chunks record them; paired runs per second of each engine."""
-    quo = load_scenario(ROOT / "scenarios" / "status-quo.toml")
-    kill = load_scenario(ROOT / "scenarios" / "cjng-leader-killed.toml")
+PAIRS = {"flagship": ("status-quo", "cjng-leader-killed"),
+         "finance": ("status-quo-money-protection", "hvt-plus-finance-protection")}
+
+
+def flagship(runs: int, repeats: int, pair_name: str = "flagship") -> dict[str, float]:
+    """A pair of scenarios (stochastic, 520 weeks), `runs` each, totals only as ensemble
+    chunks record them; paired runs per second of each engine (wall and process CPU)."""
+    first, second = PAIRS[pair_name]
+    quo = load_scenario(ROOT / "scenarios" / f"{first}.toml")
+    kill = load_scenario(ROOT / "scenarios" / f"{second}.toml")
     out: dict[str, float] = {}
     for engine, flag in (("today", "capped"), ("world", "open")):
         pair = (variant(quo, runs, flag), variant(kill, runs, flag))
         for scenario in pair:  # compile, warm caches
             run_scenario(variant(scenario, 2, flag))
         wall, cpu = timed(lambda pair=pair: [run_scenario(s) for s in pair], repeats)
-        out[f"flagship_{engine}_pairs_per_s"] = runs / wall
-        out[f"flagship_{engine}_pairs_per_cpu_s"] = runs / cpu
-    out["flagship_speedup"] = out["flagship_world_pairs_per_s"] / out[
-        "flagship_today_pairs_per_s"]
-    out["flagship_speedup_cpu"] = out["flagship_world_pairs_per_cpu_s"] / out[
-        "flagship_today_pairs_per_cpu_s"]
+        out[f"{pair_name}_{engine}_pairs_per_s"] = runs / wall
+        out[f"{pair_name}_{engine}_pairs_per_cpu_s"] = runs / cpu
+    out[f"{pair_name}_speedup"] = out[f"{pair_name}_world_pairs_per_s"] / out[
+        f"{pair_name}_today_pairs_per_s"]
+    out[f"{pair_name}_speedup_cpu"] = out[f"{pair_name}_world_pairs_per_cpu_s"] / out[
+        f"{pair_name}_today_pairs_per_cpu_s"]
     return out
 
 
@@ -154,6 +159,7 @@ def main() -> None:
         "load_before": os.getloadavg(),
     }
     result.update(flagship(20 if quick else 200, 1 if quick else 3))
+    result.update(flagship(10 if quick else 50, 1 if quick else 3, "finance"))
     result.update(l1(load_bacrim(args.data), 500 if quick else 10_000,
                      50 if quick else 1_000, 1 if quick else 3))
     result["fragmenting"] = fragmenting((2, 4) if quick else (4, 10, 20, 40),

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from cartelsim.engines.simulate import simulate
-from cartelsim.interventions.spec import InterventionSpec
 from cartelsim.scenarios.runner import run_scenario
 from cartelsim.scenarios.schema import parse_scenario
 from cartelsim.world import STEP_ORDER, describe_step

@@ -201,7 +201,6 @@ def _dataset(system: System, params: Params, engine: str, seed: int, start: pd.T
              first_run: int, state: WorldState, out: WorldRecord, keep: bool,
              initial: str | np.ndarray, money: bool = False,
              protection: bool = False) -> xr.Dataset:
-    runs = state.members.shape[0]
     ds = build_dataset(
         system=system, params=params, engine=engine, seed=seed, start=start, week_offset=0,
         totals=out.totals, active=out.active, group_members=None, group_flows=None,
