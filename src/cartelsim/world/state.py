@@ -18,7 +18,7 @@ from cartelsim.engines.kernels import STATUS_OK
 # Value a new group column starts with, per state array (the column is unused until a split).
 _STATE_FILL = {"members": 0.0, "integrity": 1.0, "contested": False, "alliance": 0.0,
                "root": -1, "parent": -1, "birth": -1, "end": -1, "live": -1,
-               "hist_net": 0.0, "hist_comps": 0.0, "prev_coef": np.nan, "money": 0.0,
+               "hist_net": 0.0, "hist_comps": 0.0, "prev_coef": -1.0, "money": 0.0,
                "protection": 0.0}
 
 
@@ -48,12 +48,14 @@ class WorldState:
     hist_comps: np.ndarray  # [run, 4, 4, cap or 0]
     hist_sums: np.ndarray  # [run, 4, 5]
     since: np.ndarray  # [run] int64 weeks since the multistep rule restarted
-    prev_coef: np.ndarray  # [run, 3, cap] last week's multipliers (restart test)
-    prev_eta: np.ndarray  # [run] last week's eta
+    prev_coef: np.ndarray  # [run, 3, cap] last week's multipliers (restart test; -1: none)
+    prev_eta: np.ndarray  # [run] last week's eta (-1: none)
     jumped: np.ndarray  # [run] bool: members jumped since the last week (restart)
     phase: np.ndarray  # [run] int64: 1 = resume a paused week at its splits
     money: np.ndarray  # [run, cap] US$ million (L2 money; unused when switched off)
     protection: np.ndarray  # [run, cap] political protection P in [0, 1]
+    was_calm: np.ndarray  # [run] bool: last week's multipliers were all 1 (see step)
+    intact: np.ndarray  # [run] bool: every live group at integrity 1, none contested
 
     @classmethod
     def start(cls, members0: np.ndarray, alliance: np.ndarray, capacity: int, keep: bool,
@@ -77,9 +79,10 @@ class WorldState:
             hist_net=np.zeros((runs, 4, capacity)),
             hist_comps=np.zeros((runs, 4, 4, capacity if keep else 0)),
             hist_sums=np.zeros((runs, 4, 5)), since=np.zeros(runs, dtype=np.int64),
-            prev_coef=np.full((runs, 3, capacity), np.nan), prev_eta=np.full(runs, np.nan),
+            prev_coef=np.full((runs, 3, capacity), -1.0), prev_eta=np.full(runs, -1.0),
             jumped=np.zeros(runs, dtype=np.bool_), phase=np.zeros(runs, dtype=np.int64),
             money=np.zeros((runs, capacity)), protection=np.zeros((runs, capacity)),
+            was_calm=np.zeros(runs, dtype=np.bool_), intact=np.ones(runs, dtype=np.bool_),
         )
         if money0 is not None:
             state.money[:, :n] = money0

@@ -270,7 +270,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
      it_largest, it_delta, it_succession, it_clarity) = sched
     (members, integrity, contested, alliance, root, parent, birth, end, live, n_live, n_used,
      week, status, need, resolved, keys_demo, keys_events, keys_sweep, hist_net, hist_comps,
-     hist_sums, since, prev_coef, prev_eta, jumped, phase, money, protection) = st
+     hist_sums, since, prev_coef, prev_eta, jumped, phase, money, protection, was_calm,
+     intact) = st
     (totals, active, g_members, g_flows, g_integrity, g_transfers, hvt, splits, g_money,
      g_protection, seizures) = out
     money_on = fin[F_MONEY_ON] != 0.0
@@ -301,6 +302,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
     c0, c1, c2, c3 = _AB4
     row_live = live[r]
     m = members[r]
+    for g in range(n_used[r]):
+        inv_alliance[g] = 1.0 / (alliance[r, g] + 1.0)
     while week[r] < weeks:
         w = week[r]
         nl = n_live[r]
@@ -312,9 +315,10 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                     got = _largest(m, row_live, nl, it_largest[it], chosen)
                     for k in range(resolved.shape[2]):
                         resolved[r, it, k] = chosen[k] if k < got else -1
-            # 2 recovery
-            if w > 0:
+            # 2 recovery (nothing to do while every command is intact)
+            if w > 0 and not intact[r]:
                 decay = math.exp(-p[P_RECOVERY])
+                unsettled = False
                 for j in range(nl):
                     g = row_live[j]
                     level = integrity[r, g]
@@ -325,6 +329,9 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                         integrity[r, g] = level
                     if contested[r, g] and not level < CONSOLIDATED:
                         contested[r, g] = False
+                    if level != 1.0 or contested[r, g]:
+                        unsettled = True
+                intact[r] = not unsettled
             # 3 money and protection
             if money_on or protection_on:
                 if w > 0:
@@ -392,10 +399,12 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                                          keys_events[r], exposure[row_live[pick]],
                                          delta_pressure, S_UNCERTAIN, p[P_CLARITY], p,
                                          integrity, contested, draw)
+            if hvt[r, w] > 0.0:
+                intact[r] = False
             phase[r] = 1
         # 6 splits (decided first, so a run that needs room pauses before changing anything)
         n_split = 0
-        for j in range(nl):
+        for j in range(0 if intact[r] else nl):
             g = row_live[j]
             if not contested[r, g] or m[g] < p[P_MIN_SPLIT]:
                 continue
@@ -434,6 +443,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             birth[r, s] = w
             end[r, s] = -1
             alliance[r, s] = p[P_FRACTION] * alliance[r, g]
+            inv_alliance[s] = 1.0 / (alliance[r, s] + 1.0)
             row_live[nl] = s
             nl += 1
             n_used[r] = s + 1
@@ -445,9 +455,14 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
         n_live[r] = nl
         # 7 sweeps
         any_sweep = False
-        for j in range(nl):
-            fraction[row_live[j]] = 0.0
         for it in range(n_items):
+            if it_action[it] == A_SWEEP and _event_week(it_first[it], it_last[it],
+                                                        it_every[it], w):
+                any_sweep = True
+        if any_sweep:
+            for j in range(nl):
+                fraction[row_live[j]] = 0.0
+        for it in range(n_items if any_sweep else 0):
             if it_action[it] != A_SWEEP or not _event_week(it_first[it], it_last[it],
                                                            it_every[it], w):
                 continue
@@ -462,11 +477,10 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                     g = row_live[j]
                     if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it], n_base):
                         fraction[g] = fraction[g] + e - fraction[g] * e
-            any_sweep = True
-        for j in range(nl):
+        for j in range(nl if any_sweep else 0):
             g = row_live[j]
             jump[g] = 0.0
-            if any_sweep and fraction[g] > 0.0:
+            if fraction[g] > 0.0:
                 if stochastic:
                     rng.start(keys_sweep[r], w, g, rng.PURPOSE_SWEEP, state)
                     jump[g] = float(rng.binomial(state, np.int64(m[g]), fraction[g]))
@@ -477,13 +491,35 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                     jumped[r] = True
         # 8 rates: policy, money and protection, leadership
         eta = p[P_ETA]
-        for j in range(nl):
+        # a calm week (no lasting policy, no money or protection, every command intact) has
+        # all multipliers 1: nothing to rebuild, the restart test only looks at jumps
+        calm = not (money_on or protection_on)
+        for it in range(n_items if calm else 0):
+            a = it_action[it]
+            if (a == A_PREVENT or a == A_SCALE_ARRESTS or a == A_FOCUS
+                    or a == A_SCALE_CONFLICT or a == A_PRESSURE) and \
+                    it_first[it] <= w < it_last[it]:
+                calm = False
+                break
+        for j in range(nl if calm and not intact[r] else 0):
+            if integrity[r, row_live[j]] != 1.0:
+                calm = False
+                break
+        restart = jumped[r] or eta != prev_eta[r]
+        if calm and not was_calm[r]:  # multipliers back to 1
+            for j in range(nl):
+                g = row_live[j]
+                for c in range(3):
+                    if prev_coef[r, c, g] != 1.0:
+                        restart = True
+                    coef[c, g] = 1.0
+                    prev_coef[r, c, g] = 1.0
+        for j in range(0 if calm else nl):
             g = row_live[j]
             coef[RHO_MULT, g] = 1.0
             coef[THETA_MULT, g] = 1.0
             coef[FOCUS, g] = 1.0
-            inv_alliance[g] = 1.0 / (alliance[r, g] + 1.0)
-        for it in range(n_items):
+        for it in range(0 if calm else n_items):
             a = it_action[it]
             if a == A_SWEEP or a == A_REMOVE or a == A_FREEZE or a == A_PROSECUTE:
                 continue
@@ -508,7 +544,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                     g = row_live[j]
                     if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it], n_base):
                         coef[c, g] *= factor
-        if money_on or protection_on:
+        if not calm and (money_on or protection_on):
             payroll_weeks = fin[F_PAYROLL] * fin[F_WAGE]
             for j in range(nl):
                 g = row_live[j]
@@ -518,7 +554,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                         else 1.0
                 if protection_on:
                     coef[FOCUS, g] *= 1.0 - protection[r, g]
-        for j in range(nl):
+        for j in range(0 if calm else nl):
             g = row_live[j]
             lost = 1.0 - integrity[r, g]
             coef[THETA_MULT, g] *= 1.0 + p[P_KAPPA_C] * lost
@@ -527,13 +563,13 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             for j in range(nl):
                 g = row_live[j]
                 g_integrity[r, w, g] = integrity[r, g]
-        restart = jumped[r] or eta != prev_eta[r]
-        for j in range(nl):
+        for j in range(0 if calm else nl):
             g = row_live[j]
             for c in range(3):
                 if coef[c, g] != prev_coef[r, c, g]:
                     restart = True
                 prev_coef[r, c, g] = coef[c, g]
+        was_calm[r] = calm
         prev_eta[r] = eta
         jumped[r] = False
         # 9 flows
@@ -590,9 +626,10 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
         # sweeps count as arrests of the week
         for j in range(nl):
             g = row_live[j]
-            flows[1, g] += jump[g]
-            if not stochastic:
-                week_sums[1] += jump[g]
+            if any_sweep:
+                flows[1, g] += jump[g]
+                if not stochastic:
+                    week_sums[1] += jump[g]
             if m[g] < 0.0:
                 _fail(r, t, STATUS_NEGATIVE, status, totals, active, keep, g_members, g_flows,
                       g_integrity)
@@ -772,7 +809,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
     b0, b1, b2, b3 = base
     (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11) = sched
     (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18,
-     s19, s20, s21, s22, s23, s24, s25, s26, s27) = st
+     s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29) = st
     o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10 = out
     for run in prange(s12.shape[0]):
         r = np.int64(run)
@@ -780,7 +817,8 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
             _run_weeks(r, weeks, stochastic, keep, p, fin, (b0, b1, b2, b3),
                        (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11),
                        (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15,
-                        s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27),
+                        s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27,
+                        s28, s29),
                        (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10), delta_pressure)
 
 
