@@ -42,8 +42,8 @@ PURPOSE_SPLIT = 3
 PURPOSE_SWEEP = 4
 PURPOSE_PRESSURE = 5
 
-# Below this mean a Poisson count is drawn by inversion from 0; above it by inversion
-# starting at the mode (expected steps ~ sqrt(mean)); both are exact.
+# Below this mean a Poisson count is drawn by inversion from 0; above it by transformed
+# rejection (`_ptrs`); binomial counts by inversion from 0 or from the mode. All are exact.
 _FROM_ZERO_MAX_MEAN = 10.0
 
 
@@ -95,16 +95,40 @@ def poisson(state, mean):  # pragma: no cover - compiled
             p *= mean / k
             cdf += p
         return k
-    mode = math.floor(mean)
-    p_mode = math.exp(-mean + mode * math.log(mean) - math.lgamma(mode + 1.0))
-    return _from_mode(u, mode, p_mode, mean, 0.0, 0.0, True)
+    return _ptrs(state, mean, u)
+
+
+@njit(cache=True)
+def _ptrs(state, mean, u):  # pragma: no cover - compiled
+    """Poisson(mean >= 10) by transformed rejection with squeeze (Hörmann 1993, "The
+    transformed rejection method for generating Poisson random variables", Insurance:
+    Mathematics and Economics 12:39-45): about 2.3 uniforms a draw, the log-gamma only
+    when the squeeze does not accept. `u` is the first uniform."""
+    slam = math.sqrt(mean)
+    loglam = math.log(mean)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2.0)
+    while True:
+        uu = u - 0.5
+        v = uniform(state)
+        us = 0.5 - abs(uu)
+        k = math.floor((2.0 * a / us + b) * uu + mean + 0.43)
+        if us >= 0.07 and v <= vr:
+            return np.int64(k)
+        if k >= 0.0 and (us >= 0.013 or v <= us) and (
+                math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b)
+                <= -mean + k * loglam - math.lgamma(k + 1.0)):
+            return np.int64(k)
+        u = uniform(state)
 
 
 @njit(cache=True)
 def _from_mode(u, mode, p_mode, mean, n, ratio, is_poisson):  # pragma: no cover - compiled
     """Invert u over the outcomes enumerated mode, mode+1, mode-1, mode+2, ... (exact: any
-    fixed order of outcomes gives the distribution). Poisson(mean) or Binomial(n, p) with
-    ratio = p / (1 - p)."""
+    fixed order of outcomes gives the distribution; expected steps ~ the standard
+    deviation). Binomial(n, p) with ratio = p / (1 - p), or Poisson(mean)."""
     cdf = p_mode
     if u <= cdf:
         return np.int64(mode)
