@@ -48,6 +48,21 @@ def timed(action: Callable[[], object], repeats: int) -> tuple[float, float]:
     return float(np.median(wall)), float(np.median(cpu))
 
 
+def interleaved(first: Callable[[], object], second: Callable[[], object],
+                repeats: int) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Median (wall, CPU) seconds of two actions timed alternately, so both meet the same
+    load on a shared machine."""
+    times: list[list[tuple[float, float]]] = [[], []]
+    for _ in range(repeats):
+        for slot, action in enumerate((first, second)):
+            w0, c0 = time.perf_counter(), time.process_time()
+            action()
+            times[slot].append((time.perf_counter() - w0, time.process_time() - c0))
+    return tuple(  # type: ignore[return-value]
+        (float(np.median([w for w, _ in rows])), float(np.median([c for _, c in rows])))
+        for rows in times)
+
+
 def variant(scenario: Scenario, runs: int, fragmentation: str) -> Scenario:
     run = scenario.run.model_copy(update={"runs": runs, "record": "totals"})
     mechanisms = scenario.mechanisms.model_copy(update={"fragmentation": fragmentation})
@@ -105,19 +120,28 @@ def l1(system, ensemble_runs: int, stochastic_runs: int, repeats: int) -> dict[s
     today(single, "deterministic", True), today(many[:4], "deterministic", False), today(
         np.rint(many[:4]), "stochastic", False)
     out = {}
-    for engine, call in (("world", lambda: world(single, False, True)),
-                         ("today", lambda: today(single, "deterministic", True))):
-        wall, _ = timed(call, repeats * 10)
-        out[f"l1_single_run_ms_{engine}"] = 1e3 * wall
-    for engine, call in (("world", lambda: world(many, False, False)),
-                         ("today", lambda: today(many, "deterministic", False))):
-        wall, _ = timed(call, repeats)
-        out[f"l1_deterministic_runs_per_s_{engine}"] = ensemble_runs / wall
     few = np.rint(many[:stochastic_runs])
-    for engine, call in (("world", lambda: world(few, True, False)),
-                         ("today", lambda: today(few, "stochastic", False))):
-        wall, _ = timed(call, repeats)
-        out[f"l1_stochastic_runs_per_s_{engine}"] = stochastic_runs / wall
+    cases = {
+        "l1_single_run_ms": (lambda: world(single, False, True),
+                             lambda: today(single, "deterministic", True), repeats * 10, 1),
+        "l1_single_run_totals_ms": (lambda: world(single, False, False),
+                                    lambda: today(single, "deterministic", False),
+                                    repeats * 10, 1),
+        "l1_deterministic_runs_per_s": (lambda: world(many, False, False),
+                                        lambda: today(many, "deterministic", False), repeats,
+                                        ensemble_runs),
+        "l1_stochastic_runs_per_s": (lambda: world(few, True, False),
+                                     lambda: today(few, "stochastic", False), repeats,
+                                     stochastic_runs),
+    }
+    for name, (ours, theirs, count, runs) in cases.items():
+        (w_wall, w_cpu), (t_wall, t_cpu) = interleaved(ours, theirs, count)
+        if name.endswith("_ms"):
+            out[f"{name}_world"], out[f"{name}_today"] = 1e3 * w_wall, 1e3 * t_wall
+            out[f"{name}_cpu_world"], out[f"{name}_cpu_today"] = 1e3 * w_cpu, 1e3 * t_cpu
+        else:
+            out[f"{name}_world"], out[f"{name}_today"] = runs / w_wall, runs / t_wall
+            out[f"{name}_cpu_world"], out[f"{name}_cpu_today"] = runs / w_cpu, runs / t_cpu
     return out
 
 
@@ -151,6 +175,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", required=True, help="folder with the BACRIM 2020 files")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", choices=("pairs", "l1", "fragmenting"), default=None)
     args = parser.parse_args()
     quick = args.quick
     result: dict[str, object] = {
@@ -158,12 +183,15 @@ def main() -> None:
         "machine": f"{platform.machine()} {os.cpu_count()} cores, {platform.python_version()}",
         "load_before": os.getloadavg(),
     }
-    result.update(flagship(20 if quick else 200, 1 if quick else 3))
-    result.update(flagship(10 if quick else 50, 1 if quick else 3, "finance"))
-    result.update(l1(load_bacrim(args.data), 500 if quick else 10_000,
-                     50 if quick else 1_000, 1 if quick else 3))
-    result["fragmenting"] = fragmenting((2, 4) if quick else (4, 10, 20, 40),
-                                        104 if quick else 520)
+    if args.only in (None, "pairs"):
+        result.update(flagship(20 if quick else 200, 1 if quick else 3))
+        result.update(flagship(10 if quick else 50, 1 if quick else 3, "finance"))
+    if args.only in (None, "l1"):
+        result.update(l1(load_bacrim(args.data), 500 if quick else 10_000,
+                         50 if quick else 1_000, 1 if quick else 3))
+    if args.only in (None, "fragmenting"):
+        result["fragmenting"] = fragmenting((2, 4) if quick else (4, 10, 20, 40),
+                                            104 if quick else 520)
     result["load_after"] = os.getloadavg()
     print(json.dumps(result, indent=1))
 

@@ -61,6 +61,19 @@ DEFAULT_CHUNK = 4096
 NEEDS = {"freeze_assets": "money", "prosecute_corruption": "protection"}
 
 
+BaseStructure = tuple  # (indptr, indices, weights, n_base, alliance strength)
+
+
+def base_structure(system: System) -> BaseStructure:
+    """The base rivalry graph as CSR arrays (sorted columns), the number of base groups and
+    their alliance strength s^A: what the step reads from the System."""
+    rivalry = sp.csr_array(system.rivalry, dtype=np.float64)
+    rivalry.sort_indices()
+    return (rivalry.indptr.astype(np.int64), rivalry.indices.astype(np.int64),
+            rivalry.data.astype(np.float64), np.int64(system.n_groups),
+            system.alliance_strength)
+
+
 def parameter_vector(params: Params) -> np.ndarray:
     """The step's parameters, float64 [step.N_PARAMS], from catalogue names."""
     return np.array([params[name] for name in PARAM_ORDER], dtype=np.float64)
@@ -127,12 +140,13 @@ def run_world(
                              f"{n_base} groups")
     capacity = min(max(capacity or n_base + max(32, n_base // 4), n_base), cap_max)
     keep = record == "groups"
+    base = base_structure(system)
     parts = []
     for lo in range(0, runs, chunk):
         hi = min(runs, lo + chunk)
         parts.append(_simulate_chunk(system, params, effects, members0[lo:hi], weeks,
                                      engine == "stochastic", keep, seed, first_run + lo,
-                                     capacity, money, protection))
+                                     capacity, money, protection, base))
         if progress is not None:
             progress(hi, runs)
     state, out = _concatenate(parts, keep)
@@ -143,19 +157,18 @@ def run_world(
 def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
                     members0: np.ndarray, weeks: int, stochastic: bool, keep: bool, seed: int,
                     first_run: int, capacity: int, money: bool = False,
-                    protection: bool = False) -> tuple[WorldState, WorldRecord]:
+                    protection: bool = False,
+                    base: BaseStructure | None = None) -> tuple[WorldState, WorldRecord]:
     runs = members0.shape[0]
-    rivalry = sp.csr_array(system.rivalry, dtype=np.float64)
-    rivalry.sort_indices()
-    base = (rivalry.indptr.astype(np.int64), rivalry.indices.astype(np.int64),
-            rivalry.data.astype(np.float64), np.int64(system.n_groups))
+    base = base or base_structure(system)
+    alliance, base = base[-1], base[:-1]
     keys = tuple(run_keys(seed, name, first_run, runs)
                  for name in ("demography", "events", "interventions"))
     money0 = protection0 = None
     if money or protection:  # start where each group's flows settle, as mechanisms.finance
         start = Finance(params, members0, 0, money=money, protection=protection)
         money0, protection0 = start.money, start.protection
-    state = WorldState.start(members0, system.alliance_strength, capacity, keep, keys,
+    state = WorldState.start(members0, alliance, capacity, keep, keys,
                              effects.action.size, effects.most_largest, money0, protection0)
     out = WorldRecord.start(state, weeks, keep, finance=money or protection)
     p = parameter_vector(params)

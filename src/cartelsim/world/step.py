@@ -623,49 +623,45 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                     m[g] += (c0 * hist_net[r, now, g] + c1 * hist_net[r, s1, g]
                              + c2 * hist_net[r, s2, g] + c3 * hist_net[r, s3, g])
             since[r] = k
-        # sweeps count as arrests of the week
+        # 10 ends and 11 record, in one pass (sweeps count as arrests of the week)
+        if stochastic:
+            for f in range(4):
+                week_sums[f] = 0.0
+        total = 0.0
+        count = 0
+        kept = 0
         for j in range(nl):
             g = row_live[j]
             if any_sweep:
                 flows[1, g] += jump[g]
                 if not stochastic:
                     week_sums[1] += jump[g]
-            if m[g] < 0.0:
+            c = m[g]
+            if c < 0.0:
                 _fail(r, t, STATUS_NEGATIVE, status, totals, active, keep, g_members, g_flows,
                       g_integrity)
                 return
-        if stochastic:
-            for f in range(4):
-                week_sums[f] = 0.0
-            for j in range(nl):
-                g = row_live[j]
-                for f in range(4):
-                    week_sums[f] += flows[f, g]
-        # 10 ends
-        for j in range(nl):
-            g = row_live[j]
-            if m[g] < p[P_END_MEMBERS]:
-                flows[3, g] += m[g]
-                week_sums[3] += m[g]
+            if c < p[P_END_MEMBERS]:  # the group ends; its remainder leaves as exits
+                flows[3, g] += c
+                if not stochastic:
+                    week_sums[3] += c
                 m[g] = 0.0
+                c = 0.0
                 end[r, g] = t
                 jumped[r] = True
-        # 11 record
-        total = 0.0
-        count = 0
-        kept = 0
-        for j in range(nl):
-            g = row_live[j]
-            total += m[g]
-            if keep:
-                g_members[r, t, g] = m[g]
-                for f in range(4):
-                    g_flows[r, t, f, g] = flows[f, g]
-            if end[r, g] < 0:
+            else:
                 row_live[kept] = g
                 kept += 1
-                if m[g] >= 1.0:
+                if c >= 1.0:
                     count += 1
+            if stochastic:
+                for f in range(4):
+                    week_sums[f] += flows[f, g]
+            total += c
+            if keep:
+                g_members[r, t, g] = c
+                for f in range(4):
+                    g_flows[r, t, f, g] = flows[f, g]
         totals[r, t, 0] = total
         for f in range(4):
             totals[r, t, 1 + f] = week_sums[f]
