@@ -30,7 +30,7 @@ from cartelsim.scenarios.runner import run_scenario
 from cartelsim.scenarios.schema import Scenario, load_scenario
 from cartelsim.system.bacrim import load_bacrim
 from cartelsim.system.embedded import mexico_2025
-from cartelsim.world.run import _simulate_chunk, run_world
+from cartelsim.world.run import _simulate_chunk, base_structure, run_world
 from cartelsim.world.schedule import compile_interventions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,11 +105,12 @@ def l1(system, ensemble_runs: int, stochastic_runs: int, repeats: int) -> dict[s
         expected, size=(ensemble_runs, system.n_groups)).astype(float)
     effects = compile_interventions(system, params, [], __import__("pandas").Timestamp(
         "2012-01-01"), WEEKS)
-    cap = 2 * system.n_groups
+    cap = system.n_groups + 32  # run_world's default start
+    base = base_structure(system)
 
     def world(members, stochastic, keep):
         return _simulate_chunk(system, params, effects, members, WEEKS, stochastic, keep, 1,
-                               0, cap)
+                               0, cap, base=base)
 
     def today(members, engine, keep):
         return run_arrays(structure, members, ConstantPlan(params), WEEKS, engine=engine,
