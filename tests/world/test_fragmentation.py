@@ -37,7 +37,7 @@ def test_every_group_that_ever_existed_is_labelled(campaign: xr.Dataset) -> None
     root = campaign.group_root.values
     birth = campaign.group_birth_week.values
     end = campaign.group_end_week.values
-    ever = campaign.live_groups_ever.values
+    ever = campaign.groups_ever.values
     members = campaign.members.values
     for r in range(campaign.sizes["run"]):
         n = ever[r]

@@ -34,8 +34,8 @@ def world(system, engine: str, runs: int, **kwargs) -> xr.Dataset:
 
 def per_run_equal(batch: xr.Dataset, single: xr.Dataset, r: int) -> None:
     """Run r of a batch equals the same run made alone, on every variable (==)."""
-    n = int(single.live_groups_ever.values[0])
-    assert int(batch.live_groups_ever.values[r]) == n
+    n = int(single.groups_ever.values[0])
+    assert int(batch.groups_ever.values[r]) == n
     for name in single.data_vars:
         a, b = batch[name].isel(run=r), single[name].isel(run=0)
         if "group" in a.dims:
@@ -91,7 +91,7 @@ def test_growing_the_group_axis_is_bit_identical(mexico, engine: str) -> None:
     that had room for every splinter from the start."""
     grown = world(mexico, engine, 3, capacity=mexico.n_groups)
     roomy = world(mexico, engine, 3, capacity=4 * mexico.n_groups)
-    assert int(grown.live_groups_ever.max()) > mexico.n_groups  # it did grow
+    assert int(grown.groups_ever.max()) > mexico.n_groups  # it did grow
     for name in grown.data_vars:
         np.testing.assert_array_equal(grown[name].values, roomy[name].values, str(name))
 
@@ -102,7 +102,7 @@ def test_the_capacity_bound_is_a_status_not_a_wrong_number(mexico) -> None:
                    engine="stochastic", seed=11, start="2026-01-01")
     free = world(mexico, "stochastic", 3)
     for r in range(3):
-        splits = int(free.live_groups_ever.values[r]) - mexico.n_groups
+        splits = int(free.groups_ever.values[r]) - mexico.n_groups
         if splits <= 1:
             assert ds.status.values[r] == 0
             continue

@@ -227,8 +227,8 @@ def _dataset(system: System, params: Params, engine: str, seed: int, start: pd.T
         f"{k} = {v}" for k, v in WORLD_STATUS_MESSAGES.items())
     ds["splits"] = (("run", "time"), out.splits)
     ds["splits"].attrs.update(units="groups", description="groups that split on the date")
-    ds["live_groups_ever"] = (("run",), state.n_used.copy())
-    ds["live_groups_ever"].attrs.update(
+    ds["groups_ever"] = (("run",), state.n_used.copy())
+    ds["groups_ever"].attrs.update(
         units="groups", description="groups that existed at some time in the run (base "
         "groups and splinters)")
     if keep:
