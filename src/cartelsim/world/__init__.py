@@ -3,8 +3,9 @@
     >>> from cartelsim.world import STEP_ORDER, describe_step, run_world
     >>> print(describe_step())          # the sub-steps of a week, in order
 
-Modules: `rng` (keyed random numbers), `state` (per-run arrays), `step` (the compiled step
-and its declared order), `schedule` (interventions as effect arrays), `run` (the driver).
+Modules: `step` (the compiled step and its declared order), `flows` (L1 rates, RK4 and
+draws), `rng` (keyed random numbers), `state` (per-run arrays), `schedule` (interventions as
+effect arrays), `params` (indices of the parameter vectors), `run` (the driver).
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.schema import Scenario
 from cartelsim.system.model import System
 from cartelsim.world import step
+from cartelsim.world.params import N_FINANCE, N_PARAMS
 from cartelsim.world.rng import run_keys
 from cartelsim.world.schedule import EffectArrays, compile_interventions
 from cartelsim.world.state import WorldRecord, WorldState
@@ -45,12 +46,12 @@ PARAM_ORDER = (
     "pressure_arrest_gain", "pressure_hvt_rate", "visibility_exponent", "group_end_members",
     "group_capacity_max",
 )
-assert len(PARAM_ORDER) == step.N_PARAMS
+assert len(PARAM_ORDER) == N_PARAMS
 # Catalogue names of the finance vector after its two switches (step.F_*).
 FINANCE_ORDER = ("drug_market_value", "market_share_exponent", "member_wage", "bribe_share",
                  "reserve_weeks", "payroll_weeks", "freeze_reversal", "protection_gain",
                  "protection_bribe_half", "protection_decay")
-assert len(FINANCE_ORDER) + 2 == step.N_FINANCE
+assert len(FINANCE_ORDER) + 2 == N_FINANCE
 
 STATUS_CAPACITY_MESSAGE = ("the run needed more groups than group_capacity_max; it stopped at "
                            "the week of that split")
