@@ -71,13 +71,15 @@ def test_each_shipped_scenario_round_trips_through_the_api_as_toml(client, name:
     body = client.get(f"/api/scenarios/{name}").json()
     assert "output" not in body and "parameters_file" not in body
     response = client.post("/api/scenario.toml", json=body)
-    if body["system"]["name"] == "bacrim2020":  # needs data this server may not have
+    original = load_scenario(example_path(name))
+    # needs data this server may not have: BACRIM, or a folder of its own (the server
+    # refuses data paths and builds the packaged world instead)
+    if body["system"]["name"] == "bacrim2020" or original.system.data is not None:
         assert response.status_code in (200, 422)
         return
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/toml")
     again = parse_scenario(tomllib.loads(response.text))
-    original = load_scenario(example_path(name))
     assert again.interventions == original.interventions
     assert again.parameters == original.parameters and again.horizon == original.horizon
 

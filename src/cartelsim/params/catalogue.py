@@ -235,6 +235,26 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L2", minimum=1.0, maximum=100.0,
             ),
             _spec(
+                "group_end_members", 1.0, "members", 0.5, 5.0,
+                "Open fragmentation ([mechanisms] fragmentation = \"open\"): a group whose "
+                "members fall below this ends; its remainder is counted as exits and its end "
+                "week is recorded. Ended groups cost nothing in later weeks.",
+                "assumption: a group of less than one member no longer exists (the published "
+                "model counts groups with at least one member as active)",
+                "L2", maximum=1e6,
+            ),
+            _spec(
+                "group_capacity_max", 20_000.0, "groups per run (ever existed)", 5_000.0,
+                100_000.0,
+                "Open fragmentation: the most groups one run may create (base groups plus every "
+                "splinter). The group axis doubles as needed up to this bound; a run that needs "
+                "more stops with status 4 instead of dropping groups.",
+                "engine bound, not a model quantity: 150-200 groups are reported for 2018-2020 "
+                "(EVIDENCE F11, F12), so the default leaves a hundredfold margin while keeping a "
+                "run's arrays within memory",
+                "L2", minimum=1.0, maximum=1e7,
+            ),
+            _spec(
                 "drug_market_value", 288.0, "US$ million per week", 115.0, 577.0,
                 "Criminal revenue of all groups together (drugs, extortion), shared by size.",
                 "EVIDENCE F23: public estimates US$6-29 bn a year (WaPo 2019), US authorities "

@@ -24,11 +24,17 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, *,
     """Simulate `scenario` and label the results with its name, file and digest.
 
     Groups whose leaders an intervention may remove get an empty splinter slot on the group
-    axis (see `mechanisms.splinters`), so a contested succession can split them.
+    axis (see `mechanisms.splinters`), so a contested succession can split them. With
+    `[mechanisms] fragmentation = "open"` the world engine runs instead (`cartelsim.world`).
 
     An ensemble passes `params` (a sampled parameter set), and `first_run` and `runs` to
     simulate a slice of the scenario's runs that is identical to the same runs of a whole.
     """
+    if scenario.mechanisms.fragmentation == "open":
+        from cartelsim.world.run import run_world_scenario
+
+        return run_world_scenario(scenario, progress, params=params, first_run=first_run,
+                                  runs=runs)
     params = params or scenario.params()
     system = scenario.build_system(params)
     start = pd.Timestamp(scenario.start)

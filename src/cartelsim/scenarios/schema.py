@@ -25,6 +25,7 @@ many runs of which engine::
     [mechanisms]                  # L2 switches (leadership is always on)
     money = false
     protection = false
+    fragmentation = "capped"      # or "open": splits without limit (cartelsim.world)
 
     [[interventions]]             # any number; see cartelsim.interventions.spec
     action = "prevent_recruitment"
@@ -154,6 +155,10 @@ class MechanismsSection(_Strict):
 
     money: Annotated[bool, Field(strict=True)] = False
     protection: Annotated[bool, Field(strict=True)] = False
+    # "open": any contested group can split, splinters too, groups die out, the group axis
+    # grows as needed (the compiled world engine, `cartelsim.world`); "capped": one split per
+    # targeted group into a slot made up front (the engines of `cartelsim.engines`).
+    fragmentation: Literal["capped", "open"] = "capped"
 
 
 class OutputSection(_Strict):
@@ -297,8 +302,10 @@ def parse_scenario(data: dict, source: str = "<python>", base: Path | None = Non
     file = scenario.parameters_file
     if file is not None and base is not None and not file.is_absolute():
         scenario = scenario.model_copy(update={"parameters_file": base / file})
-    content = json.dumps(scenario.model_dump(mode="json", exclude={"source", "digest"}),
-                         sort_keys=True)
+    dumped = scenario.model_dump(mode="json", exclude={"source", "digest"})
+    if scenario.mechanisms.fragmentation == "capped":  # the default keeps earlier digests
+        del dumped["mechanisms"]["fragmentation"]
+    content = json.dumps(dumped, sort_keys=True)
     digest = hashlib.sha256(content.encode()).hexdigest()[:16]
     return scenario.model_copy(update={"digest": digest})
 

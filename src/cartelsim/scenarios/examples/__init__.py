@@ -61,7 +61,9 @@ def copy_example(name: str, dest: str | Path | None = None, *, overwrite: bool =
 
     `dest` may be a file name, an existing folder (the file keeps the example's name), or
     None (the current folder). An existing file is kept unless `overwrite`, so a user's
-    edited copy is never replaced by accident. The copy is written atomically.
+    edited copy is never replaced by accident. The copy is written atomically. An example
+    whose world is a data folder beside it (`[system] data = "six-groups"`) takes that
+    folder along, so the copy runs where it lands.
     """
     from cartelsim.io.atomic import write_atomically
 
@@ -72,5 +74,24 @@ def copy_example(name: str, dest: str | Path | None = None, *, overwrite: bool =
     if target.exists() and not overwrite:
         raise CartelsimError(f"{target} already exists; choose another destination or "
                              "overwrite it (--force)")
+    data = _data_folder(source)
+    if data is not None:
+        folder = target.parent / data.name
+        if folder.exists() and not overwrite:
+            raise CartelsimError(f"{folder} already exists; the example needs its data folder "
+                                 "there (choose another destination or --force)")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(data, folder, dirs_exist_ok=True)
     write_atomically(target, lambda tmp: shutil.copyfile(source, tmp))
     return target
+
+
+def _data_folder(example: Path) -> Path | None:
+    """The data folder shipped beside an example that names one by a relative path."""
+    import tomllib
+
+    data = tomllib.loads(example.read_text(encoding="utf-8")).get("system", {}).get("data")
+    if not isinstance(data, str) or Path(data).is_absolute():
+        return None
+    folder = example.parent / data
+    return folder if folder.is_dir() else None

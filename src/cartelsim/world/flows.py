@@ -1,0 +1,160 @@
+"""The L1 flows of the world step: rates over the live groups (with lineage rivalry), one
+RK4 week, and the integer draws of the stochastic engine (see `world.step`)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from cartelsim.engines.kernels import FASTMATH, FOCUS, RHO_MULT, THETA_MULT
+from cartelsim.world import rng
+from cartelsim.world.params import P_OMEGA, P_RHO, P_SPLINTER_RIVALRY, P_THETA
+
+# Below this expected number of events a week, a group's events are drawn as one Poisson
+# count and split among causes one by one.
+_SPLIT_MAX_MEAN = 10.0
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def rates_net(members, live, n_live, root, n_base, indptr, indices, weights, inv_alliance,
+               p, eta, coef, lineage, rival_of, net, comps, sums,
+               keep):  # pragma: no cover - compiled
+    """net[i] = r_i - a_i - d_i - x_i over the live groups; sums[0:4] the flows summed,
+    sums[4] the fastest per-member rate (step check); comps[4, i] when keep."""
+    rho = p[P_RHO]
+    theta = p[P_THETA]
+    omega = p[P_OMEGA]
+    sr = p[P_SPLINTER_RIVALRY]
+    total = 0.0
+    focused = 0.0
+    for b in range(n_base):
+        lineage[b] = 0.0
+    for j in range(n_live):
+        i = live[j]
+        c = members[i]
+        total += c
+        focused += coef[FOCUS, i] * c
+        lineage[root[i]] += c
+    for b in range(n_base):
+        acc = 0.0
+        for k in range(indptr[b], indptr[b + 1]):
+            acc += weights[k] * lineage[indices[k]]
+        rival_of[b] = acc
+    arrest_scale = eta / focused if focused > 0.0 else 0.0
+    s_r = 0.0
+    s_a = 0.0
+    s_d = 0.0
+    s_x = 0.0
+    fastest = 0.0
+    for j in range(n_live):
+        i = live[j]
+        b = root[i]
+        c = members[i]
+        rival = rival_of[b] + sr * (lineage[b] - c)
+        recruit_rate = rho * coef[RHO_MULT, i]
+        arrest_rate = arrest_scale * coef[FOCUS, i]
+        pressure = theta * coef[THETA_MULT, i] * (rival + total - c) * inv_alliance[i]
+        r = recruit_rate * c
+        a = arrest_rate * c
+        d = pressure * c
+        x = omega * c * c
+        net[i] = r - a - d - x
+        speed = recruit_rate + arrest_rate + pressure + 2.0 * omega * c
+        if c > 0.0 and speed > fastest:
+            fastest = speed
+        s_r += r
+        s_a += a
+        s_d += d
+        s_x += x
+        if keep:
+            comps[0, i] = r
+            comps[1, i] = a
+            comps[2, i] = d
+            comps[3, i] = x
+    sums[0] = s_r
+    sums[1] = s_a
+    sums[2] = s_d
+    sums[3] = s_x
+    sums[4] = fastest
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def rk4_week(members, live, n_live, root, n_base, indptr, indices, weights, inv_alliance, p,
+              eta, coef, lineage, rival_of, k_net, k_comps, k_sums, stage, flows,
+              sums):  # pragma: no cover - compiled
+    """Classical RK4 over one week from `members` (unchanged): per-group flows[4, i] and
+    their totals sums[4]; returns the fastest per-member rate seen."""
+    fastest = 0.0
+    for s in range(4):
+        if s == 0:
+            for j in range(n_live):
+                i = live[j]
+                stage[i] = members[i]
+        else:
+            step = 0.5 if s < 3 else 1.0
+            for j in range(n_live):
+                i = live[j]
+                stage[i] = members[i] + step * k_net[s - 1, i]
+        rates_net(stage, live, n_live, root, n_base, indptr, indices, weights, inv_alliance,
+                   p, eta, coef, lineage, rival_of, k_net[s], k_comps[s], k_sums[s], True)
+        fastest = max(fastest, k_sums[s, 4])
+    for f in range(4):
+        sums[f] = (k_sums[0, f] + 2.0 * k_sums[1, f] + 2.0 * k_sums[2, f] + k_sums[3, f]) / 6.0
+        for j in range(n_live):
+            i = live[j]
+            flows[f, i] = (k_comps[0, f, i] + 2.0 * k_comps[1, f, i] + 2.0 * k_comps[2, f, i]
+                           + k_comps[3, f, i]) / 6.0
+    return fastest
+
+
+@njit(cache=True, inline="always")
+def draw_flows(state, m, g, flows):  # pragma: no cover - compiled
+    """Integer flows of group g around the expected ones in flows[:, g] (overwritten).
+
+    Recruits, arrests, deaths and exits are independent Poisson counts (losses are rare per
+    member per week, so Poisson is the binomial's limit). Below a total mean of
+    `_SPLIT_MAX_MEAN` they are drawn as one Poisson count of all events, each event given a
+    cause in proportion to the means (Poisson splitting: the same distribution, one
+    exponential instead of four); above it as four Poisson counts. Total losses are capped
+    at the members present by taking back drawn losses one at a time, each from a cause
+    chosen in proportion to the counts."""
+    c = m[g]
+    e0 = max(flows[0, g], 0.0)
+    e1 = max(flows[1, g], 0.0)
+    e2 = max(flows[2, g], 0.0)
+    e3 = max(flows[3, g], 0.0)
+    mean = e0 + e1 + e2 + e3
+    recruits = 0
+    arrested = 0
+    killed = 0
+    left = 0
+    if mean < _SPLIT_MAX_MEAN:
+        for _ in range(rng.poisson(state, mean)):
+            u = rng.uniform(state) * mean
+            if u < e0:
+                recruits += 1
+            elif u < e0 + e1:
+                arrested += 1
+            elif u < e0 + e1 + e2:
+                killed += 1
+            else:
+                left += 1
+    else:  # a large group: four Poisson counts cost less than splitting a large total
+        recruits = rng.poisson(state, e0)
+        arrested = rng.poisson(state, e1)
+        killed = rng.poisson(state, e2)
+        left = rng.poisson(state, e3)
+    present = np.int64(c)
+    while arrested + killed + left > present:
+        pick = rng.uniform(state) * (arrested + killed + left)
+        if pick < arrested:
+            arrested -= 1
+        elif pick < arrested + killed:
+            killed -= 1
+        else:
+            left -= 1
+    flows[0, g] = recruits
+    flows[1, g] = arrested
+    flows[2, g] = killed
+    flows[3, g] = left
+    m[g] = c - (arrested + killed + left) + recruits

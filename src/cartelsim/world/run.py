@@ -1,0 +1,328 @@
+"""`run_world`: the world engine's driver, from a System (or a Scenario) to a Dataset.
+
+It compiles the interventions (`schedule`), lays out the per-run state (`state`), and calls
+the compiled step (`step.world_batch`) once for the whole horizon. A run that needs more
+room for splinters pauses before its splits; the driver doubles the group axis for the
+batch and calls again, until every run has finished or failed. Runs are simulated in
+chunks of `chunk` runs; neither the chunk, the batch, the capacity nor the thread count
+changes a number (each run reads only its own rows and its own keyed draws).
+
+    >>> ds = run_world(system, weeks=520, engine="stochastic", runs=100, seed=1,
+    ...                interventions=[...])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import xarray as xr
+
+from cartelsim.engines.kernels import STATUS_MESSAGES
+from cartelsim.engines.observation import add_observations
+from cartelsim.engines.results import build_dataset
+from cartelsim.engines.simulate import ENGINES, Progress, initial_members
+from cartelsim.errors import CartelsimError
+from cartelsim.interventions.spec import InterventionSpec
+from cartelsim.mechanisms.finance import Finance
+from cartelsim.mechanisms.leadership import LOSS_PARAMETER
+from cartelsim.params.catalogue import Params
+from cartelsim.scenarios.schema import Scenario
+from cartelsim.system.model import System
+from cartelsim.world import step
+from cartelsim.world.params import N_FINANCE, N_PARAMS
+from cartelsim.world.rng import run_keys
+from cartelsim.world.schedule import EffectArrays, compile_interventions
+from cartelsim.world.state import WorldRecord, WorldState
+
+# Catalogue names of the step's parameter vector, in the order of step.P_*.
+PARAM_ORDER = (
+    "recruitment_rate", "incapacitation", "conflict_lethality", "saturation",
+    "integrity_recovery", "conflict_sensitivity", "recruitment_coordination",
+    "succession_clarity", "settled_loss_factor", "split_hazard", "split_exponent",
+    "split_fraction", "split_min_members", "splinter_rivalry", "splinter_integrity",
+    "pressure_arrest_gain", "pressure_hvt_rate", "visibility_exponent", "group_end_members",
+    "group_capacity_max", "succession_consolidated",
+)
+assert len(PARAM_ORDER) == N_PARAMS
+# Catalogue names of the finance vector after its two switches (step.F_*).
+FINANCE_ORDER = ("drug_market_value", "market_share_exponent", "member_wage", "bribe_share",
+                 "reserve_weeks", "payroll_weeks", "freeze_reversal", "protection_gain",
+                 "protection_bribe_half", "protection_decay")
+assert len(FINANCE_ORDER) + 2 == N_FINANCE
+
+STATUS_CAPACITY_MESSAGE = ("the run needed more groups than group_capacity_max; it stopped at "
+                           "the week of that split")
+WORLD_STATUS_MESSAGES = {**STATUS_MESSAGES, step.STATUS_CAPACITY: STATUS_CAPACITY_MESSAGE}
+# The operation U.S. pressure drives is a capture (as mechanisms.world.PRESSURE_OPERATION).
+PRESSURE_KIND = "captured"
+DEFAULT_CHUNK = 4096
+NEEDS = {"freeze_assets": "money", "prosecute_corruption": "protection"}
+
+
+BaseStructure = tuple  # (indptr, indices, weights, n_base, alliance strength)
+
+
+def base_structure(system: System) -> BaseStructure:
+    """The base rivalry graph as CSR arrays (sorted columns), the number of base groups and
+    their alliance strength s^A: what the step reads from the System."""
+    rivalry = sp.csr_array(system.rivalry, dtype=np.float64)
+    rivalry.sort_indices()
+    return (rivalry.indptr.astype(np.int64), rivalry.indices.astype(np.int64),
+            rivalry.data.astype(np.float64), np.int64(system.n_groups),
+            system.alliance_strength)
+
+
+def parameter_vector(params: Params) -> np.ndarray:
+    """The step's parameters, float64 [step.N_PARAMS], from catalogue names."""
+    return np.array([params[name] for name in PARAM_ORDER], dtype=np.float64)
+
+
+def finance_vector(params: Params, money: bool, protection: bool) -> np.ndarray:
+    """The finance switches and parameters, float64 [step.N_FINANCE]."""
+    return np.array([float(money), float(protection)]
+                    + [params[name] for name in FINANCE_ORDER], dtype=np.float64)
+
+
+def run_world(
+    system: System,
+    params: Params | None = None,
+    *,
+    interventions: Sequence[InterventionSpec] = (),
+    weeks: int = 520,
+    runs: int = 1,
+    engine: str = "deterministic",
+    seed: int = 0,
+    start: str | pd.Timestamp = "2012-01-01",
+    initial: str | np.ndarray = "auto",
+    record: str = "groups",
+    capacity: int | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    first_run: int = 0,
+    progress: Progress | None = None,
+    source: str = "interventions",
+    money: bool = False,
+    protection: bool = False,
+) -> xr.Dataset:
+    """Simulate `runs` worlds on `system` with open-ended fragmentation.
+
+    Args are those of `engines.simulate.simulate`, plus `interventions` (validated specs),
+    `capacity` (initial length of the group axis; results do not depend on it) and `chunk`
+    (runs per compiled call; results do not depend on it either); `money` and `protection`
+    switch on those L2 mechanisms (`mechanisms.finance`). Groups that ever existed are
+    labelled by `group_parent`, `group_root`, `group_birth_week`, `group_end_week`.
+    """
+    if engine not in ENGINES:
+        raise CartelsimError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if record not in ("groups", "totals"):
+        raise CartelsimError(f"record must be 'groups' or 'totals', got {record!r}")
+    if not isinstance(weeks, int | np.integer) or weeks < 1:
+        raise CartelsimError(f"weeks must be a positive whole number, got {weeks!r}")
+    if not isinstance(runs, int | np.integer) or runs < 1:
+        raise CartelsimError(f"runs must be a positive whole number, got {runs!r}")
+    if system.parent is not None and (system.parent >= 0).any():
+        raise CartelsimError("the world engine creates splinters itself; give it a system "
+                             "without splinter slots")
+    switches = {"money": money, "protection": protection}
+    for number, spec in enumerate(interventions, start=1):
+        if spec.action in NEEDS and not switches[NEEDS[spec.action]]:
+            raise CartelsimError(f"{source}[{number}] ({spec.action}) acts on "
+                                 f"{NEEDS[spec.action]}; switch it on")
+    params = params or Params.defaults()
+    start_date = pd.Timestamp(start)
+    effects = compile_interventions(system, params, interventions, start_date, weeks, source)
+    members0 = initial_members(system, params, runs, initial, seed, engine, first_run)
+    n_base = system.n_groups
+    cap_max = int(params["group_capacity_max"])
+    if n_base > cap_max:
+        raise CartelsimError(f"group_capacity_max = {cap_max} is below the system's "
+                             f"{n_base} groups")
+    capacity = min(max(capacity or n_base + max(32, n_base // 4), n_base), cap_max)
+    keep = record == "groups"
+    base = base_structure(system)
+    parts = []
+    for lo in range(0, runs, chunk):
+        hi = min(runs, lo + chunk)
+        parts.append(_simulate_chunk(system, params, effects, members0[lo:hi], weeks,
+                                     engine == "stochastic", keep, seed, first_run + lo,
+                                     capacity, money, protection, base))
+        if progress is not None:
+            progress(hi, runs)
+    state, out = _concatenate(parts, keep)
+    return _dataset(system, params, engine, seed, start_date, first_run, state, out, keep,
+                    initial, money, protection)
+
+
+def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
+                    members0: np.ndarray, weeks: int, stochastic: bool, keep: bool, seed: int,
+                    first_run: int, capacity: int, money: bool = False,
+                    protection: bool = False,
+                    base: BaseStructure | None = None) -> tuple[WorldState, WorldRecord]:
+    runs = members0.shape[0]
+    base = base or base_structure(system)
+    alliance, base = base[-1], base[:-1]
+    keys = tuple(run_keys(seed, name, first_run, runs)
+                 for name in ("demography", "events", "interventions"))
+    money0 = protection0 = None
+    if money or protection:  # start where each group's flows settle, as mechanisms.finance
+        start = Finance(params, members0, 0, money=money, protection=protection)
+        money0, protection0 = start.money, start.protection
+    state = WorldState.start(members0, alliance, capacity, keep, keys,
+                             effects.action.size, effects.most_largest, money0, protection0)
+    out = WorldRecord.start(state, weeks, keep, finance=money or protection)
+    p = parameter_vector(params)
+    fin = finance_vector(params, money, protection)
+    delta_pressure = params[LOSS_PARAMETER[PRESSURE_KIND]]
+    kernel = step.world_batch if runs > 1 else step.world_serial
+    while True:
+        kernel(weeks, stochastic, keep, p, fin, base, effects.as_tuple(), state.as_tuple(),
+               out.as_tuple(), delta_pressure)
+        paused = state.status == step.STATUS_PAUSED
+        if not paused.any():
+            break
+        wanted = int(state.need[paused].max())
+        grown = state.capacity
+        while grown < wanted:
+            grown *= 2
+        grown = min(grown, int(params["group_capacity_max"]))
+        state.grow(grown)
+        out.grow(grown)
+        state.status[paused] = step.STATUS_OK
+    return state, out
+
+
+def _concatenate(parts: list[tuple[WorldState, WorldRecord]],
+                 keep: bool) -> tuple[WorldState, WorldRecord]:
+    """One state and record for all chunks (group axes widened to the widest)."""
+    if len(parts) == 1:
+        return parts[0]
+    widest = max(state.capacity for state, _ in parts)
+    for state, out in parts:
+        state.grow(widest)
+        out.grow(widest)
+    states = [s for s, _ in parts]
+    records = [o for _, o in parts]
+    state = WorldState(*(np.concatenate([getattr(s, name) for s in states])
+                         for name in WorldState.__dataclass_fields__))
+    out = WorldRecord(*(np.concatenate([getattr(o, name) for o in records])
+                        for name in WorldRecord.__dataclass_fields__))
+    return state, out
+
+
+def _dataset(system: System, params: Params, engine: str, seed: int, start: pd.Timestamp,
+             first_run: int, state: WorldState, out: WorldRecord, keep: bool,
+             initial: str | np.ndarray, money: bool = False,
+             protection: bool = False) -> xr.Dataset:
+    ds = build_dataset(
+        system=system, params=params, engine=engine, seed=seed, start=start, week_offset=0,
+        totals=out.totals, active=out.active, group_members=None, group_flows=None,
+        status=state.status, observable={"hvt_removals": out.hvt, "seizures": out.seizures},
+        first_run=first_run,
+        extra_attrs={"initial": initial if isinstance(initial, str) else "given",
+                     "world_step": "; ".join(name for name, _ in step.STEP_ORDER),
+                     "fragmentation": "open"},
+    )
+    ds["status"].attrs["description"] = "; ".join(
+        f"{k} = {v}" for k, v in WORLD_STATUS_MESSAGES.items())
+    ds["splits"] = (("run", "time"), out.splits)
+    ds["splits"].attrs.update(units="groups", description="groups that split on the date")
+    ds["groups_ever"] = (("run",), state.n_used.copy())
+    ds["groups_ever"].attrs.update(
+        units="groups", description="groups that existed at some time in the run (base "
+        "groups and splinters)")
+    if keep:
+        _add_groups(ds, system, state, out, money, protection)
+    return add_observations(ds, params)
+
+
+def _add_groups(ds: xr.Dataset, system: System, state: WorldState, out: WorldRecord,
+                money: bool, protection: bool) -> None:
+    """Per-group series and the labels of every group that ever existed."""
+    n = system.n_groups
+    width = int(state.n_used.max())
+    extra = width - n
+    failed = np.flatnonzero(state.status != 0)
+    for r in failed:  # NaN from the failure on, also in columns added after it
+        bad = np.flatnonzero(np.isnan(out.totals[r, :, 0]))
+        if bad.size:
+            out.members[r, bad[0]:] = np.nan
+            out.flows[r, bad[0]:] = np.nan
+            out.integrity[r, bad[0]:] = np.nan
+            if out.money.shape[0]:
+                out.money[r, bad[0]:] = np.nan
+                out.protection[r, bad[0]:] = np.nan
+    ds.coords["group"] = list(system.group_ids) + [f"split-{k + 1}" for k in range(extra)]
+    ds.coords["group_name"] = ("group", list(system.group_names)
+                               + [f"splinter {k + 1} (see group_parent)" for k in range(extra)])
+    ds.coords["home_state"] = ("group", list(system.home_states) + [""] * extra)
+    ds.coords["synthetic"] = ("group", np.concatenate([system.synthetic.astype(bool),
+                                                       np.zeros(extra, dtype=bool)]))
+    dims = ("run", "time", "group")
+    ds["members"] = (dims, out.members[:, :, :width])
+    for f, name in enumerate(("recruits", "arrests", "deaths", "exits")):
+        ds[name] = (dims, out.flows[:, :, f, :width])
+    ds["command_integrity"] = (dims, out.integrity[:, :, :width])
+    ds["split_transfers"] = (dims, out.transfers[:, :, :width])
+    if money:
+        ds["money"] = (dims, out.money[:, :, :width])
+        ds["money"].attrs.update(units="US$ million", description="money held by the group "
+                                 "(L2); NaN where the group does not exist")
+    if protection:
+        ds["protection"] = (dims, out.protection[:, :, :width])
+        ds["protection"].attrs.update(units="0-1", description="political protection (share "
+                                      "of the state's action it deflects); NaN where the "
+                                      "group does not exist")
+    labels = {
+        "group_parent": (state.parent, "group index it split from (-1: a base group or no "
+                                       "group in this run)"),
+        "group_root": (state.root, "base group of its lineage; a splinter's home state is its "
+                                   "root's (-1: no group in this run)"),
+        "group_birth_week": (state.birth, "week of the split that created it (0: base group, "
+                                          "-1: no group in this run)"),
+        "group_end_week": (state.end, "date index at which its members fell below "
+                                      "group_end_members (-1: still alive or never existed)"),
+    }
+    for name, (values, description) in labels.items():
+        ds[name] = (("run", "group"), values[:, :width].copy())
+        ds[name].attrs["description"] = description
+    for name in ("members", "recruits", "arrests", "deaths", "exits"):
+        ds[name].attrs.update(units="members" if name == "members" else "members per week",
+                              description=f"{name} per group (0 where the group does not exist)")
+    ds["command_integrity"].attrs.update(
+        units="1 = intact command", description="command integrity L during the week starting "
+        "at the date (after removals on that date); NaN where the group does not exist")
+    ds["split_transfers"].attrs.update(
+        units="members", description="members moved into (+) or out of (-) the group when a "
+        "group split, over the week ending at the date")
+
+
+def run_world_scenario(scenario: Scenario, progress: Progress | None = None, *,
+                       params: Params | None = None, first_run: int = 0,
+                       runs: int | None = None) -> xr.Dataset:
+    """`scenarios.runner.run_scenario` for `[mechanisms] fragmentation = "open"`: the same
+    arguments and labels, the world engine underneath."""
+    from cartelsim.scenarios.runner import check_memory, flag_non_finite_runs
+
+    system = scenario.build_system()
+    params = params or scenario.params()
+    runs = runs or scenario.run.runs
+    check_memory(scenario, runs, 2 * system.n_groups)
+    ds = run_world(system, params, interventions=scenario.interventions,
+                   weeks=scenario.horizon.weeks, runs=runs, engine=scenario.run.engine,
+                   seed=scenario.run.seed, start=pd.Timestamp(scenario.start),
+                   initial=scenario.run.initial, record=scenario.run.record,
+                   first_run=first_run, progress=progress,
+                   source=f"{scenario.source}: interventions",
+                   money=scenario.mechanisms.money, protection=scenario.mechanisms.protection)
+    flag_non_finite_runs(ds)
+    ds.attrs.update(
+        scenario=scenario.name, scenario_description=scenario.description,
+        scenario_file=scenario.source, scenario_digest=scenario.digest,
+        mechanisms=f"leadership, open fragmentation (world engine), money "
+        f"{'on' if scenario.mechanisms.money else 'off'}, protection "
+        f"{'on' if scenario.mechanisms.protection else 'off'}",
+        interventions=" | ".join(item.describe() for item in scenario.interventions) or "none",
+    )
+    return ds

@@ -1,0 +1,705 @@
+"""The world step: one compiled week of the whole group model, for runs side by side.
+
+The order of the sub-steps is declared once, in `STEP_ORDER`, and `describe_step()` lists
+it; `_run_weeks` performs them in that order. Every sub-step reads and writes arrays shaped
+[run, group] (the group axis is the run's capacity; see `world.state`), and a run only ever
+touches its own rows, so a run's results do not depend on the batch, the chunking or the
+number of threads. Loops go over each run's live groups only, so a week costs time linear
+in the live groups plus the rivalry edges of the base system.
+
+Rivalry follows lineages (DESIGN.md §2 L2: a splinter is a strong rival of its parent and
+copies its rivalries). Every group descends from one base group of the System, its root;
+W(a, b) = W_base(root a, root b) for different roots and `splinter_rivalry` for two distinct
+groups of one lineage. With lineage totals T_b = sum of members over lineage b,
+
+    sum_j W_ij C_j = sum_b W_base(root i, b) T_b + splinter_rivalry (T_root(i) - C_i),
+
+so the conflict term costs O(base edges + live groups). With no split every lineage is one
+group, T_b = C_b and the second term is exactly 0: the published model's sums, in its order.
+
+Arithmetic of the flows is that of `engines.kernels` (RK4 for three weeks after a restart,
+then Adams-Bashforth 4; the stochastic engine draws counts around one RK4 week); the rate
+evaluation and the draws are in `world.flows`, the parameter indices in `world.params`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from cartelsim.engines.kernels import (
+    FASTMATH,
+    FOCUS,
+    MAX_RATE_PER_WEEK,
+    MAX_RATE_PER_WEEK_RK4,
+    RHO_MULT,
+    STATUS_NEGATIVE,
+    STATUS_OK,
+    STATUS_STEP,
+    THETA_MULT,
+)
+from cartelsim.mechanisms.leadership import AT_REST
+from cartelsim.world import rng
+from cartelsim.world.flows import draw_flows, rates_net, rk4_week
+from cartelsim.world.params import (
+    F_BRIBE,
+    F_BRIBE_HALF,
+    F_DECAY,
+    F_GAIN,
+    F_MARKET,
+    F_MONEY_ON,
+    F_PAYROLL,
+    F_PROTECTION_ON,
+    F_RESERVE,
+    F_REVERSAL,
+    F_SHARE_EXPONENT,
+    F_WAGE,
+    P_CAPACITY_MAX,
+    P_CLARITY,
+    P_CONSOLIDATED,
+    P_END_MEMBERS,
+    P_ETA,
+    P_EXPONENT,
+    P_FRACTION,
+    P_HAZARD,
+    P_KAPPA_C,
+    P_KAPPA_R,
+    P_MIN_SPLIT,
+    P_PRESSURE_ARRESTS,
+    P_PRESSURE_RATE,
+    P_RECOVERY,
+    P_SETTLED,
+    P_SPLINTER_INTEGRITY,
+    P_VISIBILITY,
+)
+
+# ---------------------------------------------------------------- the declared order
+STEP_ORDER: tuple[tuple[str, str], ...] = (
+    ("targets", "resolve state-dependent targets ('the N largest') of actions starting this "
+                "week, from members at the start of the week"),
+    ("recovery", "command integrity recovers exactly over the week just ended, "
+                 "L <- 1 - (1 - L) exp(-integrity_recovery); a contest ends at L >= 0.9"),
+    ("finance", "money and protection move one week (when switched on), from members at the "
+                "start of the week and the freezes and prosecutions that held the week before: "
+                "K += income - wages - bribes - seized - K / reserve_weeks; "
+                "P += gain b/(b + b_half) (1 - P) - (decay + prosecution) P"),
+    ("leader_removals", "scheduled remove_leader operations: success with probability "
+                        "effect x (1 - P); integrity x (1 - delta) (settled: x (1 - factor delta)); "
+                        "succession settled, contested or uncertain (settled w.p. clarity)"),
+    ("pressure", "U.S. pressure u: Poisson(pressure_hvt_rate u) captures, aimed without "
+                 "replacement with weights C^visibility_exponent (1 - P), success 1 - P, "
+                 "succession uncertain"),
+    ("splits", "each contested group with at least split_min_members splits with probability "
+               "1 - exp(-h0 (1 - L)^gamma): a new group of its lineage takes split_fraction "
+               "of its members, money and alliance strength and its parent's protection, "
+               "starts at splinter_integrity"),
+    ("sweeps", "arrest sweeps remove a share of the targets' members at once (counted as "
+               "arrests of the week)"),
+    ("rates", "per-group multipliers: policy (prevention, conflict, arrest focus, arrests, "
+              "pressure), then money (recruitment x min(1, K / (payroll_weeks w C))) and "
+              "protection (arrest focus x (1 - P)), then leadership (conflict x "
+              "(1 + kappa_c (1 - L)), recruitment x (1 - kappa_r (1 - L)))"),
+    ("flows", "recruits, arrests, conflict deaths and exits over the week (L1 rate laws): "
+              "RK4 / Adams-Bashforth 4, or Poisson counts around one RK4 week"),
+    ("ends", "a group with fewer than group_end_members members ends (its remainder counted "
+             "as exits); its end week is recorded"),
+    ("record", "members, flows, integrity, removals and splits of the week are written"),
+)
+
+
+def describe_step() -> str:
+    """The weekly step's sub-steps, in order, one per line."""
+    return "\n".join(f"{k + 1:2d}. {name}: {what}" for k, (name, what) in enumerate(STEP_ORDER))
+
+
+# ---------------------------------------------------------------- codes shared with Python
+STATUS_CAPACITY = 4  # the group axis reached group_capacity_max
+STATUS_PAUSED = -1  # internal: the run needs a larger group axis; the driver grows it
+
+# actions (schedule.ACTION_CODES maps names to these)
+A_PREVENT, A_SCALE_ARRESTS, A_FOCUS, A_SCALE_CONFLICT, A_SWEEP, A_REMOVE, A_FREEZE, \
+    A_PROSECUTE, A_PRESSURE = range(9)
+# targets
+T_EVERYONE, T_GROUPS, T_RIVALS, T_LARGEST = range(4)
+# successions
+S_SETTLED, S_CONTESTED, S_UNCERTAIN = range(3)
+
+
+_AB4 = (55.0 / 24.0, -59.0 / 24.0, 37.0 / 24.0, -9.0 / 24.0)
+
+
+# ---------------------------------------------------------------- targets
+@njit(cache=True)
+def _largest(members, live, n_live, count, out):  # pragma: no cover - compiled
+    """The `count` live groups with most members (ties: lower index first) into out[:count];
+    returns how many were written."""
+    m = min(count, n_live)
+    values = np.empty(n_live)
+    for j in range(n_live):
+        values[j] = -members[live[j]]
+    order = np.argsort(values, kind="mergesort")
+    for k in range(m):
+        out[k] = live[order[k]]
+    return m
+
+
+@njit(cache=True, inline="always")
+def _hits(kind, g, root, base_mask, ref, n_base):  # pragma: no cover - compiled
+    """Whether group g is a fixed target (everyone, named groups, rivals of `ref`)."""
+    if kind == T_EVERYONE:
+        return True
+    if kind == T_GROUPS:
+        return g < n_base and base_mask[g] != 0
+    if kind == T_RIVALS:  # W(ref, g) > 0 under the lineage rule
+        b = root[g]
+        return base_mask[b] != 0 or (b == ref and g != ref)
+    return False
+
+
+@njit(cache=True, inline="always")
+def _event_week(first, last, every, w):  # pragma: no cover - compiled
+    if w < first or w >= last:
+        return False
+    if every == 0:
+        return w == first
+    return (w - first) % every == 0
+
+
+# ---------------------------------------------------------------- leadership
+@njit(cache=True)
+def _remove(r, g, w, purpose, key, chance, delta, succession, clarity, p, integrity,
+            contested, state):  # pragma: no cover - compiled
+    """One removal operation on group g; returns 1 if it succeeded (draws into `state`)."""
+    rng.start(key, w, g, purpose, state)
+    if not rng.uniform(state) < chance:
+        return 0
+    if succession == S_CONTESTED:
+        hard = True
+    elif succession == S_SETTLED:
+        hard = False
+    else:
+        hard = rng.uniform(state) >= clarity
+    loss = delta if hard else delta * p[P_SETTLED]
+    integrity[r, g] *= 1.0 - loss
+    if hard:
+        contested[r, g] = True
+    return 1
+
+
+# ---------------------------------------------------------------- one run
+@njit(cache=True, fastmath=FASTMATH)
+def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
+               delta_pressure):  # pragma: no cover - compiled
+    """Advance run r from st.week[r] to `weeks` (or until it pauses or fails)."""
+    indptr, indices, weights, n_base = base
+    (it_action, it_effect, it_first, it_last, it_every, it_target, it_mask, it_ref,
+     it_largest, it_delta, it_succession, it_clarity) = sched
+    (members, integrity, contested, alliance, root, parent, birth, end, live, n_live, n_used,
+     week, status, need, resolved, keys_demo, keys_events, keys_sweep, hist_net, hist_comps,
+     hist_sums, since, prev_coef, prev_eta, jumped, phase, money, protection, was_calm,
+     intact) = st
+    (totals, active, g_members, g_flows, g_integrity, g_transfers, hvt, splits, g_money,
+     g_protection, seizures) = out
+    money_on = fin[F_MONEY_ON] != 0.0
+    protection_on = fin[F_PROTECTION_ON] != 0.0
+    keep_finance = keep and g_money.shape[0] > 0
+    cap = members.shape[1]
+    n_items = it_action.size
+    lineage = np.zeros(n_base)
+    rival_of = np.zeros(n_base)
+    coef = np.ones((3, cap))
+    flows = np.zeros((4, cap))
+    week_sums = np.zeros(4)
+    stage = np.zeros(cap)
+    k_net = np.zeros((4, cap))
+    k_comps = np.zeros((4, 4, cap))
+    k_sums = np.zeros((4, 5))
+    jump = np.zeros(cap)
+    fraction = np.zeros(cap)
+    chosen = np.zeros(cap, dtype=np.int64)
+    splitting = np.zeros(cap, dtype=np.int64)
+    weight = np.zeros(cap)
+    inv_alliance = np.zeros(cap)
+    exposure = np.ones(cap)  # 1 - P: the share of the state's action that reaches a group
+    freeze = np.zeros(cap)
+    prosecution = np.zeros(cap)
+    state = np.zeros(1, dtype=np.uint64)  # the keyed generator (see rng)
+    draw = np.zeros(1, dtype=np.uint64)  # a second one for removals within the pressure step
+    c0, c1, c2, c3 = _AB4
+    row_live = live[r]
+    m = members[r]
+    for g in range(n_used[r]):
+        inv_alliance[g] = 1.0 / (alliance[r, g] + 1.0)
+    while week[r] < weeks:
+        w = week[r]
+        nl = n_live[r]
+        if phase[r] == 0:
+            # 1 targets
+            for it in range(n_items):
+                if it_target[it] == T_LARGEST and it_first[it] == w and \
+                        it_action[it] != A_SWEEP and it_action[it] != A_REMOVE:
+                    got = _largest(m, row_live, nl, it_largest[it], chosen)
+                    for k in range(resolved.shape[2]):
+                        resolved[r, it, k] = chosen[k] if k < got else -1
+            # 2 recovery (nothing to do while every command is intact)
+            if w > 0 and not intact[r]:
+                decay = math.exp(-p[P_RECOVERY])
+                unsettled = False
+                for j in range(nl):
+                    g = row_live[j]
+                    level = integrity[r, g]
+                    if level != 1.0:
+                        level = 1.0 - (1.0 - level) * decay
+                        if 1.0 - level <= AT_REST:
+                            level = 1.0
+                        integrity[r, g] = level
+                    if contested[r, g] and not level < p[P_CONSOLIDATED]:
+                        contested[r, g] = False
+                    if level != 1.0 or contested[r, g]:
+                        unsettled = True
+                intact[r] = not unsettled
+            # 3 money and protection
+            if money_on or protection_on:
+                if w > 0:
+                    _finance_week(r, w, m, row_live, nl, root[r], n_base, fin, money,
+                                  protection, freeze, prosecution, seizures, resolved,
+                                  it_action, it_effect, it_first, it_last, it_target, it_mask,
+                                  it_ref, end[r])
+                for j in range(nl):
+                    g = row_live[j]
+                    exposure[g] = 1.0 - protection[r, g] if protection_on else 1.0
+                    if keep_finance:
+                        g_money[r, w, g] = money[r, g]
+                        g_protection[r, w, g] = protection[r, g]
+            # 4 scheduled leader removals
+            for it in range(n_items):
+                if it_action[it] != A_REMOVE or not _event_week(it_first[it], it_last[it],
+                                                                it_every[it], w):
+                    continue
+                purpose = 16 + it
+                if it_target[it] == T_LARGEST:
+                    got = _largest(m, row_live, nl, it_largest[it], chosen)
+                    for k in range(got):
+                        hvt[r, w] += _remove(r, chosen[k], w, purpose, keys_events[r],
+                                             it_effect[it] * exposure[chosen[k]],
+                                             it_delta[it], it_succession[it],
+                                             it_clarity[it], p, integrity, contested, draw)
+                else:
+                    for j in range(nl):
+                        g = row_live[j]
+                        if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it], n_base):
+                            hvt[r, w] += _remove(r, g, w, purpose, keys_events[r],
+                                                 it_effect[it] * exposure[g], it_delta[it],
+                                                 it_succession[it], it_clarity[it], p,
+                                                 integrity, contested, draw)
+            # 5 pressure-driven operations
+            u = 0.0
+            for it in range(n_items):
+                if it_action[it] == A_PRESSURE and it_first[it] <= w < it_last[it]:
+                    u += it_effect[it]
+            if u > 0.0:
+                rng.start(keys_events[r], w, -1, rng.PURPOSE_PRESSURE, state)
+                count = rng.poisson(state, p[P_PRESSURE_RATE] * u)
+                total_weight = 0.0
+                positive = 0
+                for j in range(nl):
+                    g = row_live[j]
+                    weight[j] = max(m[g], 0.0) ** p[P_VISIBILITY] * exposure[g]
+                    total_weight += weight[j]
+                    if weight[j] > 0.0:
+                        positive += 1
+                picks = min(count, positive)
+                for _ in range(picks):
+                    target = rng.uniform(state) * total_weight
+                    acc = 0.0
+                    pick = -1
+                    for j in range(nl):
+                        if weight[j] > 0.0:
+                            acc += weight[j]
+                            pick = j
+                            if target < acc:
+                                break
+                    total_weight -= weight[pick]
+                    weight[pick] = 0.0
+                    hvt[r, w] += _remove(r, row_live[pick], w, rng.PURPOSE_PRESSURE,
+                                         keys_events[r], exposure[row_live[pick]],
+                                         delta_pressure, S_UNCERTAIN, p[P_CLARITY], p,
+                                         integrity, contested, draw)
+            if hvt[r, w] > 0.0:
+                intact[r] = False
+            phase[r] = 1
+        # 6 splits (decided first, so a run that needs room pauses before changing anything)
+        n_split = 0
+        for j in range(0 if intact[r] else nl):
+            g = row_live[j]
+            if not contested[r, g] or m[g] < p[P_MIN_SPLIT]:
+                continue
+            hazard = p[P_HAZARD] * (1.0 - integrity[r, g]) ** p[P_EXPONENT]
+            rng.start(keys_events[r], w, g, rng.PURPOSE_SPLIT, state)
+            if rng.uniform(state) < 1.0 - math.exp(-hazard):
+                splitting[n_split] = g
+                n_split += 1
+        if n_used[r] + n_split > cap:
+            if n_used[r] + n_split > p[P_CAPACITY_MAX]:
+                _fail(r, w, STATUS_CAPACITY, status, totals, active, keep, g_members, g_flows,
+                      g_integrity)
+                return
+            status[r] = STATUS_PAUSED
+            need[r] = n_used[r] + n_split
+            return
+        phase[r] = 0
+        for k in range(n_split):
+            g = splitting[k]
+            s = n_used[r]
+            moved = p[P_FRACTION] * m[g]
+            if stochastic:
+                moved = math.floor(moved)
+            share = moved / m[g] if m[g] != 0.0 else 0.0
+            cash = money[r, g] * share
+            money[r, g] -= cash
+            money[r, s] = cash
+            protection[r, s] = protection[r, g]
+            m[g] -= moved
+            m[s] = moved
+            integrity[r, s] = p[P_SPLINTER_INTEGRITY]
+            contested[r, s] = False
+            contested[r, g] = False
+            root[r, s] = root[r, g]
+            parent[r, s] = g
+            birth[r, s] = w
+            end[r, s] = -1
+            alliance[r, s] = p[P_FRACTION] * alliance[r, g]
+            inv_alliance[s] = 1.0 / (alliance[r, s] + 1.0)
+            row_live[nl] = s
+            nl += 1
+            n_used[r] = s + 1
+            splits[r, w] += 1
+            if keep:
+                g_transfers[r, w + 1, g] -= moved
+                g_transfers[r, w + 1, s] += moved
+            jumped[r] = True
+        n_live[r] = nl
+        # 7 sweeps
+        any_sweep = False
+        for it in range(n_items):
+            if it_action[it] == A_SWEEP and _event_week(it_first[it], it_last[it],
+                                                        it_every[it], w):
+                any_sweep = True
+        if any_sweep:
+            for j in range(nl):
+                fraction[row_live[j]] = 0.0
+        for it in range(n_items if any_sweep else 0):
+            if it_action[it] != A_SWEEP or not _event_week(it_first[it], it_last[it],
+                                                           it_every[it], w):
+                continue
+            e = it_effect[it]
+            if it_target[it] == T_LARGEST:
+                got = _largest(m, row_live, nl, it_largest[it], chosen)
+                for k in range(got):
+                    g = chosen[k]
+                    fraction[g] = fraction[g] + e - fraction[g] * e
+            else:
+                for j in range(nl):
+                    g = row_live[j]
+                    if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it], n_base):
+                        fraction[g] = fraction[g] + e - fraction[g] * e
+        for j in range(nl if any_sweep else 0):
+            g = row_live[j]
+            jump[g] = 0.0
+            if fraction[g] > 0.0:
+                if stochastic:
+                    rng.start(keys_sweep[r], w, g, rng.PURPOSE_SWEEP, state)
+                    jump[g] = float(rng.binomial(state, np.int64(m[g]), fraction[g]))
+                else:
+                    jump[g] = m[g] * fraction[g]
+                m[g] -= jump[g]
+                if jump[g] != 0.0:
+                    jumped[r] = True
+        # 8 rates: policy, money and protection, leadership
+        eta = p[P_ETA]
+        # a calm week (no lasting policy, no money or protection, every command intact) has
+        # all multipliers 1: nothing to rebuild, the restart test only looks at jumps
+        calm = not (money_on or protection_on)
+        for it in range(n_items if calm else 0):
+            a = it_action[it]
+            if (a == A_PREVENT or a == A_SCALE_ARRESTS or a == A_FOCUS
+                    or a == A_SCALE_CONFLICT or a == A_PRESSURE) and \
+                    it_first[it] <= w < it_last[it]:
+                calm = False
+                break
+        for j in range(nl if calm and not intact[r] else 0):
+            if integrity[r, row_live[j]] != 1.0:
+                calm = False
+                break
+        restart = jumped[r] or eta != prev_eta[r]
+        if calm and not was_calm[r]:  # multipliers back to 1
+            for j in range(nl):
+                g = row_live[j]
+                for c in range(3):
+                    if prev_coef[r, c, g] != 1.0:
+                        restart = True
+                    coef[c, g] = 1.0
+                    prev_coef[r, c, g] = 1.0
+        for j in range(0 if calm else nl):
+            g = row_live[j]
+            coef[RHO_MULT, g] = 1.0
+            coef[THETA_MULT, g] = 1.0
+            coef[FOCUS, g] = 1.0
+        for it in range(0 if calm else n_items):
+            a = it_action[it]
+            if a == A_SWEEP or a == A_REMOVE or a == A_FREEZE or a == A_PROSECUTE:
+                continue
+            if not it_first[it] <= w < it_last[it]:
+                continue
+            e = it_effect[it]
+            if a == A_SCALE_ARRESTS:
+                eta = eta * e
+                continue
+            if a == A_PRESSURE:
+                eta = eta * (1.0 + p[P_PRESSURE_ARRESTS] * e)
+                continue
+            c = RHO_MULT if a == A_PREVENT else (FOCUS if a == A_FOCUS else THETA_MULT)
+            factor = 1.0 - e if a == A_PREVENT else e
+            if it_target[it] == T_LARGEST:
+                for k in range(resolved.shape[2]):
+                    g = resolved[r, it, k]
+                    if g >= 0 and end[r, g] < 0:
+                        coef[c, g] *= factor
+            else:
+                for j in range(nl):
+                    g = row_live[j]
+                    if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it], n_base):
+                        coef[c, g] *= factor
+        if not calm and (money_on or protection_on):
+            payroll_weeks = fin[F_PAYROLL] * fin[F_WAGE]
+            for j in range(nl):
+                g = row_live[j]
+                if money_on:
+                    payroll = payroll_weeks * m[g]
+                    coef[RHO_MULT, g] *= min(1.0, money[r, g] / payroll) if payroll > 0.0 \
+                        else 1.0
+                if protection_on:
+                    coef[FOCUS, g] *= 1.0 - protection[r, g]
+        for j in range(0 if calm else nl):
+            g = row_live[j]
+            lost = 1.0 - integrity[r, g]
+            coef[THETA_MULT, g] *= 1.0 + p[P_KAPPA_C] * lost
+            coef[RHO_MULT, g] *= 1.0 - p[P_KAPPA_R] * lost
+        if keep:
+            for j in range(nl):
+                g = row_live[j]
+                g_integrity[r, w, g] = integrity[r, g]
+        for j in range(0 if calm else nl):
+            g = row_live[j]
+            for c in range(3):
+                if coef[c, g] != prev_coef[r, c, g]:
+                    restart = True
+                prev_coef[r, c, g] = coef[c, g]
+        was_calm[r] = calm
+        prev_eta[r] = eta
+        jumped[r] = False
+        # 9 flows
+        t = w + 1
+        if stochastic:
+            fastest = rk4_week(m, row_live, nl, root[r], n_base, indptr, indices, weights,
+                                inv_alliance, p, eta, coef, lineage, rival_of, k_net, k_comps,
+                                k_sums, stage, flows, week_sums)
+            if fastest > MAX_RATE_PER_WEEK_RK4:
+                _fail(r, t, STATUS_STEP, status, totals, active, keep, g_members, g_flows,
+                      g_integrity)
+                return
+            for j in range(nl):
+                g = row_live[j]
+                rng.start(keys_demo[r], w, g, rng.PURPOSE_DEMOGRAPHY, state)
+                draw_flows(state, m, g, flows)
+        else:
+            k = since[r]
+            if restart:
+                k = 0
+            k += 1
+            now, s1, s2, s3 = k % 4, (k - 1) % 4, (k - 2) % 4, (k - 3) % 4
+            rates_net(m, row_live, nl, root[r], n_base, indptr, indices, weights,
+                       inv_alliance, p, eta, coef, lineage, rival_of, hist_net[r, now],
+                       hist_comps[r, now], hist_sums[r, now], keep)
+            if hist_sums[r, now, 4] > MAX_RATE_PER_WEEK:
+                _fail(r, t, STATUS_STEP, status, totals, active, keep, g_members, g_flows,
+                      g_integrity)
+                return
+            if k <= 3:
+                rk4_week(m, row_live, nl, root[r], n_base, indptr, indices, weights,
+                          inv_alliance, p, eta, coef, lineage, rival_of, k_net, k_comps,
+                          k_sums, stage, flows, week_sums)
+                for j in range(nl):
+                    g = row_live[j]
+                    m[g] += flows[0, g] - flows[1, g] - flows[2, g] - flows[3, g]
+            else:
+                for f in range(4):
+                    week_sums[f] = (c0 * hist_sums[r, now, f] + c1 * hist_sums[r, s1, f]
+                                    + c2 * hist_sums[r, s2, f] + c3 * hist_sums[r, s3, f])
+                    if not keep:
+                        continue
+                    for j in range(nl):
+                        g = row_live[j]
+                        flows[f, g] = (c0 * hist_comps[r, now, f, g]
+                                       + c1 * hist_comps[r, s1, f, g]
+                                       + c2 * hist_comps[r, s2, f, g]
+                                       + c3 * hist_comps[r, s3, f, g])
+                for j in range(nl):
+                    g = row_live[j]
+                    m[g] += (c0 * hist_net[r, now, g] + c1 * hist_net[r, s1, g]
+                             + c2 * hist_net[r, s2, g] + c3 * hist_net[r, s3, g])
+            since[r] = k
+        # 10 ends and 11 record, in one pass (sweeps count as arrests of the week)
+        if stochastic:
+            for f in range(4):
+                week_sums[f] = 0.0
+        total = 0.0
+        count = 0
+        kept = 0
+        for j in range(nl):
+            g = row_live[j]
+            if any_sweep:
+                flows[1, g] += jump[g]
+                if not stochastic:
+                    week_sums[1] += jump[g]
+            c = m[g]
+            if c < 0.0:
+                _fail(r, t, STATUS_NEGATIVE, status, totals, active, keep, g_members, g_flows,
+                      g_integrity)
+                return
+            if c < p[P_END_MEMBERS]:  # the group ends; its remainder leaves as exits
+                flows[3, g] += c
+                if not stochastic:
+                    week_sums[3] += c
+                m[g] = 0.0
+                c = 0.0
+                end[r, g] = t
+                jumped[r] = True
+            else:
+                row_live[kept] = g
+                kept += 1
+                if c >= 1.0:
+                    count += 1
+            if stochastic:
+                for f in range(4):
+                    week_sums[f] += flows[f, g]
+            total += c
+            if keep:
+                g_members[r, t, g] = c
+                for f in range(4):
+                    g_flows[r, t, f, g] = flows[f, g]
+        totals[r, t, 0] = total
+        for f in range(4):
+            totals[r, t, 1 + f] = week_sums[f]
+        active[r, t] = count
+        n_live[r] = kept
+        week[r] = w + 1
+    if keep:  # the last date: one more week of recovery, no events
+        decay = math.exp(-p[P_RECOVERY])
+        for j in range(n_live[r]):
+            g = row_live[j]
+            g_integrity[r, weeks, g] = 1.0 - (1.0 - integrity[r, g]) * decay
+            if keep_finance:  # held from the last week's update, as the other engines do
+                g_money[r, weeks, g] = money[r, g]
+                g_protection[r, weeks, g] = protection[r, g]
+
+
+@njit(cache=True)
+def _finance_week(r, w, m, row_live, nl, root, n_base, fin, money, protection, freeze,
+                  prosecution, seizures, resolved, it_action, it_effect, it_first, it_last,
+                  it_target, it_mask, it_ref, end):  # pragma: no cover - compiled
+    """Money and protection from week w - 1 to w (the Euler step of `mechanisms.finance`),
+    with members at the start of week w and the freezes and prosecutions of week w - 1."""
+    held = w - 1
+    for j in range(nl):
+        g = row_live[j]
+        freeze[g] = 0.0
+        prosecution[g] = 0.0
+    for it in range(it_action.size):
+        a = it_action[it]
+        if (a != A_FREEZE and a != A_PROSECUTE) or not it_first[it] <= held < it_last[it]:
+            continue
+        into = freeze if a == A_FREEZE else prosecution
+        if it_target[it] == T_LARGEST:
+            for k in range(resolved.shape[2]):
+                g = resolved[r, it, k]
+                if g >= 0 and end[g] < 0:
+                    into[g] += it_effect[it]
+        else:
+            for j in range(nl):
+                g = row_live[j]
+                if _hits(it_target[it], g, root, it_mask[it], it_ref[it], n_base):
+                    into[g] += it_effect[it]
+    total = 0.0
+    for j in range(nl):
+        total += max(m[row_live[j]], 0.0) ** fin[F_SHARE_EXPONENT]
+    money_on = fin[F_MONEY_ON] != 0.0
+    protection_on = fin[F_PROTECTION_ON] != 0.0
+    for j in range(nl):
+        g = row_live[j]
+        share = max(m[g], 0.0) ** fin[F_SHARE_EXPONENT] / total if total > 0.0 else 0.0
+        income = fin[F_MARKET] * share
+        bribes = fin[F_BRIBE] * income
+        if money_on:
+            frozen = money[r, g] * (-math.log1p(-min(freeze[g], 0.999999)) / 52.0)
+            seizures[r, w] += frozen
+            money[r, g] = max(money[r, g] + income - fin[F_WAGE] * m[g] - bribes
+                              - frozen * (1.0 - fin[F_REVERSAL])
+                              - money[r, g] / fin[F_RESERVE], 0.0)
+        if protection_on:
+            half = bribes + fin[F_BRIBE_HALF]
+            gain = fin[F_GAIN] * bribes / half if half > 0.0 else 0.0
+            level = protection[r, g]
+            level += gain * (1.0 - level) - (fin[F_DECAY] + prosecution[g]) * level
+            protection[r, g] = min(max(level, 0.0), 1.0)
+
+
+@njit(cache=True)
+def _fail(r, start, code, status, totals, active, keep, g_members, g_flows,
+          g_integrity):  # pragma: no cover - compiled
+    """Mark run r failed from date `start` on: NaN series, active = -1, status = code."""
+    status[r] = code
+    totals[r, start:, :] = np.nan
+    active[r, start:] = -1
+    if keep:
+        g_members[r, start:, :] = np.nan
+        g_flows[r, start:, :, :] = np.nan
+        g_integrity[r, start:, :] = np.nan
+
+
+@njit(cache=True, parallel=True)
+def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
+                delta_pressure):  # pragma: no cover - compiled
+    """Advance every run that is not finished, failed or waiting; threads share the runs.
+
+    Numba's parallel loops cannot capture tuples of differently typed arrays, so the
+    tuples are taken apart here and rebuilt inside the loop (no copies: views of the same
+    arrays)."""
+    b0, b1, b2, b3 = base
+    (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11) = sched
+    (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18,
+     s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29) = st
+    o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10 = out
+    for run in prange(s12.shape[0]):
+        r = np.int64(run)
+        if s12[r] == STATUS_OK and s11[r] < weeks:
+            _run_weeks(r, weeks, stochastic, keep, p, fin, (b0, b1, b2, b3),
+                       (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11),
+                       (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15,
+                        s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27,
+                        s28, s29),
+                       (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10), delta_pressure)
+
+
+@njit(cache=True)
+def world_serial(weeks, stochastic, keep, p, fin, base, sched, st, out,
+                 delta_pressure):  # pragma: no cover - compiled
+    """`world_batch` without threads (one run, or a caller that wants one thread)."""
+    status = st[12]
+    week = st[11]
+    for r in range(status.shape[0]):
+        if status[r] == STATUS_OK and week[r] < weeks:
+            _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
+                       delta_pressure)
