@@ -56,6 +56,16 @@ def test_the_replay_is_a_scenario_on_the_world_of_2007_to_mid_2026(timeline) -> 
     assert {i.action for i in scenario.interventions} == {"remove_leader"}
 
 
+def test_open_fragmentation_runs_the_replay_on_the_world_engine(timeline) -> None:
+    capped = build_replay(timeline, runs=RUNS, seed=SEED).scenario
+    opened = build_replay(timeline, runs=RUNS, seed=SEED, fragmentation="open").scenario
+    assert capped.mechanisms.fragmentation == "capped"
+    assert opened.mechanisms.fragmentation == "open"
+    assert opened.interventions == capped.interventions
+    with pytest.raises(CartelsimError, match="fragmentation"):
+        build_replay(timeline, runs=RUNS, seed=SEED, fragmentation="unlimited")
+
+
 def test_every_removal_of_a_group_of_2007_is_one_operation_of_its_kind(timeline) -> None:
     setup = build_replay(timeline, runs=RUNS, seed=SEED)
     groups = set(history_world().group_ids)

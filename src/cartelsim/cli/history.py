@@ -6,6 +6,7 @@ A thin edge (STYLE.md 9): it parses options, checks the output folder before any
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,13 @@ from rich.console import Console
 from cartelsim.record.api import DEFAULT_RUNS, DEFAULT_SEED
 
 console = Console()
+
+
+class Fragmentation(str, Enum):
+    """The choices of [mechanisms] fragmentation, for the command line."""
+
+    capped = "capped"
+    open = "open"
 
 FILTER_HELP = ("Leave out the events FILTER selects, in a paired counterfactual history "
                "(same seed and runs); see FILTER above.")
@@ -32,6 +40,9 @@ def history_command(
              "shipped timeline.")] = None,
     drop_events: Annotated[str | None, typer.Option(
         "--drop-events", metavar="FILTER", help=FILTER_HELP)] = None,
+    fragmentation: Annotated[Fragmentation, typer.Option(
+        help="capped: one split per group (today's engines); open: splinters split again "
+             "(the world engine).")] = Fragmentation.capped,
     quiet: Annotated[bool, typer.Option(help="No progress bar or summary.")] = False,
 ) -> None:
     """Replay the record: the world of 2007 run weekly to mid-2026, driven by the timeline's leader removals, against observed homicides and group counts.
@@ -51,6 +62,7 @@ def history_command(
     folder = check_out_folder(out)  # events and filter are checked before any run, too
     with progress_bar("replay 2007-2026", quiet) as update:
         result = history(runs=runs, seed=seed, events=events, drop_events=drop_events,
+                         fragmentation=fragmentation.value,
                          progress=lambda phase, done, total: update(
                              done + (total if phase == "counterfactual" else 0),
                              total * (2 if drop_events is not None else 1)))

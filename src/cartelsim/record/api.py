@@ -37,6 +37,7 @@ def history(
     events: str | Path | None = None,
     drop_events: str | EventFilter | None = None,
     engine: str = "stochastic",
+    fragmentation: str = "capped",
     parameters: Mapping[str, float] | None = None,
     progress: PhaseProgress | None = None,
     runner: Runner = run_scenario,
@@ -52,6 +53,8 @@ def history(
             no counterfactual.
         engine: the scenario engine ("stochastic" or "deterministic"; deterministic runs
             differ only through the random successions and splits).
+        fragmentation: "capped" (one split per group, today's engines) or "open" (the world
+            engine: any contested group splits, splinters again; `cartelsim.world`).
         parameters: catalogue overrides (e.g. {"baseline_homicides": 9000}).
         progress: called as progress(phase, weeks_done, weeks).
         runner: runs a scenario (default `run_scenario`).
@@ -65,7 +68,8 @@ def history(
     timeline = load_events(events)
     chosen = _filter(drop_events)
     dropped = select_dropped(timeline, chosen) if chosen is not None else ()
-    common = {"runs": runs, "seed": seed, "engine": engine, "parameters": parameters}
+    common = {"runs": runs, "seed": seed, "engine": engine, "fragmentation": fragmentation,
+              "parameters": parameters}
     factual_setup = build_replay(timeline, **common)  # type: ignore[arg-type]
     counter_setup = (build_replay(timeline, dropped=dropped, name="history-counterfactual",
                                   **common)  # type: ignore[arg-type]

@@ -98,6 +98,7 @@ def build_replay(
     runs: int,
     seed: int,
     engine: str = "stochastic",
+    fragmentation: str = "capped",
     dropped: Iterable[Event] = (),
     parameters: Mapping[str, float] | None = None,
     name: str = "history-replay",
@@ -113,6 +114,8 @@ def build_replay(
     Args:
         events: the timeline (`load_events`).
         runs, seed, engine: as in a scenario's [run] table.
+        fragmentation: "capped" (today's engines: one split per group) or "open" (the world
+            engine: splinters split again), as in a scenario's [mechanisms] table.
         dropped: events to leave out (a counterfactual history).
         parameters: catalogue overrides, as in a scenario's [parameters] table.
         name: the scenario's name.
@@ -159,6 +162,7 @@ def build_replay(
             "system": {"name": SYSTEM, **({"data": data} if data else {})},
             "horizon": {"start": REPLAY_START, "weeks": weeks},
             "run": {"engine": engine, "runs": runs, "seed": seed, "initial": "sizes"},
+            "mechanisms": {"fragmentation": fragmentation},
             "parameters": dict(parameters or {}),
             "interventions": interventions,
         },
