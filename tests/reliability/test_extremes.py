@@ -170,7 +170,7 @@ def test_runs_that_went_non_finite_are_marked_failed(mexico, params: Params) -> 
     """The scenario runner's safety net: a run whose national series hold NaN under status ok
     (as mechanisms/finance.py produced at protection_decay = 0 before 55146ca) is marked
     failed, status 3."""
-    from cartelsim.scenarios.runner import STATUS_NOT_FINITE, flag_non_finite_runs
+    from cartelsim.scenarios.guards import STATUS_NOT_FINITE, flag_non_finite_runs
 
     ds = simulate(mexico, params, weeks=6, runs=3, engine="stochastic", seed=1, start=START)
     assert flag_non_finite_runs(ds) == 0

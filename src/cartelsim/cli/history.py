@@ -6,7 +6,7 @@ A thin edge (STYLE.md 9): it parses options, checks the output folder before any
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +18,7 @@ from cartelsim.record.api import DEFAULT_RUNS, DEFAULT_SEED
 console = Console()
 
 
-class Fragmentation(str, Enum):
+class Fragmentation(StrEnum):
     """The choices of [mechanisms] fragmentation, for the command line."""
 
     capped = "capped"
@@ -55,7 +55,7 @@ def history_command(
 
     Example: --drop-events 'kind=leader_*;group=sinaloa,gulf;from=2006-01-01;to=2010-12-31'
     """
-    from cartelsim.cli.main import progress_bar
+    from cartelsim.cli.progress import progress_bar
     from cartelsim.record.api import history
     from cartelsim.record.result import check_out_folder
 

@@ -9,22 +9,11 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 from typer.exceptions import Abort, Exit, TyperException
 
@@ -32,6 +21,7 @@ from cartelsim.cli.brief import brief_command
 from cartelsim.cli.examples import examples_app
 from cartelsim.cli.history import history_command
 from cartelsim.cli.org import org_app
+from cartelsim.cli.progress import errors, progress_bar, working
 from cartelsim.cli.serve import serve_command
 from cartelsim.errors import CartelsimError
 
@@ -51,37 +41,6 @@ app.add_typer(org_app, name="org")
 app.add_typer(examples_app, name="examples")
 
 console = Console()
-errors = Console(stderr=True)
-
-
-@contextmanager
-def progress_bar(label: str, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar fed by the engines' progress(done, total) callbacks."""
-    if quiet or not errors.is_terminal:  # no bar (and no stray newline) in pipes and logs
-        yield lambda done, total: None
-        return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TaskProgressColumn(), TextColumn("[dim]{task.fields[rate]}"),
-                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                  console=errors, transient=True) as bar:
-        task = bar.add_task(label, total=None, rate="")
-
-        def update(done: int, total: int) -> None:
-            speed = bar.tasks[0].speed
-            bar.update(task, completed=done, total=total,
-                       rate=f"{speed:,.1f}/s" if speed else "")
-
-        yield update
-
-
-@contextmanager
-def working(label: str, quiet: bool = False) -> Iterator[None]:
-    """A spinner for a step of unknown length (only on a terminal)."""
-    if quiet or not errors.is_terminal:
-        yield
-        return
-    with errors.status(label):
-        yield
 
 
 def _frame_table(frame, title: str, index_label: str = "") -> Table:

@@ -96,7 +96,7 @@ def simulate(
     """Remove members of replicate organisations and follow command reach, efficiency,
     components and splinters week by week."""
     from cartelsim.analysis.figures import save_figure
-    from cartelsim.cli.main import progress_bar
+    from cartelsim.cli.progress import progress_bar
     from cartelsim.io.export import write_netcdf
     from cartelsim.organisation import removal_experiment, weeks_to_recover
     from cartelsim.organisation.experiment import split_options, states_at
@@ -182,7 +182,7 @@ def derive(
 ) -> None:
     """Derive the group-level leadership parameters (loss by kind of removal, settled
     factor, succession clarity, recovery, split hazard and size) from L4 ensembles."""
-    from cartelsim.cli.main import progress_bar
+    from cartelsim.cli.progress import progress_bar
     from cartelsim.io.atomic import write_atomically
     from cartelsim.io.export import write_csv
     from cartelsim.organisation.derive import (

@@ -29,6 +29,7 @@ from cartelsim.interventions.spec import InterventionSpec
 from cartelsim.mechanisms.finance import Finance
 from cartelsim.mechanisms.leadership import LOSS_PARAMETER
 from cartelsim.params.catalogue import Params
+from cartelsim.scenarios.guards import check_memory, flag_non_finite_runs
 from cartelsim.scenarios.schema import Scenario
 from cartelsim.system.model import System
 from cartelsim.world import step
@@ -303,10 +304,8 @@ def run_world_scenario(scenario: Scenario, progress: Progress | None = None, *,
                        runs: int | None = None) -> xr.Dataset:
     """`scenarios.runner.run_scenario` for `[mechanisms] fragmentation = "open"`: the same
     arguments and labels, the world engine underneath."""
-    from cartelsim.scenarios.runner import check_memory, flag_non_finite_runs
-
-    system = scenario.build_system()
     params = params or scenario.params()
+    system = scenario.build_system(params)
     runs = runs or scenario.run.runs
     check_memory(scenario, runs, 2 * system.n_groups)
     ds = run_world(system, params, interventions=scenario.interventions,
