@@ -55,6 +55,19 @@ FASTMATH = {"nnan", "ninf", "nsz", "arcp", "contract"}
 _AB4 = (55.0 / 24.0, -59.0 / 24.0, 37.0 / 24.0, -9.0 / 24.0)
 
 
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def group_flows(c, rival, total, inv_alliance, rho_mult, focus, theta_mult, rho, arrest_scale,
+                theta, omega):  # pragma: no cover - compiled
+    """The L1 rate law of one group with c members (DESIGN.md L1), shared by every engine:
+    (recruits, arrests, deaths, exits, fastest per-member rate) over a week, where `rival` is
+    its rivalry-weighted sum of other groups' members and `total` all members."""
+    recruit_rate = rho * rho_mult
+    arrest_rate = arrest_scale * focus
+    pressure = theta * theta_mult * (rival + total - c) * inv_alliance
+    speed = recruit_rate + arrest_rate + pressure + 2.0 * omega * c
+    return recruit_rate * c, arrest_rate * c, pressure * c, omega * c * c, speed
+
+
 @njit(cache=True, fastmath=FASTMATH)
 def _rates_net(members, indptr, indices, weights, inv_alliance, rho, eta, theta, omega, coef,
                net, comps, sums, keep_comps):  # pragma: no cover - compiled
@@ -81,15 +94,10 @@ def _rates_net(members, indptr, indices, weights, inv_alliance, rho, eta, theta,
         for k in range(indptr[i], indptr[i + 1]):
             rival += weights[k] * members[indices[k]]
         c = members[i]
-        recruit_rate = rho * coef[RHO_MULT, i]
-        arrest_rate = arrest_scale * coef[FOCUS, i]
-        pressure = theta * coef[THETA_MULT, i] * (rival + total - c) * inv_alliance[i]
-        r = recruit_rate * c
-        a = arrest_rate * c
-        d = pressure * c
-        x = omega * c * c
+        r, a, d, x, speed = group_flows(c, rival, total, inv_alliance[i], coef[RHO_MULT, i],
+                                        coef[FOCUS, i], coef[THETA_MULT, i], rho,
+                                        arrest_scale, theta, omega)
         net[i] = r - a - d - x
-        speed = recruit_rate + arrest_rate + pressure + 2.0 * omega * c
         if c > 0.0 and speed > fastest:
             fastest = speed
         s_r += r

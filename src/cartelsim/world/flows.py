@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from cartelsim.engines.kernels import FASTMATH, FOCUS, RHO_MULT, THETA_MULT
+from cartelsim.engines.kernels import FASTMATH, FOCUS, RHO_MULT, THETA_MULT, group_flows
 from cartelsim.world import rng
 from cartelsim.world.params import P_OMEGA, P_RHO, P_SPLINTER_RIVALRY, P_THETA
 
@@ -51,15 +51,10 @@ def rates_net(members, live, n_live, root, n_base, indptr, indices, weights, inv
         b = root[i]
         c = members[i]
         rival = rival_of[b] + sr * (lineage[b] - c)
-        recruit_rate = rho * coef[RHO_MULT, i]
-        arrest_rate = arrest_scale * coef[FOCUS, i]
-        pressure = theta * coef[THETA_MULT, i] * (rival + total - c) * inv_alliance[i]
-        r = recruit_rate * c
-        a = arrest_rate * c
-        d = pressure * c
-        x = omega * c * c
+        r, a, d, x, speed = group_flows(c, rival, total, inv_alliance[i], coef[RHO_MULT, i],
+                                        coef[FOCUS, i], coef[THETA_MULT, i], rho,
+                                        arrest_scale, theta, omega)
         net[i] = r - a - d - x
-        speed = recruit_rate + arrest_rate + pressure + 2.0 * omega * c
         if c > 0.0 and speed > fastest:
             fastest = speed
         s_r += r
