@@ -38,7 +38,13 @@ def _poisson(rng, mean):  # pragma: no cover - compiled
         return 0
     if mean >= _INVERSION_MAX_MEAN:
         return rng.poisson(mean)
-    u = rng.random()
+    return poisson_by_inversion(rng.random(), mean)
+
+
+@njit(cache=True, inline="always")
+def poisson_by_inversion(u, mean):  # pragma: no cover - compiled
+    """The Poisson count with the given (small) mean whose CDF first reaches the uniform u:
+    exact, about `mean` steps; shared by every engine that draws by inversion."""
     k = 0
     p = np.exp(-mean)
     cdf = p

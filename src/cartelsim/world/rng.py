@@ -24,6 +24,7 @@ import math
 import numpy as np
 from numba import njit
 
+from cartelsim.engines.stochastic_kernel import poisson_by_inversion
 from cartelsim.engines.streams import STREAMS
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -87,14 +88,7 @@ def poisson(state, mean):  # pragma: no cover - compiled
         return 0
     u = uniform(state)
     if mean < _FROM_ZERO_MAX_MEAN:
-        k = 0
-        p = math.exp(-mean)
-        cdf = p
-        while u > cdf and p > 0.0:
-            k += 1
-            p *= mean / k
-            cdf += p
-        return k
+        return poisson_by_inversion(u, mean)
     return _ptrs(state, mean, u)
 
 
