@@ -8,6 +8,8 @@ The public API is small on purpose::
     result.summary(); result.plot()                      # a table; a matplotlib figure
     diff = cs.compare("status-quo", "cjng-leader-killed", runs=50, groups=["cjng"])
     diff.summary(); diff.plot()                          # paired differences
+    record = cs.history(runs=20)                         # 2007 to mid-2026 replayed
+    record.plot()                                        # against the observed series
 
 Lower level: `load_scenario`, `run_scenario`, `simulate` (an xarray.Dataset) on a `System`
 (`mexico_2025()`, `load_bacrim(folder)`) and `Params` (`CATALOGUE`), `paired_differences`.
