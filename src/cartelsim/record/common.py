@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from importlib import resources
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 from cartelsim.errors import DataFileError
-from cartelsim.system.csvtable import Row
+from cartelsim.system.csvtable import Row, read_data_file
 from cartelsim.textmatch import closest
 
 # The timeline covers the Calderón offensive (Dec 2006) to the present; dates outside this
@@ -22,21 +20,9 @@ LAST_DATE = dt.date(2026, 12, 31)
 _T = TypeVar("_T")
 
 
-@contextmanager
-def data_path(directory: str | Path | None, name: str) -> Iterator[Path]:
-    """A real path for one history data file: in `directory`, or the packaged copy."""
-    if directory is not None:
-        yield Path(directory) / name
-        return
-    packaged = resources.files("cartelsim") / "data" / "history" / name
-    with resources.as_file(packaged) as path:
-        yield Path(path)
-
-
 def with_file(directory: str | Path | None, name: str, reader: Callable[[Path], _T]) -> _T:
-    """Run `reader` on the file `name` of `directory` (None: the packaged copy)."""
-    with data_path(directory, name) as path:
-        return reader(path)
+    """Run `reader` on the history file `name` of `directory` (None: the packaged copy)."""
+    return read_data_file("history", directory, name, reader)
 
 
 def parse_date(path: Path, row: Row, column: str) -> dt.date:

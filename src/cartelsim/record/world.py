@@ -12,7 +12,6 @@ import dataclasses
 import math
 import re
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,7 @@ from cartelsim.record.common import (
     require_text,
     with_file,
 )
-from cartelsim.system.csvtable import parse_weight, read_table
+from cartelsim.system.csvtable import parse_weight, read_data_file, read_table
 from cartelsim.system.embedded import INTENSITY_WEIGHT, states_table
 from cartelsim.system.model import System
 from cartelsim.textmatch import closest
@@ -158,9 +157,9 @@ def history_world(
 
 def embedded_group_ids() -> frozenset[str]:
     """Group ids of the embedded Mexico 2025 data (``major_groups.csv``)."""
-    packaged = resources.files("cartelsim") / "data" / "embedded" / "major_groups.csv"
-    with resources.as_file(packaged) as path:
-        return frozenset(row.text("id") for row in read_table(Path(path), ("id",)))
+    return read_data_file("embedded", None, "major_groups.csv",
+                          lambda path: frozenset(row.text("id")
+                                                 for row in read_table(path, ("id",))))
 
 
 def _read_groups(path: Path) -> tuple[HistoryGroup, ...]:

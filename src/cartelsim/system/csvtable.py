@@ -9,10 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from cartelsim.errors import DataFileError
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -127,3 +132,15 @@ def parse_year(path: Path, row: Row, column: str) -> int:
             path, f"{column} {year} is implausible: expected a year in {low}..{high}", row.line
         )
     return year
+
+
+def read_data_file(folder: str, directory: str | Path | None, name: str,
+                   reader: Callable[[Path], _T]) -> _T:
+    """Run `reader` on data file `name`: in `directory` (a user's edited copy), or else the
+    copy shipped in the package's ``data/<folder>/`` (read through a real path, so zipped
+    installs work too)."""
+    if directory is not None:
+        return reader(Path(directory) / name)
+    packaged = resources.files("cartelsim") / "data" / folder / name
+    with resources.as_file(packaged) as path:
+        return reader(Path(path))

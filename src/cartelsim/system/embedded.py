@@ -33,9 +33,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from importlib import resources
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -45,7 +43,7 @@ import scipy.sparse as sp
 
 from cartelsim.errors import CartelsimError, DataFileError
 from cartelsim.params.catalogue import CATALOGUE
-from cartelsim.system.csvtable import Row, parse_weight, parse_year, read_table
+from cartelsim.system.csvtable import Row, parse_weight, parse_year, read_data_file, read_table
 from cartelsim.system.model import System
 from cartelsim.textmatch import closest
 
@@ -352,20 +350,8 @@ class _Group:
     factions: tuple[str, ...] = ()
 
 
-@contextmanager
-def _data_path(directory: str | Path | None, name: str) -> Iterator[Path]:
-    """A real file path for one data file: in `directory`, or the packaged copy."""
-    if directory is not None:
-        yield Path(directory) / name
-        return
-    packaged = resources.files("cartelsim") / "data" / "embedded" / name
-    with resources.as_file(packaged) as path:
-        yield Path(path)
-
-
 def _with_file(directory: str | Path | None, name: str, reader: Callable[[Path], _T]) -> _T:
-    with _data_path(directory, name) as path:
-        return reader(path)
+    return read_data_file("embedded", directory, name, reader)
 
 
 def _parse_codes(
