@@ -149,29 +149,47 @@ def dominant_groups(presence: xr.DataArray, names: Mapping[str, str] | None = No
     return frame
 
 
-def embedded_presence(system: System, members: np.ndarray | None = None) -> xr.DataArray:
-    """Group strength per state for "Mexico 2025": each group's members (`members`, default its
-    `size_hint`) spread evenly over the states where it is reported present (named groups:
-    home state and ``other_states_present``; synthetic groups: their home state).
+def spread_over_states(group_ids: list[str], home_states: list[str]) -> xr.DataArray:
+    """Each group's share of its members per state (rows sum to 1), dims (group, state).
 
-    An even spread is a display rule (assumption: the data list where a group is present, not
-    how its members divide between states). Dims (group, state), members.
+    A display rule (assumption: the data list where a group is present, not how its members
+    divide between states): a named group of the embedded data is spread evenly over its home
+    state and ``other_states_present``; any other group (synthetic, a splinter ``<id>_splinter``
+    of a named group: its parent's states) sits in its home state.
     """
-    size = system.size_hint if members is None else np.asarray(members, dtype=float)
-    if size is None or len(size) != system.n_groups:
-        raise CartelsimError(f"system {system.name!r}: expected one member count per group "
-                             f"({system.n_groups})")
     listed = group_presence()
     codes = list(states_table().index)
     column = {c: k for k, c in enumerate(codes)}
-    table = np.zeros((system.n_groups, len(codes)))
-    for i, (gid, home) in enumerate(zip(system.group_ids, system.home_states, strict=True)):
-        where = sorted(listed.get(gid, frozenset({home})) & column.keys())
+    table = np.zeros((len(group_ids), len(codes)))
+    for i, (gid, home) in enumerate(zip(group_ids, home_states, strict=True)):
+        where = sorted(listed.get(gid.removesuffix("_splinter"), frozenset({home})) & column.keys())
         for code in where:
-            table[i, column[code]] = size[i] / len(where)
-    return xr.DataArray(table, dims=("group", "state"),
-                        coords={"group": list(system.group_ids), "state": codes},
-                        name="members", attrs={"units": "members"})
+            table[i, column[code]] = 1.0 / len(where)
+    return xr.DataArray(table, dims=("group", "state"), coords={"group": group_ids, "state": codes})
+
+
+def presence_from_members(members: xr.DataArray) -> xr.DataArray:
+    """Members per group and state from `members (..., group)` with a ``home_state`` coordinate
+    (as run results carry), spread by `spread_over_states`. Dims (..., group, state)."""
+    data = require_dim(members, "group", "members")
+    if "home_state" not in data.coords:
+        raise CartelsimError("members: no 'home_state' coordinate on the group dimension; "
+                             "expected run results (they carry group, group_name, home_state)")
+    spread = spread_over_states([str(g) for g in data["group"].values],
+                                [str(h) for h in data["home_state"].values])
+    presence = data.drop_vars([c for c in data.coords if c not in data.dims]) * spread
+    return presence.rename("members").assign_attrs(units="members")
+
+
+def embedded_presence(system: System) -> xr.DataArray:
+    """Group strength per state for a system's groups at their `size_hint` (members), spread by
+    `spread_over_states`. Dims (group, state), members."""
+    if system.size_hint is None:
+        raise CartelsimError(f"system {system.name!r} has no size_hint; pass members instead")
+    members = xr.DataArray(np.asarray(system.size_hint, dtype=float), dims="group",
+                           coords={"group": list(system.group_ids),
+                                   "home_state": ("group", list(system.home_states))})
+    return presence_from_members(members)
 
 
 def crossing_tonnes(flow_north: xr.DataArray, network: CorridorNetwork, weeks: int = 52
