@@ -144,7 +144,9 @@ def dominant_groups(presence: xr.DataArray, names: Mapping[str, str] | None = No
                        "share": leader / column.sum(),
                        "runner_up": groups[order[1]] if second > 0 else "",
                        "contested": bool(second > 0 and second >= ratio * leader)}
-    frame = pd.DataFrame.from_dict(rows, orient="index")
+    columns = ["group", "name", "share", "runner_up", "contested"]
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns) if rows \
+        else pd.DataFrame(columns=columns)
     frame.index.name = "state"
     return frame
 

@@ -17,7 +17,6 @@ import xarray as xr
 
 from cartelsim.territory.geometry import StateShape, read_states
 from cartelsim.territory.mapdata import (
-    LABELS,
     annual_homicides,
     crossing_tonnes,
     dominant_groups,
@@ -37,14 +36,16 @@ from cartelsim.territory.maps import (
 from cartelsim.territory.network import CorridorNetwork, load_network
 
 HATCH = {"shape": "/", "fgcolor": HATCH_COLOR, "size": 6, "solidity": 0.25}
+SHORT = {"rate": "per 100,000<br>per year", "count": "per year"}  # colour-bar titles fit a chart
+DECIMALS = 3  # outline coordinates in degrees: 0.001° ≈ 100 m, finer than the file's simplification
 
 
 def _outline(state: StateShape) -> tuple[list, list]:
     xs: list = []
     ys: list = []
     for ring in state.rings:
-        xs += [*ring[:, 0].tolist(), None]
-        ys += [*ring[:, 1].tolist(), None]
+        xs += [*np.round(ring[:, 0], DECIMALS).tolist(), None]
+        ys += [*np.round(ring[:, 1], DECIMALS).tolist(), None]
     return xs, ys
 
 
@@ -190,7 +191,7 @@ def homicide_map(state_homicides: xr.DataArray, per: str = "rate", weeks: int = 
     """As `maps.homicide_map`, for the dashboard."""
     yearly = annual_homicides(state_homicides, per, weeks)
     heading = title if title is not None else f"Homicides by state, last {weeks} weeks"
-    return state_map(median_by(yearly, "state"), heading, colorscale="Reds", label=LABELS[per])
+    return state_map(median_by(yearly, "state"), heading, colorscale="Reds", label=SHORT[per])
 
 
 def change_map(base: xr.DataArray, policy: xr.DataArray, per: str = "rate", weeks: int = 52,
@@ -200,7 +201,7 @@ def change_map(base: xr.DataArray, policy: xr.DataArray, per: str = "rate", week
                            "state", level)
     heading = title if title is not None else "Change in homicides against the status quo"
     return state_map(change["median"], heading, diverging=True,
-                     label=f"difference,<br>{LABELS[per]}",
+                     label=f"difference<br>{SHORT[per]}",
                      hatched=change.index[change["includes_zero"]],
                      hatched_label=f"{100 * level:g} % interval includes 0")
 
