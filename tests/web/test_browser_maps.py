@@ -76,5 +76,11 @@ def test_a_run_shows_the_control_map_and_a_readable_network(server: str, browser
     assert 1 <= len(labels) <= 8 and any(t.startswith("Cártel de Jalisco") for t in labels)
     opacity = page.eval_on_selector("#network-after", "div => div.data[1].marker.opacity")
     assert min(opacity) < 1 and opacity.count(1) == len(labels)  # the rest are faded
+    assert not page.locator("#network-after").is_visible()  # secondary: folded away
+    page.click("#network-box summary")
+    page.wait_for_timeout(500)
+    chart = page.eval_on_selector("#network-after", "d => d.getBoundingClientRect().width")
+    drawn = page.eval_on_selector("#network-after .main-svg", "s => s.getBoundingClientRect().width")
+    assert drawn == pytest.approx(chart, abs=4)  # resized to its box when opened
     page.close()
     assert problems == []

@@ -40,6 +40,12 @@ SHORT = {"rate": "per 100,000<br>per year", "count": "per year"}  # colour-bar t
 DECIMALS = 3  # outline coordinates in degrees: 0.001° ≈ 100 m, finer than the file's simplification
 
 
+def short_name(name: str) -> str:
+    """A group's name without its parenthesis or alternative name, for legends:
+    "Los Escorpiones / Ciclones (CDG Matamoros faction)" -> "Los Escorpiones"."""
+    return name.split(" (")[0].split(" / ")[0]
+
+
 def _outline(state: StateShape) -> tuple[list, list]:
     xs: list = []
     ys: list = []
@@ -64,8 +70,8 @@ def _layout(fig, title: str):
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=float(ASPECT))
     fig.update_layout(title={"text": title, "font": {"size": 13}},
                       margin={"l": 0, "r": 0, "t": 40, "b": 0}, plot_bgcolor="white",
-                      legend={"orientation": "v", "x": 0.0, "y": 0.0, "yanchor": "bottom",
-                              "bgcolor": "rgba(255,255,255,0.7)", "font": {"size": 10}})
+                      legend={"orientation": "h", "x": 0.0, "y": 0.0, "yanchor": "top",
+                              "font": {"size": 10}})  # below the map, never over it
     return fig
 
 
@@ -210,6 +216,7 @@ def control_map(presence: xr.DataArray, names: Mapping[str, str] | None = None,
                 title: str = "Strongest group by state", largest: int = 9):
     """As `maps.control_map`, for the dashboard; hover names the runner-up and the share."""
     control = dominant_groups(presence, names)
+    control["name"] = control["name"].map(short_name)  # hover text keeps the runner-up's id
     shown = list(control["name"].value_counts(sort=True).index[:largest])
     labels = control["name"].where(control["name"].isin(shown), "other groups")
     colors = group_colors(shown) | {"other groups": OTHER_COLOR}

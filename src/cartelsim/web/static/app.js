@@ -75,6 +75,11 @@ async function init() {
     $("#run").addEventListener("click", run);
     $("#download-toml").addEventListener("click", downloadToml);
     $("#parameter-filter").addEventListener("input", filterParameters);
+    $("#network-box").addEventListener("toggle", () => {  // drawn while closed: fit on open
+      for (const id of ["network-before", "network-after"]) {
+        if ($(`#${id}`).data) Plotly.Plots.resize(id);
+      }
+    });
     const preferred = scenarios.find((s) => s.name === "cjng-leader-killed");
     $("#scenario").value = preferred ? preferred.name : "";
     await loadScenario($("#scenario").value);
@@ -400,7 +405,7 @@ function drawFans(fans, title) {
 }
 
 // ---------- maps (figures built by the server: cartelsim.territory.maps_web) ----------
-const MAP_LAYOUT = { height: 420, autosize: true };
+const MAP_LAYOUT = { height: 500, autosize: true };
 
 function drawMap(div, figure) {
   const layout = { ...figure.layout, ...MAP_LAYOUT };
@@ -432,6 +437,8 @@ function drawResultMaps(maps) {
     "Strongest group per state at the end of your scenario; hatched: contested.";
 }
 
+const LABEL_SIDES = ["top center", "bottom center", "middle right", "middle left"];
+
 // Short display names: the part before " (" or " /", at most 24 characters.
 function shortName(name) {
   const cut = name.split(/ \(| \//)[0];
@@ -450,7 +457,9 @@ function drawNetwork(div, net, sizes, title, colors) {
   const node = {
     x: net.nodes.map((n) => n.x), y: net.nodes.map((n) => n.y), mode: "markers+text",
     text: net.nodes.map((n, i) => (order.includes(i) ? shortName(n.name) : "")),
-    textposition: "top center", textfont: { size: 10, color: "#1d2329" },
+    // the largest groups sit close together: alternate label sides so they overlap less
+    textposition: net.nodes.map((n, i) => LABEL_SIDES[Math.max(0, order.indexOf(i)) % 4]),
+    textfont: { size: 10, color: "#1d2329" },
     hovertext: net.nodes.map((n, i) => `${n.name}<br>start ${fmt(net.start[i])}<br>` +
       `end, status quo ${fmt(net.end_status_quo[i])}<br>end, your scenario ${fmt(net.end_policy[i])}`),
     hoverinfo: "text", name: "groups",
