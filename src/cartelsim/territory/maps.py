@@ -111,6 +111,14 @@ def _hatch(ax, codes: list[str], rings: list[np.ndarray], hatched: set[str], gid
     return len(hatched & set(codes))
 
 
+def _figure(width: float, height: float):
+    """A Figure outside pyplot (never shown by a notebook's inline backend on its own) and its axes."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.subplots()
+
+
 def _frame(ax, title: str) -> None:
     ax.autoscale_view()
     ax.set_aspect(ASPECT)
@@ -127,7 +135,6 @@ def state_map(values: pd.Series | Mapping[str, float], title: str = "", cmap: st
     scale runs from the smallest to the largest value. Missing states are grey; states in
     `hatched` are hatched and named in the legend by `hatched_label`.
     """
-    import matplotlib.pyplot as plt
     from matplotlib import colormaps
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
@@ -138,7 +145,7 @@ def state_map(values: pd.Series | Mapping[str, float], title: str = "", cmap: st
     data = np.array([numbers.get(code, np.nan) for code in codes], dtype=float)
     colormap = colormaps[cmap or ("RdBu_r" if diverging else "viridis")].with_extremes(
         bad=MISSING_COLOR)
-    fig, ax = plt.subplots(figsize=(9, 6), layout="constrained")
+    fig, ax = _figure(9, 6)
     collection = PolyCollection(rings, cmap=colormap, norm=_norm(data, diverging),
                                 edgecolors="white", linewidths=0.4)
     collection.set_array(np.ma.masked_invalid(data))
@@ -173,7 +180,6 @@ def category_map(labels: pd.Series | Mapping[str, str], colors: Mapping[str, str
                  states: tuple[StateShape, ...] | None = None):
     """One colour per category (`colors[label]`) for each state in `labels`; states in
     `contested` are hatched, states without a label grey. The legend lists each category."""
-    import matplotlib.pyplot as plt
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
@@ -189,7 +195,7 @@ def category_map(labels: pd.Series | Mapping[str, str], colors: Mapping[str, str
     if absent:
         raise CartelsimError(f"map labels: no colour for {', '.join(absent)}")
     faces = [colors[series[c]] if c in series.index else MISSING_COLOR for c in codes]
-    fig, ax = plt.subplots(figsize=(9, 6), layout="constrained")
+    fig, ax = _figure(9, 6)
     collection = PolyCollection(rings, facecolors=faces, edgecolors="white", linewidths=0.4)
     collection.set_gid("states")
     ax.add_collection(collection)
@@ -217,13 +223,12 @@ def route_map(network: CorridorNetwork, segment_flow: np.ndarray | None = None,
     sourced. Nodes are marked by kind; crossings are labelled with their U.S. port and, with
     `crossing_tonnes` (one per crossing, order of `network.crossings`), their tonnes per week.
     """
-    import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection, PolyCollection
     from matplotlib.lines import Line2D
 
     states = read_states() if states is None else states
     _, rings = state_polygons(states)
-    fig, ax = plt.subplots(figsize=(10, 7), layout="constrained")
+    fig, ax = _figure(10, 7)
     ax.add_collection(PolyCollection(rings, facecolors="#f7f7f7", edgecolors="#bdbdbd",
                                      linewidths=0.5))
     lines = [[(network.lon[a], network.lat[a]), (network.lon[b], network.lat[b])]
