@@ -24,7 +24,11 @@ from cartelsim.territory.mapdata import (  # noqa: E402
 )
 from cartelsim.territory.maps import state_polygons  # noqa: E402
 from cartelsim.territory.network import load_network  # noqa: E402
-from cartelsim.territory.observed import observed_rate, read_state_year, sesnsp_state_year  # noqa: E402
+from cartelsim.territory.observed import (  # noqa: E402
+    observed_rate,
+    read_state_year,
+    sesnsp_state_year,
+)
 
 CODES = [f"{k:02d}" for k in range(1, 33)]
 SHARED = "../shared/data/observed/sesnsp_state_month.csv"
@@ -93,7 +97,8 @@ def test_change_is_paired_by_run_and_hatched_where_the_interval_holds_zero() -> 
     hatched = collection(fig, "hatched")
     codes, _ = state_polygons()
     assert len(hatched.get_paths()) == sum(1 for c in codes if change.loc[c, "includes_zero"])
-    assert "90 % interval includes 0" in " ".join(t.get_text() for t in fig.axes[0].get_legend().get_texts())
+    legend = " ".join(t.get_text() for t in fig.axes[0].get_legend().get_texts())
+    assert "90 % interval includes 0" in legend
 
 
 def test_the_strongest_group_holds_a_state_and_a_close_second_contests_it() -> None:

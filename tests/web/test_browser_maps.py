@@ -80,7 +80,8 @@ def test_a_run_shows_the_control_map_and_a_readable_network(server: str, browser
     page.click("#network-box summary")
     page.wait_for_timeout(500)
     chart = page.eval_on_selector("#network-after", "d => d.getBoundingClientRect().width")
-    drawn = page.eval_on_selector("#network-after .main-svg", "s => s.getBoundingClientRect().width")
+    drawn = page.eval_on_selector("#network-after .main-svg",
+                                  "s => s.getBoundingClientRect().width")
     assert drawn == pytest.approx(chart, abs=4)  # resized to its box when opened
     page.close()
     assert problems == []

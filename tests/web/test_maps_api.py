@@ -49,7 +49,8 @@ def test_results_with_state_homicides_get_a_change_map_hatched_where_it_straddle
                            coords={"moment": ["start", "end"], "group": ["cjng"],
                                    "home_state": ("group", ["14"])})
     national = xr.Dataset(coords={"time": pd.date_range("2026-01-01", periods=3, freq="7D")})
-    result = PairedResult(None, {"status-quo": national, "policy": national},  # type: ignore[arg-type]
+    result = PairedResult(None,  # type: ignore[arg-type]  # result_maps reads no scenario
+                          {"status-quo": national, "policy": national},
                           {"status-quo": members, "policy": members}, pd.DataFrame(),
                           {"status-quo": base, "policy": policy})
     maps = result_maps(result)

@@ -28,7 +28,8 @@ LABELS = {"rate": "homicides per 100,000 people per year", "count": "homicides p
 
 
 def require_dim(data: xr.DataArray, dim: str, name: str) -> xr.DataArray:
-    """`data` itself when it has dimension `dim`; otherwise a one-line error naming what is missing."""
+    """`data` itself when it has dimension `dim`; otherwise a one-line error naming what is
+    missing."""
     if not isinstance(data, xr.DataArray):
         raise CartelsimError(f"{name}: expected an xarray DataArray with a {dim!r} dimension, "
                              f"got {type(data).__name__}")
@@ -62,6 +63,8 @@ def annual_homicides(state_homicides: xr.DataArray, per: str = "rate", weeks: in
     if per not in PER:
         raise CartelsimError(f"per = {per!r}: expected one of {', '.join(PER)}")
     data = require_dim(state_homicides, "state", "state_homicides")
+    if bool((data < 0).any()) or bool(np.isinf(data).any()):
+        raise CartelsimError("state_homicides: expected people per week, finite and >= 0")
     yearly = _last_weeks(data, weeks).mean("time") * WEEKS_PER_YEAR if "time" in data.dims \
         else data * WEEKS_PER_YEAR
     if per == "rate":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from typing import TYPE_CHECKING
 
 import xarray as xr
 
@@ -17,10 +18,13 @@ from cartelsim.territory.mapdata import presence_from_members
 from cartelsim.territory.observed import FULL_YEARS, observed_rate
 from cartelsim.web.paired import STATE_WEEKS, PairedResult
 
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
 RATE_LABEL = "per 100,000<br>per year"
 
 
-def figure_json(fig) -> dict[str, object]:
+def figure_json(fig: go.Figure) -> dict[str, object]:
     """A Plotly figure as the {data, layout} object plotly.js draws (numpy arrays encoded)."""
     return json.loads(fig.to_json())
 
@@ -61,5 +65,6 @@ def result_maps(result: PairedResult) -> dict[str, dict[str, object]]:
     if result.states:
         maps["change"] = figure_json(maps_web.change_map(
             result.states["status-quo"], result.states["policy"], per="rate",
-            title=f"Homicides by state, your scenario − status quo, {STATE_WEEKS} weeks to {end}"))
+            title=f"Homicides by state, your scenario − status quo, {STATE_WEEKS} weeks to "
+            f"{end}"))
     return maps
