@@ -83,6 +83,11 @@ def test_results_without_a_state_dimension_get_a_one_line_error() -> None:
     assert "\n" not in str(info.value)
 
 
+def test_negative_homicides_are_refused() -> None:
+    with pytest.raises(CartelsimError, match="finite and >= 0"):
+        maps.homicide_map(weekly({"01": -1.0}))
+
+
 def test_change_is_paired_by_run_and_hatched_where_the_interval_holds_zero() -> None:
     runs = 20
     base = weekly({"08": 10.0, "16": 10.0}, runs=runs)
@@ -156,7 +161,8 @@ def test_unknown_crossings_are_named() -> None:
 
 def test_plotly_maps_have_one_trace_per_state_and_a_legend() -> None:
     base = weekly({"08": 10.0}, runs=5)
-    policy = base + xr.DataArray(np.linspace(-1, 1, 5), dims="run")
+    policy = base.copy()
+    policy[:, :, CODES.index("08")] += np.linspace(-1, 1, 5)[:, None]
     fig = maps_web.change_map(base, policy, per="count")
     states = [t for t in fig.data if t.name in CODES]
     assert len(states) == 32
