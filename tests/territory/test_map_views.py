@@ -113,6 +113,8 @@ def test_the_strongest_group_holds_a_state_and_a_close_second_contests_it() -> N
     assert control.loc["01", "group"] == "a" and not control.loc["01", "contested"]
     assert control.loc["02", "name"] == "Group A" and control.loc["02", "contested"]
     assert "03" not in control.index  # nobody present: grey, not someone's
+    with pytest.raises(CartelsimError, match="no group has members in any state"):
+        dominant_groups(presence * 0.0)
 
 
 def test_control_map_colours_each_state_by_its_group_and_lists_the_groups() -> None:
@@ -190,3 +192,12 @@ def test_the_packaged_year_table_is_the_sum_of_the_shared_monthly_file() -> None
     rebuilt = sesnsp_state_year(SHARED)
     pd.testing.assert_frame_equal(rebuilt.reset_index(drop=True),
                                   read_state_year().reset_index(drop=True), check_dtype=False)
+
+
+def test_home_states_given_by_name_are_placed_as_bacrim_writes_them() -> None:
+    from cartelsim.territory.mapdata import spread_over_states
+
+    spread = spread_over_states(["a", "b", "c", "d"], ["Michoacán", "16", "México", "Atlantis"])
+    assert spread.sel(group="a", state="16") == 1.0 and spread.sel(group="b", state="16") == 1.0
+    assert spread.sel(group="c", state="15") == 1.0  # INEGI's name for Estado de México
+    assert float(spread.sel(group="d").sum()) == 0.0  # unknown: placed nowhere, not guessed

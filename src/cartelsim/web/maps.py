@@ -57,7 +57,7 @@ def result_maps(result: PairedResult) -> dict[str, dict[str, object]]:
     end = str(result.national["policy"].time.values[-1])[:10]
     maps = {}
     placed = "home_state" in members.coords and \
-        float(presence_from_members(members).sum()) > 0  # home states given as INEGI codes
+        float(presence_from_members(members).sum()) > 0  # some home state is a known state
     if placed:
         maps["control"] = figure_json(maps_web.control_map(
             presence_from_members(members), names,
