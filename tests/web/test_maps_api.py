@@ -49,12 +49,21 @@ def test_results_with_state_homicides_get_a_change_map_hatched_where_it_straddle
                            coords={"moment": ["start", "end"], "group": ["cjng"],
                                    "home_state": ("group", ["14"])})
     national = xr.Dataset(coords={"time": pd.date_range("2026-01-01", periods=3, freq="7D")})
+    from cartelsim.territory.network import load_network
+
+    network = load_network()
+    crossings = [network.node_ids[i] for i in network.crossings]
+    tonnes = xr.DataArray(np.ones((runs, len(crossings))), dims=("run", "crossing"),
+                          coords={"crossing": crossings})
     result = PairedResult(None,  # type: ignore[arg-type]  # result_maps reads no scenario
                           {"status-quo": national, "policy": national},
                           {"status-quo": members, "policy": members}, pd.DataFrame(),
-                          {"status-quo": base, "policy": policy})
+                          {"status-quo": base, "policy": policy},
+                          {"status-quo": tonnes, "policy": tonnes})
     maps = result_maps(result)
-    assert set(maps) == {"control", "change"}
+    assert set(maps) == {"control", "change", "flows"}
+    ports = next(t for t in maps["flows"]["data"] if t.get("mode") == "markers+text")
+    assert len(ports["text"]) == len(crossings) and ports["text"][0].endswith(" 1 t")
     traces = {t["name"]: t for t in maps["change"]["data"] if t.get("name") in CODES}
     hatched = {code for code, t in traces.items() if t.get("fillpattern", {}).get("shape")}
     assert "25" in hatched and "14" not in hatched
@@ -62,7 +71,7 @@ def test_results_with_state_homicides_get_a_change_map_hatched_where_it_straddle
     assert scale["marker"]["cmid"] == 0.0
 
 
-def test_a_slice_keeps_the_last_year_of_state_homicides_per_run() -> None:
+def test_a_slice_keeps_the_last_year_of_state_homicides_and_flows_per_run() -> None:
     import numpy as np
     import xarray as xr
 
@@ -76,6 +85,8 @@ def test_a_slice_keeps_the_last_year_of_state_homicides_per_run() -> None:
                      "state_homicides": (("run", "time", "state"), homicides),
                      "status": ("run", np.zeros(2, dtype=int))},
                     coords={"week": ("time", np.arange(weeks)), "state": sorted(CODES)})
+    ds["flow_north"] = (("run", "time", "crossing"), np.ones((2, weeks, 1)))
     kept = _reduce(ds)
     assert kept["state_recent"].dims == ("run", "state")
     assert float(kept["state_recent"].isel(state=0).max()) == 3.0
+    assert kept["flow_recent"].dims == ("run", "crossing")

@@ -49,7 +49,8 @@ def mexico_maps() -> dict[str, dict[str, object]]:
 
 def result_maps(result: PairedResult) -> dict[str, dict[str, object]]:
     """The maps of a finished paired run: the strongest group per state at the end of the
-    user's scenario, and — when the results carry state homicides — the change by state."""
+    user's scenario and, when the results carry them, the change in homicides by state and
+    the flow north by crossing in the user's scenario."""
     members = result.members["policy"].sel(moment="end")
     names = ({str(g): str(n) for g, n in zip(members.group.values, members.group_name.values,
                                               strict=True)}
@@ -67,4 +68,9 @@ def result_maps(result: PairedResult) -> dict[str, dict[str, object]]:
             result.states["status-quo"], result.states["policy"], per="rate",
             title=f"Homicides by state, your scenario − status quo, {STATE_WEEKS} weeks to "
             f"{end}"))
+    if result.flows:
+        maps["flows"] = figure_json(maps_web.flow_map(
+            result.flows["policy"],
+            title=f"Flow north by crossing, your scenario, tonnes per week, {STATE_WEEKS} "
+            f"weeks to {end}"))
     return maps
