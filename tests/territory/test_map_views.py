@@ -201,3 +201,10 @@ def test_home_states_given_by_name_are_placed_as_bacrim_writes_them() -> None:
     assert spread.sel(group="a", state="16") == 1.0 and spread.sel(group="b", state="16") == 1.0
     assert spread.sel(group="c", state="15") == 1.0  # INEGI's name for Estado de México
     assert float(spread.sel(group="d").sum()) == 0.0  # unknown: placed nowhere, not guessed
+
+
+def test_maps_and_the_record_convert_weeks_to_years_alike() -> None:
+    from cartelsim.record.observation import WEEKS_PER_YEAR as RECORD
+    from cartelsim.territory.mapdata import WEEKS_PER_YEAR
+
+    assert WEEKS_PER_YEAR == RECORD

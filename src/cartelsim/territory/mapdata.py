@@ -17,12 +17,14 @@ import xarray as xr
 
 from cartelsim.errors import CartelsimError
 from cartelsim.params.catalogue import CATALOGUE
-from cartelsim.record.observation import WEEKS_PER_YEAR
 from cartelsim.system.embedded import group_presence, states_table
 from cartelsim.system.model import System
 from cartelsim.territory.network import CorridorNetwork
 from cartelsim.territory.routing import crossing_shares, least_cost_routes
 
+# Days in a (Julian) year over days in a week, as record.observation converts; defined here so
+# that maps do not import the record package (and, through it, the replay).
+WEEKS_PER_YEAR = 365.25 / 7.0
 PER = ("rate", "count")
 LABELS = {"rate": "homicides per 100,000 people per year", "count": "homicides per year"}
 
