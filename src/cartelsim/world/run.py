@@ -60,7 +60,6 @@ WORLD_STATUS_MESSAGES = {**STATUS_MESSAGES, step.STATUS_CAPACITY: STATUS_CAPACIT
 # The operation U.S. pressure drives is a capture (as mechanisms.world.PRESSURE_OPERATION).
 PRESSURE_KIND = "captured"
 DEFAULT_CHUNK = 4096
-NEEDS = {"freeze_assets": "money", "prosecute_corruption": "protection"}
 
 
 BaseStructure = tuple  # (indptr, indices, weights, n_base, alliance strength)
@@ -128,9 +127,10 @@ def run_world(
                              "without splinter slots")
     switches = {"money": money, "protection": protection}
     for number, spec in enumerate(interventions, start=1):
-        if spec.action in NEEDS and not switches[NEEDS[spec.action]]:
-            raise CartelsimError(f"{source}[{number}] ({spec.action}) acts on "
-                                 f"{NEEDS[spec.action]}; switch it on")
+        for switch in spec.kind_of_action.needs:
+            if not switches[switch]:
+                raise CartelsimError(f"{source}[{number}] ({spec.action}) acts on {switch}; "
+                                     "switch it on")
     params = params or Params.defaults()
     start_date = pd.Timestamp(start)
     effects = compile_interventions(system, params, interventions, start_date, weeks, source)
@@ -171,7 +171,7 @@ def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
         start = Finance(params, members0, 0, money=money, protection=protection)
         money0, protection0 = start.money, start.protection
     state = WorldState.start(members0, alliance, capacity, keep, keys,
-                             effects.action.size, effects.most_largest, money0, protection0)
+                             effects.rows, effects.most_largest, money0, protection0)
     out = WorldRecord.start(state, weeks, keep, finance=money or protection)
     p = parameter_vector(params)
     fin = finance_vector(params, money, protection)

@@ -67,7 +67,6 @@ from cartelsim.world.params import (
     P_KAPPA_C,
     P_KAPPA_R,
     P_MIN_SPLIT,
-    P_PRESSURE_ARRESTS,
     P_PRESSURE_RATE,
     P_RECOVERY,
     P_SETTLED,
@@ -85,8 +84,8 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
                 "start of the week and the freezes and prosecutions that held the week before: "
                 "K += income - wages - bribes - seized - K / reserve_weeks; "
                 "P += gain b/(b + b_half) (1 - P) - (decay + prosecution) P"),
-    ("leader_removals", "scheduled remove_leader operations: success with probability "
-                        "effect x (1 - P); integrity x (1 - delta) (settled: x (1 - factor delta)); "
+    ("leader_removals", "scheduled leader removals (RemoveLeader effects): success with "
+                        "probability chance x (1 - P); integrity x (1 - delta) (settled: x (1 - factor delta)); "
                         "succession settled, contested or uncertain (settled w.p. clarity)"),
     ("pressure", "U.S. pressure u: Poisson(pressure_hvt_rate u) captures, aimed without "
                  "replacement with weights C^visibility_exponent (1 - P), success 1 - P, "
@@ -95,10 +94,10 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
                "1 - exp(-h0 (1 - L)^gamma): a new group of its lineage takes split_fraction "
                "of its members, money and alliance strength and its parent's protection, "
                "starts at splinter_integrity"),
-    ("sweeps", "arrest sweeps remove a share of the targets' members at once (counted as "
-               "arrests of the week)"),
-    ("rates", "per-group multipliers: policy (prevention, conflict, arrest focus, arrests, "
-              "pressure), then money (recruitment x min(1, K / (payroll_weeks w C))) and "
+    ("sweeps", "RemoveMembers effects (arrest sweeps) remove a share of the targets' members "
+               "at once (counted as arrests of the week)"),
+    ("rates", "per-group multipliers: policy (ScaleGroupRate on the targets, ScaleRate on "
+              "the country: eta, or rho and theta of every group), then money (recruitment x min(1, K / (payroll_weeks w C))) and "
               "protection (arrest focus x (1 - P)), then leadership (conflict x "
               "(1 + kappa_c (1 - L)), recruitment x (1 - kappa_r (1 - L)))"),
     ("flows", "recruits, arrests, conflict deaths and exits over the week (L1 rate laws): "
@@ -118,9 +117,11 @@ def describe_step() -> str:
 STATUS_CAPACITY = 4  # the group axis reached group_capacity_max
 STATUS_PAUSED = -1  # internal: the run needs a larger group axis; the driver grows it
 
-# actions (schedule.ACTION_CODES maps names to these)
-A_PREVENT, A_SCALE_ARRESTS, A_FOCUS, A_SCALE_CONFLICT, A_SWEEP, A_REMOVE, A_FREEZE, \
-    A_PROSECUTE, A_PRESSURE = range(9)
+# effect types (interventions.effects; schedule.effect_code maps each effect to one)
+E_SCALE_GROUP, E_SCALE_NATIONAL, E_REMOVE_MEMBERS, E_REMOVE_LEADER, E_FREEZE, \
+    E_CUT_PROTECTION, E_PRESSURE = range(7)
+# national rates E_SCALE_NATIONAL scales (its `which`)
+N_RHO, N_ETA, N_THETA = range(3)
 # targets
 T_EVERYONE, T_GROUPS, T_RIVALS, T_LARGEST = range(4)
 # successions
@@ -194,8 +195,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                delta_pressure):  # pragma: no cover - compiled
     """Advance run r from st.week[r] to `weeks` (or until it pauses or fails)."""
     indptr, indices, weights, n_base = base
-    (it_action, it_effect, it_first, it_last, it_every, it_target, it_mask, it_ref,
-     it_largest, it_delta, it_succession, it_clarity) = sched
+    (it_kind, it_which, it_value, it_item, it_once, it_first, it_last, it_every, it_target,
+     it_mask, it_ref, it_largest, it_delta, it_succession, it_clarity) = sched
     (members, integrity, contested, alliance, root, parent, birth, end, live, n_live, n_used,
      week, status, need, resolved, keys_demo, keys_events, keys_sweep, hist_net, hist_comps,
      hist_sums, since, prev_coef, prev_eta, jumped, phase, money, protection, was_calm,
@@ -206,7 +207,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
     protection_on = fin[F_PROTECTION_ON] != 0.0
     keep_finance = keep and g_money.shape[0] > 0
     cap = members.shape[1]
-    n_items = it_action.size
+    n_items = it_kind.size
     lineage = np.zeros(n_base)
     rival_of = np.zeros(n_base)
     coef = np.ones((3, cap))
@@ -238,8 +239,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
         if phase[r] == 0:
             # 1 targets
             for it in range(n_items):
-                if it_target[it] == T_LARGEST and it_first[it] == w and \
-                        it_action[it] != A_SWEEP and it_action[it] != A_REMOVE:
+                if it_target[it] == T_LARGEST and it_first[it] == w and it_once[it] == 0:
                     got = _largest(m, row_live, nl, it_largest[it], chosen)
                     for k in range(resolved.shape[2]):
                         resolved[r, it, k] = chosen[k] if k < got else -1
@@ -265,7 +265,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 if w > 0:
                     _finance_week(r, w, m, row_live, nl, root[r], n_base, fin, money,
                                   protection, freeze, prosecution, seizures, resolved,
-                                  it_action, it_effect, it_first, it_last, it_target, it_mask,
+                                  it_kind, it_value, it_first, it_last, it_target, it_mask,
                                   it_ref, end[r])
                 for j in range(nl):
                     g = row_live[j]
@@ -275,15 +275,15 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                         g_protection[r, w, g] = protection[r, g]
             # 4 scheduled leader removals
             for it in range(n_items):
-                if it_action[it] != A_REMOVE or not _event_week(it_first[it], it_last[it],
-                                                                it_every[it], w):
+                if it_kind[it] != E_REMOVE_LEADER or not _event_week(
+                        it_first[it], it_last[it], it_every[it], w):
                     continue
-                purpose = 16 + it
+                purpose = 16 + it_item[it]  # draws keyed by the intervention, not the row
                 if it_target[it] == T_LARGEST:
                     got = _largest(m, row_live, nl, it_largest[it], chosen)
                     for k in range(got):
                         hvt[r, w] += _remove(r, chosen[k], w, purpose, keys_events[r],
-                                             it_effect[it] * exposure[chosen[k]],
+                                             it_value[it] * exposure[chosen[k]],
                                              it_delta[it], it_succession[it],
                                              it_clarity[it], p, integrity, contested, draw)
                 else:
@@ -291,14 +291,14 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                         g = row_live[j]
                         if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it], n_base):
                             hvt[r, w] += _remove(r, g, w, purpose, keys_events[r],
-                                                 it_effect[it] * exposure[g], it_delta[it],
+                                                 it_value[it] * exposure[g], it_delta[it],
                                                  it_succession[it], it_clarity[it], p,
                                                  integrity, contested, draw)
             # 5 pressure-driven operations
             u = 0.0
             for it in range(n_items):
-                if it_action[it] == A_PRESSURE and it_first[it] <= w < it_last[it]:
-                    u += it_effect[it]
+                if it_kind[it] == E_PRESSURE and it_first[it] <= w < it_last[it]:
+                    u += it_value[it]
             if u > 0.0:
                 rng.start(keys_events[r], w, -1, rng.PURPOSE_PRESSURE, state)
                 count = rng.poisson(state, p[P_PRESSURE_RATE] * u)
@@ -384,17 +384,17 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
         # 7 sweeps
         any_sweep = False
         for it in range(n_items):
-            if it_action[it] == A_SWEEP and _event_week(it_first[it], it_last[it],
-                                                        it_every[it], w):
+            if it_kind[it] == E_REMOVE_MEMBERS and _event_week(it_first[it], it_last[it],
+                                                               it_every[it], w):
                 any_sweep = True
         if any_sweep:
             for j in range(nl):
                 fraction[row_live[j]] = 0.0
         for it in range(n_items if any_sweep else 0):
-            if it_action[it] != A_SWEEP or not _event_week(it_first[it], it_last[it],
-                                                           it_every[it], w):
+            if it_kind[it] != E_REMOVE_MEMBERS or not _event_week(it_first[it], it_last[it],
+                                                                  it_every[it], w):
                 continue
-            e = it_effect[it]
+            e = it_value[it]
             if it_target[it] == T_LARGEST:
                 got = _largest(m, row_live, nl, it_largest[it], chosen)
                 for k in range(got):
@@ -423,9 +423,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
         # all multipliers 1: nothing to rebuild, the restart test only looks at jumps
         calm = not (money_on or protection_on)
         for it in range(n_items if calm else 0):
-            a = it_action[it]
-            if (a == A_PREVENT or a == A_SCALE_ARRESTS or a == A_FOCUS
-                    or a == A_SCALE_CONFLICT or a == A_PRESSURE) and \
+            a = it_kind[it]
+            if (a == E_SCALE_GROUP or a == E_SCALE_NATIONAL) and \
                     it_first[it] <= w < it_last[it]:
                 calm = False
                 break
@@ -448,20 +447,21 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             coef[THETA_MULT, g] = 1.0
             coef[FOCUS, g] = 1.0
         for it in range(0 if calm else n_items):
-            a = it_action[it]
-            if a == A_SWEEP or a == A_REMOVE or a == A_FREEZE or a == A_PROSECUTE:
+            a = it_kind[it]
+            if a != E_SCALE_GROUP and a != E_SCALE_NATIONAL:
                 continue
             if not it_first[it] <= w < it_last[it]:
                 continue
-            e = it_effect[it]
-            if a == A_SCALE_ARRESTS:
-                eta = eta * e
+            factor = it_value[it]
+            if a == E_SCALE_NATIONAL:
+                if it_which[it] == N_ETA:
+                    eta = eta * factor
+                else:  # rho or theta of every group: its per-group multiplier
+                    c = RHO_MULT if it_which[it] == N_RHO else THETA_MULT
+                    for j in range(nl):
+                        coef[c, row_live[j]] *= factor
                 continue
-            if a == A_PRESSURE:
-                eta = eta * (1.0 + p[P_PRESSURE_ARRESTS] * e)
-                continue
-            c = RHO_MULT if a == A_PREVENT else (FOCUS if a == A_FOCUS else THETA_MULT)
-            factor = 1.0 - e if a == A_PREVENT else e
+            c = it_which[it]
             if it_target[it] == T_LARGEST:
                 for k in range(resolved.shape[2]):
                     g = resolved[r, it, k]
@@ -608,7 +608,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
 
 @njit(cache=True)
 def _finance_week(r, w, m, row_live, nl, root, n_base, fin, money, protection, freeze,
-                  prosecution, seizures, resolved, it_action, it_effect, it_first, it_last,
+                  prosecution, seizures, resolved, it_kind, it_value, it_first, it_last,
                   it_target, it_mask, it_ref, end):  # pragma: no cover - compiled
     """Money and protection from week w - 1 to w (the Euler step of `mechanisms.finance`),
     with members at the start of week w and the freezes and prosecutions of week w - 1."""
@@ -617,21 +617,21 @@ def _finance_week(r, w, m, row_live, nl, root, n_base, fin, money, protection, f
         g = row_live[j]
         freeze[g] = 0.0
         prosecution[g] = 0.0
-    for it in range(it_action.size):
-        a = it_action[it]
-        if (a != A_FREEZE and a != A_PROSECUTE) or not it_first[it] <= held < it_last[it]:
+    for it in range(it_kind.size):
+        a = it_kind[it]
+        if (a != E_FREEZE and a != E_CUT_PROTECTION) or not it_first[it] <= held < it_last[it]:
             continue
-        into = freeze if a == A_FREEZE else prosecution
+        into = freeze if a == E_FREEZE else prosecution
         if it_target[it] == T_LARGEST:
             for k in range(resolved.shape[2]):
                 g = resolved[r, it, k]
                 if g >= 0 and end[g] < 0:
-                    into[g] += it_effect[it]
+                    into[g] += it_value[it]
         else:
             for j in range(nl):
                 g = row_live[j]
                 if _hits(it_target[it], g, root, it_mask[it], it_ref[it], n_base):
-                    into[g] += it_effect[it]
+                    into[g] += it_value[it]
     total = 0.0
     for j in range(nl):
         total += max(m[row_live[j]], 0.0) ** fin[F_SHARE_EXPONENT]
@@ -678,7 +678,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
     tuples are taken apart here and rebuilt inside the loop (no copies: views of the same
     arrays)."""
     b0, b1, b2, b3 = base
-    (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11) = sched
+    (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14) = sched
     (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18,
      s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29) = st
     o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10 = out
@@ -686,7 +686,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
         r = np.int64(run)
         if s12[r] == STATUS_OK and s11[r] < weeks:
             _run_weeks(r, weeks, stochastic, keep, p, fin, (b0, b1, b2, b3),
-                       (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11),
+                       (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14),
                        (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15,
                         s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27,
                         s28, s29),
