@@ -24,16 +24,3 @@ def test_the_default_keeps_earlier_digests_and_open_changes_it() -> None:
     opened = parse_scenario(BASE | {"mechanisms": {"fragmentation": "open"}})
     assert plain.digest == capped.digest != opened.digest
     assert opened.mechanisms.fragmentation == "open"
-
-
-def test_a_conditional_schedule_is_refused_by_open_fragmentation_not_ignored() -> None:
-    from cartelsim.scenarios.runner import run_scenario
-
-    scenario = parse_scenario(BASE | {
-        "system": {"groups": 30}, "mechanisms": {"fragmentation": "open"},
-        "interventions": [{"action": "scale_arrests", "effect": 2.0,
-                           "when": {"national_homicides_above": 10.0}}]}, source="w.toml")
-    with pytest.raises(CartelsimError, match=r"w.toml: interventions\[1\] \(scale_arrests\): "
-                                             r"a schedule with a condition") as error:
-        run_scenario(scenario)
-    assert "\n" not in str(error.value)

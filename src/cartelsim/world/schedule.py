@@ -12,7 +12,10 @@ new action class works here with no line in this module:
 * targets: every group (splinters included), named base groups, the rivals of a group (by
   the lineage rule: every group of a rival lineage, and the other groups of its own), or
   the N largest, resolved inside the step from members at the start of the event week
-  (one-off effects) or of the first week (lasting effects), as today.
+  (one-off effects) or of the first week (lasting effects), as today;
+* conditions (`when = {...}`, `interventions.conditions`): the step checks them at the
+  start of every week of the window, in each run on that run's state (see
+  `step.STEP_ORDER`, "conditions"); a level that is not given is NO_LEVEL (every state is above it).
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ GROUP_COEFFICIENT = {"recruitment": RHO_MULT, "arrest_focus": FOCUS, "conflict":
 # The national rates the step can scale (interventions.effects.NATIONAL_RATES but omega,
 # which the step has no multiplier for).
 NATIONAL_CODES = {"rho": step.N_RHO, "eta": step.N_ETA, "theta": step.N_THETA}
+# A condition's level when it is not given: every level is >= 0, so every state is above
+# it (not -inf: the step is compiled assuming finite numbers).
+NO_LEVEL = -1.0
 SUCCESSION_CODES = {"settled": step.S_SETTLED, "contested": step.S_CONTESTED,
                     "uncertain": step.S_UNCERTAIN, None: step.S_UNCERTAIN}
 
@@ -71,11 +77,20 @@ class EffectArrays:
     delta: np.ndarray  # float [row]: integrity loss of a removal's kind
     succession: np.ndarray  # int64 [row], step.S_*
     clarity: np.ndarray  # float [row]: P(settled) of an uncertain succession
+    conditional: np.ndarray  # uint8 [row]: 1 = acts only while its `when` holds
+    trigger: np.ndarray  # uint8 [row]: 1 = a one-off that happens once, when it first holds
+    homicides_above: np.ndarray  # float [row]: national homicides per week level (NO_LEVEL: none)
+    pressure_above: np.ndarray  # float [row]: U.S. pressure level (NO_LEVEL: none)
+    any_above: np.ndarray  # float [row]: some live group above this many members (national)
+    group_above: np.ndarray  # float [row]: a target acts only above this many members
+    per_death: np.ndarray  # float [2]: victim_member_share, homicide_share_of_victims
 
     def as_tuple(self) -> tuple[np.ndarray, ...]:
         return (self.kind, self.which, self.value, self.item, self.once, self.first,
                 self.last, self.every, self.target, self.mask, self.ref, self.largest,
-                self.delta, self.succession, self.clarity)
+                self.delta, self.succession, self.clarity, self.conditional, self.trigger,
+                self.homicides_above, self.pressure_above, self.any_above, self.group_above,
+                self.per_death)
 
     @property
     def rows(self) -> int:
@@ -127,15 +142,15 @@ def compile_interventions(system: System, params: Params,
         first=np.zeros(k, np.int64), last=np.zeros(k, np.int64), every=np.zeros(k, np.int64),
         target=np.zeros(k, np.int64), mask=np.zeros((k, n), dtype=np.uint8),
         ref=np.full(k, -1, dtype=np.int64), largest=np.zeros(k, np.int64), delta=np.zeros(k),
-        succession=np.zeros(k, np.int64), clarity=np.zeros(k))
+        succession=np.zeros(k, np.int64), clarity=np.zeros(k),
+        conditional=np.zeros(k, np.uint8), trigger=np.zeros(k, np.uint8),
+        homicides_above=np.full(k, NO_LEVEL), pressure_above=np.full(k, NO_LEVEL),
+        any_above=np.full(k, NO_LEVEL), group_above=np.full(k, NO_LEVEL),
+        per_death=np.array([params["victim_member_share"],
+                            params["homicide_share_of_victims"]]))
     for row, (number, item, effect) in enumerate(rows):
         spec = item.spec
         field = f"{source}[{item.number}] ({spec.action})"
-        if item.conditional:
-            raise CartelsimError(
-                f"{field}: a schedule with a condition "
-                "(when = {...}) is not supported by open fragmentation yet; remove `when` "
-                'or use fragmentation = "capped"')
         arrays.kind[row], arrays.which[row], arrays.value[row] = effect_code(effect, field)
         arrays.item[row] = number
         arrays.once[row] = not effect.lasting
@@ -155,9 +170,27 @@ def compile_interventions(system: System, params: Params,
         else:
             arrays.target[row] = step.T_GROUPS
             arrays.mask[row] = item.fixed_mask
+        if spec.when is not None:
+            _compile_condition(arrays, row, spec, once=not effect.lasting)
         if isinstance(effect, RemoveLeader):  # kind and succession are the intervention's
             arrays.delta[row] = params[LOSS_PARAMETER[spec.kind or "killed"]]
             arrays.succession[row] = SUCCESSION_CODES[spec.succession]
             arrays.clarity[row] = (spec.clarity if spec.clarity is not None
                                    else params["succession_clarity"])
     return arrays
+
+
+def _compile_condition(arrays: EffectArrays, row: int, spec: InterventionSpec,
+                       once: bool) -> None:
+    """Row `row`'s `when` as levels (see `interventions.conditions` for the meaning)."""
+    when = spec.when
+    arrays.conditional[row] = 1
+    arrays.trigger[row] = once and spec.every_weeks is None
+    if when.national_homicides_above is not None:
+        arrays.homicides_above[row] = when.national_homicides_above
+    if when.us_pressure_above is not None:
+        arrays.pressure_above[row] = when.us_pressure_above
+    if when.group_members_above is not None:  # national: any group; else: each target
+        national = spec.kind_of_action.national
+        above = arrays.any_above if national else arrays.group_above
+        above[row] = when.group_members_above
