@@ -614,6 +614,9 @@ def bench(
         "processes and on Dask (0: skip).")] = 0,
     l4: Annotated[bool, typer.Option("--l4", help="Also time the organisation engine (175,000 "
         "members x 520 weeks) beside its object-per-member reference.")] = False,
+    engine: Annotated[str, typer.Option(
+        help="L1 engine to time: capped (today's engines) or world (the world step).")
+    ] = "capped",
 ) -> None:
     """Measure engine speed beside reference implementations timed in the same run."""
     from cartelsim.bench import run_benchmarks
@@ -628,7 +631,9 @@ def bench(
         errors.print("BACRIM 2020 not found; benchmarking on Mexico 2025 (150 groups)")
         system = mexico_2025()
     say = None if as_json else lambda m: errors.print(f"... {m}")
-    result = run_benchmarks(system, quick=quick, progress=say)
+    if engine not in ("capped", "world"):
+        raise CartelsimError(f"--engine must be capped or world, got {engine!r}")
+    result = run_benchmarks(system, quick=quick, engine=engine, progress=say)
     if ensembles:
         from cartelsim.bench import run_ensemble_benchmarks
 

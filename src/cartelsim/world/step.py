@@ -42,7 +42,7 @@ from cartelsim.engines.kernels import (
 )
 from cartelsim.mechanisms.leadership import AT_REST
 from cartelsim.world import rng
-from cartelsim.world.flows import draw_flows, rates_net, rk4_week
+from cartelsim.world.flows import draw_flows, expected_week, rates_net, rk4_week
 from cartelsim.world.params import (
     F_BRIBE,
     F_BRIBE_HALF,
@@ -340,6 +340,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
     cap = members.shape[1]
     n_items = it_kind.size
     lineage = np.zeros(n_base)
+    ahead_lineage = np.zeros(n_base)
     rival_of = np.zeros(n_base)
     coef = np.ones((3, cap))
     flows = np.zeros((4, cap))
@@ -658,9 +659,9 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
         # 10 flows
         t = w + 1
         if stochastic:
-            fastest = rk4_week(m, row_live, nl, root[r], n_base, indptr, indices, weights,
-                                inv_alliance, p, eta, coef, lineage, rival_of, k_net, k_comps,
-                                k_sums, stage, flows, week_sums)
+            fastest = expected_week(m, row_live, nl, root[r], n_base, indptr, indices,
+                                    weights, inv_alliance, p, eta, coef, lineage,
+                                    ahead_lineage, rival_of, stage, flows)
             if fastest > MAX_RATE_PER_WEEK_RK4:
                 _fail(r, t, STATUS_STEP, status, totals, active, keep, g_members, g_flows,
                       g_integrity)
