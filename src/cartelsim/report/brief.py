@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cartelsim import __version__
 from cartelsim.errors import CartelsimError
-from cartelsim.report import limits, reproduction
+from cartelsim.report import limits, maps, reproduction
 from cartelsim.report.claims import (
     c1_command,
     c2_stability,
@@ -130,6 +130,7 @@ def build_brief(config: BriefConfig, progress: Callable[[str], None] | None = No
     brief = Brief(title="What the model says about the claims on El Mencho's killing",
                   settings=settings, claims=sections, reproduction=reproduced,
                   limits=limits.limits(setup, base), rules=list(RULES))
+    brief.maps = maps.section(setup.system, base)
     brief.seconds = time.perf_counter() - started
     brief.settings["simulated runs"] = f"{runner.simulated:,}"
     return brief

@@ -132,3 +132,4 @@ class Brief:
     limits: list[str]
     rules: list[str]
     seconds: float = 0.0
+    maps: object | None = None  # report.maps.MapsSection (not imported: it imports this module)
