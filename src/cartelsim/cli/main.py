@@ -23,6 +23,7 @@ from cartelsim.cli.history import history_command
 from cartelsim.cli.org import org_app
 from cartelsim.cli.progress import errors, progress_bar, working
 from cartelsim.cli.serve import serve_command
+from cartelsim.cli.validate import validate_command
 from cartelsim.errors import CartelsimError
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ app.add_typer(data_app, name="data")
 app.command(name="serve")(serve_command)
 app.command(name="brief")(brief_command)
 app.command(name="history")(history_command)
+app.command(name="validate")(validate_command)
 app.add_typer(org_app, name="org")
 app.add_typer(examples_app, name="examples")
 
