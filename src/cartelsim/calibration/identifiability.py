@@ -51,7 +51,7 @@ def identifiability_table(posterior: Posterior) -> pd.DataFrame:
 def correlation_matrix(posterior: Posterior) -> pd.DataFrame:
     """Weighted Pearson correlations between the parameters' draws."""
     values = posterior.draws.to_numpy(float)
-    matrix = np.cov(values, rowvar=False, aweights=posterior.weights)
+    matrix = np.atleast_2d(np.cov(values, rowvar=False, aweights=posterior.weights))
     sd = np.sqrt(np.diag(matrix))
     with np.errstate(divide="ignore", invalid="ignore"):
         corr = matrix / np.outer(sd, sd)

@@ -248,7 +248,7 @@ def fit_record(*, budget: int, seed: int = 0, until: int = 2024,
     sampler = emcee.EnsembleSampler(walkers, space.dim, log_probability)
     sampler._random = np.random.RandomState(np.random.MT19937(np.random.SeedSequence(
         seed, spawn_key=(_STREAM_MOVES,))))  # emcee draws its moves from this only
-    sampler.run_mcmc(start[order], steps, log_prob0=start_lp[order])
+    sampler.run_mcmc(emcee.State(start[order], log_prob=start_lp[order]), steps)
     return RecordFit(space=space, targets=targets, chain=sampler.get_chain(),
                      log_prob=sampler.get_log_prob(), burn=steps // 2,
                      acceptance=np.asarray(sampler.acceptance_fraction), evaluations=done,

@@ -390,7 +390,7 @@ def calibrate(
     seed: Annotated[int, typer.Option(min=0, help="bayes, history: seed of the chain.")] = 0,
     budget: Annotated[int, typer.Option(min=1, help=(
         "history: parameter points the sampler proposes (each point inside the prior "
-        "simulates 12 paired replays); 20000 made the shipped posterior."))] = 20000,
+        "simulates 12 paired replays); 10000 made the shipped posterior."))] = 10000,
     until: Annotated[int, typer.Option(help=(
         "history: fit the record up to this year only (2021 for the out-of-sample "
         "scoring)."))] = 2024,
