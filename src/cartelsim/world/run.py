@@ -149,8 +149,8 @@ def run_world(
         parts.append(_simulate_chunk(system, params, effects, members0[lo:hi], weeks,
                                      engine == "stochastic", keep, seed, first_run + lo,
                                      capacity, money, protection, base))
-        if progress is not None:
-            progress(hi, runs)
+        if progress is not None:  # in weeks, as engines.simulate: the chunks done so far
+            progress(weeks * hi // runs, weeks)
     state, out = _concatenate(parts, keep)
     return _dataset(system, params, engine, seed, start_date, first_run, state, out, keep,
                     initial, money, protection)
@@ -325,3 +325,52 @@ def run_world_scenario(scenario: Scenario, progress: Progress | None = None, *,
         interventions=" | ".join(item.describe() for item in scenario.interventions) or "none",
     )
     return ds
+
+
+# Fill of each per-group variable in a column where no group exists (as the step writes it).
+_EMPTY_GROUP = {"members": 0.0, "recruits": 0.0, "arrests": 0.0, "deaths": 0.0, "exits": 0.0,
+                "split_transfers": 0.0, "command_integrity": np.nan, "money": np.nan,
+                "protection": np.nan, "group_parent": -1, "group_root": -1,
+                "group_birth_week": -1, "group_end_week": -1}
+
+
+def widen_groups(ds: xr.Dataset, width: int) -> xr.Dataset:
+    """World-engine results with the group axis padded to `width` columns, the new ones
+    holding no group (as a batch whose busiest run made more splinters writes them), so
+    results of different slices of runs line up: splinters are labelled split-1, split-2,
+    ... after the System's groups in every run, whatever the slice."""
+    have = ds.sizes.get("group", 0)
+    if "group_parent" not in ds or width <= have:
+        return ds
+    n_base = have - int(sum(str(g).startswith("split-") for g in ds.group.values))
+    labels = [f"split-{k + 1}" for k in range(have - n_base, width - n_base)]
+    extra = xr.Dataset(coords={
+        "group": labels,
+        "group_name": ("group", [f"splinter {label[6:]} (see group_parent)"
+                                 for label in labels]),
+        "home_state": ("group", [""] * len(labels)),
+        "synthetic": ("group", np.zeros(len(labels), dtype=bool))})
+    wide = {}
+    for name, variable in ds.data_vars.items():
+        if "group" not in variable.dims:
+            continue
+        shape = [ds.sizes[d] if d != "group" else len(labels) for d in variable.dims]
+        values = np.full(shape, _EMPTY_GROUP[name], dtype=variable.dtype)
+        if name in ("recruits", "arrests", "deaths", "exits") and "time" in variable.dims:
+            values[(slice(None),) * variable.dims.index("time") + (0,)] = np.nan
+        wide[name] = xr.concat([variable, xr.DataArray(values, dims=variable.dims,
+                                                       coords=extra.coords)], dim="group")
+    out = ds.drop_dims("group").assign_coords(
+        {name: xr.concat([ds[name], extra[name]], dim="group")
+         for name in ("group", "group_name", "home_state", "synthetic")})
+    for name, variable in wide.items():
+        out[name] = variable.assign_attrs(ds[name].attrs)
+    return out[list(ds.data_vars)]
+
+
+def join_runs(parts: Sequence[xr.Dataset]) -> xr.Dataset:
+    """Slices of one scenario's runs joined over runs (world-engine group axes widened to
+    the widest first; see `widen_groups`)."""
+    width = max(part.sizes.get("group", 0) for part in parts)
+    return xr.concat([widen_groups(part, width) for part in parts], dim="run",
+                     combine_attrs="override")

@@ -587,7 +587,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             if integrity[r, row_live[j]] != 1.0:
                 calm = False
                 break
-        restart = jumped[r] or eta != prev_eta[r]
+        restart = jumped[r]
         if calm and not was_calm[r]:  # multipliers back to 1
             for j in range(nl):
                 g = row_live[j]
@@ -654,6 +654,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                     restart = True
                 prev_coef[r, c, g] = coef[c, g]
         was_calm[r] = calm
+        if eta != prev_eta[r]:  # after the policy changed it
+            restart = True
         prev_eta[r] = eta
         jumped[r] = False
         # 10 flows
