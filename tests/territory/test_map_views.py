@@ -24,7 +24,11 @@ from cartelsim.territory.mapdata import (  # noqa: E402
 )
 from cartelsim.territory.maps import state_polygons  # noqa: E402
 from cartelsim.territory.network import load_network  # noqa: E402
-from cartelsim.territory.observed import observed_rate, read_state_year, sesnsp_state_year  # noqa: E402
+from cartelsim.territory.observed import (  # noqa: E402
+    observed_rate,
+    read_state_year,
+    sesnsp_state_year,
+)
 
 CODES = [f"{k:02d}" for k in range(1, 33)]
 SHARED = "../shared/data/observed/sesnsp_state_month.csv"
@@ -79,6 +83,11 @@ def test_results_without_a_state_dimension_get_a_one_line_error() -> None:
     assert "\n" not in str(info.value)
 
 
+def test_negative_homicides_are_refused() -> None:
+    with pytest.raises(CartelsimError, match="finite and >= 0"):
+        maps.homicide_map(weekly({"01": -1.0}))
+
+
 def test_change_is_paired_by_run_and_hatched_where_the_interval_holds_zero() -> None:
     runs = 20
     base = weekly({"08": 10.0, "16": 10.0}, runs=runs)
@@ -93,7 +102,8 @@ def test_change_is_paired_by_run_and_hatched_where_the_interval_holds_zero() -> 
     hatched = collection(fig, "hatched")
     codes, _ = state_polygons()
     assert len(hatched.get_paths()) == sum(1 for c in codes if change.loc[c, "includes_zero"])
-    assert "90 % interval includes 0" in " ".join(t.get_text() for t in fig.axes[0].get_legend().get_texts())
+    legend = " ".join(t.get_text() for t in fig.axes[0].get_legend().get_texts())
+    assert "90 % interval includes 0" in legend
 
 
 def test_the_strongest_group_holds_a_state_and_a_close_second_contests_it() -> None:
@@ -103,6 +113,8 @@ def test_the_strongest_group_holds_a_state_and_a_close_second_contests_it() -> N
     assert control.loc["01", "group"] == "a" and not control.loc["01", "contested"]
     assert control.loc["02", "name"] == "Group A" and control.loc["02", "contested"]
     assert "03" not in control.index  # nobody present: grey, not someone's
+    with pytest.raises(CartelsimError, match="no group has members in any state"):
+        dominant_groups(presence * 0.0)
 
 
 def test_control_map_colours_each_state_by_its_group_and_lists_the_groups() -> None:
@@ -151,7 +163,8 @@ def test_unknown_crossings_are_named() -> None:
 
 def test_plotly_maps_have_one_trace_per_state_and_a_legend() -> None:
     base = weekly({"08": 10.0}, runs=5)
-    policy = base + xr.DataArray(np.linspace(-1, 1, 5), dims="run")
+    policy = base.copy()
+    policy[:, :, CODES.index("08")] += np.linspace(-1, 1, 5)[:, None]
     fig = maps_web.change_map(base, policy, per="count")
     states = [t for t in fig.data if t.name in CODES]
     assert len(states) == 32
@@ -179,3 +192,12 @@ def test_the_packaged_year_table_is_the_sum_of_the_shared_monthly_file() -> None
     rebuilt = sesnsp_state_year(SHARED)
     pd.testing.assert_frame_equal(rebuilt.reset_index(drop=True),
                                   read_state_year().reset_index(drop=True), check_dtype=False)
+
+
+def test_home_states_given_by_name_are_placed_as_bacrim_writes_them() -> None:
+    from cartelsim.territory.mapdata import spread_over_states
+
+    spread = spread_over_states(["a", "b", "c", "d"], ["Michoacán", "16", "México", "Atlantis"])
+    assert spread.sel(group="a", state="16") == 1.0 and spread.sel(group="b", state="16") == 1.0
+    assert spread.sel(group="c", state="15") == 1.0  # INEGI's name for Estado de México
+    assert float(spread.sel(group="d").sum()) == 0.0  # unknown: placed nowhere, not guessed

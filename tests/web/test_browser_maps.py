@@ -80,7 +80,33 @@ def test_a_run_shows_the_control_map_and_a_readable_network(server: str, browser
     page.click("#network-box summary")
     page.wait_for_timeout(500)
     chart = page.eval_on_selector("#network-after", "d => d.getBoundingClientRect().width")
-    drawn = page.eval_on_selector("#network-after .main-svg", "s => s.getBoundingClientRect().width")
+    drawn = page.eval_on_selector("#network-after .main-svg",
+                                  "s => s.getBoundingClientRect().width")
     assert drawn == pytest.approx(chart, abs=4)  # resized to its box when opened
+    page.close()
+    assert problems == []
+
+
+def test_the_change_and_flow_maps_draw_in_the_page(server: str, browser) -> None:
+    """Results with the contract's variables (synthetic here: no engine records them yet)
+    drawn by the page's own code: one SVG fill per state, hatching where the interval holds 0."""
+    from cartelsim.web.maps import result_maps
+
+    from .maps_support import synthetic_paired
+
+    maps = result_maps(synthetic_paired())
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    problems = watch(page)
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.evaluate("maps => { document.querySelector('#results').hidden = false; "
+                  "drawResultMaps(maps); }", maps)
+    page.wait_for_selector("#map-result-change .main-svg")
+    page.wait_for_selector("#map-result-flows .main-svg")
+    assert page.eval_on_selector("#map-result-change", STATE_TRACES) == 32
+    assert page.eval_on_selector("#map-result-change", FILLS) >= 32
+    assert page.locator("#map-result-change pattern").count() >= 1  # the hatching
+    assert "Change in homicides" in page.inner_text("#maps-note")
+    assert page.eval_on_selector("#map-result-flows", STATE_TRACES) == 32
     page.close()
     assert problems == []

@@ -32,36 +32,22 @@ def test_a_finished_run_carries_its_control_map_and_no_change_without_states(cli
 
 
 def test_results_with_state_homicides_get_a_change_map_hatched_where_it_straddles_zero() -> None:
-    import numpy as np
-    import pandas as pd
-    import xarray as xr
-
     from cartelsim.web.maps import result_maps
-    from cartelsim.web.paired import PairedResult
 
-    codes = sorted(CODES)
-    runs = 10
-    base = xr.DataArray(np.full((runs, 32), 5.0), dims=("run", "state"), coords={"state": codes})
-    policy = base.copy()
-    policy[:, codes.index("14")] += 1.0  # Jalisco: higher in every world
-    policy[:, codes.index("25")] += np.linspace(-1, 1, runs)  # Sinaloa: straddles 0
-    members = xr.DataArray(np.full((runs, 2, 1), 100.0), dims=("run", "moment", "group"),
-                           coords={"moment": ["start", "end"], "group": ["cjng"],
-                                   "home_state": ("group", ["14"])})
-    national = xr.Dataset(coords={"time": pd.date_range("2026-01-01", periods=3, freq="7D")})
-    result = PairedResult(None, {"status-quo": national, "policy": national},  # type: ignore[arg-type]
-                          {"status-quo": members, "policy": members}, pd.DataFrame(),
-                          {"status-quo": base, "policy": policy})
-    maps = result_maps(result)
-    assert set(maps) == {"control", "change"}
+    from .maps_support import synthetic_paired
+
+    maps = result_maps(synthetic_paired())
+    assert set(maps) == {"control", "change", "flows"}
     traces = {t["name"]: t for t in maps["change"]["data"] if t.get("name") in CODES}
     hatched = {code for code, t in traces.items() if t.get("fillpattern", {}).get("shape")}
-    assert "25" in hatched and "14" not in hatched
+    assert "25" in hatched and "14" not in hatched  # Sinaloa straddles 0, Jalisco does not
     scale = next(t for t in maps["change"]["data"] if t.get("name") == "scale")
     assert scale["marker"]["cmid"] == 0.0
+    ports = next(t for t in maps["flows"]["data"] if t.get("mode") == "markers+text")
+    assert len(ports["text"]) == 8 and ports["text"][0].endswith(" 1 t")
 
 
-def test_a_slice_keeps_the_last_year_of_state_homicides_per_run() -> None:
+def test_a_slice_keeps_the_last_year_of_state_homicides_and_flows_per_run() -> None:
     import numpy as np
     import xarray as xr
 
@@ -75,6 +61,8 @@ def test_a_slice_keeps_the_last_year_of_state_homicides_per_run() -> None:
                      "state_homicides": (("run", "time", "state"), homicides),
                      "status": ("run", np.zeros(2, dtype=int))},
                     coords={"week": ("time", np.arange(weeks)), "state": sorted(CODES)})
+    ds["flow_north"] = (("run", "time", "crossing"), np.ones((2, weeks, 1)))
     kept = _reduce(ds)
     assert kept["state_recent"].dims == ("run", "state")
     assert float(kept["state_recent"].isel(state=0).max()) == 3.0
+    assert kept["flow_recent"].dims == ("run", "crossing")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,9 @@ from matplotlib.figure import Figure
 from cartelsim.analysis.compare import group_label
 from cartelsim.analysis.summary import HORIZON_WEEKS, national_summary, top_groups
 from cartelsim.errors import CartelsimError
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 
 @dataclass(frozen=True, repr=False)
@@ -62,7 +67,7 @@ class Result:
         return groups_figure(self.data, self._group_ids(groups))
 
     def map(self, what: str = "homicides", *, per: str = "rate", weeks: int = 52,
-            backend: str = "matplotlib"):
+            backend: str = "matplotlib") -> Figure | go.Figure:
         """A map of Mexico's states from these results (median over runs, the last `weeks`):
 
         * ``"homicides"``: ``state_homicides`` per state, `per` "rate" (per 100,000 people per
@@ -87,7 +92,7 @@ class Result:
                                     f"({self.scenario}, median of runs)")
         raise CartelsimError(f"map {what!r}: expected one of {', '.join(MAPS)}")
 
-    def _presence(self):
+    def _presence(self) -> xr.DataArray:
         from cartelsim.territory.mapdata import presence_from_members, variable
 
         if "presence" in self.data:
@@ -171,7 +176,7 @@ class Comparison:
 
 
     def map(self, what: str = "homicides", *, per: str = "rate", weeks: int = 52,
-            level: float = 0.9, backend: str = "matplotlib"):
+            level: float = 0.9, backend: str = "matplotlib") -> Figure | go.Figure:
         """The policy minus the status quo by state, paired by run: for ``"homicides"`` the
         median difference in ``state_homicides`` over the last `weeks` (`per` "rate" or
         "count"), on a scale centred on 0, hatched where the `level` interval includes 0.
@@ -191,7 +196,7 @@ MAPS = ("homicides", "control", "flows")
 BACKENDS = ("matplotlib", "plotly")
 
 
-def _map_module(backend: str):
+def _map_module(backend: str) -> ModuleType:
     """`territory.maps` (matplotlib) or `territory.maps_web` (Plotly), imported when asked for."""
     if backend not in BACKENDS:
         raise CartelsimError(f"backend {backend!r}: expected one of {', '.join(BACKENDS)}")

@@ -44,7 +44,8 @@ def section(system: System, base: xr.Dataset | None = None,
         maps.state_map(observed_rate(), title=f"Homicide victims by state, {first}–{last}",
                        cmap="Reds", label="SESNSP victims per 100,000 people per year"),
         f"Observed: SESNSP victims of intentional homicide per 100,000 people, mean of the "
-        f"complete years {first}–{last} (Oaxaca 2017–2018 only: its earlier years miss months)."))
+        f"complete years {first}–{last} (Oaxaca 2017–2018 only: its earlier years miss "
+        "months)."))
     if system.size_hint is not None and all(h.isdigit() for h in system.home_states):
         names = dict(zip(system.group_ids, system.group_names, strict=True))
         out.figures.append(embed(

@@ -28,7 +28,8 @@ LABELS = {"rate": "homicides per 100,000 people per year", "count": "homicides p
 
 
 def require_dim(data: xr.DataArray, dim: str, name: str) -> xr.DataArray:
-    """`data` itself when it has dimension `dim`; otherwise a one-line error naming what is missing."""
+    """`data` itself when it has dimension `dim`; otherwise a one-line error naming what is
+    missing."""
     if not isinstance(data, xr.DataArray):
         raise CartelsimError(f"{name}: expected an xarray DataArray with a {dim!r} dimension, "
                              f"got {type(data).__name__}")
@@ -62,6 +63,8 @@ def annual_homicides(state_homicides: xr.DataArray, per: str = "rate", weeks: in
     if per not in PER:
         raise CartelsimError(f"per = {per!r}: expected one of {', '.join(PER)}")
     data = require_dim(state_homicides, "state", "state_homicides")
+    if bool((data < 0).any()) or bool(np.isinf(data).any()):
+        raise CartelsimError("state_homicides: expected people per week, finite and >= 0")
     yearly = _last_weeks(data, weeks).mean("time") * WEEKS_PER_YEAR if "time" in data.dims \
         else data * WEEKS_PER_YEAR
     if per == "rate":
@@ -144,11 +147,24 @@ def dominant_groups(presence: xr.DataArray, names: Mapping[str, str] | None = No
                        "share": leader / column.sum(),
                        "runner_up": groups[order[1]] if second > 0 else "",
                        "contested": bool(second > 0 and second >= ratio * leader)}
-    columns = ["group", "name", "share", "runner_up", "contested"]
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns) if rows \
-        else pd.DataFrame(columns=columns)
+    if not rows:
+        raise CartelsimError("presence: no group has members in any state; expected group "
+                             "home states as INEGI codes or state names")
+    frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "state"
     return frame
+
+
+def state_code(state: str, names: pd.Series) -> str:
+    """The INEGI code of `state`, given as a code ("16") or a name: INEGI's ("Michoacán de
+    Ocampo") or its usual short form ("Michoacán", as BACRIM 2020 writes it); "" if unknown.
+    `names` is ``states_table()["name"]``."""
+    if state in names.index:
+        return state
+    exact = names.index[names == state]
+    short = names.index[names.str.startswith(f"{state} ")]
+    found = exact if len(exact) else short
+    return str(found[0]) if len(found) == 1 else ""
 
 
 def spread_over_states(group_ids: list[str], home_states: list[str]) -> xr.DataArray:
@@ -156,15 +172,17 @@ def spread_over_states(group_ids: list[str], home_states: list[str]) -> xr.DataA
 
     A display rule (assumption: the data list where a group is present, not how its members
     divide between states): a named group of the embedded data is spread evenly over its home
-    state and ``other_states_present``; any other group (synthetic, a splinter ``<id>_splinter``
-    of a named group: its parent's states) sits in its home state.
+    state and ``other_states_present``, a splinter ``<id>_splinter`` of a named group over its
+    parent's states; any other group sits in its home state (a code or a name, `state_code`).
     """
     listed = group_presence()
-    codes = list(states_table().index)
+    states = states_table()
+    codes = list(states.index)
     column = {c: k for k, c in enumerate(codes)}
     table = np.zeros((len(group_ids), len(codes)))
     for i, (gid, home) in enumerate(zip(group_ids, home_states, strict=True)):
-        where = sorted(listed.get(gid.removesuffix("_splinter"), frozenset({home})) & column.keys())
+        fallback = frozenset({state_code(home, states["name"])})
+        where = sorted(listed.get(gid.removesuffix("_splinter"), fallback) & column.keys())
         for code in where:
             table[i, column[code]] = 1.0 / len(where)
     return xr.DataArray(table, dims=("group", "state"), coords={"group": group_ids, "state": codes})

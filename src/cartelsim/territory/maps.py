@@ -15,6 +15,7 @@ diverging map (change against the status quo) is centred on zero.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,10 @@ from cartelsim.territory.mapdata import (
     segments_from_crossings,
 )
 from cartelsim.territory.network import CorridorNetwork, load_network
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 MISSING_COLOR = "#d9d9d9"
 EDGE_COLOR = "#4d4d4d"
@@ -54,7 +59,10 @@ KIND_STYLE = {  # marker, colour, label
 }
 
 
-def _values(values: pd.Series | Mapping[str, float], states: tuple[StateShape, ...]) -> pd.Series:
+def state_values(values: pd.Series | Mapping[str, float],
+                 states: tuple[StateShape, ...]) -> pd.Series:
+    """`values` as floats keyed by state code, checked: known codes, no duplicates, no
+    infinities."""
     series = pd.Series(values, dtype="object")
     codes = {s.code for s in states}
     series.index = [str(k) for k in series.index]
@@ -111,6 +119,15 @@ def _hatch(ax, codes: list[str], rings: list[np.ndarray], hatched: set[str], gid
     return len(hatched & set(codes))
 
 
+def _figure(width: float, height: float) -> tuple[Figure, Axes]:
+    """A Figure outside pyplot (a notebook's inline backend never shows it on its own) and
+    its axes."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.subplots()
+
+
 def _frame(ax, title: str) -> None:
     ax.autoscale_view()
     ax.set_aspect(ASPECT)
@@ -119,26 +136,26 @@ def _frame(ax, title: str) -> None:
 
 
 def state_map(values: pd.Series | Mapping[str, float], title: str = "", cmap: str | None = None,
-              diverging: bool = False, label: str = "", states: tuple[StateShape, ...] | None = None,
-              hatched: Iterable[str] = (), hatched_label: str = "interval includes 0"):
+              diverging: bool = False, label: str = "",
+              states: tuple[StateShape, ...] | None = None,
+              hatched: Iterable[str] = (), hatched_label: str = "interval includes 0") -> Figure:
     """Choropleth of `values` (keyed by state code "01".."32") as a matplotlib Figure.
 
     `diverging=True` centres the colour scale on 0 (a red-blue map by default); otherwise the
     scale runs from the smallest to the largest value. Missing states are grey; states in
     `hatched` are hatched and named in the legend by `hatched_label`.
     """
-    import matplotlib.pyplot as plt
     from matplotlib import colormaps
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
     states = read_states() if states is None else states
-    numbers = _values(values, states)
+    numbers = state_values(values, states)
     codes, rings = state_polygons(states)
     data = np.array([numbers.get(code, np.nan) for code in codes], dtype=float)
     colormap = colormaps[cmap or ("RdBu_r" if diverging else "viridis")].with_extremes(
         bad=MISSING_COLOR)
-    fig, ax = plt.subplots(figsize=(9, 6), layout="constrained")
+    fig, ax = _figure(9, 6)
     collection = PolyCollection(rings, cmap=colormap, norm=_norm(data, diverging),
                                 edgecolors="white", linewidths=0.4)
     collection.set_array(np.ma.masked_invalid(data))
@@ -170,10 +187,9 @@ def group_colors(groups: list[str]) -> dict[str, str]:
 
 def category_map(labels: pd.Series | Mapping[str, str], colors: Mapping[str, str],
                  title: str = "", contested: Iterable[str] = (), legend_title: str = "",
-                 states: tuple[StateShape, ...] | None = None):
+                 states: tuple[StateShape, ...] | None = None) -> Figure:
     """One colour per category (`colors[label]`) for each state in `labels`; states in
     `contested` are hatched, states without a label grey. The legend lists each category."""
-    import matplotlib.pyplot as plt
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
@@ -189,7 +205,7 @@ def category_map(labels: pd.Series | Mapping[str, str], colors: Mapping[str, str
     if absent:
         raise CartelsimError(f"map labels: no colour for {', '.join(absent)}")
     faces = [colors[series[c]] if c in series.index else MISSING_COLOR for c in codes]
-    fig, ax = plt.subplots(figsize=(9, 6), layout="constrained")
+    fig, ax = _figure(9, 6)
     collection = PolyCollection(rings, facecolors=faces, edgecolors="white", linewidths=0.4)
     collection.set_gid("states")
     ax.add_collection(collection)
@@ -210,20 +226,19 @@ def category_map(labels: pd.Series | Mapping[str, str], colors: Mapping[str, str
 def route_map(network: CorridorNetwork, segment_flow: np.ndarray | None = None,
               title: str = "", label_crossings: bool = True, max_width: float = 8.0,
               states: tuple[StateShape, ...] | None = None,
-              crossing_tonnes: np.ndarray | None = None):
+              crossing_tonnes: np.ndarray | None = None) -> Figure:
     """The corridor network over the state outlines; segment width ∝ `segment_flow` (tonnes).
 
     Without flows every segment is drawn thin, dashed where its length is computed rather than
     sourced. Nodes are marked by kind; crossings are labelled with their U.S. port and, with
     `crossing_tonnes` (one per crossing, order of `network.crossings`), their tonnes per week.
     """
-    import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection, PolyCollection
     from matplotlib.lines import Line2D
 
     states = read_states() if states is None else states
     _, rings = state_polygons(states)
-    fig, ax = plt.subplots(figsize=(10, 7), layout="constrained")
+    fig, ax = _figure(10, 7)
     ax.add_collection(PolyCollection(rings, facecolors="#f7f7f7", edgecolors="#bdbdbd",
                                      linewidths=0.5))
     lines = [[(network.lon[a], network.lat[a]), (network.lon[b], network.lat[b])]
@@ -274,17 +289,18 @@ def route_map(network: CorridorNetwork, segment_flow: np.ndarray | None = None,
 # --- From results (the contract of issue 14) -------------------------------------------------
 
 def homicide_map(state_homicides: xr.DataArray, per: str = "rate", weeks: int = 52,
-                 title: str | None = None):
+                 title: str | None = None) -> Figure:
     """Homicides by state: the median over runs of the yearly rate per 100,000 (or the count)
     over the last `weeks` weeks of `state_homicides (run, time, state)`, people per week."""
     yearly = annual_homicides(state_homicides, per, weeks)
     label = LABELS[per]
-    heading = title if title is not None else f"Homicides by state, last {weeks} weeks (median of runs)"
+    heading = title if title is not None else (
+        f"Homicides by state, last {weeks} weeks (median of runs)")
     return state_map(median_by(yearly, "state"), title=heading, cmap="Reds", label=label)
 
 
 def change_map(base: xr.DataArray, policy: xr.DataArray, per: str = "rate", weeks: int = 52,
-               level: float = 0.9, title: str | None = None):
+               level: float = 0.9, title: str | None = None) -> Figure:
     """Policy − status quo in homicides by state (paired by run), median on a diverging scale
     centred on 0; states whose `level` interval includes 0 are hatched."""
     change = paired_change(annual_homicides(base, per, weeks), annual_homicides(policy, per, weeks),
@@ -298,7 +314,7 @@ def change_map(base: xr.DataArray, policy: xr.DataArray, per: str = "rate", week
 
 
 def control_map(presence: xr.DataArray, names: Mapping[str, str] | None = None,
-                title: str = "Strongest group by state", largest: int = 9):
+                title: str = "Strongest group by state", largest: int = 9) -> Figure:
     """The strongest group per state (`presence (group, state)`, see `mapdata.dominant_groups`),
     one colour per group for the `largest` groups by states held, the rest as "other groups";
     contested states hatched."""
@@ -312,7 +328,7 @@ def control_map(presence: xr.DataArray, names: Mapping[str, str] | None = None,
 
 
 def flow_map(flow_north: xr.DataArray, network: CorridorNetwork | None = None, weeks: int = 52,
-             title: str | None = None):
+             title: str | None = None) -> Figure:
     """Tonnes per week north by crossing (median over runs of the mean over the last `weeks`
     weeks) on the corridor network; segment widths show those tonnes routed back over the
     least-cost paths at default costs (`mapdata.segments_from_crossings`)."""

@@ -10,6 +10,7 @@ colour scale on 0 (``cmid=0``). Hatching is Plotly's ``fillpattern``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,14 +31,18 @@ from cartelsim.territory.maps import (
     HATCH_COLOR,
     MISSING_COLOR,
     OTHER_COLOR,
-    _values,
     group_colors,
+    state_values,
 )
 from cartelsim.territory.network import CorridorNetwork, load_network
 
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
 HATCH = {"shape": "/", "fgcolor": HATCH_COLOR, "size": 6, "solidity": 0.25}
 SHORT = {"rate": "per 100,000<br>per year", "count": "per year"}  # colour-bar titles fit a chart
-DECIMALS = 3  # outline coordinates in degrees: 0.001° ≈ 100 m, finer than the file's simplification
+# Outline coordinates in degrees: 0.001° ≈ 100 m, finer than the file's simplification.
+DECIMALS = 3
 
 
 def short_name(name: str) -> str:
@@ -55,7 +60,7 @@ def _outline(state: StateShape) -> tuple[list, list]:
     return xs, ys
 
 
-def _state_trace(state: StateShape, color: str, hover: str, hatched: bool):
+def _state_trace(state: StateShape, color: str, hover: str, hatched: bool) -> go.Scatter:
     import plotly.graph_objects as go
 
     xs, ys = _outline(state)
@@ -65,7 +70,7 @@ def _state_trace(state: StateShape, color: str, hover: str, hatched: bool):
                       fillpattern=HATCH if hatched else None)
 
 
-def _layout(fig, title: str):
+def _layout(fig: go.Figure, title: str) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=float(ASPECT))
     fig.update_layout(title={"text": title, "font": {"size": 13}},
@@ -75,7 +80,7 @@ def _layout(fig, title: str):
     return fig
 
 
-def _key(fig, name: str, color: str, hatched: bool = False) -> None:
+def _key(fig: go.Figure, name: str, color: str, hatched: bool = False) -> None:
     """A legend entry (an invisible filled square) for a colour or the hatching."""
     import plotly.graph_objects as go
 
@@ -87,14 +92,14 @@ def _key(fig, name: str, color: str, hatched: bool = False) -> None:
 def state_map(values: pd.Series | Mapping[str, float], title: str = "",
               colorscale: str | None = None, diverging: bool = False, label: str = "",
               states: tuple[StateShape, ...] | None = None, hatched: Iterable[str] = (),
-              hatched_label: str = "interval includes 0"):
+              hatched_label: str = "interval includes 0") -> go.Figure:
     """Choropleth of `values` keyed by state code; states in `hatched` are hatched, states
     without a value grey, both counted in the legend."""
     import plotly.graph_objects as go
     from plotly.colors import get_colorscale, sample_colorscale
 
     states = read_states() if states is None else states
-    numbers = _values(values, states).dropna()
+    numbers = state_values(values, states).dropna()
     hatch = {str(c) for c in hatched}
     scale = get_colorscale(colorscale or ("RdBu_r" if diverging else "Viridis"))
     finite = numbers.to_numpy()
@@ -132,7 +137,7 @@ def state_map(values: pd.Series | Mapping[str, float], title: str = "",
 def category_map(labels: pd.Series | Mapping[str, str], colors: Mapping[str, str],
                  title: str = "", contested: Iterable[str] = (),
                  states: tuple[StateShape, ...] | None = None,
-                 hover: Mapping[str, str] | None = None):
+                 hover: Mapping[str, str] | None = None) -> go.Figure:
     """One colour per category for each state in `labels`; `contested` states hatched; a
     legend entry per category shown."""
     import plotly.graph_objects as go
@@ -160,7 +165,7 @@ def category_map(labels: pd.Series | Mapping[str, str], colors: Mapping[str, str
 
 def route_map(network: CorridorNetwork, segment_flow: np.ndarray, tonnes: np.ndarray,
               title: str = "", max_width: float = 10.0,
-              states: tuple[StateShape, ...] | None = None):
+              states: tuple[StateShape, ...] | None = None) -> go.Figure:
     """State outlines, segments with width ∝ `segment_flow`, crossings sized and labelled by
     `tonnes` per week (order of `network.crossings`)."""
     import plotly.graph_objects as go
@@ -175,7 +180,8 @@ def route_map(network: CorridorNetwork, segment_flow: np.ndarray, tonnes: np.nda
             continue
         fig.add_trace(go.Scatter(
             x=[network.lon[a], network.lon[b]], y=[network.lat[a], network.lat[b]],
-            mode="lines", line={"color": EDGE_COLOR, "width": 0.5 + max_width * segment_flow[e] / top},
+            mode="lines",
+            line={"color": EDGE_COLOR, "width": 0.5 + max_width * segment_flow[e] / top},
             hoverinfo="text", text=f"{network.names[a]} – {network.names[b]}: "
             f"{segment_flow[e]:,.3g} t/week", showlegend=False, name=f"segment {e}"))
     idx = list(network.crossings)
@@ -193,7 +199,7 @@ def route_map(network: CorridorNetwork, segment_flow: np.ndarray, tonnes: np.nda
 # --- From results (the contract of issue 14) -------------------------------------------------
 
 def homicide_map(state_homicides: xr.DataArray, per: str = "rate", weeks: int = 52,
-                 title: str | None = None):
+                 title: str | None = None) -> go.Figure:
     """As `maps.homicide_map`, for the dashboard."""
     yearly = annual_homicides(state_homicides, per, weeks)
     heading = title if title is not None else f"Homicides by state, last {weeks} weeks"
@@ -201,7 +207,7 @@ def homicide_map(state_homicides: xr.DataArray, per: str = "rate", weeks: int = 
 
 
 def change_map(base: xr.DataArray, policy: xr.DataArray, per: str = "rate", weeks: int = 52,
-               level: float = 0.9, title: str | None = None):
+               level: float = 0.9, title: str | None = None) -> go.Figure:
     """As `maps.change_map`, for the dashboard: hatched where the interval includes 0."""
     change = paired_change(annual_homicides(base, per, weeks), annual_homicides(policy, per, weeks),
                            "state", level)
@@ -213,7 +219,7 @@ def change_map(base: xr.DataArray, policy: xr.DataArray, per: str = "rate", week
 
 
 def control_map(presence: xr.DataArray, names: Mapping[str, str] | None = None,
-                title: str = "Strongest group by state", largest: int = 9):
+                title: str = "Strongest group by state", largest: int = 9) -> go.Figure:
     """As `maps.control_map`, for the dashboard; hover names the runner-up and the share."""
     control = dominant_groups(presence, names)
     control["name"] = control["name"].map(short_name)  # hover text keeps the runner-up's id
@@ -227,7 +233,7 @@ def control_map(presence: xr.DataArray, names: Mapping[str, str] | None = None,
 
 
 def flow_map(flow_north: xr.DataArray, network: CorridorNetwork | None = None, weeks: int = 52,
-             title: str | None = None):
+             title: str | None = None) -> go.Figure:
     """As `maps.flow_map`, for the dashboard."""
     network = load_network() if network is None else network
     tonnes = crossing_tonnes(flow_north, network, weeks)

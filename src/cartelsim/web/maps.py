@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from typing import TYPE_CHECKING
 
 import xarray as xr
 
@@ -17,10 +18,13 @@ from cartelsim.territory.mapdata import presence_from_members
 from cartelsim.territory.observed import FULL_YEARS, observed_rate
 from cartelsim.web.paired import STATE_WEEKS, PairedResult
 
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
 RATE_LABEL = "per 100,000<br>per year"
 
 
-def figure_json(fig) -> dict[str, object]:
+def figure_json(fig: go.Figure) -> dict[str, object]:
     """A Plotly figure as the {data, layout} object plotly.js draws (numpy arrays encoded)."""
     return json.loads(fig.to_json())
 
@@ -45,7 +49,8 @@ def mexico_maps() -> dict[str, dict[str, object]]:
 
 def result_maps(result: PairedResult) -> dict[str, dict[str, object]]:
     """The maps of a finished paired run: the strongest group per state at the end of the
-    user's scenario, and — when the results carry state homicides — the change by state."""
+    user's scenario and, when the results carry them, the change in homicides by state and
+    the flow north by crossing in the user's scenario."""
     members = result.members["policy"].sel(moment="end")
     names = ({str(g): str(n) for g, n in zip(members.group.values, members.group_name.values,
                                               strict=True)}
@@ -53,7 +58,7 @@ def result_maps(result: PairedResult) -> dict[str, dict[str, object]]:
     end = str(result.national["policy"].time.values[-1])[:10]
     maps = {}
     placed = "home_state" in members.coords and \
-        float(presence_from_members(members).sum()) > 0  # home states given as INEGI codes
+        float(presence_from_members(members).sum()) > 0  # some home state is a known state
     if placed:
         maps["control"] = figure_json(maps_web.control_map(
             presence_from_members(members), names,
@@ -61,5 +66,11 @@ def result_maps(result: PairedResult) -> dict[str, dict[str, object]]:
     if result.states:
         maps["change"] = figure_json(maps_web.change_map(
             result.states["status-quo"], result.states["policy"], per="rate",
-            title=f"Homicides by state, your scenario − status quo, {STATE_WEEKS} weeks to {end}"))
+            title=f"Homicides by state, your scenario − status quo, {STATE_WEEKS} weeks to "
+            f"{end}"))
+    if result.flows:
+        maps["flows"] = figure_json(maps_web.flow_map(
+            result.flows["policy"],
+            title=f"Flow north by crossing, your scenario, tonnes per week, {STATE_WEEKS} "
+            f"weeks to {end}"))
     return maps

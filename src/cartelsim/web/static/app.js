@@ -421,11 +421,12 @@ async function drawMexico() {
 }
 
 // A chart box per map the results have (an empty box would be a chart without a title):
-// the change in homicides by state when the results carry them, and control by group.
+// the change in homicides by state and the flow north when the results carry them, and
+// control by group.
 function drawResultMaps(maps) {
   const box = $("#result-maps");
   box.replaceChildren();
-  for (const name of ["change", "control"]) {
+  for (const name of ["change", "control", "flows"]) {
     if (!maps[name]) continue;
     const div = el("div", { id: `map-result-${name}`, class: "chart map" });
     box.append(div);
@@ -434,7 +435,9 @@ function drawResultMaps(maps) {
   $("#maps-note").textContent = (maps.change ? "Change in homicides by state (your scenario − " +
     "status quo, median of paired runs; hatched: the 90 % interval includes 0). " :
     "These results have no homicides by state (they come with the territory model). ") +
-    "Strongest group per state at the end of your scenario; hatched: contested.";
+    "Strongest group per state at the end of your scenario; hatched: contested." +
+    (maps.flows ? " Flow north: tonnes per week by crossing; line widths route them over " +
+     "least-cost paths at default costs." : "");
 }
 
 const LABEL_SIDES = ["top center", "bottom center", "middle right", "middle left"];
