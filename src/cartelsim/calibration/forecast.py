@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from cartelsim.calibration.posterior import Posterior
 from cartelsim.calibration.record_fit import ENGINE, FRAGMENTATION
@@ -124,6 +125,7 @@ def validation_figure(result: Validation) -> Figure:
         line = axes.errorbar(x, median, yerr=[median - rows["p05"], rows["p95"] - median],
                              fmt="o", capsize=3, lw=1, label=f"{name}: median, 90 %")
         axes.vlines(x, rows["p25"], rows["p75"], lw=5, alpha=0.5, color=line[0].get_color())
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("year")
     axes.set_ylabel("homicides per year")
     axes.set_title(f"Out of sample: fitted to {result.cutoff}, forecast "

@@ -58,6 +58,8 @@ def history_command(
 ) -> None:
     """Replay the record: the world of 2007 run weekly to mid-2026, driven by the timeline's leader removals, against observed homicides and group counts.
 
+    Parameters: the median of the calibrated posterior shipped with the package (docs/calibration.md); --posterior-draws N shares the runs among N posterior draws; --no-posterior uses the catalogue defaults.
+
     Writes DIR/history.nc (national and per-group series; every group that ever existed, labelled with its parent and birth; the events and how each was used), DIR/national_by_year.csv and DIR/history.png.
 
     national_by_year.csv columns: year, homicides_p05, homicides_p50, homicides_p95 (homicides INEGI would register: organised crime plus a baseline; 5/50/95 % of runs), groups_p05, groups_p50, groups_p95 (groups with a member at the year's end), members_p50, observed_homicides (INEGI registered). With --drop-events also extra_homicides_p05, extra_homicides_p50, extra_homicides_p95 (replay minus counterfactual, run by run). The 2026 row covers January to June.
