@@ -84,7 +84,9 @@ def run_slices(scenario: Scenario, *, params: Params | None = None, first_run: i
         parts.append(keep(ds) if keep is not None else ds)
     if len(parts) == 1:
         return parts[0]
-    return xr.concat(parts, dim="run", combine_attrs="override")
+    from cartelsim.world.run import join_runs
+
+    return join_runs(parts)
 
 
 @dataclass(frozen=True)
