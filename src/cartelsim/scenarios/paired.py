@@ -10,11 +10,15 @@ ensembles (`ensembles.runner`, one chunk of runs at a time) and the brief
 Runs may be simulated in slices (`first_run`) of `chunk_runs`: a slice equals the same
 runs of one big call (tests/ensembles/test_slices.py), so slicing bounds memory without
 changing a number; `keep` reduces each slice at once to what the caller needs.
+
+`world_params` gives each world its own parameters (a posterior draw per world, the same
+draw in both arms of a pair): world k then runs as its own one-run slice, with the random
+draws it has in a whole call, so its noise stays paired as well as its parameters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
@@ -56,18 +60,24 @@ def run_slices(scenario: Scenario, *, params: Params | None = None, first_run: i
                runs: int | None = None, chunk_runs: int | None = None,
                keep: Keep | None = None,
                progress: Callable[[int, int], None] | None = None,
-               serial: AbstractContextManager | None = None) -> xr.Dataset:
+               serial: AbstractContextManager | None = None,
+               world_params: Sequence[Params] | None = None) -> xr.Dataset:
     """Runs `first_run` .. `first_run + runs` of `scenario` (default: all of them), in
     slices of `chunk_runs` (default: one slice), each reduced by `keep`, joined over runs.
 
-    `params` replaces the scenario's own parameters (a sample); `progress(done, total)`
-    counts weeks over all slices; `serial` is held around each slice of the deterministic
-    engine (whose parallel kernel may not be entered from two threads at once).
+    `params` replaces the scenario's own parameters (a sample); `world_params[k]`, when
+    given, replaces them for world k alone (one slice per world; see the module docstring);
+    `progress(done, total)` counts weeks over all slices; `serial` is held around each
+    slice of the deterministic engine (whose parallel kernel may not be entered from two
+    threads at once).
     """
     from cartelsim.scenarios.runner import run_scenario
 
     runs = scenario.run.runs - first_run if runs is None else runs
-    size = chunk_runs or runs
+    if world_params is not None and len(world_params) < first_run + runs:
+        raise CartelsimError(f"{scenario.source}: {len(world_params)} parameter sets for "
+                             f"{first_run + runs} worlds; give one per world")
+    size = 1 if world_params is not None else chunk_runs or runs
     starts = list(range(first_run, first_run + runs, size))
     weeks = scenario.horizon.weeks
     parts = []
@@ -79,12 +89,14 @@ def run_slices(scenario: Scenario, *, params: Params | None = None, first_run: i
         guard = serial if serial is not None and scenario.run.engine == "deterministic" \
             else nullcontext()
         with guard:
-            ds = run_scenario(scenario, report, params=params, first_run=start,
+            chosen = world_params[start] if world_params is not None else params
+            ds = run_scenario(scenario, report, params=chosen, first_run=start,
                               runs=min(size, first_run + runs - start))
         parts.append(keep(ds) if keep is not None else ds)
     if len(parts) == 1:
         return parts[0]
-    return xr.concat(parts, dim="run", combine_attrs="override")
+    # worlds with their own parameters may grow different group axes (splits): outer join
+    return xr.concat(parts, dim="run", combine_attrs="override", join="outer")
 
 
 @dataclass(frozen=True)
@@ -99,11 +111,13 @@ class PairedRuns:
 
 def run_paired(base: Scenario, policy: Scenario, *, chunk_runs: int | None = None,
                keep: Keep | None = None, progress: Callable[[float], None] | None = None,
-               serial: AbstractContextManager | None = None, hint: str = "") -> PairedRuns:
+               serial: AbstractContextManager | None = None, hint: str = "",
+               world_params: Sequence[Params] | None = None) -> PairedRuns:
     """Check that `base` and `policy` share their worlds, then run both (base first).
 
     `progress` gets the share done (0..1) over both scenarios; `hint` ends the error
-    message when the worlds differ (say how the caller's user can align them).
+    message when the worlds differ (say how the caller's user can align them);
+    `world_params[k]` are world k's parameters in both arms (see `run_slices`).
     """
     check_same_world(base, policy, hint=hint)
     results = []
@@ -113,5 +127,5 @@ def run_paired(base: Scenario, policy: Scenario, *, chunk_runs: int | None = Non
                 progress((index + done / max(total, 1)) / 2)
 
         results.append(run_slices(scenario, chunk_runs=chunk_runs, keep=keep,
-                                  progress=share, serial=serial))
+                                  progress=share, serial=serial, world_params=world_params))
     return PairedRuns(base, policy, results[0], results[1])
