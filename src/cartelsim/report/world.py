@@ -166,8 +166,11 @@ def world_params(params: Params, draws: tuple[dict[str, float], ...], posterior:
         return shown, None
     if len(draws) < runs:
         raise CartelsimError(f"{runs} worlds but {len(draws)} posterior draws")
-    each = []
-    for draw in draws[:runs]:
+    each: list[Params] = []
+    for k, draw in enumerate(draws[:runs]):
+        if k and draw is draws[k - 1]:  # the same draw: the same object, one slice
+            each.append(each[-1])
+            continue
         drawn = params.override(draw, f"calibrated ({posterior})")
         each.append(drawn.override(overrides, "brief sensitivity") if overrides else drawn)
     return each[0], each

@@ -12,8 +12,9 @@ runs of one big call (tests/ensembles/test_slices.py), so slicing bounds memory 
 changing a number; `keep` reduces each slice at once to what the caller needs.
 
 `world_params` gives each world its own parameters (a posterior draw per world, the same
-draw in both arms of a pair): world k then runs as its own one-run slice, with the random
-draws it has in a whole call, so its noise stays paired as well as its parameters.
+draw in both arms of a pair): consecutive worlds that share one `Params` object run as one
+slice, each with the random draws it has in a whole call, so its noise stays paired as well
+as its parameters.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def run_slices(scenario: Scenario, *, params: Params | None = None, first_run: i
     slices of `chunk_runs` (default: one slice), each reduced by `keep`, joined over runs.
 
     `params` replaces the scenario's own parameters (a sample); `world_params[k]`, when
-    given, replaces them for world k alone (one slice per world; see the module docstring);
+    given, replaces them for world k (a slice per block of consecutive worlds sharing one
+    `Params` object; see the module docstring);
     `progress(done, total)` counts weeks over all slices; `serial` is held around each
     slice of the deterministic engine (whose parallel kernel may not be entered from two
     threads at once).
@@ -77,11 +79,13 @@ def run_slices(scenario: Scenario, *, params: Params | None = None, first_run: i
     if world_params is not None and len(world_params) < first_run + runs:
         raise CartelsimError(f"{scenario.source}: {len(world_params)} parameter sets for "
                              f"{first_run + runs} worlds; give one per world")
-    size = 1 if world_params is not None else chunk_runs or runs
-    starts = list(range(first_run, first_run + runs, size))
+    slices = _blocks(world_params, first_run, runs) if world_params is not None else [
+        (start, min(chunk_runs or runs, first_run + runs - start))
+        for start in range(first_run, first_run + runs, chunk_runs or runs)]
+    starts = [start for start, _ in slices]
     weeks = scenario.horizon.weeks
     parts = []
-    for number, start in enumerate(starts):
+    for number, (start, size) in enumerate(slices):
         def report(done: int, total: int, number: int = number) -> None:
             if progress is not None:
                 progress(number * weeks + done, len(starts) * weeks)
@@ -90,13 +94,24 @@ def run_slices(scenario: Scenario, *, params: Params | None = None, first_run: i
             else nullcontext()
         with guard:
             chosen = world_params[start] if world_params is not None else params
-            ds = run_scenario(scenario, report, params=chosen, first_run=start,
-                              runs=min(size, first_run + runs - start))
+            ds = run_scenario(scenario, report, params=chosen, first_run=start, runs=size)
         parts.append(keep(ds) if keep is not None else ds)
     if len(parts) == 1:
         return parts[0]
     # worlds with their own parameters may grow different group axes (splits): outer join
     return xr.concat(parts, dim="run", combine_attrs="override", join="outer")
+
+
+def _blocks(world_params: Sequence[Params], first_run: int,
+            runs: int) -> list[tuple[int, int]]:
+    """(first run, runs) of each block of consecutive worlds sharing one Params object."""
+    blocks: list[tuple[int, int]] = []
+    for k in range(first_run, first_run + runs):
+        if blocks and world_params[k] is world_params[blocks[-1][0]]:
+            blocks[-1] = (blocks[-1][0], blocks[-1][1] + 1)
+        else:
+            blocks.append((k, 1))
+    return blocks
 
 
 @dataclass(frozen=True)
