@@ -2,7 +2,8 @@
 
 Exact checks: a condition that never holds is no intervention, one that always holds is the
 intervention without a condition; in between, the action acts exactly in the weeks (and
-runs) in which the state meets the condition.
+runs) in which the state meets the condition. Both engines are checked: the world engine
+(fragmentation "open") evaluates the conditions inside its compiled step.
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ WEEKS = 30
 
 
 def scenario(*interventions: dict, engine: str = "stochastic", runs: int = 3,
-             **sections: dict):
+             fragmentation: str = "capped", **sections: dict):
     return parse_scenario({"name": "when", "horizon": {"start": "2026-01-01", "weeks": WEEKS},
                            "system": {"groups": 40},
                            "run": {"engine": engine, "runs": runs, "seed": 7},
+                           "mechanisms": {"fragmentation": fragmentation},
                            "interventions": list(interventions), **sections})
+
+
+FRAGMENTATION = pytest.mark.parametrize("fragmentation", ["capped", "open"])
 
 
 def same(a: xr.Dataset, b: xr.Dataset, names=("total_members", "total_arrests",
@@ -38,52 +43,65 @@ PREVENTION = {"action": "prevent_recruitment", "effect": 0.8, "start": "2026-02-
               "target": {"largest": 5}}
 
 
+@FRAGMENTATION
 @pytest.mark.parametrize("engine", ["stochastic", "deterministic"])
 @pytest.mark.parametrize("action,condition", [
     (ARRESTS, "national_homicides_above"), (ARRESTS, "group_members_above"),
     (PREVENTION, "national_homicides_above"), (PREVENTION, "group_members_above")])
-def test_never_is_nothing_and_always_is_the_plain_action(engine, action, condition) -> None:
-    plain = run_scenario(scenario(action, engine=engine))
-    never = run_scenario(scenario({**action, "when": {condition: 1e9}}, engine=engine))
-    always = run_scenario(scenario({**action, "when": {condition: 0.0}}, engine=engine))
+def test_never_is_nothing_and_always_is_the_plain_action(engine, action, condition,
+                                                         fragmentation) -> None:
+    def run(*items: dict) -> xr.Dataset:
+        return run_scenario(scenario(*items, engine=engine, fragmentation=fragmentation))
+
+    plain = run(action)
+    never = run({**action, "when": {condition: 1e9}})
+    always = run({**action, "when": {condition: 0.0}})
     same(always, plain)
-    same(never, run_scenario(scenario(engine=engine)))
+    same(never, run())
     assert not np.array_equal(plain.total_members.values, never.total_members.values)
 
 
-def test_arrests_double_only_in_the_weeks_homicides_are_high() -> None:
+@FRAGMENTATION
+def test_arrests_double_only_in_the_weeks_homicides_are_high(fragmentation) -> None:
     """The level is the status quo's median weekly homicides over the window (deterministic,
     so the condition's homicides are the model's): the action switches on in some weeks and
     off in others, and never outside its window."""
-    base = run_scenario(scenario(engine="deterministic", runs=1))
+    def run(*items: dict) -> xr.Dataset:
+        return run_scenario(scenario(*items, engine="deterministic", runs=1,
+                                     fragmentation=fragmentation))
+
+    base = run()
     level = float(np.median(base.homicides.values[0, 5:]))
-    conditional = run_scenario(scenario(
-        {**ARRESTS, "when": {"national_homicides_above": level}}, engine="deterministic",
-        runs=1))
+    conditional = run({**ARRESTS, "when": {"national_homicides_above": level}})
     ratio = conditional.total_arrests.values[0, 1:] / base.total_arrests.values[0, 1:]
     np.testing.assert_allclose(ratio[:4], 1.0, rtol=1e-6)  # before 2026-02-01 (week 4)
     assert (ratio[4:] > 1.8).sum() >= 2 and (np.abs(ratio[4:] - 1.0) < 0.05).sum() >= 2
-    doubled = run_scenario(scenario(ARRESTS, engine="deterministic", runs=1))
+    doubled = run(ARRESTS)
     assert conditional.total_members.values[0, -1] > doubled.total_members.values[0, -1]
 
 
-def test_a_trigger_happens_once_in_the_first_week_the_condition_holds() -> None:
+@FRAGMENTATION
+def test_a_trigger_happens_once_in_the_first_week_the_condition_holds(fragmentation) -> None:
+    def run(*items: dict) -> xr.Dataset:
+        return run_scenario(scenario(*items, fragmentation=fragmentation))
+
     removal = {"action": "remove_leader", "kind": "killed", "succession": "settled",
                "start": "2026-02-01", "end": "2026-06-01", "target": {"groups": ["cjng"]}}
-    at_start = run_scenario(scenario({k: v for k, v in removal.items() if k != "end"}))
-    trigger = run_scenario(scenario({**removal, "when": {"group_members_above": 0.0}}))
+    at_start = run({k: v for k, v in removal.items() if k != "end"})
+    trigger = run({**removal, "when": {"group_members_above": 0.0}})
     same(trigger, at_start)
     assert int(trigger.hvt_removals.sum("time").values.max()) == 1
-    never = run_scenario(scenario({**removal, "when": {"group_members_above": 1e9}}))
+    never = run({**removal, "when": {"group_members_above": 1e9}})
     assert int(never.hvt_removals.sum()) == 0
 
 
-def test_us_pressure_above_follows_the_pressure_of_other_interventions() -> None:
+@FRAGMENTATION
+def test_us_pressure_above_follows_the_pressure_of_other_interventions(fragmentation) -> None:
     pressure = {"action": "us_pressure", "effect": 1.0, "start": "2026-03-01"}
     gated = {**ARRESTS, "start": "2026-01-08", "when": {"us_pressure_above": 0.5}}
     from_pressure = {**ARRESTS, "start": "2026-03-01"}
-    same(run_scenario(scenario(pressure, gated)), run_scenario(scenario(pressure,
-                                                                        from_pressure)))
+    same(run_scenario(scenario(pressure, gated, fragmentation=fragmentation)),
+         run_scenario(scenario(pressure, from_pressure, fragmentation=fragmentation)))
 
 
 def test_holds_combines_conditions_per_run_and_group() -> None:

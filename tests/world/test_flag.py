@@ -1,4 +1,4 @@
-"""The opt-in switch: validated like every scenario field, and invisible when left default."""
+"""The engine switch: validated like every scenario field; the world engine is the default."""
 
 from __future__ import annotations
 
@@ -18,22 +18,12 @@ def test_a_bad_value_is_a_one_line_error_naming_the_field() -> None:
     assert "capped" in message and "open" in message and "\n" not in message
 
 
-def test_the_default_keeps_earlier_digests_and_open_changes_it() -> None:
+def test_the_world_engine_is_the_default_and_the_engine_is_in_the_digest() -> None:
+    """A file that does not name the engine runs the world engine; its digest differs from
+    the capped engines' (whose results differ), so an ensemble of the old default cannot
+    resume under the new one."""
     plain = parse_scenario(BASE)
     capped = parse_scenario(BASE | {"mechanisms": {"fragmentation": "capped"}})
     opened = parse_scenario(BASE | {"mechanisms": {"fragmentation": "open"}})
-    assert plain.digest == capped.digest != opened.digest
-    assert opened.mechanisms.fragmentation == "open"
-
-
-def test_a_conditional_schedule_is_refused_by_open_fragmentation_not_ignored() -> None:
-    from cartelsim.scenarios.runner import run_scenario
-
-    scenario = parse_scenario(BASE | {
-        "system": {"groups": 30}, "mechanisms": {"fragmentation": "open"},
-        "interventions": [{"action": "scale_arrests", "effect": 2.0,
-                           "when": {"national_homicides_above": 10.0}}]}, source="w.toml")
-    with pytest.raises(CartelsimError, match=r"w.toml: interventions\[1\] \(scale_arrests\): "
-                                             r"a schedule with a condition") as error:
-        run_scenario(scenario)
-    assert "\n" not in str(error.value)
+    assert plain.mechanisms.fragmentation == "open"
+    assert plain.digest == opened.digest != capped.digest

@@ -168,8 +168,9 @@ def run_ensemble(design: Design, scenarios: list[Scenario], folder: Path, execut
         check_room(design, weeks, folder, max_gb, free=free)
         store = EnsembleStore.create(folder, design, resume)
         pending = store.pending()
-    tasks = [chunk_task(chunk, scenarios[chunk.scenario], design.sample(chunk.sample))
-             for chunk in pending]
+    # made one at a time as the executor asks for them (a million runs are many chunks)
+    tasks = (chunk_task(chunk, scenarios[chunk.scenario], design.sample(chunk.sample))
+             for chunk in pending)
     # progress counts runs (not chunks), so the bar shows runs per second
     total_runs = sum(chunk.runs for chunk in design.chunks())
     done = total_runs - sum(chunk.runs for chunk in pending)

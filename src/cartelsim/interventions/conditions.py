@@ -22,6 +22,12 @@ Conditions (all given must hold):
 - `group_members_above`: members of a target group; the action acts on those targets above
   the level (an action on the whole country acts when any group is above it);
 - `us_pressure_above`: U.S. pressure u from the interventions without a condition.
+
+Both engines apply these rules: the capped engines in `interventions.plan`, the world engine
+inside its compiled step (`world.step`, sub-step "conditions"), on members at the start of
+the week. In the world engine a splinter is judged from the week after its birth, and a
+freeze or prosecution acts in the week after its condition held (money and protection move
+on last week's actions in both engines).
 """
 
 from __future__ import annotations

@@ -16,9 +16,10 @@ Generated from the action registry (`cartelsim.interventions.actions`) by
 `cartelsim actions --markdown`; do not edit by hand.
 
 An intervention is an action (what) x a schedule (when) x a target (to whom). Each action
-is one registered class that compiles into engine-neutral effects; the engines apply the
-effects and never see an action's name. To add an action, write one class in
-`src/cartelsim/interventions/actions/` and one test in `tests/interventions/test_actions.py`.
+is one registered class that compiles into engine-neutral effects; both engines (the world
+engine, the default, and the capped engines) apply the effects and never see an action's
+name. To add an action, write one class in `src/cartelsim/interventions/actions/` and one
+test in `tests/interventions/test_actions.py`; it then runs in both engines.
 """
 
 SCHEDULES = """## Schedules

@@ -2,8 +2,8 @@
 
 An action (see `interventions.actions`) says what it means; an effect says what changes in
 the model. There are few effects, so N actions x M engines stays N + M: the plan
-(`interventions.plan`) and the mechanisms (`mechanisms.world`) apply effects, never
-action names.
+(`interventions.plan`), the mechanisms (`mechanisms.world`) and the world engine
+(`world.schedule`, by effect type) apply effects, never action names.
 
 Lasting effects hold in every week the intervention is active; one-off effects happen on
 its dates. Each is applied to the intervention's targets, except `ScaleRate` and
@@ -38,7 +38,8 @@ class ScaleGroupRate(Effect):
 
 @dataclass(frozen=True)
 class ScaleRate(Effect):
-    """Multiply a national rate (eta: total incapacitation per week) for every group."""
+    """Multiply a national rate (eta: total incapacitation per week) for every group. The
+    world engine scales rho, eta and theta (omega only in the capped engines)."""
 
     rate: str  # one of NATIONAL_RATES
     factor: float

@@ -424,6 +424,15 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L5", maximum=100.0,
             ),
             _spec(
+                "territory_contested_ratio", 0.5, "runner-up strength / leader's strength",
+                0.25, 0.9,
+                "A state counts as contested on the control map when its second strongest "
+                "group holds at least this fraction of the strongest group's strength.",
+                "assumption: a display rule for maps (no published threshold for 'contested'); "
+                "0.5 marks states where no group holds twice the strength of the next",
+                "L5", maximum=1.0,
+            ),
+            _spec(
                 "baseline_homicides", 8_000.0, "homicides per year", 6_000.0, 10_000.0,
                 "Homicides unrelated to organised crime (family, personal, common crime), "
                 "added to the organised-crime homicides the model's conflict deaths imply to "

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cartelsim import __version__
 from cartelsim.errors import CartelsimError
-from cartelsim.report import aftermath, limits, replay, reproduction, uncertainty
+from cartelsim.report import aftermath, limits, maps, replay, reproduction, uncertainty
 from cartelsim.report.claims import (
     c1_command,
     c2_stability,
@@ -176,6 +176,7 @@ def build_brief(config: BriefConfig, progress: Callable[[str], None] | None = No
                   uncertainty=chosen.statement,
                   homicide_caveat=limits.homicide_caveat(setup, base), record=record,
                   aftermath=months)
+    brief.maps = maps.section(setup.system, base)
     brief.seconds = time.perf_counter() - started
     brief.settings["simulated runs"] = f"{runner.simulated:,}"
     return brief

@@ -151,3 +151,4 @@ class Brief:
     homicide_caveat: str = ""  # what the homicide numbers mean, shown beside them
     record: dict = field(default_factory=dict)  # does the model reproduce it? (`replay`)
     aftermath: dict = field(default_factory=dict)  # the first months for CJNG (`aftermath`)
+    maps: object | None = None  # report.maps.MapsSection (not imported: it imports this module)

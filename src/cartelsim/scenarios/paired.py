@@ -98,8 +98,9 @@ def run_slices(scenario: Scenario, *, params: Params | None = None, first_run: i
         parts.append(keep(ds) if keep is not None else ds)
     if len(parts) == 1:
         return parts[0]
-    # worlds with their own parameters may grow different group axes (splits): outer join
-    return xr.concat(parts, dim="run", combine_attrs="override", join="outer")
+    from cartelsim.world.run import join_runs
+
+    return join_runs(parts)
 
 
 def _blocks(world_params: Sequence[Params], first_run: int,

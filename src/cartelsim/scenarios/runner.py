@@ -20,9 +20,10 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, *,
                  runs: int | None = None) -> xr.Dataset:
     """Simulate `scenario` and label the results with its name, file and digest.
 
-    Groups whose leaders an intervention may remove get an empty splinter slot on the group
-    axis (see `mechanisms.splinters`), so a contested succession can split them. With
-    `[mechanisms] fragmentation = "open"` the world engine runs instead (`cartelsim.world`).
+    By default (`[mechanisms] fragmentation = "open"`) the world engine runs
+    (`cartelsim.world`). With `fragmentation = "capped"` the older engines run: groups whose
+    leaders an intervention may remove get an empty splinter slot on the group axis (see
+    `mechanisms.splinters`), so a contested succession can split them once.
 
     An ensemble passes `params` (a sampled parameter set), and `first_run` and `runs` to
     simulate a slice of the scenario's runs that is identical to the same runs of a whole.

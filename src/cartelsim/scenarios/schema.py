@@ -25,7 +25,8 @@ many runs of which engine::
     [mechanisms]                  # L2 switches (leadership is always on)
     money = false
     protection = false
-    fragmentation = "capped"      # or "open": splits without limit (cartelsim.world)
+    fragmentation = "open"        # the world engine (cartelsim.world), splits without a
+                                  # cap; "capped": the older engines, one split per group
 
     [[interventions]]             # any number; see cartelsim.interventions.spec
     action = "prevent_recruitment"
@@ -155,10 +156,11 @@ class MechanismsSection(_Strict):
 
     money: Annotated[bool, Field(strict=True)] = False
     protection: Annotated[bool, Field(strict=True)] = False
-    # "open": any contested group can split, splinters too, groups die out, the group axis
-    # grows as needed (the compiled world engine, `cartelsim.world`); "capped": one split per
-    # targeted group into a slot made up front (the engines of `cartelsim.engines`).
-    fragmentation: Literal["capped", "open"] = "capped"
+    # "open" (default): any contested group can split, splinters too, groups die out, the
+    # group axis grows as needed (the compiled world engine, `cartelsim.world`); "capped":
+    # one split per targeted group into a slot made up front (the engines of
+    # `cartelsim.engines`, the default before the world engine).
+    fragmentation: Literal["capped", "open"] = "open"
 
 
 class OutputSection(_Strict):
@@ -302,9 +304,9 @@ def parse_scenario(data: dict, source: str = "<python>", base: Path | None = Non
     file = scenario.parameters_file
     if file is not None and base is not None and not file.is_absolute():
         scenario = scenario.model_copy(update={"parameters_file": base / file})
+    # the engine is part of the digest (it always is: a file that does not name it ran the
+    # capped engines before the world engine became the default, and must not resume there)
     dumped = scenario.model_dump(mode="json", exclude={"source", "digest"})
-    if scenario.mechanisms.fragmentation == "capped":  # the default keeps earlier digests
-        del dumped["mechanisms"]["fragmentation"]
     content = json.dumps(dumped, sort_keys=True)
     digest = hashlib.sha256(content.encode()).hexdigest()[:16]
     return scenario.model_copy(update={"digest": digest})

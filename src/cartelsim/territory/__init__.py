@@ -5,7 +5,15 @@ Groundwork only: nothing here runs inside the weekly step yet (see docs/territor
 """
 
 from cartelsim.territory.geometry import StateShape, read_states, state_of_point, to_geojson
-from cartelsim.territory.maps import route_map, state_map, state_map_plotly, state_polygons
+from cartelsim.territory.maps import (
+    change_map,
+    control_map,
+    flow_map,
+    homicide_map,
+    route_map,
+    state_map,
+    state_polygons,
+)
 from cartelsim.territory.market import load_market
 from cartelsim.territory.network import CorridorNetwork, great_circle_km, load_network
 from cartelsim.territory.routing import (
@@ -19,8 +27,9 @@ from cartelsim.territory.routing import (
 )
 
 __all__ = [
-    "CorridorNetwork", "Routes", "StateShape", "crackdown_penalties", "crossing_shares",
+    "CorridorNetwork", "Routes", "StateShape", "change_map", "control_map", "crackdown_penalties",
+    "crossing_shares", "flow_map", "homicide_map",
     "great_circle_km", "least_cost_routes", "load_market", "load_network", "read_states",
-    "route_map", "segment_costs", "segment_flows", "split_flow", "state_map", "state_map_plotly",
+    "route_map", "segment_costs", "segment_flows", "split_flow", "state_map",
     "state_of_point", "state_polygons", "to_geojson",
 ]

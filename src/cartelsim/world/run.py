@@ -60,7 +60,6 @@ WORLD_STATUS_MESSAGES = {**STATUS_MESSAGES, step.STATUS_CAPACITY: STATUS_CAPACIT
 # The operation U.S. pressure drives is a capture (as mechanisms.world.PRESSURE_OPERATION).
 PRESSURE_KIND = "captured"
 DEFAULT_CHUNK = 4096
-NEEDS = {"freeze_assets": "money", "prosecute_corruption": "protection"}
 
 
 BaseStructure = tuple  # (indptr, indices, weights, n_base, alliance strength)
@@ -128,9 +127,10 @@ def run_world(
                              "without splinter slots")
     switches = {"money": money, "protection": protection}
     for number, spec in enumerate(interventions, start=1):
-        if spec.action in NEEDS and not switches[NEEDS[spec.action]]:
-            raise CartelsimError(f"{source}[{number}] ({spec.action}) acts on "
-                                 f"{NEEDS[spec.action]}; switch it on")
+        for switch in spec.kind_of_action.needs:
+            if not switches[switch]:
+                raise CartelsimError(f"{source}[{number}] ({spec.action}) acts on {switch}; "
+                                     "switch it on")
     params = params or Params.defaults()
     start_date = pd.Timestamp(start)
     effects = compile_interventions(system, params, interventions, start_date, weeks, source)
@@ -149,8 +149,8 @@ def run_world(
         parts.append(_simulate_chunk(system, params, effects, members0[lo:hi], weeks,
                                      engine == "stochastic", keep, seed, first_run + lo,
                                      capacity, money, protection, base))
-        if progress is not None:
-            progress(hi, runs)
+        if progress is not None:  # in weeks, as engines.simulate: the chunks done so far
+            progress(weeks * hi // runs, weeks)
     state, out = _concatenate(parts, keep)
     return _dataset(system, params, engine, seed, start_date, first_run, state, out, keep,
                     initial, money, protection)
@@ -171,7 +171,7 @@ def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
         start = Finance(params, members0, 0, money=money, protection=protection)
         money0, protection0 = start.money, start.protection
     state = WorldState.start(members0, alliance, capacity, keep, keys,
-                             effects.action.size, effects.most_largest, money0, protection0)
+                             effects.rows, effects.most_largest, money0, protection0)
     out = WorldRecord.start(state, weeks, keep, finance=money or protection)
     p = parameter_vector(params)
     fin = finance_vector(params, money, protection)
@@ -325,3 +325,52 @@ def run_world_scenario(scenario: Scenario, progress: Progress | None = None, *,
         interventions=" | ".join(item.describe() for item in scenario.interventions) or "none",
     )
     return ds
+
+
+# Fill of each per-group variable in a column where no group exists (as the step writes it).
+_EMPTY_GROUP = {"members": 0.0, "recruits": 0.0, "arrests": 0.0, "deaths": 0.0, "exits": 0.0,
+                "split_transfers": 0.0, "command_integrity": np.nan, "money": np.nan,
+                "protection": np.nan, "group_parent": -1, "group_root": -1,
+                "group_birth_week": -1, "group_end_week": -1}
+
+
+def widen_groups(ds: xr.Dataset, width: int) -> xr.Dataset:
+    """World-engine results with the group axis padded to `width` columns, the new ones
+    holding no group (as a batch whose busiest run made more splinters writes them), so
+    results of different slices of runs line up: splinters are labelled split-1, split-2,
+    ... after the System's groups in every run, whatever the slice."""
+    have = ds.sizes.get("group", 0)
+    if "group_parent" not in ds or width <= have:
+        return ds
+    n_base = have - int(sum(str(g).startswith("split-") for g in ds.group.values))
+    labels = [f"split-{k + 1}" for k in range(have - n_base, width - n_base)]
+    extra = xr.Dataset(coords={
+        "group": labels,
+        "group_name": ("group", [f"splinter {label[6:]} (see group_parent)"
+                                 for label in labels]),
+        "home_state": ("group", [""] * len(labels)),
+        "synthetic": ("group", np.zeros(len(labels), dtype=bool))})
+    wide = {}
+    for name, variable in ds.data_vars.items():
+        if "group" not in variable.dims:
+            continue
+        shape = [ds.sizes[d] if d != "group" else len(labels) for d in variable.dims]
+        values = np.full(shape, _EMPTY_GROUP[name], dtype=variable.dtype)
+        if name in ("recruits", "arrests", "deaths", "exits") and "time" in variable.dims:
+            values[(slice(None),) * variable.dims.index("time") + (0,)] = np.nan
+        wide[name] = xr.concat([variable, xr.DataArray(values, dims=variable.dims,
+                                                       coords=extra.coords)], dim="group")
+    out = ds.drop_dims("group").assign_coords(
+        {name: xr.concat([ds[name], extra[name]], dim="group")
+         for name in ("group", "group_name", "home_state", "synthetic")})
+    for name, variable in wide.items():
+        out[name] = variable.assign_attrs(ds[name].attrs)
+    return out[list(ds.data_vars)]
+
+
+def join_runs(parts: Sequence[xr.Dataset]) -> xr.Dataset:
+    """Slices of one scenario's runs joined over runs (world-engine group axes widened to
+    the widest first; see `widen_groups`)."""
+    width = max(part.sizes.get("group", 0) for part in parts)
+    return xr.concat([widen_groups(part, width) for part in parts], dim="run",
+                     combine_attrs="override")

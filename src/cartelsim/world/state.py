@@ -56,6 +56,8 @@ class WorldState:
     protection: np.ndarray  # [run, cap] political protection P in [0, 1]
     was_calm: np.ndarray  # [run] bool: last week's multipliers were all 1 (see step)
     intact: np.ndarray  # [run] bool: every live group at integrity 1, none contested
+    held: np.ndarray  # [run, row] bool: the row's condition held this week (see step)
+    fired: np.ndarray  # [run, row] bool: a conditional one-off without every_weeks happened
 
     @classmethod
     def start(cls, members0: np.ndarray, alliance: np.ndarray, capacity: int, keep: bool,
@@ -83,6 +85,8 @@ class WorldState:
             jumped=np.zeros(runs, dtype=np.bool_), phase=np.zeros(runs, dtype=np.int64),
             money=np.zeros((runs, capacity)), protection=np.zeros((runs, capacity)),
             was_calm=np.zeros(runs, dtype=np.bool_), intact=np.ones(runs, dtype=np.bool_),
+            held=np.zeros((runs, items), dtype=np.bool_),
+            fired=np.zeros((runs, items), dtype=np.bool_),
         )
         if money0 is not None:
             state.money[:, :n] = money0

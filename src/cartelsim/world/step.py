@@ -42,7 +42,7 @@ from cartelsim.engines.kernels import (
 )
 from cartelsim.mechanisms.leadership import AT_REST
 from cartelsim.world import rng
-from cartelsim.world.flows import draw_flows, rates_net, rk4_week
+from cartelsim.world.flows import draw_flows, expected_week, rates_net, rk4_week
 from cartelsim.world.params import (
     F_BRIBE,
     F_BRIBE_HALF,
@@ -67,11 +67,12 @@ from cartelsim.world.params import (
     P_KAPPA_C,
     P_KAPPA_R,
     P_MIN_SPLIT,
-    P_PRESSURE_ARRESTS,
     P_PRESSURE_RATE,
     P_RECOVERY,
     P_SETTLED,
     P_SPLINTER_INTEGRITY,
+    P_SPLINTER_RIVALRY,
+    P_THETA,
     P_VISIBILITY,
 )
 
@@ -85,8 +86,13 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
                 "start of the week and the freezes and prosecutions that held the week before: "
                 "K += income - wages - bribes - seized - K / reserve_weeks; "
                 "P += gain b/(b + b_half) (1 - P) - (decay + prosecution) P"),
-    ("leader_removals", "scheduled remove_leader operations: success with probability "
-                        "effect x (1 - P); integrity x (1 - delta) (settled: x (1 - factor delta)); "
+    ("conditions", "conditional schedules (when = {...}): each is checked on the run's state "
+                   "at the start of the week: national homicides (the conflict law at these "
+                   "members under the unconditional conflict factors), U.S. pressure from the "
+                   "unconditional interventions, members of a group; a one-off without "
+                   "every_weeks happens once, in the first week it holds"),
+    ("leader_removals", "scheduled leader removals (RemoveLeader effects): success with "
+                        "probability chance x (1 - P); integrity x (1 - delta) (settled: x (1 - factor delta)); "
                         "succession settled, contested or uncertain (settled w.p. clarity)"),
     ("pressure", "U.S. pressure u: Poisson(pressure_hvt_rate u) captures, aimed without "
                  "replacement with weights C^visibility_exponent (1 - P), success 1 - P, "
@@ -95,10 +101,10 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
                "1 - exp(-h0 (1 - L)^gamma): a new group of its lineage takes split_fraction "
                "of its members, money and alliance strength and its parent's protection, "
                "starts at splinter_integrity"),
-    ("sweeps", "arrest sweeps remove a share of the targets' members at once (counted as "
-               "arrests of the week)"),
-    ("rates", "per-group multipliers: policy (prevention, conflict, arrest focus, arrests, "
-              "pressure), then money (recruitment x min(1, K / (payroll_weeks w C))) and "
+    ("sweeps", "RemoveMembers effects (arrest sweeps) remove a share of the targets' members "
+               "at once (counted as arrests of the week)"),
+    ("rates", "per-group multipliers: policy (ScaleGroupRate on the targets, ScaleRate on "
+              "the country: eta, or rho and theta of every group), then money (recruitment x min(1, K / (payroll_weeks w C))) and "
               "protection (arrest focus x (1 - P)), then leadership (conflict x "
               "(1 + kappa_c (1 - L)), recruitment x (1 - kappa_r (1 - L)))"),
     ("flows", "recruits, arrests, conflict deaths and exits over the week (L1 rate laws): "
@@ -118,9 +124,11 @@ def describe_step() -> str:
 STATUS_CAPACITY = 4  # the group axis reached group_capacity_max
 STATUS_PAUSED = -1  # internal: the run needs a larger group axis; the driver grows it
 
-# actions (schedule.ACTION_CODES maps names to these)
-A_PREVENT, A_SCALE_ARRESTS, A_FOCUS, A_SCALE_CONFLICT, A_SWEEP, A_REMOVE, A_FREEZE, \
-    A_PROSECUTE, A_PRESSURE = range(9)
+# effect types (interventions.effects; schedule.effect_code maps each effect to one)
+E_SCALE_GROUP, E_SCALE_NATIONAL, E_REMOVE_MEMBERS, E_REMOVE_LEADER, E_FREEZE, \
+    E_CUT_PROTECTION, E_PRESSURE = range(7)
+# national rates E_SCALE_NATIONAL scales (its `which`)
+N_RHO, N_ETA, N_THETA = range(3)
 # targets
 T_EVERYONE, T_GROUPS, T_RIVALS, T_LARGEST = range(4)
 # successions
@@ -167,6 +175,129 @@ def _event_week(first, last, every, w):  # pragma: no cover - compiled
     return (w - first) % every == 0
 
 
+@njit(cache=True, inline="always")
+def _happens(it, w, first, last, every, conditional, trigger, held):  # pragma: no cover
+    """Whether one-off row `it` happens at week w (a conditional one only where it held)."""
+    if conditional[it] != 0:
+        if not held[it]:
+            return False
+        if trigger[it] != 0:  # held only in the window, once
+            return True
+    return _event_week(first[it], last[it], every[it], w)
+
+
+@njit(cache=True, inline="always")
+def _acts(it, w, first, last, conditional, held):  # pragma: no cover - compiled
+    """Whether lasting row `it` acts in week w (a conditional one only where it held)."""
+    return first[it] <= w < last[it] and (conditional[it] == 0 or held[it])
+
+
+# ---------------------------------------------------------------- conditions
+@njit(cache=True)
+def _national_homicides(r, w, m, row_live, nl, root, n_base, indptr, indices, weights,
+                        inv_alliance, p, sched, resolved, end, lineage, rival_of,
+                        factor):  # pragma: no cover - compiled
+    """National homicides per week at members m: the conflict law theta_i C_i (M C)_i under
+    the conflict factors of the lasting effects without a condition (no succession fights),
+    over victim_member_share, times homicide_share_of_victims (interventions.conditions)."""
+    (kind, which, value, _, once, first, last, _, target, mask, ref, _, _, _, _,
+     conditional, _, _, _, _, _, per_death) = sched
+    theta = p[P_THETA]
+    for j in range(nl):
+        factor[row_live[j]] = 1.0
+    for it in range(kind.size):
+        if conditional[it] != 0 or once[it] != 0 or not first[it] <= w < last[it]:
+            continue
+        if kind[it] == E_SCALE_NATIONAL and which[it] == N_THETA:
+            theta *= value[it]
+        elif kind[it] == E_SCALE_GROUP and which[it] == THETA_MULT:
+            if target[it] == T_LARGEST:
+                for k in range(resolved.shape[2]):
+                    g = resolved[r, it, k]
+                    if g >= 0 and end[g] < 0:
+                        factor[g] *= value[it]
+            else:
+                for j in range(nl):
+                    g = row_live[j]
+                    if _hits(target[it], g, root, mask[it], ref[it], n_base):
+                        factor[g] *= value[it]
+    for b in range(n_base):
+        lineage[b] = 0.0
+    total = 0.0
+    for j in range(nl):
+        g = row_live[j]
+        total += m[g]
+        lineage[root[g]] += m[g]
+    for b in range(n_base):
+        acc = 0.0
+        for k in range(indptr[b], indptr[b + 1]):
+            acc += weights[k] * lineage[indices[k]]
+        rival_of[b] = acc
+    deaths = 0.0
+    for j in range(nl):
+        g = row_live[j]
+        b = root[g]
+        c = m[g]
+        rival = rival_of[b] + p[P_SPLINTER_RIVALRY] * (lineage[b] - c)
+        deaths += theta * factor[g] * c * (rival + total - c) * inv_alliance[g]
+    return deaths / per_death[0] * per_death[1]
+
+
+@njit(cache=True)
+def _conditions(r, w, m, row_live, nl, root, n_base, indptr, indices, weights, inv_alliance,
+                p, sched, resolved, end, held, fired, lineage, rival_of, factor,
+                chosen):  # pragma: no cover - compiled
+    """held[r, it] for week w: whether each conditional row's `when` holds on run r's state
+    (see interventions.conditions); a trigger holds once, and then fired[r, it] is set."""
+    (kind, _, value, _, _, first, last, _, target, mask, ref, largest, _, _, _,
+     conditional, trigger, homicides_above, pressure_above, any_above, group_above,
+     _) = sched
+    needs_homicides = False
+    pressure = 0.0  # U.S. pressure of the interventions without a condition
+    for it in range(kind.size):
+        if not first[it] <= w < last[it]:
+            continue
+        if conditional[it] != 0 and homicides_above[it] >= 0.0:
+            needs_homicides = True
+        if conditional[it] == 0 and kind[it] == E_PRESSURE:
+            pressure += value[it]
+    homicides = 0.0
+    if needs_homicides:
+        homicides = _national_homicides(r, w, m, row_live, nl, root, n_base, indptr, indices,
+                                        weights, inv_alliance, p, sched, resolved, end,
+                                        lineage, rival_of, factor)
+    for it in range(kind.size):
+        if conditional[it] == 0:
+            continue
+        ok = (first[it] <= w < last[it] and homicides > homicides_above[it]
+              and pressure > pressure_above[it])
+        if ok and any_above[it] >= 0.0:  # an action on the whole country: any group
+            ok = False
+            for j in range(nl):
+                if m[row_live[j]] > any_above[it]:
+                    ok = True
+                    break
+        if ok and trigger[it] != 0:
+            if fired[r, it]:
+                ok = False
+            elif group_above[it] >= 0.0:  # fires when one of its targets is above
+                ok = False
+                if target[it] == T_LARGEST:
+                    got = _largest(m, row_live, nl, largest[it], chosen)
+                    for k in range(got):
+                        if m[chosen[k]] > group_above[it]:
+                            ok = True
+                else:
+                    for j in range(nl):
+                        g = row_live[j]
+                        if _hits(target[it], g, root, mask[it], ref[it], n_base) and \
+                                m[g] > group_above[it]:
+                            ok = True
+            if ok:
+                fired[r, it] = True
+        held[r, it] = ok
+
+
 # ---------------------------------------------------------------- leadership
 @njit(cache=True)
 def _remove(r, g, w, purpose, key, chance, delta, succession, clarity, p, integrity,
@@ -194,20 +325,22 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                delta_pressure):  # pragma: no cover - compiled
     """Advance run r from st.week[r] to `weeks` (or until it pauses or fails)."""
     indptr, indices, weights, n_base = base
-    (it_action, it_effect, it_first, it_last, it_every, it_target, it_mask, it_ref,
-     it_largest, it_delta, it_succession, it_clarity) = sched
+    (it_kind, it_which, it_value, it_item, it_once, it_first, it_last, it_every, it_target,
+     it_mask, it_ref, it_largest, it_delta, it_succession, it_clarity, c_on, c_trigger, _, _,
+     _, c_group, _) = sched
     (members, integrity, contested, alliance, root, parent, birth, end, live, n_live, n_used,
      week, status, need, resolved, keys_demo, keys_events, keys_sweep, hist_net, hist_comps,
      hist_sums, since, prev_coef, prev_eta, jumped, phase, money, protection, was_calm,
-     intact) = st
+     intact, held, fired) = st
     (totals, active, g_members, g_flows, g_integrity, g_transfers, hvt, splits, g_money,
      g_protection, seizures) = out
     money_on = fin[F_MONEY_ON] != 0.0
     protection_on = fin[F_PROTECTION_ON] != 0.0
     keep_finance = keep and g_money.shape[0] > 0
     cap = members.shape[1]
-    n_items = it_action.size
+    n_items = it_kind.size
     lineage = np.zeros(n_base)
+    ahead_lineage = np.zeros(n_base)
     rival_of = np.zeros(n_base)
     coef = np.ones((3, cap))
     flows = np.zeros((4, cap))
@@ -225,6 +358,17 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
     exposure = np.ones(cap)  # 1 - P: the share of the state's action that reaches a group
     freeze = np.zeros(cap)
     prosecution = np.zeros(cap)
+    # members of each group at the start of the week, for conditions on a group's size
+    # (0 for a splinter in its first week); only kept when a row has such a condition
+    m_cond = np.zeros(cap)
+    by_size = False
+    any_condition = False
+    for it in range(n_items):
+        if c_on[it] != 0:
+            any_condition = True
+        if c_group[it] >= 0.0:
+            by_size = True
+    held_r = held[r]
     state = np.zeros(1, dtype=np.uint64)  # the keyed generator (see rng)
     draw = np.zeros(1, dtype=np.uint64)  # a second one for removals within the pressure step
     c0, c1, c2, c3 = _AB4
@@ -235,11 +379,12 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
     while week[r] < weeks:
         w = week[r]
         nl = n_live[r]
+        for j in range(nl if by_size else 0):  # a resumed week has not moved members yet
+            m_cond[row_live[j]] = m[row_live[j]]
         if phase[r] == 0:
             # 1 targets
             for it in range(n_items):
-                if it_target[it] == T_LARGEST and it_first[it] == w and \
-                        it_action[it] != A_SWEEP and it_action[it] != A_REMOVE:
+                if it_target[it] == T_LARGEST and it_first[it] == w and it_once[it] == 0:
                     got = _largest(m, row_live, nl, it_largest[it], chosen)
                     for k in range(resolved.shape[2]):
                         resolved[r, it, k] = chosen[k] if k < got else -1
@@ -265,40 +410,48 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 if w > 0:
                     _finance_week(r, w, m, row_live, nl, root[r], n_base, fin, money,
                                   protection, freeze, prosecution, seizures, resolved,
-                                  it_action, it_effect, it_first, it_last, it_target, it_mask,
-                                  it_ref, end[r])
+                                  it_kind, it_value, it_first, it_last, it_target, it_mask,
+                                  it_ref, end[r], c_on, c_group, held_r, m_cond)
                 for j in range(nl):
                     g = row_live[j]
                     exposure[g] = 1.0 - protection[r, g] if protection_on else 1.0
                     if keep_finance:
                         g_money[r, w, g] = money[r, g]
                         g_protection[r, w, g] = protection[r, g]
-            # 4 scheduled leader removals
+            # 4 conditions
+            if any_condition:
+                _conditions(r, w, m, row_live, nl, root[r], n_base, indptr, indices, weights,
+                            inv_alliance, p, sched, resolved, end[r], held, fired, lineage,
+                            rival_of, weight, chosen)
+            # 5 scheduled leader removals
             for it in range(n_items):
-                if it_action[it] != A_REMOVE or not _event_week(it_first[it], it_last[it],
-                                                                it_every[it], w):
+                if it_kind[it] != E_REMOVE_LEADER or not _happens(
+                        it, w, it_first, it_last, it_every, c_on, c_trigger, held_r):
                     continue
-                purpose = 16 + it
+                purpose = 16 + it_item[it]  # draws keyed by the intervention, not the row
                 if it_target[it] == T_LARGEST:
                     got = _largest(m, row_live, nl, it_largest[it], chosen)
                     for k in range(got):
+                        if not m_cond[chosen[k]] > c_group[it]:
+                            continue
                         hvt[r, w] += _remove(r, chosen[k], w, purpose, keys_events[r],
-                                             it_effect[it] * exposure[chosen[k]],
+                                             it_value[it] * exposure[chosen[k]],
                                              it_delta[it], it_succession[it],
                                              it_clarity[it], p, integrity, contested, draw)
                 else:
                     for j in range(nl):
                         g = row_live[j]
-                        if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it], n_base):
+                        if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it],
+                                 n_base) and m_cond[g] > c_group[it]:
                             hvt[r, w] += _remove(r, g, w, purpose, keys_events[r],
-                                                 it_effect[it] * exposure[g], it_delta[it],
+                                                 it_value[it] * exposure[g], it_delta[it],
                                                  it_succession[it], it_clarity[it], p,
                                                  integrity, contested, draw)
-            # 5 pressure-driven operations
+            # 6 pressure-driven operations
             u = 0.0
             for it in range(n_items):
-                if it_action[it] == A_PRESSURE and it_first[it] <= w < it_last[it]:
-                    u += it_effect[it]
+                if it_kind[it] == E_PRESSURE and _acts(it, w, it_first, it_last, c_on, held_r):
+                    u += it_value[it]
             if u > 0.0:
                 rng.start(keys_events[r], w, -1, rng.PURPOSE_PRESSURE, state)
                 count = rng.poisson(state, p[P_PRESSURE_RATE] * u)
@@ -330,7 +483,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             if hvt[r, w] > 0.0:
                 intact[r] = False
             phase[r] = 1
-        # 6 splits (decided first, so a run that needs room pauses before changing anything)
+        # 7 splits (decided first, so a run that needs room pauses before changing anything)
         n_split = 0
         for j in range(0 if intact[r] else nl):
             g = row_live[j]
@@ -381,29 +534,31 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 g_transfers[r, w + 1, s] += moved
             jumped[r] = True
         n_live[r] = nl
-        # 7 sweeps
+        # 8 sweeps
         any_sweep = False
         for it in range(n_items):
-            if it_action[it] == A_SWEEP and _event_week(it_first[it], it_last[it],
-                                                        it_every[it], w):
+            if it_kind[it] == E_REMOVE_MEMBERS and _happens(it, w, it_first, it_last,
+                                                            it_every, c_on, c_trigger, held_r):
                 any_sweep = True
         if any_sweep:
             for j in range(nl):
                 fraction[row_live[j]] = 0.0
         for it in range(n_items if any_sweep else 0):
-            if it_action[it] != A_SWEEP or not _event_week(it_first[it], it_last[it],
-                                                           it_every[it], w):
+            if it_kind[it] != E_REMOVE_MEMBERS or not _happens(
+                    it, w, it_first, it_last, it_every, c_on, c_trigger, held_r):
                 continue
-            e = it_effect[it]
+            e = it_value[it]
             if it_target[it] == T_LARGEST:
                 got = _largest(m, row_live, nl, it_largest[it], chosen)
                 for k in range(got):
                     g = chosen[k]
-                    fraction[g] = fraction[g] + e - fraction[g] * e
+                    if m_cond[g] > c_group[it]:
+                        fraction[g] = fraction[g] + e - fraction[g] * e
             else:
                 for j in range(nl):
                     g = row_live[j]
-                    if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it], n_base):
+                    if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it], n_base) \
+                            and m_cond[g] > c_group[it]:
                         fraction[g] = fraction[g] + e - fraction[g] * e
         for j in range(nl if any_sweep else 0):
             g = row_live[j]
@@ -417,23 +572,22 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 m[g] -= jump[g]
                 if jump[g] != 0.0:
                     jumped[r] = True
-        # 8 rates: policy, money and protection, leadership
+        # 9 rates: policy, money and protection, leadership
         eta = p[P_ETA]
         # a calm week (no lasting policy, no money or protection, every command intact) has
         # all multipliers 1: nothing to rebuild, the restart test only looks at jumps
         calm = not (money_on or protection_on)
         for it in range(n_items if calm else 0):
-            a = it_action[it]
-            if (a == A_PREVENT or a == A_SCALE_ARRESTS or a == A_FOCUS
-                    or a == A_SCALE_CONFLICT or a == A_PRESSURE) and \
-                    it_first[it] <= w < it_last[it]:
+            a = it_kind[it]
+            if (a == E_SCALE_GROUP or a == E_SCALE_NATIONAL) and \
+                    _acts(it, w, it_first, it_last, c_on, held_r):
                 calm = False
                 break
         for j in range(nl if calm and not intact[r] else 0):
             if integrity[r, row_live[j]] != 1.0:
                 calm = False
                 break
-        restart = jumped[r] or eta != prev_eta[r]
+        restart = jumped[r]
         if calm and not was_calm[r]:  # multipliers back to 1
             for j in range(nl):
                 g = row_live[j]
@@ -448,29 +602,31 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             coef[THETA_MULT, g] = 1.0
             coef[FOCUS, g] = 1.0
         for it in range(0 if calm else n_items):
-            a = it_action[it]
-            if a == A_SWEEP or a == A_REMOVE or a == A_FREEZE or a == A_PROSECUTE:
+            a = it_kind[it]
+            if a != E_SCALE_GROUP and a != E_SCALE_NATIONAL:
                 continue
-            if not it_first[it] <= w < it_last[it]:
+            if not _acts(it, w, it_first, it_last, c_on, held_r):
                 continue
-            e = it_effect[it]
-            if a == A_SCALE_ARRESTS:
-                eta = eta * e
+            factor = it_value[it]
+            if a == E_SCALE_NATIONAL:
+                if it_which[it] == N_ETA:
+                    eta = eta * factor
+                else:  # rho or theta of every group: its per-group multiplier
+                    c = RHO_MULT if it_which[it] == N_RHO else THETA_MULT
+                    for j in range(nl):
+                        coef[c, row_live[j]] *= factor
                 continue
-            if a == A_PRESSURE:
-                eta = eta * (1.0 + p[P_PRESSURE_ARRESTS] * e)
-                continue
-            c = RHO_MULT if a == A_PREVENT else (FOCUS if a == A_FOCUS else THETA_MULT)
-            factor = 1.0 - e if a == A_PREVENT else e
+            c = it_which[it]
             if it_target[it] == T_LARGEST:
                 for k in range(resolved.shape[2]):
                     g = resolved[r, it, k]
-                    if g >= 0 and end[r, g] < 0:
+                    if g >= 0 and end[r, g] < 0 and m_cond[g] > c_group[it]:
                         coef[c, g] *= factor
             else:
                 for j in range(nl):
                     g = row_live[j]
-                    if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it], n_base):
+                    if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it], n_base) \
+                            and m_cond[g] > c_group[it]:
                         coef[c, g] *= factor
         if not calm and (money_on or protection_on):
             payroll_weeks = fin[F_PAYROLL] * fin[F_WAGE]
@@ -498,14 +654,16 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                     restart = True
                 prev_coef[r, c, g] = coef[c, g]
         was_calm[r] = calm
+        if eta != prev_eta[r]:  # after the policy changed it
+            restart = True
         prev_eta[r] = eta
         jumped[r] = False
-        # 9 flows
+        # 10 flows
         t = w + 1
         if stochastic:
-            fastest = rk4_week(m, row_live, nl, root[r], n_base, indptr, indices, weights,
-                                inv_alliance, p, eta, coef, lineage, rival_of, k_net, k_comps,
-                                k_sums, stage, flows, week_sums)
+            fastest = expected_week(m, row_live, nl, root[r], n_base, indptr, indices,
+                                    weights, inv_alliance, p, eta, coef, lineage,
+                                    ahead_lineage, rival_of, stage, flows)
             if fastest > MAX_RATE_PER_WEEK_RK4:
                 _fail(r, t, STATUS_STEP, status, totals, active, keep, g_members, g_flows,
                       g_integrity)
@@ -551,7 +709,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                     m[g] += (c0 * hist_net[r, now, g] + c1 * hist_net[r, s1, g]
                              + c2 * hist_net[r, s2, g] + c3 * hist_net[r, s3, g])
             since[r] = k
-        # 10 ends and 11 record, in one pass (sweeps count as arrests of the week)
+        # 11 ends and 12 record, in one pass (sweeps count as arrests of the week)
         if stochastic:
             for f in range(4):
                 week_sums[f] = 0.0
@@ -608,30 +766,34 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
 
 @njit(cache=True)
 def _finance_week(r, w, m, row_live, nl, root, n_base, fin, money, protection, freeze,
-                  prosecution, seizures, resolved, it_action, it_effect, it_first, it_last,
-                  it_target, it_mask, it_ref, end):  # pragma: no cover - compiled
+                  prosecution, seizures, resolved, it_kind, it_value, it_first, it_last,
+                  it_target, it_mask, it_ref, end, c_on, c_group, held_r,
+                  m_cond):  # pragma: no cover - compiled
     """Money and protection from week w - 1 to w (the Euler step of `mechanisms.finance`),
-    with members at the start of week w and the freezes and prosecutions of week w - 1."""
+    with members at the start of week w and the freezes and prosecutions of week w - 1
+    (a conditional one where its condition held in week w - 1; a group size, at week w)."""
     held = w - 1
     for j in range(nl):
         g = row_live[j]
         freeze[g] = 0.0
         prosecution[g] = 0.0
-    for it in range(it_action.size):
-        a = it_action[it]
-        if (a != A_FREEZE and a != A_PROSECUTE) or not it_first[it] <= held < it_last[it]:
+    for it in range(it_kind.size):
+        a = it_kind[it]
+        if (a != E_FREEZE and a != E_CUT_PROTECTION) or not _acts(it, held, it_first, it_last,
+                                                                   c_on, held_r):
             continue
-        into = freeze if a == A_FREEZE else prosecution
+        into = freeze if a == E_FREEZE else prosecution
         if it_target[it] == T_LARGEST:
             for k in range(resolved.shape[2]):
                 g = resolved[r, it, k]
-                if g >= 0 and end[g] < 0:
-                    into[g] += it_effect[it]
+                if g >= 0 and end[g] < 0 and m_cond[g] > c_group[it]:
+                    into[g] += it_value[it]
         else:
             for j in range(nl):
                 g = row_live[j]
-                if _hits(it_target[it], g, root, it_mask[it], it_ref[it], n_base):
-                    into[g] += it_effect[it]
+                if _hits(it_target[it], g, root, it_mask[it], it_ref[it], n_base) and \
+                        m_cond[g] > c_group[it]:
+                    into[g] += it_value[it]
     total = 0.0
     for j in range(nl):
         total += max(m[row_live[j]], 0.0) ** fin[F_SHARE_EXPONENT]
@@ -678,18 +840,20 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
     tuples are taken apart here and rebuilt inside the loop (no copies: views of the same
     arrays)."""
     b0, b1, b2, b3 = base
-    (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11) = sched
+    (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15, q16, q17, q18,
+     q19, q20, q21) = sched
     (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18,
-     s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29) = st
+     s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29, s30, s31) = st
     o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10 = out
     for run in prange(s12.shape[0]):
         r = np.int64(run)
         if s12[r] == STATUS_OK and s11[r] < weeks:
             _run_weeks(r, weeks, stochastic, keep, p, fin, (b0, b1, b2, b3),
-                       (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11),
+                       (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14,
+                        q15, q16, q17, q18, q19, q20, q21),
                        (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15,
                         s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27,
-                        s28, s29),
+                        s28, s29, s30, s31),
                        (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10), delta_pressure)
 
 
