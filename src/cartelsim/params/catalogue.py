@@ -424,6 +424,17 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L5", maximum=100.0,
             ),
             _spec(
+                "territory_presence_other", 0.25, "share of the home state's weight", 0.05,
+                1.0,
+                "Weight of each state in a named group's other_states_present list relative "
+                "to its home state, when its members are spread over states (territory."
+                "states); the world step allocates its conflict deaths by this presence.",
+                "assumption: major_groups.csv lists states of reported or significant presence "
+                "without sizes; the home state is the base (EVIDENCE-sourced home states), so "
+                "each other state gets a fraction of it; range from token presence to equal",
+                "L5", minimum=0.0, maximum=1.0,
+            ),
+            _spec(
                 "baseline_homicides", 8_000.0, "homicides per year", 6_000.0, 10_000.0,
                 "Homicides unrelated to organised crime (family, personal, common crime), "
                 "added to the organised-crime homicides the model's conflict deaths imply to "

@@ -26,6 +26,7 @@ many runs of which engine::
     money = false
     protection = false
     fragmentation = "capped"      # or "open": splits without limit (cartelsim.world)
+    territory = false             # true (with "open"): deaths and homicides per state
 
     [[interventions]]             # any number; see cartelsim.interventions.spec
     action = "prevent_recruitment"
@@ -159,6 +160,15 @@ class MechanismsSection(_Strict):
     # grows as needed (the compiled world engine, `cartelsim.world`); "capped": one split per
     # targeted group into a slot made up front (the engines of `cartelsim.engines`).
     fragmentation: Literal["capped", "open"] = "capped"
+    # the 32 states inside the world step (cartelsim.territory): state_homicides per week
+    territory: Annotated[bool, Field(strict=True)] = False
+
+    @model_validator(mode="after")
+    def _territory_needs_the_world_engine(self) -> MechanismsSection:
+        if self.territory and self.fragmentation != "open":
+            raise ValueError("mechanisms.territory runs in the world engine; set "
+                             "fragmentation = \"open\"")
+        return self
 
 
 class OutputSection(_Strict):
@@ -305,6 +315,8 @@ def parse_scenario(data: dict, source: str = "<python>", base: Path | None = Non
     dumped = scenario.model_dump(mode="json", exclude={"source", "digest"})
     if scenario.mechanisms.fragmentation == "capped":  # the default keeps earlier digests
         del dumped["mechanisms"]["fragmentation"]
+    if not scenario.mechanisms.territory:
+        del dumped["mechanisms"]["territory"]
     content = json.dumps(dumped, sort_keys=True)
     digest = hashlib.sha256(content.encode()).hexdigest()[:16]
     return scenario.model_copy(update={"digest": digest})

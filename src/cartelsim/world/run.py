@@ -32,6 +32,8 @@ from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.guards import check_memory, flag_non_finite_runs
 from cartelsim.scenarios.schema import Scenario
 from cartelsim.system.model import System
+from cartelsim.territory.results import add_territory, kernel_arrays
+from cartelsim.territory.states import StateLayout, state_layout
 from cartelsim.world import step
 from cartelsim.world.params import N_FINANCE, N_PARAMS
 from cartelsim.world.rng import run_keys
@@ -106,13 +108,15 @@ def run_world(
     source: str = "interventions",
     money: bool = False,
     protection: bool = False,
+    territory: bool = False,
 ) -> xr.Dataset:
     """Simulate `runs` worlds on `system` with open-ended fragmentation.
 
     Args are those of `engines.simulate.simulate`, plus `interventions` (validated specs),
     `capacity` (initial length of the group axis; results do not depend on it) and `chunk`
     (runs per compiled call; results do not depend on it either); `money` and `protection`
-    switch on those L2 mechanisms (`mechanisms.finance`). Groups that ever existed are
+    switch on those L2 mechanisms (`mechanisms.finance`); `territory` adds the 32 states
+    (`territory.results`: state_deaths, state_homicides). Groups that ever existed are
     labelled by `group_parent`, `group_root`, `group_birth_week`, `group_end_week`.
     """
     if engine not in ENGINES:
@@ -143,24 +147,26 @@ def run_world(
     capacity = min(max(capacity or n_base + max(32, n_base // 4), n_base), cap_max)
     keep = record == "groups"
     base = base_structure(system)
+    layout = state_layout(system, params) if territory else None
     parts = []
     for lo in range(0, runs, chunk):
         hi = min(runs, lo + chunk)
         parts.append(_simulate_chunk(system, params, effects, members0[lo:hi], weeks,
                                      engine == "stochastic", keep, seed, first_run + lo,
-                                     capacity, money, protection, base))
+                                     capacity, money, protection, base, layout))
         if progress is not None:
             progress(hi, runs)
     state, out = _concatenate(parts, keep)
-    return _dataset(system, params, engine, seed, start_date, first_run, state, out, keep,
-                    initial, money, protection)
+    ds = _dataset(system, params, engine, seed, start_date, first_run, state, out, keep,
+                  initial, money, protection)
+    return ds if layout is None else add_territory(ds, layout, out.state_deaths, params)
 
 
 def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
                     members0: np.ndarray, weeks: int, stochastic: bool, keep: bool, seed: int,
                     first_run: int, capacity: int, money: bool = False,
-                    protection: bool = False,
-                    base: BaseStructure | None = None) -> tuple[WorldState, WorldRecord]:
+                    protection: bool = False, base: BaseStructure | None = None,
+                    layout: StateLayout | None = None) -> tuple[WorldState, WorldRecord]:
     runs = members0.shape[0]
     base = base or base_structure(system)
     alliance, base = base[-1], base[:-1]
@@ -170,16 +176,17 @@ def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
     if money or protection:  # start where each group's flows settle, as mechanisms.finance
         start = Finance(params, members0, 0, money=money, protection=protection)
         money0, protection0 = start.money, start.protection
-    state = WorldState.start(members0, alliance, capacity, keep, keys,
+    state = WorldState.start(members0, alliance, capacity, keep or layout is not None, keys,
                              effects.action.size, effects.most_largest, money0, protection0)
-    out = WorldRecord.start(state, weeks, keep, finance=money or protection)
+    out = WorldRecord.start(state, weeks, keep, finance=money or protection,
+                            states=layout.n_states if layout else 0)
     p = parameter_vector(params)
     fin = finance_vector(params, money, protection)
     delta_pressure = params[LOSS_PARAMETER[PRESSURE_KIND]]
     kernel = step.world_batch if runs > 1 else step.world_serial
     while True:
         kernel(weeks, stochastic, keep, p, fin, base, effects.as_tuple(), state.as_tuple(),
-               out.as_tuple(), delta_pressure)
+               out.as_tuple(), delta_pressure, kernel_arrays(layout, out.state_deaths))
         paused = state.status == step.STATUS_PAUSED
         if not paused.any():
             break
@@ -314,7 +321,8 @@ def run_world_scenario(scenario: Scenario, progress: Progress | None = None, *,
                    initial=scenario.run.initial, record=scenario.run.record,
                    first_run=first_run, progress=progress,
                    source=f"{scenario.source}: interventions",
-                   money=scenario.mechanisms.money, protection=scenario.mechanisms.protection)
+                   money=scenario.mechanisms.money, protection=scenario.mechanisms.protection,
+                   territory=scenario.mechanisms.territory)
     flag_non_finite_runs(ds)
     ds.attrs.update(
         scenario=scenario.name, scenario_description=scenario.description,

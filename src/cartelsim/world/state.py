@@ -126,10 +126,11 @@ class WorldRecord:
     money: np.ndarray  # [run, time, cap] (empty unless kept and money or protection is on)
     protection: np.ndarray  # [run, time, cap]
     seizures: np.ndarray  # [run, time]: money frozen over the week ending at the date
+    state_deaths: np.ndarray  # [run, time, state] (empty unless territory is on)
 
     @classmethod
     def start(cls, state: WorldState, weeks: int, keep: bool,
-              finance: bool = False) -> WorldRecord:
+              finance: bool = False, states: int = 0) -> WorldRecord:
         runs, cap = state.members.shape
         times = weeks + 1
         width = cap if keep else 0
@@ -142,6 +143,7 @@ class WorldRecord:
             money=np.full((*lead, width) if finance else (0, 0, 0), np.nan),
             protection=np.full((*lead, width) if finance else (0, 0, 0), np.nan),
             seizures=np.zeros((runs, times)),
+            state_deaths=np.zeros((runs, times, states) if states else (0, 0, 0)),
         )
         base = state.members[:, :int(state.n_used.max())]  # sums as the other engines do
         record.totals[:, 0, 0] = base.sum(axis=1)

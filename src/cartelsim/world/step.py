@@ -41,6 +41,7 @@ from cartelsim.engines.kernels import (
     THETA_MULT,
 )
 from cartelsim.mechanisms.leadership import AT_REST
+from cartelsim.territory.kernel import territory_scratch, territory_week
 from cartelsim.world import rng
 from cartelsim.world.flows import draw_flows, rates_net, rk4_week
 from cartelsim.world.params import (
@@ -72,6 +73,7 @@ from cartelsim.world.params import (
     P_RECOVERY,
     P_SETTLED,
     P_SPLINTER_INTEGRITY,
+    P_SPLINTER_RIVALRY,
     P_VISIBILITY,
 )
 
@@ -103,6 +105,8 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
               "(1 + kappa_c (1 - L)), recruitment x (1 - kappa_r (1 - L)))"),
     ("flows", "recruits, arrests, conflict deaths and exits over the week (L1 rate laws): "
               "RK4 / Adams-Bashforth 4, or Poisson counts around one RK4 week"),
+    ("territory", "when switched on: each group's conflict deaths of the week go to the states "
+                  "where it meets its rivals (territory.kernel), into state_deaths"),
     ("ends", "a group with fewer than group_end_members members ends (its remainder counted "
              "as exits); its end week is recorded"),
     ("record", "members, flows, integrity, removals and splits of the week are written"),
@@ -191,7 +195,7 @@ def _remove(r, g, w, purpose, key, chance, delta, succession, clarity, p, integr
 # ---------------------------------------------------------------- one run
 @njit(cache=True, fastmath=FASTMATH)
 def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
-               delta_pressure):  # pragma: no cover - compiled
+               delta_pressure, terr):  # pragma: no cover - compiled
     """Advance run r from st.week[r] to `weeks` (or until it pauses or fails)."""
     indptr, indices, weights, n_base = base
     (it_action, it_effect, it_first, it_last, it_every, it_target, it_mask, it_ref,
@@ -202,6 +206,10 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
      intact) = st
     (totals, active, g_members, g_flows, g_integrity, g_transfers, hvt, splits, g_money,
      g_protection, seizures) = out
+    presence, state_ptr, state_cols, state_deaths = terr
+    territory_on = state_deaths.shape[0] > 0
+    comps = keep or territory_on  # per-group flows of every week (territory reads deaths)
+    t_scratch = territory_scratch(n_base, presence.shape[1], state_cols.size)
     money_on = fin[F_MONEY_ON] != 0.0
     protection_on = fin[F_PROTECTION_ON] != 0.0
     keep_finance = keep and g_money.shape[0] > 0
@@ -522,7 +530,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             now, s1, s2, s3 = k % 4, (k - 1) % 4, (k - 2) % 4, (k - 3) % 4
             rates_net(m, row_live, nl, root[r], n_base, indptr, indices, weights,
                        inv_alliance, p, eta, coef, lineage, rival_of, hist_net[r, now],
-                       hist_comps[r, now], hist_sums[r, now], keep)
+                       hist_comps[r, now], hist_sums[r, now], comps)
             if hist_sums[r, now, 4] > MAX_RATE_PER_WEEK:
                 _fail(r, t, STATUS_STEP, status, totals, active, keep, g_members, g_flows,
                       g_integrity)
@@ -538,7 +546,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 for f in range(4):
                     week_sums[f] = (c0 * hist_sums[r, now, f] + c1 * hist_sums[r, s1, f]
                                     + c2 * hist_sums[r, s2, f] + c3 * hist_sums[r, s3, f])
-                    if not keep:
+                    if not comps:
                         continue
                     for j in range(nl):
                         g = row_live[j]
@@ -551,7 +559,12 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                     m[g] += (c0 * hist_net[r, now, g] + c1 * hist_net[r, s1, g]
                              + c2 * hist_net[r, s2, g] + c3 * hist_net[r, s3, g])
             since[r] = k
-        # 10 ends and 11 record, in one pass (sweeps count as arrests of the week)
+        # 10 territory
+        if territory_on:
+            territory_week(r, t, m, row_live, nl, root[r], n_base, indptr, indices, weights,
+                           p[P_SPLINTER_RIVALRY], flows, presence, state_ptr, state_cols,
+                           t_scratch, state_deaths)
+        # 11 ends and 12 record, in one pass (sweeps count as arrests of the week)
         if stochastic:
             for f in range(4):
                 week_sums[f] = 0.0
@@ -671,7 +684,7 @@ def _fail(r, start, code, status, totals, active, keep, g_members, g_flows,
 
 @njit(cache=True, parallel=True)
 def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
-                delta_pressure):  # pragma: no cover - compiled
+                delta_pressure, terr):  # pragma: no cover - compiled
     """Advance every run that is not finished, failed or waiting; threads share the runs.
 
     Numba's parallel loops cannot capture tuples of differently typed arrays, so the
@@ -682,6 +695,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
     (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18,
      s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29) = st
     o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10 = out
+    t0, t1, t2, t3 = terr
     for run in prange(s12.shape[0]):
         r = np.int64(run)
         if s12[r] == STATUS_OK and s11[r] < weeks:
@@ -690,16 +704,17 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
                        (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15,
                         s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27,
                         s28, s29),
-                       (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10), delta_pressure)
+                       (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10), delta_pressure,
+                       (t0, t1, t2, t3))
 
 
 @njit(cache=True)
 def world_serial(weeks, stochastic, keep, p, fin, base, sched, st, out,
-                 delta_pressure):  # pragma: no cover - compiled
+                 delta_pressure, terr):  # pragma: no cover - compiled
     """`world_batch` without threads (one run, or a caller that wants one thread)."""
     status = st[12]
     week = st[11]
     for r in range(status.shape[0]):
         if status[r] == STATUS_OK and week[r] < weeks:
             _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
-                       delta_pressure)
+                       delta_pressure, terr)
