@@ -435,6 +435,34 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L5", minimum=0.0, maximum=1.0,
             ),
             _spec(
+                "territory_seized_tonnes", 110.0, "tonnes per year", 70.0, 150.0,
+                "Fentanyl, methamphetamine and cocaine seized a year at the U.S. southwest "
+                "border; with territory_seizure_share it sets the supply moved north.",
+                "market.csv (CBP): fentanyl 12.3 t (FY2023, CBP, ~90 % at the southern "
+                "border) + methamphetamine 54.9 t (FY2023, southwest border) + cocaine 44 t "
+                "(FY2021, CBP, a lower bound) = 111 t; range from the FY2020 rows (fentanyl "
+                "2.2 t, methamphetamine 80.6 t) to a higher cocaine year",
+                "L5", maximum=1e5,
+            ),
+            _spec(
+                "territory_seizure_share", 0.15, "share of the flow", 0.05, 0.4,
+                "Share of the loads reaching a U.S. crossing that are seized there (times the "
+                "crackdown factor of the week, at most 1); the rest is the flow north.",
+                "assumption: no published interdiction rate for the southwest border was "
+                "found (market.csv holds seizures, not flows); wide range for calibration",
+                "L5", minimum=1e-3, maximum=1.0,
+            ),
+            _spec(
+                "territory_route_violence", 5.0, "per share of the flow diverted", 0.0, 20.0,
+                "Contested new routes: a state's weight in the allocation of its groups' "
+                "conflict deaths is multiplied by 1 + this x the share of the week's supply "
+                "diverted through it by crackdowns (territory.kernel).",
+                "assumption after EVIDENCE F7 (Dell 2015: violence rises on the diverted "
+                "routes) and F8 (Osorio 2015); no coefficient was found in the stored "
+                "excerpts; wide range",
+                "L5", maximum=1e3,
+            ),
+            _spec(
                 "baseline_homicides", 8_000.0, "homicides per year", 6_000.0, 10_000.0,
                 "Homicides unrelated to organised crime (family, personal, common crime), "
                 "added to the organised-crime homicides the model's conflict deaths imply to "

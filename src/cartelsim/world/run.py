@@ -32,8 +32,7 @@ from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.guards import check_memory, flag_non_finite_runs
 from cartelsim.scenarios.schema import Scenario
 from cartelsim.system.model import System
-from cartelsim.territory.results import add_territory, kernel_arrays
-from cartelsim.territory.states import StateLayout, state_layout
+from cartelsim.territory.results import TerritoryInputs, add_territory, kernel_arrays
 from cartelsim.world import step
 from cartelsim.world.params import N_FINANCE, N_PARAMS
 from cartelsim.world.rng import run_keys
@@ -62,7 +61,8 @@ WORLD_STATUS_MESSAGES = {**STATUS_MESSAGES, step.STATUS_CAPACITY: STATUS_CAPACIT
 # The operation U.S. pressure drives is a capture (as mechanisms.world.PRESSURE_OPERATION).
 PRESSURE_KIND = "captured"
 DEFAULT_CHUNK = 4096
-NEEDS = {"freeze_assets": "money", "prosecute_corruption": "protection"}
+NEEDS = {"freeze_assets": "money", "prosecute_corruption": "protection",
+         "crossing_crackdown": "territory"}
 
 
 BaseStructure = tuple  # (indptr, indices, weights, n_base, alliance strength)
@@ -130,7 +130,7 @@ def run_world(
     if system.parent is not None and (system.parent >= 0).any():
         raise CartelsimError("the world engine creates splinters itself; give it a system "
                              "without splinter slots")
-    switches = {"money": money, "protection": protection}
+    switches = {"money": money, "protection": protection, "territory": territory}
     for number, spec in enumerate(interventions, start=1):
         if spec.action in NEEDS and not switches[NEEDS[spec.action]]:
             raise CartelsimError(f"{source}[{number}] ({spec.action}) acts on "
@@ -147,7 +147,8 @@ def run_world(
     capacity = min(max(capacity or n_base + max(32, n_base // 4), n_base), cap_max)
     keep = record == "groups"
     base = base_structure(system)
-    layout = state_layout(system, params) if territory else None
+    layout = TerritoryInputs.make(system, params, interventions, start_date, weeks,
+                                  source) if territory else None
     parts = []
     for lo in range(0, runs, chunk):
         hi = min(runs, lo + chunk)
@@ -159,14 +160,14 @@ def run_world(
     state, out = _concatenate(parts, keep)
     ds = _dataset(system, params, engine, seed, start_date, first_run, state, out, keep,
                   initial, money, protection)
-    return ds if layout is None else add_territory(ds, layout, out.state_deaths, params)
+    return ds if layout is None else add_territory(ds, layout, out, params)
 
 
 def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
                     members0: np.ndarray, weeks: int, stochastic: bool, keep: bool, seed: int,
                     first_run: int, capacity: int, money: bool = False,
                     protection: bool = False, base: BaseStructure | None = None,
-                    layout: StateLayout | None = None) -> tuple[WorldState, WorldRecord]:
+                    layout: TerritoryInputs | None = None) -> tuple[WorldState, WorldRecord]:
     runs = members0.shape[0]
     base = base or base_structure(system)
     alliance, base = base[-1], base[:-1]
@@ -179,14 +180,15 @@ def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
     state = WorldState.start(members0, alliance, capacity, keep or layout is not None, keys,
                              effects.action.size, effects.most_largest, money0, protection0)
     out = WorldRecord.start(state, weeks, keep, finance=money or protection,
-                            states=layout.n_states if layout else 0)
+                            states=layout.states.n_states if layout else 0,
+                            crossings=layout.routes.n_crossings if layout else 0)
     p = parameter_vector(params)
     fin = finance_vector(params, money, protection)
     delta_pressure = params[LOSS_PARAMETER[PRESSURE_KIND]]
     kernel = step.world_batch if runs > 1 else step.world_serial
     while True:
         kernel(weeks, stochastic, keep, p, fin, base, effects.as_tuple(), state.as_tuple(),
-               out.as_tuple(), delta_pressure, kernel_arrays(layout, out.state_deaths))
+               out.as_tuple(), delta_pressure, kernel_arrays(layout, out))
         paused = state.status == step.STATUS_PAUSED
         if not paused.any():
             break

@@ -92,7 +92,7 @@ def compile_interventions(system: System, params: Params,
                 f"{source}[{item.number}] ({spec.action}): a schedule with a condition "
                 "(when = {...}) is not supported by open fragmentation yet; remove `when` "
                 'or use fragmentation = "capped"')
-        arrays.action[row] = ACTION_CODES[spec.action]
+        arrays.action[row] = ACTION_CODES.get(spec.action, step.A_ELSEWHERE)
         arrays.effect[row] = float(spec.effect)
         arrays.first[row] = item.first
         arrays.last[row] = item.last

@@ -105,8 +105,10 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
               "(1 + kappa_c (1 - L)), recruitment x (1 - kappa_r (1 - L)))"),
     ("flows", "recruits, arrests, conflict deaths and exits over the week (L1 rate laws): "
               "RK4 / Adams-Bashforth 4, or Poisson counts around one RK4 week"),
-    ("territory", "when switched on: each group's conflict deaths of the week go to the states "
-                  "where it meets its rivals (territory.kernel), into state_deaths"),
+    ("territory", "when switched on (territory.kernel): the week's supply takes the routes to "
+                  "the border by a logit on cost (crackdowns raise a crossing's cost and "
+                  "seizures), giving flow_north per crossing; each group's conflict deaths go "
+                  "to the states where it meets its rivals, more where diverted traffic runs"),
     ("ends", "a group with fewer than group_end_members members ends (its remainder counted "
              "as exits); its end week is recorded"),
     ("record", "members, flows, integrity, removals and splits of the week are written"),
@@ -125,6 +127,7 @@ STATUS_PAUSED = -1  # internal: the run needs a larger group axis; the driver gr
 # actions (schedule.ACTION_CODES maps names to these)
 A_PREVENT, A_SCALE_ARRESTS, A_FOCUS, A_SCALE_CONFLICT, A_SWEEP, A_REMOVE, A_FREEZE, \
     A_PROSECUTE, A_PRESSURE = range(9)
+A_ELSEWHERE = -1  # an action read outside the loop over actions (routes: territory.corridors)
 # targets
 T_EVERYONE, T_GROUPS, T_RIVALS, T_LARGEST = range(4)
 # successions
@@ -206,10 +209,10 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
      intact) = st
     (totals, active, g_members, g_flows, g_integrity, g_transfers, hvt, splits, g_money,
      g_protection, seizures) = out
-    presence, state_ptr, state_cols, state_deaths = terr
-    territory_on = state_deaths.shape[0] > 0
+    territory_on = terr[11].shape[0] > 0  # state_deaths [run, time, state], empty when off
     comps = keep or territory_on  # per-group flows of every week (territory reads deaths)
-    t_scratch = territory_scratch(n_base, presence.shape[1], state_cols.size)
+    t_scratch = territory_scratch(n_base, terr[0].shape[1], terr[2].size, terr[4].size,
+                                  terr[7].size)
     money_on = fin[F_MONEY_ON] != 0.0
     protection_on = fin[F_PROTECTION_ON] != 0.0
     keep_finance = keep and g_money.shape[0] > 0
@@ -562,8 +565,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
         # 10 territory
         if territory_on:
             territory_week(r, t, m, row_live, nl, root[r], n_base, indptr, indices, weights,
-                           p[P_SPLINTER_RIVALRY], flows, presence, state_ptr, state_cols,
-                           t_scratch, state_deaths)
+                           p[P_SPLINTER_RIVALRY], flows, terr, t_scratch)
         # 11 ends and 12 record, in one pass (sweeps count as arrests of the week)
         if stochastic:
             for f in range(4):
@@ -695,7 +697,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
     (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18,
      s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29) = st
     o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10 = out
-    t0, t1, t2, t3 = terr
+    t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13 = terr
     for run in prange(s12.shape[0]):
         r = np.int64(run)
         if s12[r] == STATUS_OK and s11[r] < weeks:
@@ -705,7 +707,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
                         s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27,
                         s28, s29),
                        (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10), delta_pressure,
-                       (t0, t1, t2, t3))
+                       (t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13))
 
 
 @njit(cache=True)
