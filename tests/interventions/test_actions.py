@@ -18,6 +18,7 @@ from cartelsim.interventions.docs import actions_markdown
 from cartelsim.interventions.effects import (
     CutProtection,
     FreezeMoney,
+    RaiseCrossingCost,
     RemoveLeader,
     RemoveMembers,
     ScaleGroupRate,
@@ -129,6 +130,24 @@ def test_us_pressure() -> None:
     assert a.national and a.effects(2.0, P) == (ScaleRate("eta", 1.0 + gain * 2.0),
                                                 SetPressure(2.0))
     assert isinstance(a.amount, Amount)
+
+
+def test_crossing_crackdown() -> None:
+    from cartelsim.interventions.actions.routes import CROSSINGS
+    from cartelsim.territory.network import load_network
+
+    a = action("crossing_crackdown")
+    assert a.needs == ("territory",) and a.national
+    assert a.effects(3.0, P) == (RaiseCrossingCost(3.0),)
+    network = load_network()
+    assert CROSSINGS == tuple(network.node_ids[c] for c in network.crossings)
+    spec = InterventionSpec(action="crossing_crackdown", effect=2.0, crossing="nogales")
+    assert "nogales" in spec.describe()
+    with pytest.raises(ValueError, match="crossing_crackdown needs crossing = one of tijuana"):
+        InterventionSpec(action="crossing_crackdown", effect=2.0, crossing="laredo")
+    with pytest.raises(ValueError, match="crossing apply to crossing_crackdown, not "
+                                         "arrest_sweep"):
+        InterventionSpec(action="arrest_sweep", effect=0.1, crossing="nogales")
 
 
 def test_the_command_line_lists_the_registry(tmp_path) -> None:

@@ -71,39 +71,40 @@ def test_an_unknown_home_state_spreads_by_population() -> None:
     assert layout.presence[0, layout.codes.index("25")] == 1.0
 
 
+def allocate(members, deaths, rivalry, presence, ptr, cols) -> np.ndarray:
+    """One call of the territory sub-step without routes: deaths per state."""
+    n, n_states = presence.shape
+    flows = np.zeros((4, n))
+    flows[2] = deaths
+    ints, floats = np.zeros(0, dtype=np.int64), np.zeros(0)
+    out = np.zeros((1, 2, n_states))
+    terr = (presence, np.asarray(ptr), np.asarray(cols), np.array([0.0, 0.1, 0.0, 1.0, 0.0]),
+            ints, ints, ints, floats, np.zeros(1, dtype=np.int64), ints, np.ones((1, 0)), out,
+            np.zeros((1, 2, 0)), np.zeros((1, 2, 0)))
+    live = np.arange(n)
+    territory_week(0, 1, np.asarray(members, dtype=float), live, n, live, n,
+                   rivalry.indptr.astype(np.int64), rivalry.indices.astype(np.int64),
+                   rivalry.data.astype(float), 0.0, flows, terr,
+                   territory_scratch(n, n_states, len(cols), 0, 0))
+    return out[0, 1]
+
+
 def test_deaths_go_where_the_group_meets_its_rivals() -> None:
     """A in states 0 and 1, its rival B in state 1 only: all of A's deaths fall in state 1
     (alone in state 0, A meets nobody there); B's in state 1 too; state 2 gets nothing."""
     presence = np.array([[0.5, 0.5, 0.0], [0.0, 1.0, 0.0]])
-    ptr = np.array([0, 2, 3])
-    cols = np.array([0, 1, 1])
     rivalry = sp.csr_array(np.array([[0.0, 3.0], [3.0, 0.0]]))
-    members = np.array([100.0, 50.0])
-    flows = np.zeros((4, 2))
-    flows[2] = [4.0, 3.0]
-    out = np.zeros((1, 2, 3))
-    territory_week(0, 1, members, np.array([0, 1]), 2, np.array([0, 1]), 2,
-                   rivalry.indptr.astype(np.int64), rivalry.indices.astype(np.int64),
-                   rivalry.data, 0.0, flows, presence, ptr, cols,
-                   territory_scratch(2, 3, 3), out)
-    np.testing.assert_allclose(out[0, 1], [0.0, 7.0, 0.0])
+    out = allocate([100.0, 50.0], [4.0, 3.0], rivalry, presence, [0, 2, 3], [0, 1, 1])
+    np.testing.assert_allclose(out, [0.0, 7.0, 0.0])
 
 
 def test_background_conflict_counts_where_groups_share_a_state() -> None:
     """Without rivalry every pair still meets (the +1 of M_ij): A's deaths split between its
     two states in proportion to p_As x (members of others there)."""
     presence = np.array([[0.5, 0.5], [1.0, 0.0], [0.0, 1.0]])
-    ptr = np.array([0, 2, 3, 4])
-    cols = np.array([0, 1, 0, 1])
-    empty = sp.csr_array((3, 3))
-    members = np.array([100.0, 30.0, 10.0])
-    flows = np.zeros((4, 3))
-    flows[2] = [4.0, 0.0, 0.0]
-    out = np.zeros((1, 2, 2))
-    territory_week(0, 1, members, np.array([0, 1, 2]), 3, np.array([0, 1, 2]), 3,
-                   empty.indptr.astype(np.int64), empty.indices.astype(np.int64), empty.data,
-                   0.0, flows, presence, ptr, cols, territory_scratch(3, 2, 4), out)
-    np.testing.assert_allclose(out[0, 1], [4.0 * 30 / 40, 4.0 * 10 / 40])
+    out = allocate([100.0, 30.0, 10.0], [4.0, 0.0, 0.0], sp.csr_array((3, 3)), presence,
+                   [0, 2, 3, 4], [0, 1, 0, 1])
+    np.testing.assert_allclose(out, [4.0 * 30 / 40, 4.0 * 10 / 40])
 
 
 @pytest.mark.parametrize("engine", ["deterministic", "stochastic"])
