@@ -96,6 +96,19 @@ def test_violence_moves_to_the_states_the_diverted_traffic_crosses(pair, mexico)
     assert gained[sonora] and float(moved.sel(state="26")) > 0.0
 
 
+def test_a_crackdown_changes_no_rate_of_the_group_model(mexico) -> None:
+    """Crackdowns act on routes only: in a week whose rates are rebuilt (a lasting action
+    that changes nothing keeps the week from being calm), members and deaths are those
+    without the crackdown."""
+    inert = [InterventionSpec(action="prevent_recruitment", effect=0.0, start=START)]
+    kwargs = dict(weeks=20, runs=1, engine="deterministic", seed=3, start=START,
+                  territory=True)
+    base = run_world(mexico, interventions=inert, **kwargs)
+    crack = run_world(mexico, interventions=inert + CRACKDOWN, **kwargs)
+    np.testing.assert_array_equal(base.total_deaths.values, crack.total_deaths.values)
+    np.testing.assert_array_equal(base.members.values, crack.members.values)
+
+
 def test_the_example_scenario_diverts_flow(monkeypatch) -> None:
     scenario = load_scenario(example_path("crossing-crackdown"))
     assert scenario.mechanisms.territory

@@ -463,6 +463,26 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L5", maximum=1e3,
             ),
             _spec(
+                "territory_wholesale_price", 10_000.0, "US$ per kg", 5_000.0, 20_000.0,
+                "Wholesale price of a kg of the drug mix moved north, near the border: the "
+                "revenue of a tonne that crosses (territory.kernel.territory_income).",
+                "market.csv: methamphetamine 3,500 US$/kg (Ciudad Juarez 2017), cocaine "
+                "10,000-14,000 (Mexico near the border 2017), fentanyl 35,000-42,000 (Sinaloa "
+                "2020); weighted by the seized tonnes of territory_seized_tonnes (54.9 : 44 : "
+                "12.3) = 10,800; range from meth-heavy to fentanyl-heavy mixes",
+                "L5", maximum=1e6,
+            ),
+            _spec(
+                "territory_other_revenue", 170.0, "US$ million per week", 60.0, 450.0,
+                "With territory on, the revenue that is not drugs moved north (extortion, "
+                "local retail, fuel theft), shared by size as drug_market_value is without "
+                "territory; drug revenue then comes from the tonnes.",
+                "EVIDENCE F23 (US$6-29 bn a year of criminal revenue, default 15 bn = 288 M a "
+                "week) minus the default drug revenue (about 12 t a week x 10 M per t = 120 M); "
+                "range: F23's bounds minus the same",
+                "money", maximum=1e6,
+            ),
+            _spec(
                 "baseline_homicides", 8_000.0, "homicides per year", 6_000.0, 10_000.0,
                 "Homicides unrelated to organised crime (family, personal, common crime), "
                 "added to the organised-crime homicides the model's conflict deaths imply to "

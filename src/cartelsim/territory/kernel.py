@@ -28,6 +28,11 @@ it moves deaths between states, the national total is L1's. By lineage, as in
 states puts its deaths where it is (a_is = p_is). The deaths of a week add up over states
 to the week's total deaths exactly (to rounding).
 
+**Revenue.** With money switched on, the tonnes of the week that got through (flow north)
+times the wholesale price are the drug revenue of the groups present in each route's
+origin state, shared by their members there (`territory_income`, read by the finance
+sub-step the next week in place of the drug part of the fixed pot).
+
 Costs per week: O(sum over base groups of rivals x states present + live groups x states
 present + candidate routes x their states): presence rows are short.
 """
@@ -41,8 +46,8 @@ from cartelsim.engines.kernels import FASTMATH
 
 DEATHS = 2  # row of the per-group flows array holding conflict deaths
 # indices of the territory parameter vector (results.TERRITORY_ORDER names them)
-TP_SUPPLY, TP_SEIZURE, TP_CROSSING_COST, TP_DISPERSION, TP_ROUTE_VIOLENCE = range(5)
-N_TERRITORY = 5
+TP_SUPPLY, TP_SEIZURE, TP_CROSSING_COST, TP_DISPERSION, TP_ROUTE_VIOLENCE, TP_PRICE = range(6)
+N_TERRITORY = 6
 
 
 @njit(cache=True)
@@ -89,17 +94,12 @@ def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_k
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def territory_week(r, t, members, live, n_live, root, n_base, indptr, indices, weights,
-                   splinter_rivalry, flows, terr, scratch):  # pragma: no cover - compiled
-    """Route run r's supply of the week ending at date t into flow_north[r, t, :] and
-    seized[r, t, :], and add its conflict deaths to state_deaths[r, t, :]."""
-    (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
-     cstate_idx, factors, state_deaths, flow_north, seized) = terr
-    lineage, in_state, rival, share, diverted, per_origin, flow = scratch
-    n_states = in_state.size
+def _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
+                      in_state):  # pragma: no cover - compiled
+    """lineage[b] = members of lineage b; in_state[s] = members present in state s."""
     for b in range(n_base):
         lineage[b] = 0.0
-    for s in range(n_states):
+    for s in range(in_state.size):
         in_state[s] = 0.0
     for j in range(n_live):
         g = live[j]
@@ -110,6 +110,49 @@ def territory_week(r, t, members, live, n_live, root, n_base, indptr, indices, w
             continue
         for k in range(ptr[b], ptr[b + 1]):
             in_state[cols[k]] += t_b * presence[b, cols[k]]
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def territory_income(w, members, live, n_live, root, n_base, terr, scratch,
+                     income):  # pragma: no cover - compiled
+    """income[g] = drug revenue of group g over week w - 1 (US$ million): the tonnes that
+    crossed north from each origin x the wholesale price, shared by the members present in
+    the origin's state, from `members` (those at the start of week w)."""
+    (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
+     cstate_idx, factors, _, _, _) = terr
+    lineage, in_state, _, _, traffic, per_origin, flow = scratch
+    _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
+                      in_state)
+    factor = factors[max(w - 1, 0)]
+    route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
+                  cstate_idx, factor, per_origin, flow, 0.0, traffic, np.zeros(0))
+    revenue = per_origin[1]
+    for o in range(revenue.size):
+        revenue[o] = 0.0
+    for k in range(cand_km.size):  # tonnes past the crossing x US$ million per tonne
+        taken = min(1.0, tp[TP_SEIZURE] * factor[cand_crossing[k]])
+        revenue[cand_origin[k]] += flow[k] * (1.0 - taken) * tp[TP_PRICE] / 1000.0
+    for j in range(n_live):
+        g = live[j]
+        income[g] = 0.0
+        b = root[g]
+        for o in range(revenue.size):
+            held = in_state[origin_state[o]]
+            if held > 0.0:
+                income[g] += revenue[o] * members[g] * presence[b, origin_state[o]] / held
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def territory_week(r, t, members, live, n_live, root, n_base, indptr, indices, weights,
+                   splinter_rivalry, flows, terr, scratch):  # pragma: no cover - compiled
+    """Route run r's supply of the week ending at date t into flow_north[r, t, :] and
+    seized[r, t, :], and add its conflict deaths to state_deaths[r, t, :]."""
+    (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
+     cstate_idx, factors, state_deaths, flow_north, seized) = terr
+    lineage, in_state, rival, share, diverted, per_origin, flow = scratch
+    n_states = in_state.size
+    _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
+                      in_state)
     # routes: traffic with this week's crackdowns minus traffic without them
     for s in range(n_states):
         diverted[s] = 0.0

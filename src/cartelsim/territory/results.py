@@ -40,13 +40,14 @@ WEEKS_PER_YEAR = 365.25 / 7.0
 
 def territory_vector(params: Params) -> np.ndarray:
     """The kernel's parameters (kernel.TP_*): supply in tonnes per week = seized tonnes a
-    year / seizure share / weeks a year, then seizure share, crossing cost, dispersion and
-    route violence."""
+    year / seizure share / weeks a year, then seizure share, crossing cost, dispersion,
+    route violence and the wholesale price."""
     supply = params["territory_seized_tonnes"] / params["territory_seizure_share"] \
         / WEEKS_PER_YEAR
     vector = np.array([supply, params["territory_seizure_share"],
                        params["territory_crossing_cost"], params["territory_route_dispersion"],
-                       params["territory_route_violence"]])
+                       params["territory_route_violence"],
+                       params["territory_wholesale_price"]])
     assert vector.size == N_TERRITORY
     return vector
 

@@ -184,6 +184,8 @@ def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
                             crossings=layout.routes.n_crossings if layout else 0)
     p = parameter_vector(params)
     fin = finance_vector(params, money, protection)
+    if layout is not None:  # drugs earn by the tonne (territory); the pot keeps the rest
+        fin[2 + FINANCE_ORDER.index("drug_market_value")] = params["territory_other_revenue"]
     delta_pressure = params[LOSS_PARAMETER[PRESSURE_KIND]]
     kernel = step.world_batch if runs > 1 else step.world_serial
     while True:

@@ -41,7 +41,7 @@ from cartelsim.engines.kernels import (
     THETA_MULT,
 )
 from cartelsim.mechanisms.leadership import AT_REST
-from cartelsim.territory.kernel import territory_scratch, territory_week
+from cartelsim.territory.kernel import territory_income, territory_scratch, territory_week
 from cartelsim.world import rng
 from cartelsim.world.flows import draw_flows, rates_net, rk4_week
 from cartelsim.world.params import (
@@ -85,7 +85,9 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
                  "L <- 1 - (1 - L) exp(-integrity_recovery); a contest ends at L >= 0.9"),
     ("finance", "money and protection move one week (when switched on), from members at the "
                 "start of the week and the freezes and prosecutions that held the week before: "
-                "K += income - wages - bribes - seized - K / reserve_weeks; "
+                "K += income - wages - bribes - seized - K / reserve_weeks (with territory, "
+                "income = other revenue by size + the drug revenue of the tonnes moved north "
+                "from the group's origin states, territory.kernel.territory_income); "
                 "P += gain b/(b + b_half) (1 - P) - (decay + prosecution) P"),
     ("leader_removals", "scheduled remove_leader operations: success with probability "
                         "effect x (1 - P); integrity x (1 - delta) (settled: x (1 - factor delta)); "
@@ -217,6 +219,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
     protection_on = fin[F_PROTECTION_ON] != 0.0
     keep_finance = keep and g_money.shape[0] > 0
     cap = members.shape[1]
+    drug_income = np.zeros(cap)  # territory: revenue from the tonnes moved north
     n_items = it_action.size
     lineage = np.zeros(n_base)
     rival_of = np.zeros(n_base)
@@ -274,10 +277,13 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             # 3 money and protection
             if money_on or protection_on:
                 if w > 0:
+                    if territory_on:
+                        territory_income(w, m, row_live, nl, root[r], n_base, terr, t_scratch,
+                                         drug_income)
                     _finance_week(r, w, m, row_live, nl, root[r], n_base, fin, money,
                                   protection, freeze, prosecution, seizures, resolved,
                                   it_action, it_effect, it_first, it_last, it_target, it_mask,
-                                  it_ref, end[r])
+                                  it_ref, end[r], drug_income)
                 for j in range(nl):
                     g = row_live[j]
                     exposure[g] = 1.0 - protection[r, g] if protection_on else 1.0
@@ -460,7 +466,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             coef[FOCUS, g] = 1.0
         for it in range(0 if calm else n_items):
             a = it_action[it]
-            if a == A_SWEEP or a == A_REMOVE or a == A_FREEZE or a == A_PROSECUTE:
+            if a == A_SWEEP or a == A_REMOVE or a == A_FREEZE or a == A_PROSECUTE or \
+                    a == A_ELSEWHERE:
                 continue
             if not it_first[it] <= w < it_last[it]:
                 continue
@@ -624,7 +631,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
 @njit(cache=True)
 def _finance_week(r, w, m, row_live, nl, root, n_base, fin, money, protection, freeze,
                   prosecution, seizures, resolved, it_action, it_effect, it_first, it_last,
-                  it_target, it_mask, it_ref, end):  # pragma: no cover - compiled
+                  it_target, it_mask, it_ref, end, drug_income):  # pragma: no cover - compiled
     """Money and protection from week w - 1 to w (the Euler step of `mechanisms.finance`),
     with members at the start of week w and the freezes and prosecutions of week w - 1."""
     held = w - 1
@@ -655,7 +662,7 @@ def _finance_week(r, w, m, row_live, nl, root, n_base, fin, money, protection, f
     for j in range(nl):
         g = row_live[j]
         share = max(m[g], 0.0) ** fin[F_SHARE_EXPONENT] / total if total > 0.0 else 0.0
-        income = fin[F_MARKET] * share
+        income = fin[F_MARKET] * share + drug_income[g]  # drug_income: 0 without territory
         bribes = fin[F_BRIBE] * income
         if money_on:
             frozen = money[r, g] * (-math.log1p(-min(freeze[g], 0.999999)) / 52.0)
