@@ -333,7 +333,8 @@ def run_world_scenario(scenario: Scenario, progress: Progress | None = None, *,
         scenario_file=scenario.source, scenario_digest=scenario.digest,
         mechanisms=f"leadership, open fragmentation (world engine), money "
         f"{'on' if scenario.mechanisms.money else 'off'}, protection "
-        f"{'on' if scenario.mechanisms.protection else 'off'}",
+        f"{'on' if scenario.mechanisms.protection else 'off'}, territory "
+        f"{'on' if scenario.mechanisms.territory else 'off'}",
         interventions=" | ".join(item.describe() for item in scenario.interventions) or "none",
     )
     return ds
