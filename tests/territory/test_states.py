@@ -149,3 +149,11 @@ def test_territory_needs_the_open_world_engine() -> None:
     scenario = parse_scenario({"mechanisms": {"territory": True, "fragmentation": "open"}},
                               "t.toml")
     assert scenario.mechanisms.territory
+
+
+def test_an_ensemble_chunk_keeps_the_national_series_of_a_territorial_run(mexico) -> None:
+    from cartelsim.ensembles.runner import national
+
+    ds = territorial(mexico, "stochastic", 1, record="totals")
+    kept = national(ds)
+    assert set(kept.dims) == {"run", "time"} and "total_deaths" in kept
