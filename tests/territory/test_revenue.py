@@ -34,7 +34,8 @@ def income(system, params, weeks: int, interventions=()) -> tuple[np.ndarray, Te
                                   weeks, "test")
     empty = np.zeros((1, 2, 0))
     terr = kernel_arrays(inputs, SimpleNamespace(state_deaths=empty, flow_north=empty,
-                                                 seized_north=empty))
+                                                 seized_north=empty,
+                                                 us_pressure_state=np.zeros((1, 2))))
     n = system.n_groups
     members = system.size_hint.copy()
     live = np.arange(n)

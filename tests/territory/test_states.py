@@ -13,7 +13,13 @@ from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.schema import parse_scenario
 from cartelsim.system.embedded import mexico_2025
 from cartelsim.system.model import System
-from cartelsim.territory.kernel import territory_scratch, territory_week
+from cartelsim.territory.kernel import (
+    N_TERRITORY,
+    TP_DISPERSION,
+    TP_RESPONSE,
+    territory_scratch,
+    territory_week,
+)
 from cartelsim.territory.results import WEEKS_PER_YEAR
 from cartelsim.territory.states import state_index, state_layout
 from cartelsim.world.run import run_world
@@ -78,9 +84,11 @@ def allocate(members, deaths, rivalry, presence, ptr, cols) -> np.ndarray:
     flows[2] = deaths
     ints, floats = np.zeros(0, dtype=np.int64), np.zeros(0)
     out = np.zeros((1, 2, n_states))
-    terr = (presence, np.asarray(ptr), np.asarray(cols), np.array([0.0, 0.1, 0.0, 1.0, 0.0]),
-            ints, ints, ints, floats, np.zeros(1, dtype=np.int64), ints, np.ones((1, 0)), out,
-            np.zeros((1, 2, 0)), np.zeros((1, 2, 0)))
+    tp = np.zeros(N_TERRITORY)
+    tp[TP_DISPERSION] = tp[TP_RESPONSE] = 1.0
+    terr = (presence, np.asarray(ptr), np.asarray(cols), tp, ints, ints, ints, floats,
+            np.zeros(1, dtype=np.int64), ints, np.ones((1, 0)), out, np.zeros((1, 2, 0)),
+            np.zeros((1, 2, 0)), np.zeros((1, 2)))
     live = np.arange(n)
     territory_week(0, 1, np.asarray(members, dtype=float), live, n, live, n,
                    rivalry.indptr.astype(np.int64), rivalry.indices.astype(np.int64),

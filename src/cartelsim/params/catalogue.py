@@ -483,6 +483,45 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "money", maximum=1e6,
             ),
             _spec(
+                "us_pressure_flow_gain", 0.0, "pressure u at the reference flow north", 0.0,
+                2.0,
+                "With territory on, U.S. pressure has a feedback part that moves toward this x "
+                "(flow north / the flow north without crackdowns): more drugs crossing, more "
+                "pressure; raids that cut the flow ease it (territory.pressure).",
+                "assumption: no estimate of how U.S. pressure responds to the flow was found; "
+                "0 keeps pressure as scheduled (dated U.S. measures) until calibrated; 1 "
+                "would be the 2025 level of us_pressure at today's flow",
+                "L5", maximum=100.0,
+            ),
+            _spec(
+                "us_pressure_response_weeks", 26.0, "weeks", 4.0, 104.0,
+                "Time constant of U.S. pressure's feedback part: it closes 1/this of the gap "
+                "to its driven level each week.",
+                "assumption: U.S. measures (tariff threats, designations) came months after "
+                "the flows that motivated them; half a year, range one month to two years",
+                "L5", minimum=1.0, maximum=1e4,
+            ),
+            _spec(
+                "state_visible_weight", 1.0, "share of the response", 0.0, 1.0,
+                "How much the Mexican state values visible wins: the share of U.S. pressure it "
+                "answers with visible operations (leader captures, arrests); the rest goes to "
+                "structural action (recruitment prevention). With territory on.",
+                "assumption (DESIGN.md L3: pressure tilts effort toward observable "
+                "instruments; claim C5); 1 = every unit of pressure buys visible operations, "
+                "the pressure model without territory",
+                "L5", maximum=1.0,
+            ),
+            _spec(
+                "pressure_structural_gain", 0.1, "share of recruitment per unit pressure",
+                0.0, 0.3,
+                "Structural answer to pressure: recruitment of every group x (1 - min(0.9, "
+                "this x (1 - state_visible_weight) x u)).",
+                "assumption: scaled so that the 2025 level of pressure (u = 1) spent wholly on "
+                "prevention stops 10 % of recruitment, between no effect and the 50 % of the "
+                "published halving experiment (EVIDENCE F18)",
+                "L5", maximum=1.0,
+            ),
+            _spec(
                 "baseline_homicides", 8_000.0, "homicides per year", 6_000.0, 10_000.0,
                 "Homicides unrelated to organised crime (family, personal, common crime), "
                 "added to the organised-crime homicides the model's conflict deaths imply to "

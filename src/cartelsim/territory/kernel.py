@@ -46,8 +46,9 @@ from cartelsim.engines.kernels import FASTMATH
 
 DEATHS = 2  # row of the per-group flows array holding conflict deaths
 # indices of the territory parameter vector (results.TERRITORY_ORDER names them)
-TP_SUPPLY, TP_SEIZURE, TP_CROSSING_COST, TP_DISPERSION, TP_ROUTE_VIOLENCE, TP_PRICE = range(6)
-N_TERRITORY = 6
+(TP_SUPPLY, TP_SEIZURE, TP_CROSSING_COST, TP_DISPERSION, TP_ROUTE_VIOLENCE, TP_PRICE,
+ TP_FLOW_GAIN, TP_RESPONSE, TP_VISIBLE, TP_STRUCTURAL, TP_REFERENCE) = range(11)
+N_TERRITORY = 11
 
 
 @njit(cache=True)
@@ -93,6 +94,17 @@ def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_k
             arrive[cand_crossing[k]] += flow[k]
 
 
+@njit(cache=True)
+def _pressure_update(r, t, tp, flow_north, record):  # pragma: no cover - compiled
+    """U.S. pressure's feedback state at date t (see `territory.pressure`)."""
+    total = 0.0
+    for c in range(flow_north.shape[2]):
+        total += flow_north[r, t, c]
+    drive = tp[TP_FLOW_GAIN] * total / tp[TP_REFERENCE] if tp[TP_REFERENCE] > 0.0 else 0.0
+    before = record[r, t - 1]
+    record[r, t] = before + (drive - before) / tp[TP_RESPONSE]
+
+
 @njit(cache=True, fastmath=FASTMATH)
 def _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
                       in_state):  # pragma: no cover - compiled
@@ -119,7 +131,7 @@ def territory_income(w, members, live, n_live, root, n_base, terr, scratch,
     crossed north from each origin x the wholesale price, shared by the members present in
     the origin's state, from `members` (those at the start of week w)."""
     (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
-     cstate_idx, factors, _, _, _) = terr
+     cstate_idx, factors, _, _, _, _) = terr
     lineage, in_state, _, _, traffic, per_origin, flow = scratch
     _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
                       in_state)
@@ -148,7 +160,7 @@ def territory_week(r, t, members, live, n_live, root, n_base, indptr, indices, w
     """Route run r's supply of the week ending at date t into flow_north[r, t, :] and
     seized[r, t, :], and add its conflict deaths to state_deaths[r, t, :]."""
     (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
-     cstate_idx, factors, state_deaths, flow_north, seized) = terr
+     cstate_idx, factors, state_deaths, flow_north, seized, pressure) = terr
     lineage, in_state, rival, share, diverted, per_origin, flow = scratch
     n_states = in_state.size
     _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
@@ -167,6 +179,7 @@ def territory_week(r, t, members, live, n_live, root, n_base, indptr, indices, w
         taken = min(1.0, tp[TP_SEIZURE] * factor[c])
         seized[r, t, c] = arrive[c] * taken
         arrive[c] -= seized[r, t, c]
+    _pressure_update(r, t, tp, flow_north, pressure)
     if cracked:
         route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
                       cstate_ptr, cstate_idx, np.ones(factor.size), per_origin, flow, -1.0,

@@ -29,7 +29,7 @@ from cartelsim.interventions.spec import InterventionSpec
 from cartelsim.params.catalogue import Params
 from cartelsim.system.model import System
 from cartelsim.territory.corridors import RouteTable, crossing_factors, route_table
-from cartelsim.territory.kernel import N_TERRITORY
+from cartelsim.territory.kernel import N_TERRITORY, TP_FLOW_GAIN
 from cartelsim.territory.states import StateLayout, state_layout
 
 if TYPE_CHECKING:
@@ -41,13 +41,17 @@ WEEKS_PER_YEAR = 365.25 / 7.0
 def territory_vector(params: Params) -> np.ndarray:
     """The kernel's parameters (kernel.TP_*): supply in tonnes per week = seized tonnes a
     year / seizure share / weeks a year, then seizure share, crossing cost, dispersion,
-    route violence and the wholesale price."""
+    route violence, the wholesale price, then U.S. pressure's feedback (territory.pressure)
+    and the reference flow north (supply less seizures without crackdowns)."""
     supply = params["territory_seized_tonnes"] / params["territory_seizure_share"] \
         / WEEKS_PER_YEAR
+    reference = supply * (1.0 - params["territory_seizure_share"])  # flow north, no crackdown
     vector = np.array([supply, params["territory_seizure_share"],
                        params["territory_crossing_cost"], params["territory_route_dispersion"],
                        params["territory_route_violence"],
-                       params["territory_wholesale_price"]])
+                       params["territory_wholesale_price"], params["us_pressure_flow_gain"],
+                       params["us_pressure_response_weeks"], params["state_visible_weight"],
+                       params["pressure_structural_gain"], reference])
     assert vector.size == N_TERRITORY
     return vector
 
@@ -75,16 +79,18 @@ class TerritoryInputs:
 def kernel_arrays(inputs: TerritoryInputs | None,
                   out: WorldRecord) -> tuple[np.ndarray, ...]:
     """The tuple the world step reads (kernel.territory_week unpacks it); empty arrays when
-    territory is off (the step then skips its sub-step)."""
+    territory is off (the step then skips its sub-step). U.S. pressure's feedback state
+    starts where the flow north at its reference level drives it (us_pressure_flow_gain)."""
     if inputs is None:
         none_f, none_i = np.zeros(0), np.zeros(0, dtype=np.int64)
         return (np.zeros((0, 0)), np.zeros(1, dtype=np.int64), none_i, none_f, none_i, none_i,
                 none_i, none_f, np.zeros(1, dtype=np.int64), none_i, np.zeros((0, 0)),
-                np.zeros((0, 0, 0)), np.zeros((0, 0, 0)), np.zeros((0, 0, 0)))
+                np.zeros((0, 0, 0)), np.zeros((0, 0, 0)), np.zeros((0, 0, 0)), np.zeros((0, 0)))
     s, k = inputs.states, inputs.routes
+    out.us_pressure_state[:, 0] = inputs.vector[TP_FLOW_GAIN]
     return (s.presence, s.ptr, s.cols, inputs.vector, k.origin_state, k.cand_origin,
             k.cand_crossing, k.cand_km, k.state_ptr, k.state_idx, inputs.factors,
-            out.state_deaths, out.flow_north, out.seized_north)
+            out.state_deaths, out.flow_north, out.seized_north, out.us_pressure_state)
 
 
 def _weekly(ds: xr.Dataset, values: np.ndarray) -> np.ndarray:
@@ -128,6 +134,13 @@ def add_territory(ds: xr.Dataset, inputs: TerritoryInputs, out: WorldRecord,
     ds["crackdown_factor"].attrs.update(
         units="cost multiplier", description="crossing_crackdown factor in the week starting "
         "at the date (1 = none)")
+    pressure = out.us_pressure_state.copy()
+    pressure[np.isnan(ds["total_deaths"].values)] = np.nan
+    pressure[:, 0] = out.us_pressure_state[:, 0]
+    ds["us_pressure_state"] = (("run", "time"), pressure)
+    ds["us_pressure_state"].attrs.update(
+        units="pressure u", description="U.S. pressure's feedback state at the date, driven "
+        "by the flow north (territory.pressure); scheduled us_pressure comes on top")
     ds["state_rival_pairs"] = (("state",), layout.rival_pairs)
     ds["state_rival_pairs"].attrs.update(
         units="pairs of groups", description="contested state: pairs of rival base groups "

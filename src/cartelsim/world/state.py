@@ -129,6 +129,7 @@ class WorldRecord:
     state_deaths: np.ndarray  # [run, time, state] (empty unless territory is on)
     flow_north: np.ndarray  # [run, time, crossing] tonnes (empty unless territory is on)
     seized_north: np.ndarray  # [run, time, crossing] tonnes seized at the crossings
+    us_pressure_state: np.ndarray  # [run, time] U.S. pressure's feedback state (territory)
 
     @classmethod
     def start(cls, state: WorldState, weeks: int, keep: bool,
@@ -148,6 +149,7 @@ class WorldRecord:
             state_deaths=np.zeros((runs, times, states) if states else (0, 0, 0)),
             flow_north=np.zeros((runs, times, crossings) if states else (0, 0, 0)),
             seized_north=np.zeros((runs, times, crossings) if states else (0, 0, 0)),
+            us_pressure_state=np.zeros((runs, times) if states else (0, 0)),
         )
         base = state.members[:, :int(state.n_used.max())]  # sums as the other engines do
         record.totals[:, 0, 0] = base.sum(axis=1)

@@ -42,6 +42,7 @@ from cartelsim.engines.kernels import (
 )
 from cartelsim.mechanisms.leadership import AT_REST
 from cartelsim.territory.kernel import territory_income, territory_scratch, territory_week
+from cartelsim.territory.pressure import feedback, prevented, visible_share
 from cartelsim.world import rng
 from cartelsim.world.flows import draw_flows, rates_net, rk4_week
 from cartelsim.world.params import (
@@ -94,7 +95,8 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
                         "succession settled, contested or uncertain (settled w.p. clarity)"),
     ("pressure", "U.S. pressure u: Poisson(pressure_hvt_rate u) captures, aimed without "
                  "replacement with weights C^visibility_exponent (1 - P), success 1 - P, "
-                 "succession uncertain"),
+                 "succession uncertain (with territory: u = (scheduled + feedback state) x "
+                 "state_visible_weight, territory.pressure)"),
     ("splits", "each contested group with at least split_min_members splits with probability "
                "1 - exp(-h0 (1 - L)^gamma): a new group of its lineage takes split_fraction "
                "of its members, money and alliance strength and its parent's protection, "
@@ -102,7 +104,8 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
     ("sweeps", "arrest sweeps remove a share of the targets' members at once (counted as "
                "arrests of the week)"),
     ("rates", "per-group multipliers: policy (prevention, conflict, arrest focus, arrests, "
-              "pressure), then money (recruitment x min(1, K / (payroll_weeks w C))) and "
+              "pressure; with territory the structural answer to pressure, recruitment x "
+              "(1 - pressure_structural_gain (1 - v) u)), then money (recruitment x min(1, K / (payroll_weeks w C))) and "
               "protection (arrest focus x (1 - P)), then leadership (conflict x "
               "(1 + kappa_c (1 - L)), recruitment x (1 - kappa_r (1 - L)))"),
     ("flows", "recruits, arrests, conflict deaths and exits over the week (L1 rate laws): "
@@ -316,6 +319,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             for it in range(n_items):
                 if it_action[it] == A_PRESSURE and it_first[it] <= w < it_last[it]:
                     u += it_effect[it]
+            u = (u + feedback(r, w, terr)) * visible_share(terr)  # territory: reacting u
             if u > 0.0:
                 rng.start(keys_events[r], w, -1, rng.PURPOSE_PRESSURE, state)
                 count = rng.poisson(state, p[P_PRESSURE_RATE] * u)
@@ -438,7 +442,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
         eta = p[P_ETA]
         # a calm week (no lasting policy, no money or protection, every command intact) has
         # all multipliers 1: nothing to rebuild, the restart test only looks at jumps
-        calm = not (money_on or protection_on)
+        calm = not (money_on or protection_on) and feedback(r, w, terr) == 0.0
         for it in range(n_items if calm else 0):
             a = it_action[it]
             if (a == A_PREVENT or a == A_SCALE_ARRESTS or a == A_FOCUS
@@ -464,6 +468,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             coef[RHO_MULT, g] = 1.0
             coef[THETA_MULT, g] = 1.0
             coef[FOCUS, g] = 1.0
+        u_scheduled = 0.0
         for it in range(0 if calm else n_items):
             a = it_action[it]
             if a == A_SWEEP or a == A_REMOVE or a == A_FREEZE or a == A_PROSECUTE or \
@@ -476,7 +481,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 eta = eta * e
                 continue
             if a == A_PRESSURE:
-                eta = eta * (1.0 + p[P_PRESSURE_ARRESTS] * e)
+                eta = eta * (1.0 + p[P_PRESSURE_ARRESTS] * e * visible_share(terr))
+                u_scheduled += e
                 continue
             c = RHO_MULT if a == A_PREVENT else (FOCUS if a == A_FOCUS else THETA_MULT)
             factor = 1.0 - e if a == A_PREVENT else e
@@ -490,6 +496,12 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                     g = row_live[j]
                     if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it], n_base):
                         coef[c, g] *= factor
+        if not calm and territory_on:  # U.S. pressure's feedback and the structural answer
+            u_f = feedback(r, w, terr)
+            eta = eta * (1.0 + p[P_PRESSURE_ARRESTS] * u_f * visible_share(terr))
+            cut = prevented(u_scheduled + u_f, terr)
+            for j in range(nl if cut > 0.0 else 0):
+                coef[RHO_MULT, row_live[j]] *= 1.0 - cut
         if not calm and (money_on or protection_on):
             payroll_weeks = fin[F_PAYROLL] * fin[F_WAGE]
             for j in range(nl):
@@ -704,7 +716,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
     (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18,
      s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29) = st
     o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10 = out
-    t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13 = terr
+    t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14 = terr
     for run in prange(s12.shape[0]):
         r = np.int64(run)
         if s12[r] == STATUS_OK and s11[r] < weeks:
@@ -714,7 +726,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
                         s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27,
                         s28, s29),
                        (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10), delta_pressure,
-                       (t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13))
+                       (t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14))
 
 
 @njit(cache=True)
