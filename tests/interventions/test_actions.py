@@ -132,6 +132,36 @@ def test_us_pressure() -> None:
     assert isinstance(a.amount, Amount)
 
 
+def _pressure_lever(name: str) -> None:
+    """A discrete U.S. lever is pressure at its level: us_pressure's effects, its default."""
+    lever = action(name)
+    assert lever.national and lever.amount.default == 0.5
+    assert lever.effects(0.5, P) == action("us_pressure").effects(0.5, P)
+
+
+def test_tariff_threat() -> None:
+    _pressure_lever("tariff_threat")
+
+
+def test_fto_designation() -> None:
+    _pressure_lever("fto_designation")
+
+
+def test_unilateral_action_threat() -> None:
+    _pressure_lever("unilateral_action_threat")
+    from cartelsim.system.embedded import mexico_2025
+    from cartelsim.world.run import run_world
+
+    system = mexico_2025()
+    runs = [run_world(system, interventions=[InterventionSpec(action=name, effect=3.0,
+                                                              start="2026-02-05")],
+                      weeks=40, runs=1, engine="stochastic", seed=2, start="2026-01-01")
+            for name in ("us_pressure", "unilateral_action_threat")]
+    assert float(runs[0].hvt_removals.sum()) > 0
+    for name in ("total_members", "hvt_removals"):
+        assert (runs[0][name].values == runs[1][name].values).all()
+
+
 def test_crossing_crackdown() -> None:
     from cartelsim.interventions.actions.routes import CROSSINGS
     from cartelsim.territory.network import load_network

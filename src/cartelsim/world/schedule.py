@@ -38,6 +38,9 @@ ACTION_CODES = {
     "freeze_assets": step.A_FREEZE,
     "prosecute_corruption": step.A_PROSECUTE,
     "us_pressure": step.A_PRESSURE,
+    "tariff_threat": step.A_PRESSURE,  # the discrete U.S. levers are pressure at a level
+    "fto_designation": step.A_PRESSURE,
+    "unilateral_action_threat": step.A_PRESSURE,
 }
 SUCCESSION_CODES = {"settled": step.S_SETTLED, "contested": step.S_CONTESTED,
                     "uncertain": step.S_UNCERTAIN, None: step.S_UNCERTAIN}
