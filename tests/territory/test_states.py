@@ -153,9 +153,9 @@ def test_same_seed_same_states_whatever_the_batch(mexico, engine: str) -> None:
 
 def test_territory_needs_the_open_world_engine() -> None:
     with pytest.raises(CartelsimError, match="territory runs in the world engine"):
-        parse_scenario({"mechanisms": {"territory": True}}, "t.toml")
-    scenario = parse_scenario({"mechanisms": {"territory": True, "fragmentation": "open"}},
-                              "t.toml")
+        parse_scenario({"mechanisms": {"territory": True, "fragmentation": "capped"}},
+                       "t.toml")
+    scenario = parse_scenario({"mechanisms": {"territory": True}}, "t.toml")  # open: default
     assert scenario.mechanisms.territory
 
 
