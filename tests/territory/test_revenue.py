@@ -41,7 +41,8 @@ def income(system, params, weeks: int, interventions=()) -> tuple[np.ndarray, Te
     live = np.arange(n)
     routes = inputs.routes
     scratch = territory_scratch(n, inputs.states.n_states, inputs.states.cols.size,
-                                routes.origin_state.size, routes.cand_km.size)
+                                routes.origin_state.size, routes.cand_km.size,
+                                routes.n_crossings)
     out = np.zeros(n)
     territory_income(weeks - 1, members, live, n, live, n, terr, scratch, out)
     return out, inputs
