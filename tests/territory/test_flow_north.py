@@ -85,9 +85,9 @@ def test_violence_moves_to_the_states_the_diverted_traffic_crosses(pair, mexico)
     flow = np.zeros(routes.cand_km.size)
     args = (in_state, territory_vector(params), routes.origin_state, routes.cand_origin,
             routes.cand_crossing, routes.cand_km, routes.state_ptr, routes.state_idx)
-    route_traffic(*args, factor, per_origin, flow, 1.0, traffic, np.zeros(0))
-    route_traffic(*args, np.ones(routes.n_crossings), per_origin, flow, -1.0, traffic,
-                  np.zeros(0))
+    for sign, factors in ((1.0, factor), (-1.0, np.ones(routes.n_crossings))):
+        route_traffic(*args, factors, per_origin, flow, sign, traffic, np.zeros(0),
+                      np.zeros(flow.size), np.full(routes.n_crossings, -1.0))
     gained = traffic > 1e-9
     assert gained.any()
     assert float(moved[gained].sum()) > 0.0  # the states on the new routes gain deaths

@@ -41,7 +41,8 @@ def income(system, params, weeks: int, interventions=()) -> tuple[np.ndarray, Te
     live = np.arange(n)
     routes = inputs.routes
     scratch = territory_scratch(n, inputs.states.n_states, inputs.states.cols.size,
-                                routes.origin_state.size, routes.cand_km.size)
+                                routes.origin_state.size, routes.cand_km.size,
+                                routes.n_crossings)
     out = np.zeros(n)
     territory_income(weeks - 1, members, live, n, live, n, terr, scratch, out)
     return out, inputs
@@ -81,3 +82,20 @@ def test_interdiction_reaches_money_and_where_money_binds_members(mexico) -> Non
     base = run_world(mexico, tight, **kwargs)
     crack = run_world(mexico, tight, interventions=EVERYWHERE, **kwargs)
     assert float(crack.total_members.isel(**end)) < float(base.total_members.isel(**end))
+
+
+@pytest.mark.parametrize("engine", ["deterministic", "stochastic"])
+def test_money_and_routes_give_the_same_numbers_whatever_the_batch(mexico, engine) -> None:
+    crackdown = [InterventionSpec(action="crossing_crackdown", crossing="nogales", effect=2.0,
+                                  start="2026-02-05", end="2026-05-07"),
+                 InterventionSpec(action="remove_leader", kind="killed",
+                                  succession="contested", start="2026-01-08", every_weeks=6,
+                                  end="2026-08-01", target={"largest": 3})]
+    kwargs = dict(interventions=crackdown, weeks=40, engine=engine, seed=9, start=START,
+                  territory=True, money=True)
+    batch = run_world(mexico, runs=3, chunk=2, **kwargs)
+    single = run_world(mexico, runs=1, first_run=2, **kwargs)
+    for name in ("flow_north", "state_deaths", "money", "us_pressure_state"):
+        np.testing.assert_array_equal(batch[name].isel(run=2).values[..., :single[name].shape[-1]]
+                                      if name == "money" else batch[name].isel(run=2).values,
+                                      single[name].isel(run=0).values, name)

@@ -93,7 +93,7 @@ def allocate(members, deaths, rivalry, presence, ptr, cols) -> np.ndarray:
     territory_week(0, 1, np.asarray(members, dtype=float), live, n, live, n,
                    rivalry.indptr.astype(np.int64), rivalry.indices.astype(np.int64),
                    rivalry.data.astype(float), 0.0, flows, terr,
-                   territory_scratch(n, n_states, len(cols), 0, 0))
+                   territory_scratch(n, n_states, len(cols), 0, 0, 0))
     return out[0, 1]
 
 

@@ -52,42 +52,54 @@ N_TERRITORY = 11
 
 
 @njit(cache=True)
-def territory_scratch(n_base, n_states, n_cells, n_origins,
-                      n_routes):  # pragma: no cover - compiled
+def territory_scratch(n_base, n_states, n_cells, n_origins, n_routes,
+                      n_crossings):  # pragma: no cover - compiled
     """Work arrays of one run (lineage totals, members per state, rival pressure per cell,
-    weights per state, diverted traffic per state, per origin, per route)."""
+    weights per state, diverted traffic per state, per origin, per route, and the logit
+    shares of the routes cached for the last crackdown factors seen, with and without)."""
     return (np.zeros(n_base), np.zeros(n_states), np.zeros(n_cells), np.zeros(n_states),
-            np.zeros(n_states), np.zeros((3, n_origins)), np.zeros(n_routes))
+            np.zeros(n_states), np.zeros((3, n_origins)), np.zeros(n_routes),
+            np.zeros((2, n_routes)), np.full((2, n_crossings), -1.0))
 
 
 @njit(cache=True, fastmath=FASTMATH)
 def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
                   cstate_ptr, cstate_idx, factor, per_origin, flow, sign, traffic,
-                  arrive):  # pragma: no cover - compiled
+                  arrive, shares, cached):  # pragma: no cover - compiled
     """Route the week's supply: flow[k] tonnes on each candidate; adds sign x flow to the
-    traffic of the states a route crosses and flow to arrive[crossing] (if given)."""
+    traffic of the states a route crosses and flow to arrive[crossing] (if given). The
+    logit shares of the routes depend on the factors only: they are recomputed when the
+    factors differ from those `cached` with `shares` (one row of the scratch's cache)."""
     n_origins = origin_state.size
     supply, lowest, total = per_origin[0], per_origin[1], per_origin[2]
     held = 0.0
     for o in range(n_origins):
         supply[o] = in_state[origin_state[o]]
         held += supply[o]
-        lowest[o] = np.inf
-        total[o] = 0.0
     for o in range(n_origins):
         supply[o] = tp[TP_SUPPLY] * (supply[o] / held if held > 0.0 else 1.0 / n_origins)
+    same = True
+    for c in range(factor.size):
+        if cached[c] != factor[c]:
+            same = False
+            cached[c] = factor[c]
+    if not same:  # a logit on cost per origin (km + crossing cost x factor)
+        for o in range(n_origins):
+            lowest[o] = np.inf
+            total[o] = 0.0
+        for k in range(cand_km.size):
+            cost = cand_km[k] + tp[TP_CROSSING_COST] * factor[cand_crossing[k]]
+            shares[k] = cost
+            if cost < lowest[cand_origin[k]]:
+                lowest[cand_origin[k]] = cost
+        for k in range(cand_km.size):
+            o = cand_origin[k]
+            shares[k] = np.exp(-(shares[k] - lowest[o]) / tp[TP_DISPERSION])
+            total[o] += shares[k]
+        for k in range(cand_km.size):
+            shares[k] /= total[cand_origin[k]]
     for k in range(cand_km.size):
-        cost = cand_km[k] + tp[TP_CROSSING_COST] * factor[cand_crossing[k]]
-        flow[k] = cost
-        if cost < lowest[cand_origin[k]]:
-            lowest[cand_origin[k]] = cost
-    for k in range(cand_km.size):
-        o = cand_origin[k]
-        flow[k] = np.exp(-(flow[k] - lowest[o]) / tp[TP_DISPERSION])
-        total[o] += flow[k]
-    for k in range(cand_km.size):
-        o = cand_origin[k]
-        flow[k] = supply[o] * flow[k] / total[o]
+        flow[k] = supply[cand_origin[k]] * shares[k]
         for e in range(cstate_ptr[k], cstate_ptr[k + 1]):
             traffic[cstate_idx[e]] += sign * flow[k]
         if arrive.size:
@@ -132,26 +144,28 @@ def territory_income(w, members, live, n_live, root, n_base, terr, scratch,
     the origin's state, from `members` (those at the start of week w)."""
     (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
      cstate_idx, factors, _, _, _, _) = terr
-    lineage, in_state, _, _, traffic, per_origin, flow = scratch
+    lineage, in_state, _, per_member, traffic, per_origin, flow, shares, cached = scratch
     _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
                       in_state)
     factor = factors[max(w - 1, 0)]
     route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
-                  cstate_idx, factor, per_origin, flow, 0.0, traffic, np.zeros(0))
-    revenue = per_origin[1]
-    for o in range(revenue.size):
-        revenue[o] = 0.0
+                  cstate_idx, factor, per_origin, flow, 0.0, traffic, np.zeros(0), shares[0],
+                  cached[0])
+    for s in range(per_member.size):
+        per_member[s] = 0.0
     for k in range(cand_km.size):  # tonnes past the crossing x US$ million per tonne
         taken = min(1.0, tp[TP_SEIZURE] * factor[cand_crossing[k]])
-        revenue[cand_origin[k]] += flow[k] * (1.0 - taken) * tp[TP_PRICE] / 1000.0
+        s = origin_state[cand_origin[k]]
+        per_member[s] += flow[k] * (1.0 - taken) * tp[TP_PRICE] / 1000.0
+    for s in range(per_member.size):  # revenue per member present in the state
+        per_member[s] = per_member[s] / in_state[s] if in_state[s] > 0.0 else 0.0
     for j in range(n_live):
         g = live[j]
-        income[g] = 0.0
         b = root[g]
-        for o in range(revenue.size):
-            held = in_state[origin_state[o]]
-            if held > 0.0:
-                income[g] += revenue[o] * members[g] * presence[b, origin_state[o]] / held
+        acc = 0.0
+        for k in range(ptr[b], ptr[b + 1]):
+            acc += presence[b, cols[k]] * per_member[cols[k]]
+        income[g] = members[g] * acc
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -161,7 +175,7 @@ def territory_week(r, t, members, live, n_live, root, n_base, indptr, indices, w
     seized[r, t, :], and add its conflict deaths to state_deaths[r, t, :]."""
     (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
      cstate_idx, factors, state_deaths, flow_north, seized, pressure) = terr
-    lineage, in_state, rival, share, diverted, per_origin, flow = scratch
+    lineage, in_state, rival, share, diverted, per_origin, flow, shares, cached = scratch
     n_states = in_state.size
     _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
                       in_state)
@@ -171,7 +185,8 @@ def territory_week(r, t, members, live, n_live, root, n_base, indptr, indices, w
     factor = factors[t - 1]
     arrive = flow_north[r, t]
     route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
-                  cstate_idx, factor, per_origin, flow, 1.0, diverted, arrive)
+                  cstate_idx, factor, per_origin, flow, 1.0, diverted, arrive, shares[0],
+                  cached[0])
     cracked = False
     for c in range(factor.size):
         if factor[c] != 1.0:
@@ -183,7 +198,7 @@ def territory_week(r, t, members, live, n_live, root, n_base, indptr, indices, w
     if cracked:
         route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
                       cstate_ptr, cstate_idx, np.ones(factor.size), per_origin, flow, -1.0,
-                      diverted, np.zeros(0))
+                      diverted, np.zeros(0), shares[1], cached[1])
     for s in range(n_states):
         diverted[s] = tp[TP_ROUTE_VIOLENCE] * max(diverted[s], 0.0) / tp[TP_SUPPLY] \
             if cracked and tp[TP_SUPPLY] > 0.0 else 0.0
