@@ -44,6 +44,7 @@ Unknown keys are errors that suggest the closest valid key (STYLE.md 2).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -187,6 +188,11 @@ class Scenario(_Strict):
     horizon: HorizonSection = HorizonSection()
     parameters: dict[str, Number] = Field(default_factory=dict)
     parameters_file: Path | None = None  # e.g. written by `cartelsim calibrate`
+    # Where the parameters start before parameters_file and [parameters]: the median of the
+    # calibrated posterior shipped with the package (its fitted parameters; the rest from the
+    # catalogue), or the catalogue's defaults. BACRIM 2020 always starts from the catalogue:
+    # it is the published model, reproduced exactly.
+    defaults: Literal["calibrated", "catalogue"] = "calibrated"
     run: RunSection = RunSection()
     mechanisms: MechanismsSection = MechanismsSection()
     interventions: list[InterventionSpec] = Field(default_factory=list)
@@ -263,9 +269,12 @@ class Scenario(_Strict):
         return self.horizon.start or DEFAULT_START[self.system.name]
 
     def params(self) -> Params:
-        """Defaults, then a parameters file (e.g. calibrated), then this scenario's own
-        [parameters] table; each value remembers which of them it came from."""
+        """Defaults (the calibrated posterior's median, or the catalogue's), then a parameters
+        file, then this scenario's own [parameters] table; each value remembers which of them
+        it came from."""
         params = Params.defaults()
+        if self.defaults == "calibrated" and self.system.name != "bacrim2020":
+            params = calibrated_defaults()
         if self.parameters_file is not None:
             kind = parameter_file_provenance(self.parameters_file)
             params = params.override(read_parameter_file(self.parameters_file),
@@ -292,6 +301,15 @@ class Scenario(_Strict):
 
         folder = self.system.data or default_data_dir()
         return load_bacrim(folder)
+
+
+@functools.cache
+def calibrated_defaults() -> Params:
+    """The catalogue with the packaged posterior's median for the parameters it fitted
+    (`cartelsim calibrate history`, docs/calibration.md); origin 'calibrated (...)'."""
+    from cartelsim.calibration.posterior import load_posterior
+
+    return load_posterior().apply(Params.defaults())
 
 
 def parse_scenario(data: dict, source: str = "<python>", base: Path | None = None) -> Scenario:
