@@ -27,7 +27,8 @@ def test_a_history2007_scenario_starts_in_2007_on_the_groups_of_2007_sized_by_th
 
 
 def test_the_default_total_is_the_catalogue_back_cast() -> None:
-    system = parse_scenario({"system": {"name": "history2007"}}).build_system()
+    system = parse_scenario({"system": {"name": "history2007"},
+                             "defaults": "catalogue"}).build_system()
     assert system.size_hint.sum() == pytest.approx(CATALOGUE["members_2007"].default)
     assert "F18" in CATALOGUE["members_2007"].source
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from cartelsim.calibration.posterior import load_posterior
 from cartelsim.errors import CartelsimError
 from cartelsim.params.catalogue import CATALOGUE
 from cartelsim.scenarios.schema import load_scenario, parse_scenario
@@ -30,8 +31,16 @@ def test_empty_scenario_is_ten_years_on_mexico_2025_from_2026() -> None:
     assert scenario.run.engine == "deterministic"
     assert (scenario.run.runs, scenario.run.seed) == (1, 0)
     assert scenario.parameters == {}
-    assert dict(scenario.params()) == {name: spec.default for name, spec in CATALOGUE.items()}
-    assert all(scenario.params().origin(name) == "default" for name in CATALOGUE)
+    # the calibrated posterior's median for the parameters it fitted, the catalogue elsewhere
+    fitted = load_posterior().median()
+    assert dict(scenario.params()) == {name: fitted.get(name, spec.default)
+                                       for name, spec in CATALOGUE.items()}
+    assert all(scenario.params().origin(name) == (
+        "calibrated (packaged record-posterior)" if name in fitted else "default")
+        for name in CATALOGUE)
+    catalogue = parse_scenario({"defaults": "catalogue"})
+    assert dict(catalogue.params()) == {name: spec.default for name, spec in CATALOGUE.items()}
+    assert all(catalogue.params().origin(name) == "default" for name in CATALOGUE)
 
 
 def test_bacrim2020_starts_in_2012_unless_told_otherwise() -> None:
@@ -67,8 +76,9 @@ def test_parameters_override_defaults_and_remember_the_file(tmp_path: Path) -> N
     assert params["saturation"] == 5e-8
     assert "tough-on-crime.toml" in params.origin("incapacitation")
     assert "tough-on-crime.toml" in params.origin("saturation")
-    assert params.origin("recruitment_rate") == "default"
-    assert params["recruitment_rate"] == CATALOGUE["recruitment_rate"].default
+    assert params.origin("recruitment_rate") == "calibrated (packaged record-posterior)"
+    assert params["recruitment_rate"] == load_posterior().median()["recruitment_rate"]
+    assert params.origin("integrity_recovery").startswith("calibrated")
 
 
 def test_parameter_outside_hard_bounds_is_refused_naming_file_and_parameter(
