@@ -18,6 +18,7 @@ import pytest
 
 from cartelsim.ensembles.design import Chunk
 from cartelsim.ensembles.executors import (
+    IN_FLIGHT_PER_WORKER,
     DaskExecutor,
     ProcessExecutor,
     SerialExecutor,
@@ -143,6 +144,24 @@ def test_chunk_files_hold_the_same_numbers(design, parallel, tmp_path: Path,
     assert set(there) == set(chunks)
     for chunk in chunks:
         same_data(there[chunk], here[chunk])
+
+
+def test_parallel_executors_hold_a_bounded_window_of_tasks(parallel) -> None:
+    """Tasks are taken from the iterable as results come back, never all at once: a
+    million-run ensemble keeps a few chunks in memory, not all of them (the results of
+    the first version stayed referenced until the end)."""
+    taken = []
+
+    def tasks():
+        for number in range(40):
+            taken.append(number)
+            yield -number
+
+    results = parallel.run(abs, tasks())
+    first = next(results)
+    assert len(taken) <= IN_FLIGHT_PER_WORKER * 2 + 1  # two workers, and one refill
+    assert sorted([first, *results]) == list(range(40))
+    assert len(taken) == 40
 
 
 @pytest.fixture(params=["serial", "processes", "dask"])

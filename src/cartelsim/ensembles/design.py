@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from scipy.stats import qmc
 
 from cartelsim.errors import CartelsimError
 from cartelsim.params.catalogue import CATALOGUE
@@ -91,6 +90,10 @@ def draw_samples(names: tuple[str, ...], samples: int, seed: int,
     """`samples` points over the plausible ranges of `names` (uniform on each range)."""
     if not names:
         return ()
+    # imported here: scipy.stats takes about a second to import, and every ensemble worker
+    # imports this module (through the runner) without ever drawing a design
+    from scipy.stats import qmc
+
     rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(2, 0)))
     if method == "lhs":
         unit = qmc.LatinHypercube(d=len(names), seed=rng).random(samples)
