@@ -14,7 +14,9 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from cartelsim.system.embedded import mexico_2025  # noqa: E402
 from cartelsim.territory import (  # noqa: E402
+    control_map,
     crackdown_penalties,
     least_cost_routes,
     load_network,
@@ -22,6 +24,7 @@ from cartelsim.territory import (  # noqa: E402
     segment_flows,
     state_map,
 )
+from cartelsim.territory.mapdata import embedded_presence  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OBSERVED = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data" / "observed"
@@ -40,6 +43,11 @@ def main() -> None:
                 / year.groupby("state_code").population.mean() * 1e5)
     state_map(per_100k, title="SESNSP intentional-homicide victims 2018 per 100,000 (all 32 states)",
               cmap="Reds", label="victims per 100,000").savefig(OUT / "territory-sesnsp-2018.png", dpi=110)
+
+    system = mexico_2025()
+    control_map(embedded_presence(system), dict(zip(system.group_ids, system.group_names, strict=True)),
+                title="Strongest group by state, Mexico 2025 as the model starts"
+                ).savefig(OUT / "territory-control.png", dpi=110)
 
     network = load_network()
     route_map(network, title="Corridor network: origins, hubs and U.S. ports of entry "

@@ -26,7 +26,7 @@ def test_the_quickstart_notebook_runs_and_draws_its_figures(tmp_path: Path) -> N
     client.execute(env=env)
     errors = [o for cell in code for o in cell.outputs if o.output_type == "error"]
     assert not errors, errors
-    plotting = [cell for cell in code if ".plot(" in cell.source]
+    plotting = [cell for cell in code if ".plot(" in cell.source or ".map(" in cell.source]
     assert len(plotting) >= 3
     for cell in plotting:
         images = [o for o in cell.outputs if "image/png" in o.get("data", {})]

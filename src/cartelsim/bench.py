@@ -61,9 +61,32 @@ def numpy_euler(structure: ConflictStructure, members0: np.ndarray, params: Para
     return members
 
 
-def run_benchmarks(system: System, *, quick: bool = False,
+def _world_engine(system: System, params: Params) -> Callable[..., object]:
+    """`run_arrays`'s job done by the world engine (engine arrays only, no Dataset)."""
+    import pandas as pd
+
+    from cartelsim.world.run import _simulate_chunk, base_structure
+    from cartelsim.world.schedule import compile_interventions
+
+    effects = compile_interventions(system, params, [], pd.Timestamp("2012-01-01"), WEEKS)
+    base = base_structure(system)
+    capacity = system.n_groups + max(32, system.n_groups // 4)  # run_world's first axis
+
+    def run(members0: np.ndarray, weeks: int, engine: str = "deterministic",
+            record_groups: bool = True) -> object:
+        return _simulate_chunk(system, params, effects, members0, weeks,
+                               engine == "stochastic", record_groups, 1, 0, capacity,
+                               base=base)
+
+    return run
+
+
+def run_benchmarks(system: System, *, quick: bool = False, engine: str = "capped",
                    progress: Callable[[str], None] | None = None) -> dict[str, object]:
-    """Measure the figures of the foundation issue; `quick` shrinks sizes for smoke tests."""
+    """Measure the figures of the foundation issue; `quick` shrinks sizes for smoke tests.
+
+    `engine` "capped" times `engines.simulate.run_arrays`, "world" the world step
+    (`cartelsim.world`), both on engine arrays without building a Dataset."""
     say = progress or (lambda _message: None)
     params = Params.defaults()
     structure = ConflictStructure.from_system(system)
@@ -76,19 +99,26 @@ def run_benchmarks(system: System, *, quick: bool = False,
     rng = stream(0, "initial_sizes", 0)
     ensemble_initial = rng.poisson(expected, size=(ensemble_runs, system.n_groups)).astype(float)
 
+    if engine == "world":
+        run = _world_engine(system, params)
+    elif engine == "capped":
+        def run(members0: np.ndarray, weeks: int, **options: object) -> object:
+            return run_arrays(structure, members0, ConstantPlan(params), weeks, seed=1,
+                              **options)  # type: ignore[arg-type]
+    else:
+        raise ValueError(f"engine must be 'capped' or 'world', got {engine!r}")
+
     say("compiling engines")
     start = time.perf_counter()
-    run_arrays(structure, single, ConstantPlan(params), WEEKS)  # serial kernel
-    run_arrays(structure, ensemble_initial[:2], ConstantPlan(params), 2)  # threaded kernel
-    run_arrays(structure, np.rint(single), ConstantPlan(params), 2, engine="stochastic")
+    run(single, WEEKS)  # serial kernel
+    run(ensemble_initial[:2], 2)  # threaded kernel
+    run(np.rint(single), 2, engine="stochastic")
+    run(np.rint(ensemble_initial[:2]), 2, engine="stochastic", record_groups=False)
     compile_s = time.perf_counter() - start
 
     say("single deterministic run")
-    single_ms = _median_ms(
-        lambda: run_arrays(structure, single, ConstantPlan(params), WEEKS), repeats)
-    totals_only_ms = _median_ms(
-        lambda: run_arrays(structure, single, ConstantPlan(params), WEEKS,
-                           record_groups=False), repeats)
+    single_ms = _median_ms(lambda: run(single, WEEKS), repeats)
+    totals_only_ms = _median_ms(lambda: run(single, WEEKS, record_groups=False), repeats)
     dataset_ms = _median_ms(lambda: simulate(system, params, weeks=WEEKS, initial="zipf"),
                             max(3, repeats // 3))
     rates = (params["recruitment_rate"], params["incapacitation"],
@@ -100,8 +130,7 @@ def run_benchmarks(system: System, *, quick: bool = False,
 
     say(f"deterministic ensemble of {ensemble_runs:,} runs")
     start = time.perf_counter()
-    run_arrays(structure, ensemble_initial, ConstantPlan(params), WEEKS,
-               record_groups=False)
+    run(ensemble_initial, WEEKS, record_groups=False)
     ensemble_s = time.perf_counter() - start
 
     say(f"NumPy Euler reference, {euler_runs:,} runs")
@@ -111,13 +140,13 @@ def run_benchmarks(system: System, *, quick: bool = False,
 
     say(f"stochastic ensemble of {stochastic_runs:,} runs")
     start = time.perf_counter()
-    run_arrays(structure, np.rint(ensemble_initial[:stochastic_runs]),
-               ConstantPlan(params), WEEKS, engine="stochastic", seed=1,
-               record_groups=False)
+    run(np.rint(ensemble_initial[:stochastic_runs]), WEEKS, engine="stochastic",
+        record_groups=False)
     stochastic_s = time.perf_counter() - start
 
     return {
         "system": system.name,
+        "engine": engine,
         "groups": system.n_groups,
         "weeks": WEEKS,
         "quick": quick,

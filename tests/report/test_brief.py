@@ -78,7 +78,7 @@ def numbers(brief) -> list:
 
 def test_same_seed_same_numbers(tmp_path):
     config = dict(quick=True, runs=6, seed=11, data=tmp_path, claims=("C4",),
-                  swing_parameters=1, workers=1)
+                  swing_parameters=1, workers=1, replay_runs=0)
     one = build_brief(BriefConfig(**config))
     again = build_brief(BriefConfig(**config))
     assert numbers(one) == numbers(again)
@@ -118,3 +118,60 @@ def test_write_is_atomic(tmp_path, small_brief, monkeypatch):
         write_brief(small_brief, target)
     assert target.read_text(encoding="utf-8") == "earlier brief"
     assert [p.name for p in tmp_path.iterdir()] == ["brief.html"]
+
+
+def test_the_record_comes_first_and_says_whether_the_model_was_scored(small_html, small_brief):
+    assert small_html.index('id="record"') < small_html.index('id="summary"')
+    record = small_brief.record
+    assert record["replay"] is not None and record["coverage"]["years"] == 15
+    assert record["scores"]["available"] or "not been scored" in small_html
+
+
+def test_first_months_after_the_killing(small_brief, small_html):
+    rows = small_brief.aftermath["rows"]
+    assert [r["month"] for r in rows] == list(range(1, 13))
+    split = [r["split"] for r in rows]
+    assert all(0.0 <= s <= 1.0 for s in split) and split == sorted(split)  # "by month m"
+    assert all(r["deaths"].runs == 6 for r in rows)
+    assert 'id="aftermath"' in small_html and "has split" in small_html
+
+
+def test_homicide_caveat_stands_beside_the_numbers(small_html, small_brief):
+    for claim in small_brief.claims:
+        if claim.homicides:
+            section = section_of(small_html, claim.id)
+            results = section.index("<h3>Results</h3>")
+            assert section.index('class="caveat"') > results
+            assert section.index('class="caveat"') < section.index("How much is assumed")
+
+
+def test_c4_spares_the_tolerated_group_after_the_cjng_killing(small_brief):
+    from cartelsim.report.claims import c4_selective
+    from cartelsim.report.claims.base import Context
+    from cartelsim.report.world import Runner, make_setup
+
+    setup = make_setup("mexico2025", weeks=20, runs=2, seed=1)
+    ctx = Context(setup, Runner(setup), plan=None)  # type: ignore[arg-type]
+    spared, neutral = c4_selective.selective(ctx), c4_selective.neutral(ctx)
+    actions = [item["action"] for item in spared["interventions"]]
+    assert actions[0] == "remove_leader" and "focus_arrests" in actions
+    assert spared["interventions"][0]["target"] == {"groups": [setup.target]}
+    assert [i["action"] for i in neutral["interventions"]] == ["remove_leader"]
+    c4 = next(c for c in small_brief.claims if c.id == "C4")
+    assert "cannot tell" not in " ".join(name for name, _ in c4.parts)
+
+
+def test_doubled_incapacitation_is_stated_against_rates_unchanged(small_brief):
+    rows = {r["policy"]: r for r in small_brief.reproduction["combined"]}
+    doubled, unchanged = rows["incapacitation doubled"], rows["rates unchanged"]
+    text = small_brief.reproduction["doubled"]
+    for key in ("members", "deaths"):
+        word = "lower" if doubled[key] < unchanged[key] else "higher"
+        assert f"{word} than the {unchanged[key]:,.0f}" in text
+    assert "with rates unchanged" in text and "of 2022" in text
+
+
+def test_summary_shows_the_verdict_at_the_centre(small_html, small_brief):
+    summary = small_html[small_html.index('id="summary"'):small_html.index("How to read")]
+    centre = small_brief.claims[0].sensitivity.centre
+    assert summary.count(f'<span class="small">at {centre}</span>') == len(small_brief.claims)

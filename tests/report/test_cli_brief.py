@@ -27,6 +27,12 @@ FAILING = {
     "out-not-html": (("brief", "--out", "brief.pdf"), ("--out brief.pdf", ".html")),
     "out-missing": (("brief",), ("--out",)),
     "unknown-claim": (("brief", "--out", "b.html", "--claims", "C9"), ("--claims", "'C9'")),
+    "posterior-missing": (("brief", "--out", "b.html", "--posterior", "absent.csv"),
+                          ("--posterior absent.csv", "no such file")),
+    "posterior-and-noise-only": (("brief", "--out", "b.html", "--posterior", "p.csv",
+                                  "--noise-only"), ("--posterior", "--noise-only")),
+    "validation-not-a-summary": (("brief", "--out", "b.html", "--validation", "notes.txt"),
+                                 ("notes.txt, line 1", "forecaster")),
 }
 
 

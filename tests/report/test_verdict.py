@@ -56,7 +56,7 @@ def test_expect_not_lower(low, high, expected):
 
 def test_reason_quotes_the_numbers():
     verdict = judge(diff(-5.0, -1.0), "lower", "Violence falls")
-    assert verdict.reason.startswith("Violence falls")
+    assert verdict.reason.startswith("“Violence falls” — supported:")
     assert "-5" in verdict.reason and "-1" in verdict.reason
 
 

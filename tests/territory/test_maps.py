@@ -18,9 +18,9 @@ from cartelsim.territory.maps import (  # noqa: E402
     MISSING_COLOR,
     route_map,
     state_map,
-    state_map_plotly,
     state_polygons,
 )
+from cartelsim.territory.maps_web import state_map as state_map_plotly  # noqa: E402
 from cartelsim.territory.network import load_network  # noqa: E402
 from cartelsim.territory.routing import least_cost_routes, segment_flows  # noqa: E402
 
@@ -92,7 +92,7 @@ def test_the_plotly_map_draws_all_32_and_colours_states_by_code() -> None:
 
     values = pd.Series({"08": 2935.0, "11": 3974.0, "31": 46.0})
     fig = state_map_plotly(values)
-    by_code = {t.name: t for t in fig.data if t.name != "scale"}
+    by_code = {t.name: t for t in fig.data if t.hoverinfo != "skip"}  # not the scale or keys
     assert sorted(by_code) == CODES
     scale = get_colorscale("Viridis")
     assert by_code["11"].fillcolor == sample_colorscale(scale, [1.0])[0]  # the largest

@@ -83,4 +83,5 @@ def build_and_run(page, base_url: str, runs: int, weeks: int) -> None:
     added.locator(".start").fill("2026-06-01")
     page.click("#run")
     page.wait_for_selector("#diff-table tbody tr", timeout=120_000)
-    page.wait_for_selector("#network-after .main-svg", timeout=30_000)
+    # the network is drawn folded away (a secondary view): attached, not visible
+    page.wait_for_selector("#network-after .main-svg", state="attached", timeout=30_000)

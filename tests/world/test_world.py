@@ -170,6 +170,21 @@ def test_poisson_draws_follow_the_distribution(mean: float) -> None:
     assert chi2 < stats.chi2.ppf(0.9999, keep.sum() - 1), chi2
 
 
+@pytest.mark.parametrize("mean", [0.05, 2.5, 9.99, 10.0, 83.0, 5_000.0])
+def test_poisson_draws_have_the_mean_and_variance(mean: float) -> None:
+    """Inversion (mean < 10) and transformed rejection (>= 10): sample mean and variance
+    within 5 standard errors of scipy.stats.poisson's; the same key gives the same draws."""
+    n = 100_000
+    x = _draws(0, mean, 0.0, n, np.uint64(2026))
+    reference = stats.poisson(mean)
+    assert abs(x.mean() - reference.mean()) <= 5 * np.sqrt(reference.var() / n)
+    # variance of the sample variance of a Poisson: (mu4 - sigma^4) / n, mu4 = m (1 + 3 m)
+    se_var = np.sqrt((mean * (1 + 3 * mean) - mean**2) / n)
+    assert abs(x.var(ddof=1) - reference.var()) <= 5 * se_var
+    np.testing.assert_array_equal(x, _draws(0, mean, 0.0, n, np.uint64(2026)))
+    assert not np.array_equal(x, _draws(0, mean, 0.0, n, np.uint64(2027)))
+
+
 @pytest.mark.parametrize(("n", "p"), [(7, 0.3), (40, 0.1), (500, 0.2), (20_000, 0.7)])
 def test_binomial_draws_follow_the_distribution(n: int, p: float) -> None:
     x = _draws(1, float(n), p, 40_000, np.uint64(99))

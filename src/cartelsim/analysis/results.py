@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,9 @@ from matplotlib.figure import Figure
 from cartelsim.analysis.compare import group_label
 from cartelsim.analysis.summary import HORIZON_WEEKS, national_summary, top_groups
 from cartelsim.errors import CartelsimError
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 
 @dataclass(frozen=True, repr=False)
@@ -60,6 +65,52 @@ class Result:
                                    f"{self.data.attrs.get('system', '?')}: median and 90 % of "
                                    f"{self.data.sizes['run']} run(s)")
         return groups_figure(self.data, self._group_ids(groups))
+
+    def map(self, what: str = "homicides", *, per: str = "rate", weeks: int = 52,
+            backend: str = "matplotlib") -> Figure | go.Figure:
+        """A map of Mexico's states from these results (median over runs, the last `weeks`):
+
+        * ``"homicides"``: ``state_homicides`` per state, `per` "rate" (per 100,000 people per
+          year) or "count" (per year);
+        * ``"control"``: the strongest group per state, contested states hatched, from the
+          results' ``presence (run, group, state)`` or else from members at the end spread
+          over the states where each group is reported present;
+        * ``"flows"``: ``flow_north`` in tonnes per week by crossing, on the corridor network.
+
+        `backend` "matplotlib" returns a Figure, "plotly" a Plotly figure (offline).
+        """
+        from cartelsim.territory.mapdata import variable
+
+        maps = _map_module(backend)
+        if what == "homicides":
+            return maps.homicide_map(variable(self.data, "state_homicides", "state"), per, weeks)
+        if what == "flows":
+            return maps.flow_map(variable(self.data, "flow_north", "crossing"), weeks=weeks)
+        if what == "control":
+            return maps.control_map(self._presence(), self._names(),
+                                    title=f"Strongest group by state, {self._end()} "
+                                    f"({self.scenario}, median of runs)")
+        raise CartelsimError(f"map {what!r}: expected one of {', '.join(MAPS)}")
+
+    def _presence(self) -> xr.DataArray:
+        from cartelsim.territory.mapdata import presence_from_members, variable
+
+        if "presence" in self.data:
+            return variable(self.data, "presence", "state").isel(time=-1) \
+                if "time" in self.data["presence"].dims else self.data["presence"]
+        if "members" not in self.data:
+            raise CartelsimError("these results hold national totals only (record = "
+                                 "\"totals\"); run with record = \"groups\" to map control")
+        return presence_from_members(self.data["members"].isel(time=-1))
+
+    def _names(self) -> dict[str, str]:
+        if "group_name" not in self.data.coords:
+            return {}
+        return {str(g): str(n) for g, n in zip(self.data.group.values,
+                                               self.data.group_name.values, strict=True)}
+
+    def _end(self) -> str:
+        return str(pd.Timestamp(self.data.time.values[-1]).date())
 
     def _group_ids(self, groups: int | Sequence[str]) -> list[str]:
         if "group" not in self.data.dims:
@@ -122,6 +173,40 @@ class Comparison:
         if chosen is not None:
             chosen = group_label(self.base.data, chosen)
         return comparison_figure(self.base.data, self.policy.data, chosen)
+
+
+    def map(self, what: str = "homicides", *, per: str = "rate", weeks: int = 52,
+            level: float = 0.9, backend: str = "matplotlib") -> Figure | go.Figure:
+        """The policy minus the status quo by state, paired by run: for ``"homicides"`` the
+        median difference in ``state_homicides`` over the last `weeks` (`per` "rate" or
+        "count"), on a scale centred on 0, hatched where the `level` interval includes 0.
+        `backend` "matplotlib" returns a Figure, "plotly" a Plotly figure."""
+        from cartelsim.territory.mapdata import variable
+
+        if what != "homicides":
+            raise CartelsimError(f"map {what!r}: a comparison maps \"homicides\" (the change "
+                                 "by state); map each scenario with Result.map for the others")
+        return _map_module(backend).change_map(
+            variable(self.base.data, "state_homicides", "state"),
+            variable(self.policy.data, "state_homicides", "state"), per, weeks, level,
+            title=f"{self.policy.scenario} minus {self.base.scenario}: homicides by state")
+
+
+MAPS = ("homicides", "control", "flows")
+BACKENDS = ("matplotlib", "plotly")
+
+
+def _map_module(backend: str) -> ModuleType:
+    """`territory.maps` (matplotlib) or `territory.maps_web` (Plotly), imported when asked for."""
+    if backend not in BACKENDS:
+        raise CartelsimError(f"backend {backend!r}: expected one of {', '.join(BACKENDS)}")
+    if backend == "plotly":
+        from cartelsim.territory import maps_web
+
+        return maps_web
+    from cartelsim.territory import maps
+
+    return maps
 
 
 def _decimals(magnitude: float, digits: int = 3) -> int:

@@ -28,6 +28,8 @@ from cartelsim.errors import CartelsimError
 from cartelsim.params.catalogue import CATALOGUE, Params
 
 PACKAGED_NAME = "record-posterior"  # src/cartelsim/data/posterior/record-posterior.{csv,json}
+# The same fit to the record up to 2021 only, for the out-of-sample scoring (`validate`).
+PACKAGED_2021 = "record-posterior-2021"
 
 
 @dataclass(frozen=True)
@@ -88,19 +90,20 @@ class Posterior:
         return csv_path, json_path
 
 
-def load_posterior(path: str | Path | None = None) -> Posterior:
-    """Read a posterior from NAME.csv (+ NAME.json); without a path, the packaged one."""
+def load_posterior(path: str | Path | None = None, packaged: str = PACKAGED_NAME) -> Posterior:
+    """Read a posterior from NAME.csv (+ NAME.json); without a path, the packaged one
+    called `packaged` (`PACKAGED_NAME` or `PACKAGED_2021`)."""
     if path is None:
         folder = resources.files("cartelsim") / "data" / "posterior"
-        csv_text = (folder / f"{PACKAGED_NAME}.csv").read_text() if (
-            folder / f"{PACKAGED_NAME}.csv").is_file() else None
+        csv_text = (folder / f"{packaged}.csv").read_text() if (
+            folder / f"{packaged}.csv").is_file() else None
         if csv_text is None:
-            raise CartelsimError("no calibrated posterior is packaged with this version "
-                                 "(run `cartelsim calibrate history` to make one)")
-        meta_file = folder / f"{PACKAGED_NAME}.json"
+            raise CartelsimError(f"no calibrated posterior {packaged!r} is packaged with this "
+                                 "version (run `cartelsim calibrate history` to make one)")
+        meta_file = folder / f"{packaged}.json"
         meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
         from io import StringIO
-        return _from_table(pd.read_csv(StringIO(csv_text)), meta, f"packaged {PACKAGED_NAME}")
+        return _from_table(pd.read_csv(StringIO(csv_text)), meta, f"packaged {packaged}")
     csv_path = Path(path).with_suffix(".csv")
     if not csv_path.is_file():
         raise CartelsimError(f"{csv_path}: no such posterior file (expected NAME.csv and NAME.json)")

@@ -47,7 +47,7 @@ def brief_command(
         min=2, max=5000, help="Paired worlds per experiment (default 40 quick, 300 full).")
     ] = None,
     quick: Annotated[bool, typer.Option(
-        help="Fewer worlds and a one-at-a-time sensitivity swing (about 1-2 minutes).")
+        help="Fewer worlds and a one-at-a-time sensitivity swing (about a minute).")
     ] = False,
     seed: Annotated[int, typer.Option(min=0, help="Root seed: same seed, same numbers.")] = 2026,
     data: Annotated[Path | None, typer.Option(
@@ -56,6 +56,14 @@ def brief_command(
     claims: Annotated[str, typer.Option(
         help="Only these claims, comma-separated (e.g. C1,C4); default: all six.")] = "",
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 2,
+    posterior: Annotated[Path | None, typer.Option(
+        help="Posterior draws (NAME.csv + NAME.json from `cartelsim calibrate history`): "
+             "world k runs with draw k. Default: the packaged posterior, if any.")] = None,
+    noise_only: Annotated[bool, typer.Option(
+        help="Default parameters in every world, even when a posterior exists.")] = False,
+    validation: Annotated[Path | None, typer.Option(
+        help="Out-of-sample scores: summary.csv of `cartelsim validate` (or its folder).")
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="No progress and no summary table.")] = False,
 ) -> None:
     """Test the article's claims C1-C6 and write a readable brief (HTML) with the verdicts."""
@@ -63,8 +71,11 @@ def brief_command(
     from cartelsim.report.render import write_brief
 
     check_output(out)
+    if posterior is not None and noise_only:
+        raise CartelsimError("--posterior and --noise-only exclude each other; give one")
     config = BriefConfig(system=system, runs=runs, quick=quick, seed=seed, data=data,
-                         workers=workers, claims=tuple(claims.split(",")) if claims else ())
+                         workers=workers, claims=tuple(claims.split(",")) if claims else (),
+                         posterior=posterior, noise_only=noise_only, validation=validation)
     config.validate()
     if quiet or not errors.is_terminal:
         brief = build_brief(config)
@@ -91,6 +102,7 @@ def summary_table(brief) -> Table:
     for claim in brief.claims:
         colour = colours[claim.verdict.css]
         # one parameter a line, so long parameter names are never cut
-        label = claim.verdict.label.replace("depends on ", "depends on\n").replace(", ", ",\n")
+        label = claim.summary.replace("; ", ";\n").replace("depends on ", "depends on\n") \
+            .replace(", ", ",\n")
         table.add_row(claim.id, claim.quote, f"[{colour}]{label}[/{colour}]", claim.headline)
     return table

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cartelsim.errors import CartelsimError
 from cartelsim.record.api import DEFAULT_RUNS, DEFAULT_SEED
 
 console = Console()
@@ -43,9 +44,21 @@ def history_command(
     fragmentation: Annotated[Fragmentation, typer.Option(
         help="capped: one split per group (today's engines); open: splinters split again "
              "(the world engine).")] = Fragmentation.capped,
+    posterior: Annotated[Path | None, typer.Option(
+        help="A posterior file (NAME.csv + NAME.json, from `cartelsim calibrate history`); "
+             "default: the one shipped with the package.")] = None,
+    use_posterior: Annotated[bool, typer.Option(
+        "--posterior-default/--no-posterior",
+        help="Use the calibrated posterior (default) or the catalogue defaults.")] = True,
+    posterior_draws: Annotated[int, typer.Option(
+        min=0, help="Share the runs among N posterior draws, so the intervals carry "
+                    "parameter uncertainty as well as noise (0: every run at the posterior "
+                    "median).")] = 0,
     quiet: Annotated[bool, typer.Option(help="No progress bar or summary.")] = False,
 ) -> None:
     """Replay the record: the world of 2007 run weekly to mid-2026, driven by the timeline's leader removals, against observed homicides and group counts.
+
+    Parameters: the median of the calibrated posterior shipped with the package (docs/calibration.md); --posterior-draws N shares the runs among N posterior draws; --no-posterior uses the catalogue defaults.
 
     Writes DIR/history.nc (national and per-group series; every group that ever existed, labelled with its parent and birth; the events and how each was used), DIR/national_by_year.csv and DIR/history.png.
 
@@ -60,9 +73,18 @@ def history_command(
     from cartelsim.record.result import check_out_folder
 
     folder = check_out_folder(out)  # events and filter are checked before any run, too
+    chosen = _posterior(posterior, use_posterior)
+    if chosen is not None and not quiet:
+        fitted = chosen.meta.get("replay", {}).get("fragmentation")
+        console.print(f"parameters: calibrated posterior ({chosen.source}), "
+                      + (f"{posterior_draws} draws" if posterior_draws else "median"))
+        if fitted and fitted != fragmentation.value:
+            console.print(f"note: the posterior was fitted with --fragmentation {fitted}; "
+                          f"this replay uses {fragmentation.value}")
     with progress_bar("replay 2007-2026", quiet) as update:
         result = history(runs=runs, seed=seed, events=events, drop_events=drop_events,
-                         fragmentation=fragmentation.value,
+                         fragmentation=fragmentation.value, posterior=chosen,
+                         posterior_draws=posterior_draws,
                          progress=lambda phase, done, total: update(
                              done + (total if phase == "counterfactual" else 0),
                              total * (2 if drop_events is not None else 1)))
@@ -84,3 +106,14 @@ def history_command(
                   f"{last['observed_homicides']:,.0f} registered by INEGI")
     for path in paths.values():
         console.print(f"wrote {path}")
+
+
+def _posterior(path: Path | None, use: bool):
+    """The posterior to replay with: a user's file, the packaged one, or None (defaults)."""
+    from cartelsim.calibration.posterior import load_posterior
+
+    if not use:
+        if path is not None:
+            raise CartelsimError("--posterior and --no-posterior contradict each other")
+        return None
+    return load_posterior(path)

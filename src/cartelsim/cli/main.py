@@ -23,6 +23,7 @@ from cartelsim.cli.history import history_command
 from cartelsim.cli.org import org_app
 from cartelsim.cli.progress import errors, progress_bar, working
 from cartelsim.cli.serve import serve_command
+from cartelsim.cli.validate import validate_command
 from cartelsim.errors import CartelsimError
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ app.add_typer(data_app, name="data")
 app.command(name="serve")(serve_command)
 app.command(name="brief")(brief_command)
 app.command(name="history")(history_command)
+app.command(name="validate")(validate_command)
 app.add_typer(org_app, name="org")
 app.add_typer(examples_app, name="examples")
 
@@ -365,27 +367,50 @@ def sensitivity(
 
 @app.command()
 def calibrate(
+    target: Annotated[str | None, typer.Argument(
+        help="'history': fit the replay of 2007-2026 to the record (homicides, group counts, "
+             "members, the kingpin effect) and write a posterior file; omit for the national "
+             "series of --system.")] = None,
     parameters: Annotated[str, typer.Option(help="Parameters to fit, comma-separated.")] = (
         "recruitment_rate,conflict_lethality"),
     data: Annotated[Path | None, typer.Option(
         help="BACRIM 2020 folder (its national series 2012-2021 is the target).")] = None,
     shares: Annotated[str, typer.Option(
         help="Shares of victims who are members to refit under (EVIDENCE F21).")] = "0.05,0.1,0.2",
-    out: Annotated[Path, typer.Option(help="Parameter file to write (TOML).")] = Path(
-        "outputs/calibrated.toml"),
+    out: Annotated[Path | None, typer.Option(help=(
+        "Parameter file to write (TOML; default outputs/calibrated.toml); for 'history' the "
+        "posterior's stem: STEM.csv, STEM.json and the identifiability report (default "
+        "outputs/record-posterior)."))] = None,
     method: Annotated[str, typer.Option(help="least-squares or bayes (emcee).")] = "least-squares",
     system_name: Annotated[str, typer.Option("--system", help=(
         "bacrim2020 (--data) or mexico2025 (embedded, backcast from 2012)."))] = "bacrim2020",
     walkers: Annotated[int, typer.Option(help="bayes: emcee walkers (even).")] = 32,
     steps: Annotated[int, typer.Option(help="bayes: steps per walker.")] = 2000,
     burn: Annotated[int, typer.Option(help="bayes: steps dropped as burn-in.")] = 500,
-    seed: Annotated[int, typer.Option(min=0, help="bayes: seed of the chain.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, help="bayes, history: seed of the chain.")] = 0,
+    budget: Annotated[int, typer.Option(min=1, help=(
+        "history: parameter points the sampler proposes (each point inside the prior "
+        "simulates 12 paired replays); 4000 made the shipped posterior."))] = 4000,
+    until: Annotated[int, typer.Option(help=(
+        "history: fit the record up to this year only (2021 for the out-of-sample "
+        "scoring)."))] = 2024,
 ) -> None:
     """Fit parameters to the national violence series by least squares or Bayesian MCMC;
     report what the data pin down, and how the inferred membership moves with the victims'
     member share (least squares) or the posterior intervals (bayes)."""
     from cartelsim.calibration.command import load_system, run_bayes
 
+    if target is not None:
+        if target != "history":
+            raise CartelsimError(f"calibrate: unknown target {target!r}; the one target is "
+                                 "'history' (omit it to fit the national series)")
+        from cartelsim.calibration.history_command import run_history_calibration
+
+        run_history_calibration(out or Path("outputs/record-posterior"), budget=budget,
+                                seed=seed, until=until, console=console,
+                                progress_bar=progress_bar)
+        return
+    out = out or Path("outputs/calibrated.toml")
     if method not in ("least-squares", "bayes"):
         raise CartelsimError(f"--method must be least-squares or bayes, got {method!r}")
     if method == "bayes":
@@ -510,7 +535,8 @@ def params(
     layer: Annotated[str | None, typer.Option(
         help="Only this layer (L1, L2, money, ...; L4 = the organisation engine).")] = None,
 ) -> None:
-    """List every model parameter with its default, unit, range and source."""
+    """List every model parameter with its default, unit, range and source; parameters fitted to the record say "calibrated" with the shipped posterior's median and 90 % interval."""
+    from cartelsim.calibration.passport import calibrated_values
     from cartelsim.params.catalogue import CATALOGUE
     from cartelsim.params.organisation import ORG_CATALOGUE
 
@@ -523,10 +549,16 @@ def params(
             raise CartelsimError(f"--layer {layer!r}: no such layer; choose one of "
                                  f"{', '.join(known)}")
 
+    calibrated = calibrated_values()
     if as_json:
         rows = [{"name": s.name, "default": s.default, "unit": s.unit, "low": s.low,
                  "high": s.high, "description": s.description, "source": s.source,
-                 "layer": s.layer} for s in specs]
+                 "layer": s.layer,
+                 **({"calibrated": {"median": calibrated[s.name].median,
+                                    "low_5": calibrated[s.name].low,
+                                    "high_95": calibrated[s.name].high,
+                                    "posterior": calibrated[s.name].source}}
+                    if s.name in calibrated else {})} for s in specs]
         print(json.dumps(rows, indent=2))
         return
     table = Table(title="Model parameters", title_justify="left", show_lines=True)
@@ -534,8 +566,11 @@ def params(
     for column in ("default", "unit", "plausible range", "source"):
         table.add_column(column, overflow="fold")
     for spec in specs:
+        source = spec.source
+        if spec.name in calibrated:
+            source = f"{calibrated[spec.name].text()}; prior range from: {spec.source}"
         table.add_row(spec.name, f"{spec.default:g}", spec.unit, f"{spec.low:g} - {spec.high:g}",
-                      spec.source)
+                      source)
     console.print(table)
 
 
@@ -614,6 +649,9 @@ def bench(
         "processes and on Dask (0: skip).")] = 0,
     l4: Annotated[bool, typer.Option("--l4", help="Also time the organisation engine (175,000 "
         "members x 520 weeks) beside its object-per-member reference.")] = False,
+    engine: Annotated[str, typer.Option(
+        help="L1 engine to time: capped (today's engines) or world (the world step).")
+    ] = "capped",
 ) -> None:
     """Measure engine speed beside reference implementations timed in the same run."""
     from cartelsim.bench import run_benchmarks
@@ -628,7 +666,9 @@ def bench(
         errors.print("BACRIM 2020 not found; benchmarking on Mexico 2025 (150 groups)")
         system = mexico_2025()
     say = None if as_json else lambda m: errors.print(f"... {m}")
-    result = run_benchmarks(system, quick=quick, progress=say)
+    if engine not in ("capped", "world"):
+        raise CartelsimError(f"--engine must be capped or world, got {engine!r}")
+    result = run_benchmarks(system, quick=quick, engine=engine, progress=say)
     if ensembles:
         from cartelsim.bench import run_ensemble_benchmarks
 

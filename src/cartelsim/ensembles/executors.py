@@ -11,12 +11,17 @@ import multiprocessing
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from itertools import islice
 from typing import Any, Protocol
 
 from cartelsim.errors import CartelsimError
 
 EXECUTORS = ("serial", "processes", "dask")
+# Tasks queued per local worker: enough that a worker never waits for the next chunk, few
+# enough that results waiting to be written stay a handful of chunks (assumption: a chunk
+# takes far longer to simulate than to hand over).
+IN_FLIGHT_PER_WORKER = 2
 
 
 class Executor(Protocol):
@@ -48,18 +53,32 @@ class ProcessExecutor:
     """Local worker processes (one per core by default)."""
 
     def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
         # spawn, not fork: forking a process that runs Numba's thread pool is not safe
-        self.pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+        self.pool = ProcessPoolExecutor(max_workers=self.workers,
                                         mp_context=multiprocessing.get_context("spawn"),
                                         initializer=_single_threaded_worker)
 
     def run(self, function, tasks):
-        futures = [self.pool.submit(function, task) for task in tasks]
+        """At most IN_FLIGHT_PER_WORKER tasks per worker are submitted at a time, and a
+        result is dropped once yielded: memory stays bounded however many chunks an
+        ensemble has (a future keeps its result for as long as it is referenced)."""
+        pending = iter(tasks)
+        running: set[Future] = set()
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            for task in islice(pending, IN_FLIGHT_PER_WORKER * self.workers):
+                running.add(self.pool.submit(function, task))
+            while running:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    result = future.result()
+                    next_task = next(pending, None)
+                    if next_task is not None:
+                        running.add(self.pool.submit(function, next_task))
+                    yield result
+                del done, future, result
         finally:
-            for future in futures:
+            for future in running:
                 future.cancel()
 
     def close(self) -> None:
@@ -103,23 +122,35 @@ class DaskExecutor:
     def run(self, function, tasks):
         from distributed import as_completed as dask_completed
 
-        futures = self.client.map(function, list(tasks), pure=False)
+        # A bounded window of submitted tasks, each released once its result is here, so
+        # neither this process nor the workers hold more than a few chunks' results.
+        pending = iter(tasks)
+        window = IN_FLIGHT_PER_WORKER * max(1, sum(self.client.nthreads().values()))
+        running = set(self.client.submit(function, task, pure=False)
+                      for task in islice(pending, window))
         try:
             # The client is current while the next result is fetched, never across the
             # yield: the caller writes each result to NetCDF, and with this client current
             # xarray would guard that write with a lock held by the scheduler, which hangs
             # for ever once the cluster is dying (a killed ensemble).
             with self.client.as_current():
-                finished = dask_completed(futures)
+                finished = dask_completed(running)
             while True:
                 with self.client.as_current():
                     future = next(finished, None)
-                    result = None if future is None else future.result()
-                if future is None:
-                    return
+                    if future is None:
+                        return
+                    result = future.result()
+                    running.discard(future)
+                    future.release()
+                    task = next(pending, None)
+                    if task is not None:
+                        following = self.client.submit(function, task, pure=False)
+                        running.add(following)
+                        finished.add(following)
                 yield result
         finally:
-            self.client.cancel(futures)
+            self.client.cancel(list(running))
 
     def close(self) -> None:
         self.client.close()

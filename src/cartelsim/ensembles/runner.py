@@ -141,8 +141,8 @@ def run_chunk(task: ChunkTask) -> tuple[Chunk, xr.Dataset]:
 
 def national(ds: xr.Dataset) -> xr.Dataset:
     """What a chunk keeps of its runs: the national series (KEPT) on (run, time)."""
-    keep = [v for v in KEPT if v in ds]
-    return ds[keep].drop_vars([c for c in ds.coords if c not in ("run", "time", "week")])
+    kept = ds[[v for v in KEPT if v in ds]]  # coordinates of other dims (state) go too
+    return kept.drop_vars([c for c in kept.coords if c not in ("run", "time", "week")])
 
 
 def chunk_task(chunk: Chunk, scenario: Scenario, sample: dict[str, float]) -> ChunkTask:
@@ -168,8 +168,9 @@ def run_ensemble(design: Design, scenarios: list[Scenario], folder: Path, execut
         check_room(design, weeks, folder, max_gb, free=free)
         store = EnsembleStore.create(folder, design, resume)
         pending = store.pending()
-    tasks = [chunk_task(chunk, scenarios[chunk.scenario], design.sample(chunk.sample))
-             for chunk in pending]
+    # made one at a time as the executor asks for them (a million runs are many chunks)
+    tasks = (chunk_task(chunk, scenarios[chunk.scenario], design.sample(chunk.sample))
+             for chunk in pending)
     # progress counts runs (not chunks), so the bar shows runs per second
     total_runs = sum(chunk.runs for chunk in design.chunks())
     done = total_runs - sum(chunk.runs for chunk in pending)

@@ -12,9 +12,11 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from cartelsim.calibration.posterior import Posterior
 from cartelsim.engines.simulate import Progress
 from cartelsim.errors import CartelsimError
 from cartelsim.record.counterfactual import check_paired, select_dropped
+from cartelsim.record.draws import join_runs, parameter_worlds
 from cartelsim.record.events import load_events
 from cartelsim.record.filters import EventFilter, parse_filter
 from cartelsim.record.observed import group_counts, national_homicides
@@ -39,6 +41,8 @@ def history(
     engine: str = "stochastic",
     fragmentation: str = "capped",
     parameters: Mapping[str, float] | None = None,
+    posterior: Posterior | None = None,
+    posterior_draws: int = 0,
     progress: PhaseProgress | None = None,
     runner: Runner = run_scenario,
 ) -> HistoryResult:
@@ -55,7 +59,13 @@ def history(
             differ only through the random successions and splits).
         fragmentation: "capped" (one split per group, today's engines) or "open" (the world
             engine: any contested group splits, splinters again; `cartelsim.world`).
-        parameters: catalogue overrides (e.g. {"baseline_homicides": 9000}).
+        parameters: catalogue overrides (e.g. {"baseline_homicides": 9000}); they win over
+            the posterior's values.
+        posterior: a calibrated posterior (`calibration.posterior.load_posterior`); None:
+            the catalogue defaults. With `posterior_draws` = 0 every run uses its median.
+        posterior_draws: carry parameter uncertainty: the runs are shared among this many
+            draws of the posterior (seeded by `seed`), each a replay of its own with seed
+            (seed, draw); the counterfactual uses the same draws and seeds.
         progress: called as progress(phase, weeks_done, weeks).
         runner: runs a scenario (default `run_scenario`).
 
@@ -68,17 +78,27 @@ def history(
     timeline = load_events(events)
     chosen = _filter(drop_events)
     dropped = select_dropped(timeline, chosen) if chosen is not None else ()
-    common = {"runs": runs, "seed": seed, "engine": engine, "fragmentation": fragmentation,
-              "parameters": parameters}
-    factual_setup = build_replay(timeline, **common)  # type: ignore[arg-type]
-    counter_setup = (build_replay(timeline, dropped=dropped, name="history-counterfactual",
-                                  **common)  # type: ignore[arg-type]
-                     if chosen is not None else None)
-    factual = run_replay(factual_setup, _phase(progress, "replay"), runner)
-    counterfactual = None
+    worlds = parameter_worlds(runs, seed, parameters, posterior, posterior_draws)
+    setups = []
+    for world in worlds:
+        common = {"runs": world.runs, "seed": world.seed, "engine": engine,
+                  "fragmentation": fragmentation, "parameters": world.parameters}
+        setups.append((build_replay(timeline, **common),  # type: ignore[arg-type]
+                       build_replay(timeline, dropped=dropped, name="history-counterfactual",
+                                    **common)  # type: ignore[arg-type]
+                       if chosen is not None else None))
+    factual_setup, counter_setup = setups[0]
+    factual_parts = [run_replay(f, _phase(progress, "replay", k, len(setups)), runner)
+                     for k, (f, _) in enumerate(setups)]
+    counter_parts = []
     if counter_setup is not None:
-        counterfactual = run_replay(counter_setup, _phase(progress, "counterfactual"), runner)
-        check_paired(factual, counterfactual)
+        for k, (_, c) in enumerate(setups):
+            assert c is not None
+            counter_parts.append(run_replay(c, _phase(progress, "counterfactual", k,
+                                                      len(setups)), runner))
+            check_paired(factual_parts[k], counter_parts[-1])
+    factual = join_runs(factual_parts)
+    counterfactual = join_runs(counter_parts) if counter_parts else None
     uses = factual_setup.uses  # how the replay used each event; dropped from the other
     if counter_setup is not None:
         uses = tuple(dataclasses.replace(u, dropped=c.dropped)
@@ -105,10 +125,12 @@ def _filter(drop_events: str | EventFilter | None) -> EventFilter | None:
     return parse_filter(drop_events, known)
 
 
-def _phase(progress: PhaseProgress | None, phase: str) -> Progress | None:
+def _phase(progress: PhaseProgress | None, phase: str, part: int = 0,
+           parts: int = 1) -> Progress | None:
+    """Weeks of one part (a posterior draw) reported as weeks of the whole history."""
     if progress is None:
         return None
-    return lambda done, total: progress(phase, done, total)
+    return lambda done, total: progress(phase, part * total + done, parts * total)
 
 
 __all__ = ["DEFAULT_RUNS", "DEFAULT_SEED", "history", "replay_weeks"]

@@ -130,3 +130,25 @@ def pressure(levels: Sequence[float], observable: Sequence[Estimate],
         ax.grid(alpha=0.3)
     fig.suptitle(title + " (median and 90 % interval of paired worlds)", fontsize=11)
     return fig
+
+
+def aftermath(killed: np.ndarray, quiet: np.ndarray, split: Sequence[float],
+              name: str) -> MplFigure:
+    """Monthly lineage deaths (run, month) with and without the killing, and P(split)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+    months = np.arange(1, killed.shape[1] + 1)
+    for values, label in ((killed, "leader killed"), (quiet, "no killing")):
+        lo, mid, hi = np.percentile(values, [5, 50, 95], axis=0)
+        line = left.plot(months, mid, marker="o", ms=3, label=label)[0]
+        left.fill_between(months, lo, hi, alpha=0.2, color=line.get_color(), lw=0)
+    left.set_title(f"{name} and its splinters: members killed a month", fontsize=10)
+    left.legend(fontsize=7)
+    right.step(months, np.asarray(split) * 100, where="post", marker="o", ms=3)
+    right.set_ylim(0, 100)
+    right.set_title(f"Worlds in which {name} has split (%)", fontsize=10)
+    for ax in (left, right):
+        ax.set_xlabel("months after the killing", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=8)
+    fig.suptitle("The first months after the killing (median and 90 % of worlds)", fontsize=11)
+    return fig

@@ -99,6 +99,8 @@ class Sensitivity:
     swings: list[Swing] = field(default_factory=list)
     indices: list[dict] = field(default_factory=list)  # Morris rows, when run
     changes: list[str] = field(default_factory=list)  # parameters that flip the verdict
+    central: Verdict | None = None  # the verdict before any swing
+    centre: str = "the default parameters"  # where `central` was computed
 
 
 @dataclass
@@ -120,6 +122,19 @@ class ClaimSection:
     notes: list[str] = field(default_factory=list)
     assumed: str = ""  # how much of the answer is built into the model's assumptions
 
+    @property
+    def summary(self) -> str:
+        """The verdict for the summary: at the centre first, then what it depends on."""
+        central = self.sensitivity.central if self.sensitivity is not None else None
+        if central is None or central.label == self.verdict.label:
+            return self.verdict.label
+        return f"{central.label} at {self.sensitivity.centre}; {self.verdict.label}"
+
+    @property
+    def homicides(self) -> bool:
+        """Whether any number of the section is a count of homicides (for the caveat)."""
+        return any("homicide" in e.label for e in self.estimates)
+
 
 @dataclass
 class Brief:
@@ -132,3 +147,8 @@ class Brief:
     limits: list[str]
     rules: list[str]
     seconds: float = 0.0
+    uncertainty: str = ""  # which uncertainty the intervals carry (`uncertainty`)
+    homicide_caveat: str = ""  # what the homicide numbers mean, shown beside them
+    record: dict = field(default_factory=dict)  # does the model reproduce it? (`replay`)
+    aftermath: dict = field(default_factory=dict)  # the first months for CJNG (`aftermath`)
+    maps: object | None = None  # report.maps.MapsSection (not imported: it imports this module)

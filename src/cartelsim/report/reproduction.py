@@ -60,6 +60,10 @@ def published(folder: Path | None) -> dict:
         rows.append({"policy": label,
                      "members": float(ds["total_members"].isel(run=0, time=-1)),
                      "deaths": float(ds["total_deaths"].isel(run=0, time=-1))})
+    unchanged = rows[0]
+    for row in rows:
+        row["members_vs_unchanged"] = row["members"] / unchanged["members"] - 1.0
+        row["deaths_vs_unchanged"] = row["deaths"] / unchanged["deaths"] - 1.0
     figure = figures.embed(reproduction_figure(prieto2023.tidy(results)),
                            "The published baseline 2012-2022 and its continuations to 2032, "
                            "reproduced on BACRIM 2020.")
@@ -68,7 +72,32 @@ def published(folder: Path | None) -> dict:
                         "agrees": c.agrees, "note": "; ".join(p for p in (c.note, c.source)
                                                                if p)} for c in checks],
             "combined": rows, "members2022": members22, "deaths2022": deaths22,
-            "figure": figure}
+            "doubled": doubled_statement(rows, members22, deaths22), "figure": figure}
+
+
+def _against(value: float, reference: float, what: str) -> str:
+    """'12 % lower than the 150,000 with rates unchanged' (the word follows the sign)."""
+    change = value / reference - 1.0
+    word = "lower" if change < 0 else "higher"
+    return f"{abs(100 * change):.0f} % {word} than the {reference:,.0f} {what}"
+
+
+def doubled_statement(rows: list[dict], members22: float, deaths22: float) -> str:
+    """The doubled-incapacitation result against both references: the unchanged-rate path
+    (the counterfactual) and the 2022 levels (what the paper compares with). Every word
+    follows from the numbers."""
+    unchanged = next(r for r in rows if r["policy"] == "rates unchanged")
+    doubled = next(r for r in rows if r["policy"] == "incapacitation doubled")
+    parts = []
+    for key, level22, what in (("members", members22, "members"),
+                               ("deaths", deaths22, "members killed a week")):
+        side = "above" if doubled[key] > level22 else "below"
+        parts.append(f"{doubled[key]:,.0f} {what} in 2032, "
+                     f"{_against(doubled[key], unchanged[key], 'with rates unchanged')} and "
+                     f"{side} the {level22:,.0f} of 2022")
+    return ("Doubling incapacitation from 2022 gives " + "; ".join(parts) + ". The first "
+            "comparison is the policy's effect (the same years with rates unchanged); the "
+            "second only says where the system ends up against 2022.")
 
 
 def _levers(ctx: Context) -> dict[str, dict]:

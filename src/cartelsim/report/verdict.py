@@ -5,15 +5,26 @@ higher, or "not lower" (no lasting gain). With the central 90 % interval [low, h
 difference over paired worlds and a size `negligible` below which an effect does not matter:
 
 - expects *lower*: supported if high < 0; not supported if low > 0 or the whole interval
-  lies within ±negligible; uncertain otherwise.
+  lies within ±negligible; uncertain otherwise (then the interval contains zero).
 - expects *higher*: the mirror image.
 - expects *not lower*: supported if low > -negligible (any fall is negligible at most);
-  not supported if high < -negligible (a reliable, non-negligible fall); uncertain otherwise.
+  not supported if high < 0 (a fall in the whole interval, part of it beyond the band);
+  uncertain otherwise (then the interval runs from a meaningful fall to zero or above).
+
+The wording follows the same rules, so it cannot contradict its interval (tested with
+hypothesis in tests/report/test_verdict_wording.py):
+
+- every reason opens with the claim in quotes and its own label («“claim” — label: why»),
+  never with a bare claim a reader could take for the finding;
+- "uncertain" only beside an interval that contains zero;
+- "below zero" / "above zero" only for an interval wholly below / above zero;
+- "cannot tell" only when an observer does no better than the `tell` threshold.
 
 Several parts of a claim combine: all supported -> supported; all not supported -> not
 supported; a mix of supported and not supported -> partly supported; otherwise uncertain.
 A verdict "depends on X" when moving parameter X to an end of its plausible range gives a
-different verdict (see `sensitivity`).
+different verdict (see `sensitivity`); the verdict at the centre (the calibrated posterior,
+or the defaults without one) is always shown beside it.
 """
 
 from __future__ import annotations
@@ -31,14 +42,19 @@ RULES = (
     "its 90 % interval runs from the 5th to the 95th percentile over worlds.",
     "A claim that predicts a fall is supported when the whole interval is below zero, not "
     "supported when it is above zero or lies entirely within the negligible band, and "
-    "uncertain otherwise; a predicted rise is the mirror image.",
+    "uncertain otherwise (the interval then contains zero); a predicted rise is the mirror "
+    "image.",
     "A claim that predicts no lasting gain ('not lower') is supported when the interval lies "
-    "above minus the negligible band, and not supported when it lies entirely below it.",
+    "above minus the negligible band, not supported when it lies wholly below zero, and "
+    "uncertain otherwise.",
     "The negligible band is 2 % of the status quo's median unless a section says otherwise.",
     "Parts of a claim combine: all supported -> supported; all not supported -> not "
     "supported; some of each -> partly supported; anything else -> uncertain.",
     "'Depends on X' means that moving parameter X to the low or high end of its plausible "
-    "range (from the parameter catalogue) changes the verdict.",
+    "range (from the parameter catalogue) changes the verdict; the verdict at the centre "
+    "(the calibrated posterior, or the default parameters without one) is shown beside it.",
+    "Every reason opens with the claim in quotes and its own verdict, so a sentence never "
+    "states a claim as a finding.",
 )
 RELATIVE_NEGLIGIBLE = 0.02
 
@@ -48,45 +64,41 @@ def negligible_for(base: float) -> float:
     return RELATIVE_NEGLIGIBLE * abs(base)
 
 
+def stated(claim: str, label: str, why: str) -> Verdict:
+    """A verdict whose reason opens with the quoted claim and its own label."""
+    return Verdict(label, f"“{claim}” — {label}: {why}.")
+
+
 def judge(estimate: Estimate, expect: Expect, claim: str) -> Verdict:
     """The verdict on `claim` from one paired difference (see the module rules)."""
     low, high, eps = estimate.low, estimate.high, estimate.negligible
     interval = f"{estimate.label}: {estimate.text()}"
-    if expect == "lower":
-        if high < 0:
-            return Verdict(SUPPORTED, f"{claim}: the whole 90 % interval is below zero "
-                           f"({interval}).")
-        if low > 0:
-            return Verdict(NOT_SUPPORTED, f"{claim}: the effect goes the other way; the whole "
-                           f"90 % interval is above zero ({interval}).")
+    band = f"±{estimate.fmt(eps)}"
+    if expect in ("lower", "higher"):
+        # work on the direction the claim predicts: "toward" < 0 is what it expects
+        toward_low, toward_high = (low, high) if expect == "lower" else (-high, -low)
+        word, other = ("below", "above") if expect == "lower" else ("above", "below")
+        change = "fall" if expect == "lower" else "rise"
+        if toward_high < 0:
+            return stated(claim, SUPPORTED, f"the whole 90 % interval is {word} zero "
+                          f"({interval})")
+        if toward_low > 0:
+            return stated(claim, NOT_SUPPORTED, f"the effect goes the other way; the whole "
+                          f"90 % interval is {other} zero ({interval})")
         if -eps <= low and high <= eps:
-            return Verdict(NOT_SUPPORTED, f"{claim}: the effect is negligible; the 90 % "
-                           f"interval lies within ±{estimate.fmt(eps)} ({interval}).")
-        return Verdict(UNCERTAIN, f"{claim}: the 90 % interval includes both a fall and no "
-                       f"fall ({interval}).")
-    if expect == "higher":
-        mirrored = Estimate(estimate.label, estimate.unit, -estimate.median, -estimate.high,
-                            -estimate.low, estimate.runs, estimate.base, None,
-                            estimate.negligible, estimate.digits)
-        verdict = judge(mirrored, "lower", claim)
-        reason = {SUPPORTED: "the whole 90 % interval is above zero",
-                  UNCERTAIN: "the 90 % interval includes both a rise and no rise"}
-        if verdict.label in reason:
-            return Verdict(verdict.label, f"{claim}: {reason[verdict.label]} ({interval}).")
-        if low < 0 and high < 0:
-            return Verdict(NOT_SUPPORTED, f"{claim}: the effect goes the other way; the whole "
-                           f"90 % interval is below zero ({interval}).")
-        return Verdict(NOT_SUPPORTED, f"{claim}: the effect is negligible; the 90 % interval "
-                       f"lies within ±{estimate.fmt(eps)} ({interval}).")
+            return stated(claim, NOT_SUPPORTED, f"the effect is negligible; the 90 % "
+                          f"interval lies within {band} ({interval})")
+        return stated(claim, UNCERTAIN, f"the 90 % interval includes both a {change} and "
+                      f"no {change} ({interval})")
     if expect == "not_lower":
         if low > -eps:
-            return Verdict(SUPPORTED, f"{claim}: no meaningful fall; the 90 % interval lies "
-                           f"above -{estimate.fmt(eps)} ({interval}).")
-        if high < -eps:
-            return Verdict(NOT_SUPPORTED, f"{claim}: a reliable fall; the whole 90 % interval "
-                           f"is below -{estimate.fmt(eps)} ({interval}).")
-        return Verdict(UNCERTAIN, f"{claim}: the 90 % interval includes both a meaningful "
-                       f"fall and none ({interval}).")
+            return stated(claim, SUPPORTED, f"no meaningful fall; the 90 % interval lies "
+                          f"above -{estimate.fmt(eps)} ({interval})")
+        if high < 0:
+            return stated(claim, NOT_SUPPORTED, f"a fall in the whole 90 % interval, wholly "
+                          f"below zero and reaching beyond -{estimate.fmt(eps)} ({interval})")
+        return stated(claim, UNCERTAIN, f"the 90 % interval runs from a meaningful fall to "
+                      f"no fall ({interval})")
     raise ValueError(f"unknown expectation {expect!r}")
 
 
@@ -94,12 +106,13 @@ def judge_share(share: float, claim: str, what: str, high: float = 0.9,
                 low: float = 0.1) -> Verdict:
     """A verdict from the share of worlds in which something happens: supported at or
     above `high`, not supported at or below `low`, uncertain between."""
-    text = f"{claim}: {what} in {100 * share:.0f} % of worlds"
+    text = f"{what} in {100 * share:.0f} % of worlds"
     if share >= high:
-        return Verdict(SUPPORTED, f"{text} (at least {100 * high:.0f} % needed).")
+        return stated(claim, SUPPORTED, f"{text} (at least {100 * high:.0f} % needed)")
     if share <= low:
-        return Verdict(NOT_SUPPORTED, f"{text} (at most {100 * low:.0f} %).")
-    return Verdict(UNCERTAIN, f"{text} (between {100 * low:.0f} % and {100 * high:.0f} %).")
+        return stated(claim, NOT_SUPPORTED, f"{text} (at most {100 * low:.0f} %)")
+    return stated(claim, UNCERTAIN, f"{text} (between {100 * low:.0f} % and "
+                  f"{100 * high:.0f} %)")
 
 
 def judge_separability(auc: float, claim: str, series: str, tell: float = 0.75,
@@ -110,16 +123,20 @@ def judge_separability(auc: float, claim: str, series: str, tell: float = 0.75,
     of the other (Mann-Whitney); separability = max(auc, 1 - auc). Below `tell`, the
     observer cannot tell them apart (the claim that the observation is no proof is
     supported); at or above `sure`, the series reveal the policy (not supported).
+    `claim` must not itself say "cannot tell": a part's title states the question, the
+    verdict the answer.
     """
     separability = max(auc, 1.0 - auc)
-    text = (f"{claim}: from {series} an observer picks the right policy in "
+    text = (f"from {series} an observer picks the right policy in "
             f"{100 * separability:.0f} % of pairs of worlds")
     if separability < tell:
-        return Verdict(SUPPORTED, f"{text} (below {100 * tell:.0f} %: cannot tell them apart).")
+        return stated(claim, SUPPORTED, f"{text}; below {100 * tell:.0f} %, so one cannot "
+                      "tell the policies apart")
     if separability >= sure:
-        return Verdict(NOT_SUPPORTED, f"{text} (at least {100 * sure:.0f} %: the series "
-                       "reveal it).")
-    return Verdict(UNCERTAIN, f"{text} (between {100 * tell:.0f} % and {100 * sure:.0f} %).")
+        return stated(claim, NOT_SUPPORTED, f"{text}; at least {100 * sure:.0f} %, so the "
+                      "series reveal the policy")
+    return stated(claim, UNCERTAIN, f"{text}; better than chance but short of "
+                  f"{100 * sure:.0f} %")
 
 
 def combine(parts: Sequence[Verdict]) -> Verdict:
@@ -135,10 +152,12 @@ def combine(parts: Sequence[Verdict]) -> Verdict:
     return Verdict(UNCERTAIN, reason)
 
 
-def with_sensitivity(verdict: Verdict, swings: Sequence[Swing]) -> tuple[Verdict, list[str]]:
+def with_sensitivity(verdict: Verdict, swings: Sequence[Swing],
+                     centre: str = "the defaults") -> tuple[Verdict, list[str]]:
     """'depends on X' when a swing of X over its plausible range changes the verdict.
 
-    Returns the final verdict and the parameters that change it.
+    `centre` names where the unswung verdict was computed ("the calibrated posterior" or
+    "the defaults"). Returns the final verdict and the parameters that change it.
     """
     flips: dict[str, list[Swing]] = {}
     for swing in swings:
@@ -150,5 +169,5 @@ def with_sensitivity(verdict: Verdict, swings: Sequence[Swing]) -> tuple[Verdict
         f"{s.verdict.label} with {name} at its {s.end} end ({s.value:g})"
         for name, group in flips.items() for s in group)
     label = f"depends on {', '.join(flips)}"
-    return Verdict(label, f"{verdict.reason} At the defaults: {verdict.label}; {detail}."), \
-        list(flips)
+    return Verdict(label, f"At {centre}: {verdict.label}. {verdict.reason} Swings: "
+                   f"{detail}."), list(flips)

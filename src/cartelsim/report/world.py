@@ -7,6 +7,10 @@ the removal target, La Mayiza as the tolerated group, or stand-ins on other syst
 `scenarios.runner.run_scenario`) and keeps the national series, the flow index and the
 series of the claim groups; results are cached by content, so a status quo shared by
 several claims runs once.
+
+With a posterior (`Setup.draws`), world k of every scenario runs with posterior draw k
+(the paired runner's `world_params`), so paired intervals carry parameter uncertainty as
+well as noise; a sensitivity override then moves one parameter in every world.
 """
 
 from __future__ import annotations
@@ -46,6 +50,13 @@ class Setup:
     seed: int
     target: str  # group id whose leader is removed (C1, C2)
     tolerated: str  # group id the state tolerates (C4)
+    draws: tuple[dict[str, float], ...] = ()  # posterior draw of world k (empty: defaults)
+    posterior: str = ""  # where the draws came from ("" without a posterior)
+
+    @property
+    def centre(self) -> str:
+        """Where the unswung verdicts are computed, for the verdicts' wording."""
+        return "the calibrated posterior" if self.draws else "the default parameters"
 
     @property
     def removal_date(self) -> dt.date:
@@ -120,6 +131,17 @@ Request = tuple[dict, dict, int | None, int | None]  # data, overrides, runs, we
 Job = tuple[Callable[[Any], Any], Any]  # a top-level function and its argument
 
 
+@dataclass(frozen=True)
+class Task:
+    """One scenario to run in a worker: plain data, cheap to send."""
+
+    scenario: Scenario
+    overrides: dict[str, float]
+    groups: tuple[str, ...]  # claim groups whose series are kept
+    draws: tuple[dict[str, float], ...] = ()  # posterior draw per world (empty: none)
+    posterior: str = ""
+
+
 def normalise(data: dict, overrides: dict[str, float] | None = None, runs: int | None = None,
               weeks: int | None = None) -> tuple[Scenario, dict[str, float], str]:
     """The validated scenario with runs and weeks applied (`Scenario.derive`), the
@@ -132,25 +154,57 @@ def normalise(data: dict, overrides: dict[str, float] | None = None, runs: int |
     return scenario, overrides, json.dumps([scenario.digest, overrides])
 
 
-def simulate_slim(task: tuple[Scenario, dict[str, float], tuple[str, ...]]) -> xr.Dataset:
+def world_params(params: Params, draws: tuple[dict[str, float], ...], posterior: str,
+                 overrides: dict[str, float], runs: int) -> tuple[Params, list[Params] | None]:
+    """The parameters of the whole scenario, and of each world when there are draws.
+
+    Overrides (a sensitivity swing) come after the draw, so a swung parameter takes the
+    same value in every world while the others keep their draws.
+    """
+    if not draws:
+        shown = params.override(overrides, "brief sensitivity") if overrides else params
+        return shown, None
+    if len(draws) < runs:
+        raise CartelsimError(f"{runs} worlds but {len(draws)} posterior draws")
+    each: list[Params] = []
+    for k, draw in enumerate(draws[:runs]):
+        if k and draw is draws[k - 1]:  # the same draw: the same object, one slice
+            each.append(each[-1])
+            continue
+        drawn = params.override(draw, f"calibrated ({posterior})")
+        each.append(drawn.override(overrides, "brief sensitivity") if overrides else drawn)
+    return each[0], each
+
+
+def simulate_slim(task: Task) -> xr.Dataset:
     """Run one scenario and keep what the brief needs (a pure function for worker processes).
 
-    Keeps the national series, the drug-flow index (`analysis.flow`) and, for the groups
-    in task[2] and their splinters, members, command integrity, deaths, arrests and share.
-    Runs through the paired runner's `run_slices`, as every paired caller does.
+    Keeps the national series, the drug-flow index (`analysis.flow`) and, for the claim
+    groups (`task.groups`), members, command integrity, deaths, arrests, share of all
+    members, the deaths of the group's whole lineage (the group and every splinter of it)
+    and whether it has split. Runs through the paired runner's `run_slices`, one world per
+    slice when each world has its own posterior draw.
     """
-    scenario, overrides, groups = task
-    params = scenario.params()
-    if overrides:
-        params = params.override(overrides, origin="brief sensitivity")
-    ds = run_slices(scenario, params=params)
+    scenario = task.scenario
+    params, each = world_params(scenario.params(), task.draws, task.posterior, task.overrides,
+                                scenario.run.runs)
+    groups = task.groups
+
+    def slim(ds: xr.Dataset) -> xr.Dataset:
+        return _slim(ds, params, groups)
+
+    ds = run_slices(scenario, params=params, keep=slim, world_params=each)
     failed = int((ds["status"] != 0).sum())
     if failed:
         raise CartelsimError(f"{failed} run(s) of {scenario.name} failed (rates too fast for "
                              "a weekly step); narrow the parameters")
+    return ds
+
+
+def _slim(ds: xr.Dataset, params: Params, groups: tuple[str, ...]) -> xr.Dataset:
+    """What the brief keeps of one slice of runs (see `simulate_slim`)."""
     flow = flow_index(ds, params["payroll_weeks"], params["member_wage"])
     keep = [g for g in groups if g in ds.group.values]
-    keep += [f"{g}_splinter" for g in keep if f"{g}_splinter" in ds.group.values]
     national = [v for v in ds.data_vars if "group" not in ds[v].dims]
     slim = ds[national]
     slim = slim.drop_vars([c for c in slim.coords if "group" in slim[c].dims])
@@ -161,7 +215,36 @@ def simulate_slim(task: tuple[Scenario, dict[str, float], tuple[str, ...]]) -> x
     for var in chosen.data_vars:
         slim[f"group_{var}"] = chosen[var]
     slim["group_share"] = chosen["members"] / ds["total_members"]
+    lineage = xr.concat([_lineage(ds, g) for g in keep], dim="group")
+    slim["group_lineage_deaths"] = lineage["deaths"]
+    slim["group_split"] = lineage["split"]
     return slim.copy(deep=True)
+
+
+def _lineage(ds: xr.Dataset, group: str) -> xr.Dataset:
+    """Deaths of `group` and its splinters per week, and whether a splinter of it exists
+    yet (1/0 per run and date): splinter slots `<group>_splinter` of the capped engine, or
+    groups whose `group_root` is `group` in the world engine."""
+    ids = [str(g) for g in ds.group.values]
+    index = ids.index(group)
+    runs = ds.sizes["run"]
+    descendant = np.zeros((runs, len(ids)), dtype=bool)
+    if f"{group}_splinter" in ids:
+        descendant[:, ids.index(f"{group}_splinter")] = True
+    if "group_root" in ds:
+        descendant |= ds["group_root"].transpose("run", "group").values == index
+        descendant[:, index] = False
+    mask = xr.DataArray(descendant, dims=("run", "group"))
+    members = ds["members"].fillna(0.0)
+    exists = ((members > 0) & mask).any("group").transpose("run", "time")
+    split = exists.copy(data=np.maximum.accumulate(exists.values.astype(float), axis=1))
+    own = ds["deaths"].sel(group=group).fillna(0.0)
+    deaths = own + ds["deaths"].fillna(0.0).where(mask, 0.0).sum("group")
+    out = xr.Dataset({"deaths": deaths.drop_vars([c for c in deaths.coords
+                                                  if c not in ("run", "time", "week")]),
+                      "split": split.drop_vars([c for c in split.coords
+                                                if c not in ("run", "time", "week")])})
+    return out.assign_coords(group=group)
 
 
 @dataclass
@@ -189,14 +272,20 @@ class Runner:
     def run(self, data: dict, overrides: dict[str, float] | None = None,
             runs: int | None = None, weeks: int | None = None) -> xr.Dataset:
         """Slim results of a scenario: national series, `flow_index`, claim groups."""
-        scenario, overrides, key = normalise(data, overrides, runs, weeks)
-        return self._run(scenario, overrides, key)
+        task, key = self.task(*normalise(data, overrides, runs, weeks))
+        return self._run(task, key)
 
-    def _run(self, scenario: Scenario, overrides: dict[str, float], key: str) -> xr.Dataset:
+    def task(self, scenario: Scenario, overrides: dict[str, float],
+             key: str) -> tuple[Task, str]:
+        """The task for a normalised request, and its cache key (with the posterior's)."""
+        task = Task(scenario, overrides, self.groups, self.setup.draws, self.setup.posterior)
+        return task, key + (f" posterior:{self.setup.posterior}" if self.setup.draws else "")
+
+    def _run(self, task: Task, key: str) -> xr.Dataset:
         if key not in self.cache:
-            self._say(scenario, overrides)
-            self.cache[key] = simulate_slim((scenario, overrides, self.groups))
-            self.simulated += scenario.run.runs
+            self._say(task.scenario, task.overrides)
+            self.cache[key] = simulate_slim(task)
+            self.simulated += task.scenario.run.runs
         return self.cache[key]
 
     def prefetch(self, requests: list[Request], jobs: dict[str, Job] | None = None) -> None:
@@ -204,17 +293,17 @@ class Runner:
         organisation engine, as a top-level function and its argument), in `workers`
         processes; results go to the cache under their keys."""
         jobs = {key: job for key, job in (jobs or {}).items() if key not in self.cache}
-        tasks: dict[str, tuple[Scenario, dict[str, float], tuple[str, ...]]] = {}
+        tasks: dict[str, Task] = {}
         for request in requests:
-            scenario, overrides, key = normalise(*request)
+            task, key = self.task(*normalise(*request))
             if key not in self.cache:
-                tasks[key] = (scenario, overrides, self.groups)
-        total = sum(_cost(scenario) for scenario, _, _ in tasks.values())
+                tasks[key] = task
+        total = sum(_cost(task.scenario) for task in tasks.values())
         if self.workers <= 1 or len(tasks) + len(jobs) < 2 or total < self.parallel_from:
             for key, (function, argument) in jobs.items():
                 self.cache[key] = function(argument)
-            for key, (scenario, overrides, _) in tasks.items():
-                self._run(scenario, overrides, key)
+            for key, task in tasks.items():
+                self._run(task, key)
             return
         from concurrent.futures import as_completed
 
@@ -227,17 +316,17 @@ class Runner:
             # Numba's cache, so the workers load them instead of each compiling them again
             futures = {pool.pool.submit(function, argument): key
                        for key, (function, argument) in jobs.items()}
-            order = sorted(tasks.items(), key=lambda item: -_cost(item[1][0]))
-            key, (scenario, overrides, _) = order.pop()
-            self._run(scenario, overrides, key)
+            order = sorted(tasks.items(), key=lambda item: -_cost(item[1].scenario))
+            key, task = order.pop()
+            self._run(task, key)
             futures |= {pool.pool.submit(simulate_slim, task): key for key, task in order}
             for done, future in enumerate(as_completed(futures), start=1):
                 key = futures[future]
                 self.cache[key] = future.result()
                 if key in tasks:
-                    self.simulated += tasks[key][0].run.runs
+                    self.simulated += tasks[key].scenario.run.runs
                 if self.progress is not None:
-                    name = tasks[key][0].name if key in tasks else key.split(":")[0]
+                    name = tasks[key].scenario.name if key in tasks else key.split(":")[0]
                     self.progress(f"{done}/{len(futures)} experiments done ({name})")
         finally:
             pool.close()

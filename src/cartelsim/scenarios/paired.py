@@ -10,11 +10,16 @@ ensembles (`ensembles.runner`, one chunk of runs at a time) and the brief
 Runs may be simulated in slices (`first_run`) of `chunk_runs`: a slice equals the same
 runs of one big call (tests/ensembles/test_slices.py), so slicing bounds memory without
 changing a number; `keep` reduces each slice at once to what the caller needs.
+
+`world_params` gives each world its own parameters (a posterior draw per world, the same
+draw in both arms of a pair): consecutive worlds that share one `Params` object run as one
+slice, each with the random draws it has in a whole call, so its noise stays paired as well
+as its parameters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
@@ -56,22 +61,31 @@ def run_slices(scenario: Scenario, *, params: Params | None = None, first_run: i
                runs: int | None = None, chunk_runs: int | None = None,
                keep: Keep | None = None,
                progress: Callable[[int, int], None] | None = None,
-               serial: AbstractContextManager | None = None) -> xr.Dataset:
+               serial: AbstractContextManager | None = None,
+               world_params: Sequence[Params] | None = None) -> xr.Dataset:
     """Runs `first_run` .. `first_run + runs` of `scenario` (default: all of them), in
     slices of `chunk_runs` (default: one slice), each reduced by `keep`, joined over runs.
 
-    `params` replaces the scenario's own parameters (a sample); `progress(done, total)`
-    counts weeks over all slices; `serial` is held around each slice of the deterministic
-    engine (whose parallel kernel may not be entered from two threads at once).
+    `params` replaces the scenario's own parameters (a sample); `world_params[k]`, when
+    given, replaces them for world k (a slice per block of consecutive worlds sharing one
+    `Params` object; see the module docstring);
+    `progress(done, total)` counts weeks over all slices; `serial` is held around each
+    slice of the deterministic engine (whose parallel kernel may not be entered from two
+    threads at once).
     """
     from cartelsim.scenarios.runner import run_scenario
 
     runs = scenario.run.runs - first_run if runs is None else runs
-    size = chunk_runs or runs
-    starts = list(range(first_run, first_run + runs, size))
+    if world_params is not None and len(world_params) < first_run + runs:
+        raise CartelsimError(f"{scenario.source}: {len(world_params)} parameter sets for "
+                             f"{first_run + runs} worlds; give one per world")
+    slices = _blocks(world_params, first_run, runs) if world_params is not None else [
+        (start, min(chunk_runs or runs, first_run + runs - start))
+        for start in range(first_run, first_run + runs, chunk_runs or runs)]
+    starts = [start for start, _ in slices]
     weeks = scenario.horizon.weeks
     parts = []
-    for number, start in enumerate(starts):
+    for number, (start, size) in enumerate(slices):
         def report(done: int, total: int, number: int = number) -> None:
             if progress is not None:
                 progress(number * weeks + done, len(starts) * weeks)
@@ -79,14 +93,26 @@ def run_slices(scenario: Scenario, *, params: Params | None = None, first_run: i
         guard = serial if serial is not None and scenario.run.engine == "deterministic" \
             else nullcontext()
         with guard:
-            ds = run_scenario(scenario, report, params=params, first_run=start,
-                              runs=min(size, first_run + runs - start))
+            chosen = world_params[start] if world_params is not None else params
+            ds = run_scenario(scenario, report, params=chosen, first_run=start, runs=size)
         parts.append(keep(ds) if keep is not None else ds)
     if len(parts) == 1:
         return parts[0]
     from cartelsim.world.run import join_runs
 
     return join_runs(parts)
+
+
+def _blocks(world_params: Sequence[Params], first_run: int,
+            runs: int) -> list[tuple[int, int]]:
+    """(first run, runs) of each block of consecutive worlds sharing one Params object."""
+    blocks: list[tuple[int, int]] = []
+    for k in range(first_run, first_run + runs):
+        if blocks and world_params[k] is world_params[blocks[-1][0]]:
+            blocks[-1] = (blocks[-1][0], blocks[-1][1] + 1)
+        else:
+            blocks.append((k, 1))
+    return blocks
 
 
 @dataclass(frozen=True)
@@ -101,11 +127,13 @@ class PairedRuns:
 
 def run_paired(base: Scenario, policy: Scenario, *, chunk_runs: int | None = None,
                keep: Keep | None = None, progress: Callable[[float], None] | None = None,
-               serial: AbstractContextManager | None = None, hint: str = "") -> PairedRuns:
+               serial: AbstractContextManager | None = None, hint: str = "",
+               world_params: Sequence[Params] | None = None) -> PairedRuns:
     """Check that `base` and `policy` share their worlds, then run both (base first).
 
     `progress` gets the share done (0..1) over both scenarios; `hint` ends the error
-    message when the worlds differ (say how the caller's user can align them).
+    message when the worlds differ (say how the caller's user can align them);
+    `world_params[k]` are world k's parameters in both arms (see `run_slices`).
     """
     check_same_world(base, policy, hint=hint)
     results = []
@@ -115,5 +143,5 @@ def run_paired(base: Scenario, policy: Scenario, *, chunk_runs: int | None = Non
                 progress((index + done / max(total, 1)) / 2)
 
         results.append(run_slices(scenario, chunk_runs=chunk_runs, keep=keep,
-                                  progress=share, serial=serial))
+                                  progress=share, serial=serial, world_params=world_params))
     return PairedRuns(base, policy, results[0], results[1])

@@ -27,6 +27,7 @@ many runs of which engine::
     protection = false
     fragmentation = "open"        # the world engine (cartelsim.world), splits without a
                                   # cap; "capped": the older engines, one split per group
+    territory = false             # true (with "open"): deaths and homicides per state
 
     [[interventions]]             # any number; see cartelsim.interventions.spec
     action = "prevent_recruitment"
@@ -161,6 +162,15 @@ class MechanismsSection(_Strict):
     # one split per targeted group into a slot made up front (the engines of
     # `cartelsim.engines`, the default before the world engine).
     fragmentation: Literal["capped", "open"] = "open"
+    # the 32 states inside the world step (cartelsim.territory): state_homicides per week
+    territory: Annotated[bool, Field(strict=True)] = False
+
+    @model_validator(mode="after")
+    def _territory_needs_the_world_engine(self) -> MechanismsSection:
+        if self.territory and self.fragmentation != "open":
+            raise ValueError("mechanisms.territory runs in the world engine; set "
+                             "fragmentation = \"open\"")
+        return self
 
 
 class OutputSection(_Strict):
@@ -307,6 +317,8 @@ def parse_scenario(data: dict, source: str = "<python>", base: Path | None = Non
     # the engine is part of the digest (it always is: a file that does not name it ran the
     # capped engines before the world engine became the default, and must not resume there)
     dumped = scenario.model_dump(mode="json", exclude={"source", "digest"})
+    if not scenario.mechanisms.territory:  # scenarios without territory keep their digests
+        del dumped["mechanisms"]["territory"]
     content = json.dumps(dumped, sort_keys=True)
     digest = hashlib.sha256(content.encode()).hexdigest()[:16]
     return scenario.model_copy(update={"digest": digest})

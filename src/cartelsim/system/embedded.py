@@ -288,6 +288,15 @@ def states_table(directory: str | Path | None = None) -> pd.DataFrame:
     return frame
 
 
+def group_presence(directory: str | Path | None = None) -> dict[str, frozenset[str]]:
+    """States (INEGI codes) where each named group is reported present: its home state and its
+    ``other_states_present`` in ``major_groups.csv``, umbrella rows dropped as in
+    `load_embedded`. The lists are not exhaustive (see the data README)."""
+    states = _with_file(directory, STATES_FILE, _read_states)
+    groups = _with_file(directory, GROUPS_FILE, lambda p: _read_groups(p, states))
+    return {g.id: frozenset({g.home_state, *g.other_states}) for g in groups if not g.factions}
+
+
 def size_sources(system: System) -> dict[str, str]:
     """Where each group's ``size_hint`` comes from, keyed by group id.
 

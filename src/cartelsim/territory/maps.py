@@ -1,26 +1,47 @@
-"""Maps of Mexico's 32 states and of the corridor network; functions return figures, never show them.
+"""Maps of Mexico's 32 states and of the corridor network as matplotlib figures (for the brief);
+functions return figures, never show them. The dashboard's Plotly versions are in `maps_web`.
 
-* `state_map` — a matplotlib choropleth (one PolyCollection) of a value per state code;
-* `state_map_plotly` — the same for the dashboard, drawn from the outlines (no network);
+Drawing primitives:
+* `state_map` — a choropleth (one PolyCollection) of a value per state code, optionally
+  hatching some states (a change whose interval includes zero);
+* `category_map` — one colour per category (the dominant group), contested states hatched;
 * `route_map` — the corridor network over the state outlines, segment width ∝ flow.
 
-States with no value are drawn grey and named in the legend; a diverging map (change against
-the status quo) is centred on zero.
+From results (the contract of issue 14, see `mapdata`): `homicide_map`, `change_map`,
+`control_map`, `flow_map`. States with no value are grey and counted in the legend; a
+diverging map (change against the status quo) is centred on zero.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from cartelsim.errors import CartelsimError
 from cartelsim.territory.geometry import StateShape, read_states
-from cartelsim.territory.network import CorridorNetwork
+from cartelsim.territory.mapdata import (
+    LABELS,
+    annual_homicides,
+    crossing_tonnes,
+    dominant_groups,
+    median_by,
+    paired_change,
+    segments_from_crossings,
+)
+from cartelsim.territory.network import CorridorNetwork, load_network
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 MISSING_COLOR = "#d9d9d9"
 EDGE_COLOR = "#4d4d4d"
+HATCH_COLOR = "#525252"
+OTHER_COLOR = "#a6a6a6"
 # Plate carrée looks squashed; stretch y by 1/cos(latitude) at the centre of Mexico.
 ASPECT = 1.0 / np.cos(np.radians(23.5))
 # Label placement (points) for crossings that sit close together on the map.
@@ -38,7 +59,10 @@ KIND_STYLE = {  # marker, colour, label
 }
 
 
-def _values(values: pd.Series | Mapping[str, float], states: tuple[StateShape, ...]) -> pd.Series:
+def state_values(values: pd.Series | Mapping[str, float],
+                 states: tuple[StateShape, ...]) -> pd.Series:
+    """`values` as floats keyed by state code, checked: known codes, no duplicates, no
+    infinities."""
     series = pd.Series(values, dtype="object")
     codes = {s.code for s in states}
     series.index = [str(k) for k in series.index]
@@ -82,110 +106,139 @@ def _norm(data: np.ndarray, diverging: bool):
     return Normalize(low, high if high > low else low + 1.0)
 
 
+def _hatch(ax, codes: list[str], rings: list[np.ndarray], hatched: set[str], gid: str) -> int:
+    """Overlay hatching on the polygons of the `hatched` states; returns how many states."""
+    from matplotlib.collections import PolyCollection
+
+    chosen = [ring for code, ring in zip(codes, rings, strict=True) if code in hatched]
+    if chosen:
+        overlay = PolyCollection(chosen, facecolors="none", edgecolors=HATCH_COLOR,
+                                 linewidths=0.0, hatch="////", zorder=1.5)
+        overlay.set_gid(gid)
+        ax.add_collection(overlay)
+    return len(hatched & set(codes))
+
+
+def _figure(width: float, height: float) -> tuple[Figure, Axes]:
+    """A Figure outside pyplot (a notebook's inline backend never shows it on its own) and
+    its axes."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.subplots()
+
+
+def _frame(ax, title: str) -> None:
+    ax.autoscale_view()
+    ax.set_aspect(ASPECT)
+    ax.set_axis_off()
+    ax.set_title(title)
+
+
 def state_map(values: pd.Series | Mapping[str, float], title: str = "", cmap: str | None = None,
-              diverging: bool = False, label: str = "", states: tuple[StateShape, ...] | None = None):
+              diverging: bool = False, label: str = "",
+              states: tuple[StateShape, ...] | None = None,
+              hatched: Iterable[str] = (), hatched_label: str = "interval includes 0") -> Figure:
     """Choropleth of `values` (keyed by state code "01".."32") as a matplotlib Figure.
 
     `diverging=True` centres the colour scale on 0 (a red-blue map by default); otherwise the
-    scale runs from the smallest to the largest value. Missing states are grey.
+    scale runs from the smallest to the largest value. Missing states are grey; states in
+    `hatched` are hatched and named in the legend by `hatched_label`.
     """
-    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
     states = read_states() if states is None else states
-    numbers = _values(values, states)
+    numbers = state_values(values, states)
     codes, rings = state_polygons(states)
     data = np.array([numbers.get(code, np.nan) for code in codes], dtype=float)
-    from matplotlib import colormaps
-
     colormap = colormaps[cmap or ("RdBu_r" if diverging else "viridis")].with_extremes(
         bad=MISSING_COLOR)
-    fig, ax = plt.subplots(figsize=(9, 6), layout="constrained")
+    fig, ax = _figure(9, 6)
     collection = PolyCollection(rings, cmap=colormap, norm=_norm(data, diverging),
                                 edgecolors="white", linewidths=0.4)
     collection.set_array(np.ma.masked_invalid(data))
     collection.set_gid("states")
     ax.add_collection(collection)
-    ax.autoscale_view()
-    ax.set_aspect(ASPECT)
-    ax.set_axis_off()
-    ax.set_title(title)
+    n_hatched = _hatch(ax, codes, rings, {str(c) for c in hatched}, "hatched")
+    _frame(ax, title)
     fig.colorbar(collection, ax=ax, shrink=0.7, label=label)
-    missing = sorted({c for c in codes} - set(numbers.dropna().index))
+    handles = []
+    missing = sorted(set(codes) - set(numbers.dropna().index))
     if missing:
-        ax.legend(handles=[Patch(color=MISSING_COLOR, label=f"no data ({len(missing)} states)")],
-                  loc="lower left", frameon=False)
+        handles.append(Patch(color=MISSING_COLOR, label=f"no data ({len(missing)} states)"))
+    if n_hatched:
+        handles.append(Patch(facecolor="white", edgecolor=HATCH_COLOR, hatch="////",
+                             label=f"{hatched_label} ({n_hatched} states)"))
+    if handles:
+        ax.legend(handles=handles, loc="lower left", frameon=False)
     return fig
 
 
-def state_map_plotly(values: pd.Series | Mapping[str, float], title: str = "",
-                     colorscale: str | None = None, diverging: bool = False, label: str = "",
-                     states: tuple[StateShape, ...] | None = None):
-    """The same choropleth as a Plotly Figure that works offline.
+def group_colors(groups: list[str]) -> dict[str, str]:
+    """A fixed colour per group, in the order given (largest first); beyond ten, one grey."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
 
-    Each state is a filled polygon trace on plain x/y axes (lon/lat), named by its code. Plotly's
-    own ``Choropleth`` is not used: any choropleth trace makes plotly.js download a world
-    TopoJSON from its CDN before drawing, which fails without a network. A hidden marker trace
-    carries the colour bar; `diverging=True` centres the colour scale on 0 (``cmid=0``).
-    """
-    import plotly.graph_objects as go
-    from plotly.colors import get_colorscale, sample_colorscale
+    palette = [to_hex(c) for c in colormaps["tab10"].colors]
+    return {g: palette[k] if k < len(palette) else OTHER_COLOR for k, g in enumerate(groups)}
+
+
+def category_map(labels: pd.Series | Mapping[str, str], colors: Mapping[str, str],
+                 title: str = "", contested: Iterable[str] = (), legend_title: str = "",
+                 states: tuple[StateShape, ...] | None = None) -> Figure:
+    """One colour per category (`colors[label]`) for each state in `labels`; states in
+    `contested` are hatched, states without a label grey. The legend lists each category."""
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
 
     states = read_states() if states is None else states
-    numbers = _values(values, states).dropna()
-    scale = get_colorscale(colorscale or ("RdBu_r" if diverging else "Viridis"))
-    finite = numbers.to_numpy()
-    if diverging:
-        bound = float(np.max(np.abs(finite))) if finite.size else 1.0
-        low, high = -(bound or 1.0), (bound or 1.0)
-    else:
-        low = float(finite.min()) if finite.size else 0.0
-        high = float(finite.max()) if finite.size else 1.0
-        high = high if high > low else low + 1.0
-    fig = go.Figure()
-    for state in states:
-        value = numbers.get(state.code)
-        if value is None:
-            color, hover = MISSING_COLOR, f"{state.name} ({state.code}): no data"
-        else:
-            color = sample_colorscale(scale, [(value - low) / (high - low)])[0]
-            hover = f"{state.name} ({state.code}): {value:,.4g}"
-        xs, ys = [], []
-        for ring in state.rings:
-            xs += [*ring[:, 0].tolist(), None]
-            ys += [*ring[:, 1].tolist(), None]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=color,
-                                 line={"color": "white", "width": 0.6}, name=state.code,
-                                 hoveron="fills", text=hover, hoverinfo="text",
-                                 showlegend=False))
-    fig.add_trace(go.Scatter(
-        x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip", name="scale",
-        marker={"colorscale": scale, "cmin": low, "cmax": high,
-                "cmid": 0.0 if diverging else None, "color": [low], "showscale": True,
-                "colorbar": {"title": {"text": label}}}))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=float(ASPECT))
-    fig.update_layout(title=title, margin={"l": 0, "r": 0, "t": 40, "b": 0},
-                      plot_bgcolor="white")
+    series = pd.Series(labels, dtype="object")
+    series.index = [str(k) for k in series.index]
+    codes, rings = state_polygons(states)
+    unknown = sorted(set(series.index) - set(codes))
+    if unknown:
+        raise CartelsimError(f"map labels: unknown state code(s) {', '.join(unknown)}; expected "
+                             "two-digit INEGI codes '01'..'32'")
+    absent = sorted({str(v) for v in series.values} - set(colors))
+    if absent:
+        raise CartelsimError(f"map labels: no colour for {', '.join(absent)}")
+    faces = [colors[series[c]] if c in series.index else MISSING_COLOR for c in codes]
+    fig, ax = _figure(9, 6)
+    collection = PolyCollection(rings, facecolors=faces, edgecolors="white", linewidths=0.4)
+    collection.set_gid("states")
+    ax.add_collection(collection)
+    n_hatched = _hatch(ax, codes, rings, {str(c) for c in contested}, "contested")
+    _frame(ax, title)
+    shown = [v for v in dict.fromkeys(colors) if v in set(series.values)]
+    handles = [Patch(color=colors[v], label=v) for v in shown]
+    if n_hatched:
+        handles.append(Patch(facecolor="white", edgecolor=HATCH_COLOR, hatch="////",
+                             label=f"contested ({n_hatched} states)"))
+    missing = len(set(codes) - set(series.index))
+    if missing:
+        handles.append(Patch(color=MISSING_COLOR, label=f"no group ({missing} states)"))
+    ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False, title=legend_title)
     return fig
 
 
 def route_map(network: CorridorNetwork, segment_flow: np.ndarray | None = None,
               title: str = "", label_crossings: bool = True, max_width: float = 8.0,
-              states: tuple[StateShape, ...] | None = None):
+              states: tuple[StateShape, ...] | None = None,
+              crossing_tonnes: np.ndarray | None = None) -> Figure:
     """The corridor network over the state outlines; segment width ∝ `segment_flow` (tonnes).
 
     Without flows every segment is drawn thin, dashed where its length is computed rather than
-    sourced. Nodes are marked by kind; crossings are labelled with their U.S. port.
+    sourced. Nodes are marked by kind; crossings are labelled with their U.S. port and, with
+    `crossing_tonnes` (one per crossing, order of `network.crossings`), their tonnes per week.
     """
-    import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection, PolyCollection
     from matplotlib.lines import Line2D
 
     states = read_states() if states is None else states
     _, rings = state_polygons(states)
-    fig, ax = plt.subplots(figsize=(10, 7), layout="constrained")
+    fig, ax = _figure(10, 7)
     ax.add_collection(PolyCollection(rings, facecolors="#f7f7f7", edgecolors="#bdbdbd",
                                      linewidths=0.5))
     lines = [[(network.lon[a], network.lat[a]), (network.lon[b], network.lat[b])]
@@ -200,8 +253,10 @@ def route_map(network: CorridorNetwork, segment_flow: np.ndarray | None = None,
         top = flow.max() if flow.max() > 0 else 1.0
         widths = 0.4 + max_width * flow / top
         styles = ["solid"] * network.n_edges
-    ax.add_collection(LineCollection(lines, linewidths=widths, colors=EDGE_COLOR,
-                                     linestyles=styles, capstyle="round", zorder=2))
+    segments = LineCollection(lines, linewidths=widths, colors=EDGE_COLOR, linestyles=styles,
+                              capstyle="round", zorder=2)
+    segments.set_gid("segments")
+    ax.add_collection(segments)
     handles = []
     for kind, (marker, color, text) in KIND_STYLE.items():
         idx = [i for i, k in enumerate(network.kinds) if k == kind]
@@ -213,9 +268,10 @@ def route_map(network: CorridorNetwork, segment_flow: np.ndarray | None = None,
         handles.append(Line2D([], [], marker=marker, color=color, markeredgecolor="black",
                               linestyle="none", markersize=8, label=text))
     if label_crossings:
-        for i in network.crossings:
+        for k, i in enumerate(network.crossings):
             dx, dy, ha, va = LABEL_OFFSETS.get(network.node_ids[i], (0, 10, "center", "bottom"))
-            ax.annotate(f"{network.names[i]}\n({network.us_ports[i].split(' (')[0]})",
+            tonnes = "" if crossing_tonnes is None else f"\n{crossing_tonnes[k]:,.3g} t/week"
+            ax.annotate(f"{network.names[i]}\n({network.us_ports[i].split(' (')[0]}){tonnes}",
                         (network.lon[i], network.lat[i]), xytext=(dx, dy),
                         textcoords="offset points", ha=ha, va=va, fontsize=7, zorder=4)
     if segment_flow is None:
@@ -226,8 +282,59 @@ def route_map(network: CorridorNetwork, segment_flow: np.ndarray | None = None,
         handles.append(Line2D([], [], color=EDGE_COLOR, linewidth=max_width * 0.6,
                               label="width ∝ tonnes on segment"))
     ax.legend(handles=handles, loc="lower left", fontsize=8, frameon=False)
-    ax.autoscale_view()
-    ax.set_aspect(ASPECT)
-    ax.set_axis_off()
-    ax.set_title(title)
+    _frame(ax, title)
     return fig
+
+
+# --- From results (the contract of issue 14) -------------------------------------------------
+
+def homicide_map(state_homicides: xr.DataArray, per: str = "rate", weeks: int = 52,
+                 title: str | None = None) -> Figure:
+    """Homicides by state: the median over runs of the yearly rate per 100,000 (or the count)
+    over the last `weeks` weeks of `state_homicides (run, time, state)`, people per week."""
+    yearly = annual_homicides(state_homicides, per, weeks)
+    label = LABELS[per]
+    heading = title if title is not None else (
+        f"Homicides by state, last {weeks} weeks (median of runs)")
+    return state_map(median_by(yearly, "state"), title=heading, cmap="Reds", label=label)
+
+
+def change_map(base: xr.DataArray, policy: xr.DataArray, per: str = "rate", weeks: int = 52,
+               level: float = 0.9, title: str | None = None) -> Figure:
+    """Policy − status quo in homicides by state (paired by run), median on a diverging scale
+    centred on 0; states whose `level` interval includes 0 are hatched."""
+    change = paired_change(annual_homicides(base, per, weeks), annual_homicides(policy, per, weeks),
+                           "state", level)
+    heading = title if title is not None else (
+        f"Change in homicides by state against the status quo, last {weeks} weeks")
+    return state_map(change["median"], title=heading, diverging=True,
+                     label=f"difference in {LABELS[per]} (median of paired runs)",
+                     hatched=change.index[change["includes_zero"]],
+                     hatched_label=f"{100 * level:g} % interval includes 0")
+
+
+def control_map(presence: xr.DataArray, names: Mapping[str, str] | None = None,
+                title: str = "Strongest group by state", largest: int = 9) -> Figure:
+    """The strongest group per state (`presence (group, state)`, see `mapdata.dominant_groups`),
+    one colour per group for the `largest` groups by states held, the rest as "other groups";
+    contested states hatched."""
+    control = dominant_groups(presence, names)
+    ranking = control["name"].value_counts(sort=True)
+    shown = list(ranking.index[:largest])
+    labels = control["name"].where(control["name"].isin(shown), "other groups")
+    colors = group_colors(shown) | {"other groups": OTHER_COLOR}
+    return category_map(labels, colors, title=title,
+                        contested=control.index[control["contested"]], legend_title="group")
+
+
+def flow_map(flow_north: xr.DataArray, network: CorridorNetwork | None = None, weeks: int = 52,
+             title: str | None = None) -> Figure:
+    """Tonnes per week north by crossing (median over runs of the mean over the last `weeks`
+    weeks) on the corridor network; segment widths show those tonnes routed back over the
+    least-cost paths at default costs (`mapdata.segments_from_crossings`)."""
+    network = load_network() if network is None else network
+    tonnes = crossing_tonnes(flow_north, network, weeks)
+    heading = title if title is not None else (
+        f"Flow north by crossing, tonnes per week, last {weeks} weeks (median of runs)")
+    return route_map(network, segments_from_crossings(network, tonnes), title=heading,
+                     crossing_tonnes=tonnes)

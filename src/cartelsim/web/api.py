@@ -22,6 +22,7 @@ from cartelsim.interventions.spec import REMOVAL_KINDS, SUCCESSIONS, Interventio
 from cartelsim.params.catalogue import CATALOGUE
 from cartelsim.scenarios.schema import Scenario, SystemSection, parse_scenario
 from cartelsim.web.jobs import JobManager, QueueFull
+from cartelsim.web.maps import mexico_maps
 from cartelsim.web.settings import WebSettings
 from cartelsim.web.store import FILES, ResultStore
 from cartelsim.web.tomlio import scenario_toml
@@ -132,6 +133,10 @@ def build_router(settings: WebSettings, manager: JobManager, store: ResultStore)
         return [{"id": gid, "name": gname, "synthetic": bool(synth), "rivalry": float(s)}
                 for gid, gname, synth, s in zip(system.group_ids, system.group_names,
                                                 system.synthetic, strength, strict=True)]
+
+    @api.get("/maps", summary="Maps of Mexico before any run (Plotly figures as JSON)")
+    def mexico() -> dict[str, object]:
+        return mexico_maps()
 
     @api.get("/scenarios", summary="Example scenarios to start from")
     def scenarios() -> list[dict[str, object]]:

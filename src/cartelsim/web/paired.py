@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,7 @@ FANS = {"homicides": "homicides / week", "total_members": "members (all groups)"
         "active_groups": "active groups"}
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 SCENARIOS = ("status-quo", "policy")
+STATE_WEEKS = 52  # state homicides and flows north are kept as their mean over the last year
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,11 @@ class PairedResult:
     national: dict[str, xr.Dataset]    # "status-quo"/"policy" -> (run, time) national series
     members: dict[str, xr.DataArray]   # -> (run, moment=[start, end], group) members
     differences: pd.DataFrame          # analysis.compare.paired_differences
+    # -> (run, state) state homicides per week, mean of the last STATE_WEEKS weeks; empty
+    # when the results carry no state dimension
+    states: dict[str, xr.DataArray] = field(default_factory=dict)
+    # -> (run, crossing) tonnes north per week, mean of the last STATE_WEEKS weeks; or empty
+    flows: dict[str, xr.DataArray] = field(default_factory=dict)
 
 
 def status_quo_of(scenario: Scenario) -> Scenario:
@@ -72,24 +78,38 @@ def run_paired(scenario: Scenario, progress: Callable[[float], None],
                              keep=_reduce, progress=progress, serial=_PARALLEL_ENGINE)
     national: dict[str, xr.Dataset] = {}
     members: dict[str, xr.DataArray] = {}
+    states: dict[str, xr.DataArray] = {}
+    flows: dict[str, xr.DataArray] = {}
     for label, ds in zip(SCENARIOS, (pair.base, pair.policy), strict=True):
         members[label] = ds["ends"].rename("members")
-        national[label] = ds[[v for v in ds.data_vars if v != "ends"]]
+        if "state_recent" in ds:
+            states[label] = ds["state_recent"].rename("state_homicides")
+        if "flow_recent" in ds:
+            flows[label] = ds["flow_recent"].rename("flow_north")
+        national[label] = ds[[v for v in ds.data_vars
+                              if v not in ("ends", "state_recent", "flow_recent")]]
     since = first_intervention(scenario)
     origin = origin_week(national["policy"].time.values, since)
     differences = paired_differences(national["status-quo"], national["policy"],
                                      horizons_months(scenario.horizon.weeks - origin),
                                      since=since)
-    return PairedResult(scenario, national, members, differences)
+    return PairedResult(scenario, national, members, differences, states, flows)
 
 
 def _reduce(ds: xr.Dataset) -> xr.Dataset:
-    """A slice of runs reduced to its national series and members at the start and end."""
+    """A slice of runs reduced to its national series, members at the start and end and, when
+    the results have them, state homicides and flows north over the last `STATE_WEEKS` weeks."""
     keep = ds[[v for v in (*NATIONAL, *OBSERVED, "status") if v in ds]]
     ends = (ds["members"].isel(time=[0, -1]).rename(time="moment")
             .assign_coords(moment=["start", "end"]).drop_vars("week"))
     if "group_root" in ds:  # the world engine: splinters differ from run to run
         ends = _splinters_by_lineage(ends, ds["group_root"].values)
+    if "state_homicides" in ds and "state" in ds["state_homicides"].dims:
+        recent = ds["state_homicides"].isel(time=slice(-STATE_WEEKS, None)).mean("time")
+        keep = keep.assign(state_recent=recent)
+    if "flow_north" in ds and "crossing" in ds["flow_north"].dims:
+        keep = keep.assign(flow_recent=ds["flow_north"].isel(time=slice(-STATE_WEEKS, None))
+                           .mean("time"))
     return keep.assign(ends=ends)
 
 

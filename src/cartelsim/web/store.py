@@ -22,6 +22,7 @@ import xarray as xr
 from cartelsim.io.atomic import write_atomically
 from cartelsim.io.export import national_table, write_csv, write_netcdf
 from cartelsim.system.model import System
+from cartelsim.web.maps import result_maps
 from cartelsim.web.network import network
 from cartelsim.web.paired import SCENARIOS, PairedResult, difference_rows, fan_charts
 from cartelsim.web.tomlio import scenario_toml
@@ -96,6 +97,7 @@ class ResultStore:
             **meta,
             "fans": fan_charts(result),
             "network": network(system, result.members),
+            "maps": result_maps(result),
             "differences": difference_rows(result.differences),
             "failed_runs": {label: int((result.national[label]["status"] != 0).sum())
                             for label in SCENARIOS},

@@ -102,6 +102,83 @@ def rk4_week(members, live, n_live, root, n_base, indptr, indices, weights, inv_
     return fastest
 
 
+@njit(cache=True, fastmath=FASTMATH)
+def expected_week(members, live, n_live, root, n_base, indptr, indices, weights, inv_alliance,
+                  p, eta, coef, lineage, ahead_lineage, rival_of, stage,
+                  flows):  # pragma: no cover - compiled
+    """The expected flows[4, i] of one classical RK4 week from `members` (unchanged), for
+    the stochastic step: the rule of `rk4_week`, fused. Each stage's pass over the live
+    groups also accumulates the RK4-weighted flows and builds the next stage (members,
+    totals, lineage sums into `ahead_lineage`), so a stage costs one pass over the live
+    groups and one over the base rivalry edges, and no stage totals are formed (the draws
+    replace them). Rounding differs from `rk4_week` (sums in another order), so the
+    deterministic engine keeps `rk4_week`. Returns the fastest per-member rate seen."""
+    rho = p[P_RHO]
+    theta = p[P_THETA]
+    omega = p[P_OMEGA]
+    sr = p[P_SPLINTER_RIVALRY]
+    fastest = 0.0
+    total = 0.0
+    focused = 0.0
+    for b in range(n_base):
+        lineage[b] = 0.0
+    for j in range(n_live):
+        i = live[j]
+        c = members[i]
+        stage[i] = c
+        total += c
+        focused += coef[FOCUS, i] * c
+        lineage[root[i]] += c
+    now = lineage
+    ahead = ahead_lineage
+    for s in range(4):
+        weight = 1.0 if s == 0 or s == 3 else 2.0
+        step = 0.5 if s < 2 else 1.0  # the next stage is members + step * (this stage's net)
+        for b in range(n_base):
+            acc = 0.0
+            for k in range(indptr[b], indptr[b + 1]):
+                acc += weights[k] * now[indices[k]]
+            rival_of[b] = acc
+        arrest_scale = eta / focused if focused > 0.0 else 0.0
+        stage_total = total
+        total = 0.0
+        focused = 0.0
+        for b in range(n_base if s < 3 else 0):
+            ahead[b] = 0.0
+        for j in range(n_live):
+            i = live[j]
+            b = root[i]
+            c = stage[i]
+            r, a, d, x, speed = group_flows(c, rival_of[b] + sr * (now[b] - c), stage_total,
+                                            inv_alliance[i], coef[RHO_MULT, i],
+                                            coef[FOCUS, i], coef[THETA_MULT, i], rho,
+                                            arrest_scale, theta, omega)
+            if c > 0.0 and speed > fastest:
+                fastest = speed
+            if s == 0:
+                flows[0, i] = r
+                flows[1, i] = a
+                flows[2, i] = d
+                flows[3, i] = x
+            else:
+                flows[0, i] += weight * r
+                flows[1, i] += weight * a
+                flows[2, i] += weight * d
+                flows[3, i] += weight * x
+            if s < 3:
+                following = members[i] + step * (r - a - d - x)
+                stage[i] = following
+                total += following
+                focused += coef[FOCUS, i] * following
+                ahead[b] += following
+        now, ahead = ahead, now
+    for j in range(n_live):
+        i = live[j]
+        for f in range(4):
+            flows[f, i] /= 6.0
+    return fastest
+
+
 @njit(cache=True, inline="always")
 def draw_flows(state, m, g, flows):  # pragma: no cover - compiled
     """Integer flows of group g around the expected ones in flows[:, g] (overwritten).
@@ -124,16 +201,23 @@ def draw_flows(state, m, g, flows):  # pragma: no cover - compiled
     killed = 0
     left = 0
     if mean < _SPLIT_MAX_MEAN:
-        for _ in range(rng.poisson(state, mean)):
+        # each event's cause without branches (the cause is random, so a branch would be
+        # mispredicted about once an event): counts of events below each cut
+        cut1 = e0 + e1
+        cut2 = cut1 + e2
+        events = rng.poisson(state, mean)
+        below0 = 0
+        below1 = 0
+        below2 = 0
+        for _ in range(events):
             u = rng.uniform(state) * mean
-            if u < e0:
-                recruits += 1
-            elif u < e0 + e1:
-                arrested += 1
-            elif u < e0 + e1 + e2:
-                killed += 1
-            else:
-                left += 1
+            below0 += np.int64(u < e0)
+            below1 += np.int64(u < cut1)
+            below2 += np.int64(u < cut2)
+        recruits = below0
+        arrested = below1 - below0
+        killed = below2 - below1
+        left = events - below2
     else:  # a large group: four Poisson counts cost less than splitting a large total
         recruits = rng.poisson(state, e0)
         arrested = rng.poisson(state, e1)

@@ -24,7 +24,6 @@ import math
 import numpy as np
 from numba import njit
 
-from cartelsim.engines.stochastic_kernel import poisson_by_inversion
 from cartelsim.engines.streams import STREAMS
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -46,6 +45,10 @@ PURPOSE_PRESSURE = 5
 # Below this mean a Poisson count is drawn by inversion from 0; above it by transformed
 # rejection (`_ptrs`); binomial counts by inversion from 0 or from the mode. All are exact.
 _FROM_ZERO_MAX_MEAN = 10.0
+# 1 / k for the inversion's steps (a multiplication instead of a division in the loop's
+# dependency chain); inversion from 0 below a mean of 10 never needs more than a few dozen
+# steps, and past the table it divides.
+_RECIPROCALS = np.array([0.0] + [1.0 / k for k in range(1, 128)])
 
 
 def run_keys(seed: int, stream: str, first_run: int, runs: int) -> np.ndarray:
@@ -88,8 +91,23 @@ def poisson(state, mean):  # pragma: no cover - compiled
         return 0
     u = uniform(state)
     if mean < _FROM_ZERO_MAX_MEAN:
-        return poisson_by_inversion(u, mean)
+        return _inversion(u, mean)
     return _ptrs(state, mean, u)
+
+
+@njit(cache=True, inline="always")
+def _inversion(u, mean):  # pragma: no cover - compiled
+    """The Poisson count whose CDF first reaches u (exact inversion from 0, about `mean`
+    steps); as `engines.stochastic_kernel.poisson_by_inversion` but multiplying by a table
+    of 1 / k, so its last bits differ (the capped engines keep theirs)."""
+    k = 0
+    p = math.exp(-mean)
+    cdf = p
+    while u > cdf and p > 0.0:
+        k += 1
+        p *= mean * (_RECIPROCALS[k] if k < 128 else 1.0 / k)
+        cdf += p
+    return k
 
 
 @njit(cache=True)
@@ -98,21 +116,23 @@ def _ptrs(state, mean, u):  # pragma: no cover - compiled
     transformed rejection method for generating Poisson random variables", Insurance:
     Mathematics and Economics 12:39-45): about 2.3 uniforms a draw, the log-gamma only
     when the squeeze does not accept. `u` is the first uniform."""
-    slam = math.sqrt(mean)
-    loglam = math.log(mean)
-    b = 0.931 + 2.53 * slam
+    b = 0.931 + 2.53 * math.sqrt(mean)
     a = -0.059 + 0.02483 * b
-    invalpha = 1.1239 + 1.1328 / (b - 3.4)
     vr = 0.9277 - 3.6224 / (b - 2.0)
+    log_invalpha = 0.0  # the constants of the full test, computed when first needed
+    loglam = 0.0
     while True:
         uu = u - 0.5
         v = uniform(state)
         us = 0.5 - abs(uu)
         k = math.floor((2.0 * a / us + b) * uu + mean + 0.43)
-        if us >= 0.07 and v <= vr:
+        if us >= 0.07 and v <= vr:  # the squeeze: most draws end here
             return np.int64(k)
+        if loglam == 0.0:
+            log_invalpha = math.log(1.1239 + 1.1328 / (b - 3.4))
+            loglam = math.log(mean)
         if k >= 0.0 and (us >= 0.013 or v <= us) and (
-                math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b)
+                math.log(v) + log_invalpha - math.log(a / (us * us) + b)
                 <= -mean + k * loglam - math.lgamma(k + 1.0)):
             return np.int64(k)
         u = uniform(state)

@@ -46,7 +46,8 @@ def judged(ctx: Context, headline: Headline, parameters: Sequence[str], months: 
     """The sensitivity analysis of a headline and the final verdict ('depends on X')."""
     weeks = ctx.weeks_for(months)
     sensitivity = analyse(headline, parameters, weeks, ctx.plan, default[1])
-    final, _ = with_sensitivity(default[1], sensitivity.swings)
+    sensitivity.central, sensitivity.centre = default[1], ctx.setup.centre
+    final, _ = with_sensitivity(default[1], sensitivity.swings, ctx.setup.centre)
     return final, sensitivity
 
 
@@ -55,19 +56,19 @@ def swing_requests(ctx: Context, scenarios: Sequence[dict], parameters: Sequence
     """The runs `judged` will ask for (swings, and Morris points in full mode), so the
     runner can run them ahead in parallel; the same keys as the later calls."""
     weeks = ctx.weeks_for(months)
-    settings: list[dict[str, float]] = []
+    settings: list[tuple[dict[str, float], int]] = []
     for name in parameters[:ctx.plan.swing_parameters]:
         spec = CATALOGUE[name]
-        settings += [{name: value} for value in (spec.low, spec.high) if value != spec.default]
+        settings += [({name: value}, ctx.plan.runs) for value in (spec.low, spec.high)
+                     if value != spec.default]
     if ctx.plan.morris_trajectories and len(parameters) >= 2:
         from cartelsim.ensembles.sensitivity import problem_for, sample
 
         problem = problem_for(list(parameters))
         points = sample(problem, "morris", ctx.plan.morris_trajectories, ctx.plan.seed)
-        settings += [dict(zip(problem["names"], map(float, row), strict=True))
-                     for row in points]
-    return [(data, setting, ctx.plan.runs, weeks) for setting in settings
-            for data in scenarios]
+        settings += [(dict(zip(problem["names"], map(float, row), strict=True)),
+                      ctx.plan.worlds_per_point) for row in points]
+    return [(data, setting, runs, weeks) for setting, runs in settings for data in scenarios]
 
 
 def main_requests(scenarios: Sequence[dict]) -> list[Request]:

@@ -1,15 +1,17 @@
 """C4: hitting the rivals of a tolerated group is no proof that collusion ended.
 
-Experiment: selective enforcement (the tolerated group gets no arrests, its rivals three
-times the attention per member, as examples/selective-enforcement.toml) against neutral
-enforcement (the status quo: arrests shared by size) on the same worlds. In both, the
-state visibly hits the tolerated group's rivals. Two parts:
+The article's hypothesis: the state kills CJNG's leader (a visible blow against a rival of
+the group suspected of being tolerated, La Mayiza) while quietly sparing that group.
+Experiment: in both arms CJNG's leader is killed on the removal date (contested succession,
+as C1); in one arm the state also spares the tolerated group (no arrests for it, its
+rivals three times the attention per member, as examples/selective-enforcement.toml), in
+the other arrests stay neutral (shared by size). Same worlds in both. Two parts:
 
 (a) collusion matters: the tolerated group's share of all members is higher after 3 years
-    under selective enforcement;
-(b) the public cannot tell: from one world's public national series (homicides, arrests,
-    leader removals in year 3) an observer cannot say which policy produced it (see
-    `verdict.judge_separability`).
+    when it is spared;
+(b) whether the public can tell: from one world's public national series (homicides,
+    arrests, leader removals in year 3) can an observer say which policy produced it? The
+    claim says not (see `verdict.judge_separability`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from cartelsim.report.claims.base import (
     main_requests,
     swing_requests,
 )
+from cartelsim.report.claims.c1_command import removal
 from cartelsim.report.model import ClaimSection, Estimate, Verdict
 from cartelsim.report.stats import difference, separability_auc
 from cartelsim.report.verdict import combine, judge, judge_separability
@@ -39,8 +42,10 @@ PUBLIC = {"homicides": "national homicides", "total_arrests": "national arrests"
 
 
 def selective(ctx: Context) -> dict:
+    """CJNG's leader killed, and the tolerated group spared while its rivals are hit."""
     setup = ctx.setup
-    return scenario_data(setup, "selective-enforcement", [
+    killing = removal(ctx)["interventions"]
+    return scenario_data(setup, "killing-and-tolerated-spared", [*killing,
         {"action": "focus_arrests", "effect": 0.0, "start": setup.policy_date,
          "target": {"groups": [setup.tolerated]}, "label": "tolerated"},
         {"action": "focus_arrests", "effect": RIVAL_FOCUS, "start": setup.policy_date,
@@ -48,7 +53,8 @@ def selective(ctx: Context) -> dict:
 
 
 def neutral(ctx: Context) -> dict:
-    return scenario_data(ctx.setup, "status-quo", [])
+    """CJNG's leader killed, arrests shared by size (the removal of C1)."""
+    return removal(ctx)
 
 
 def _share(ctx: Context, overrides: dict, runs: int | None, weeks: int | None):
@@ -81,8 +87,9 @@ def _observer(base, policy, months: float) -> tuple[str, float]:
 def _verdicts(ctx: Context, share: Estimate, base, policy) -> tuple[Verdict, Verdict]:
     name = ctx.setup.name_of(ctx.setup.tolerated)
     series, auc = _observer(base, policy, MONTHS)
-    return (judge(share, "higher", f"(a) Collusion matters: {name} gains share"),
-            judge_separability(auc, "(b) The public cannot tell", f"{series} in year 3"))
+    return (judge(share, "higher", f"(a) {name} gains share when spared"),
+            judge_separability(auc, "(b) Public series do not reveal the sparing",
+                               f"{series} in year 3"))
 
 
 def headline(ctx: Context):
@@ -96,6 +103,7 @@ def headline(ctx: Context):
 def section(ctx: Context) -> ClaimSection:
     setup = ctx.setup
     name = setup.name_of(setup.tolerated)
+    target = setup.name_of(setup.target)
     base, policy, share = _share(ctx, {}, None, None)
     group = setup.tolerated
     size = difference(base["group_members"].sel(group=group),
@@ -120,13 +128,14 @@ def section(ctx: Context) -> ClaimSection:
         aucs.append(f"{label}: {100 * max(separability_auc(a, b), 1 - separability_auc(a, b)):.0f} %")
     figs = [figures.embed(figures.fans([
         (f"{name}: share of all members (%)",
-         {"neutral": 100 * base["group_share"].sel(group=group),
-          "selective": 100 * policy["group_share"].sel(group=group)}),
-        ("National homicides per week (public)", {"neutral": base["homicides"],
-                                                  "selective": policy["homicides"]}),
-    ], f"{name} tolerated, its rivals hit"),
-        f"Left: what collusion buys {name}. Right: what the public sees; the bands overlap "
-        "when an observer cannot tell the policies apart.")]
+         {"killing, neutral arrests": 100 * base["group_share"].sel(group=group),
+          f"killing, {name} spared": 100 * policy["group_share"].sel(group=group)}),
+        ("National homicides per week (public)",
+         {"killing, neutral arrests": base["homicides"],
+          f"killing, {name} spared": policy["homicides"]}),
+    ], f"{target} leader killed; {name} spared or not"),
+        f"Left: what sparing buys {name} after {target}'s leader is killed. Right: what the "
+        "public sees; the more the bands overlap, the harder the two are to tell apart.")]
     if sensitivity.swings:
         figs.append(figures.embed(figures.swings(share, sensitivity.swings,
                                                  f"{name}'s share gain: parameter swings"),
@@ -134,14 +143,18 @@ def section(ctx: Context) -> ClaimSection:
                                   "ends (grey: defaults)."))
     return ClaimSection(
         id=ID, title="Selective enforcement and collusion", quote=QUOTE,
-        question=f"If the state quietly spares {name} and hits its rivals, does {name} gain, "
-                 "and could the public tell from the national numbers?",
-        experiment=f"Selective enforcement from {setup.policy_date} (no arrests for {name}, "
-                   f"{RIVAL_FOCUS:g}x attention per member for its rivals; total arrests "
-                   f"unchanged) against neutral enforcement on {setup.runs} paired worlds.",
+        question=f"If the state kills {target}'s leader while quietly sparing {name}, the "
+                 f"group suspected of being tolerated, does {name} gain, and could the public "
+                 "tell from the national numbers that collusion goes on?",
+        experiment=f"In both arms {target}'s leader is killed on {setup.removal_date} "
+                   f"(contested succession, as C1). In one, the state also spares {name} "
+                   f"from {setup.policy_date} (no arrests for it, {RIVAL_FOCUS:g}x attention "
+                   "per member for its rivals; total arrests unchanged); in the other, "
+                   f"arrests stay neutral. {setup.runs} paired worlds.",
         estimates=[share, size, violence, homicides], verdict=final,
         headline=f"{name} share {share.fmt(share.median, True)} pts at 3 y",
-        parts=[("(a) collusion matters", part_a), ("(b) the public cannot tell", part_b)],
+        parts=[("(a) does the spared group gain?", part_a),
+               ("(b) can the public tell from national series?", part_b)],
         figures=figs, assumptions=assumptions(PARAMETERS + ("incapacitation",)),
         sensitivity=sensitivity,
         notes=["How often an observer would pick the right policy from one world's year-3 "

@@ -75,9 +75,15 @@ async function init() {
     $("#run").addEventListener("click", run);
     $("#download-toml").addEventListener("click", downloadToml);
     $("#parameter-filter").addEventListener("input", filterParameters);
+    $("#network-box").addEventListener("toggle", () => {  // drawn while closed: fit on open
+      for (const id of ["network-before", "network-after"]) {
+        if ($(`#${id}`).data) Plotly.Plots.resize(id);
+      }
+    });
     const preferred = scenarios.find((s) => s.name === "cjng-leader-killed");
     $("#scenario").value = preferred ? preferred.name : "";
     await loadScenario($("#scenario").value);
+    drawMexico().catch(report);
     document.body.dataset.ready = "true";
   } catch (err) {
     showError(`Could not load the dashboard: ${err.message}`);
@@ -398,6 +404,50 @@ function drawFans(fans, title) {
                  line: { color: "#333", width: 1, dash: "dot" } }] }, CONFIG);
 }
 
+// ---------- maps (figures built by the server: cartelsim.territory.maps_web) ----------
+const MAP_LAYOUT = { height: 500, autosize: true };
+
+function drawMap(div, figure) {
+  const layout = { ...figure.layout, ...MAP_LAYOUT };
+  delete layout.width;
+  return Plotly.react(div, figure.data, layout, CONFIG);
+}
+
+async function drawMexico() {
+  const maps = await api("/api/maps");
+  await drawMap("map-homicides", maps.homicides);
+  await drawMap("map-control", maps.control);
+  document.body.dataset.maps = "true";
+}
+
+// A chart box per map the results have (an empty box would be a chart without a title):
+// the change in homicides by state and the flow north when the results carry them, and
+// control by group.
+function drawResultMaps(maps) {
+  const box = $("#result-maps");
+  box.replaceChildren();
+  for (const name of ["change", "control", "flows"]) {
+    if (!maps[name]) continue;
+    const div = el("div", { id: `map-result-${name}`, class: "chart map" });
+    box.append(div);
+    drawMap(div, maps[name]);
+  }
+  $("#maps-note").textContent = (maps.change ? "Change in homicides by state (your scenario − " +
+    "status quo, median of paired runs; hatched: the 90 % interval includes 0). " :
+    "These results have no homicides by state (they come with the territory model). ") +
+    "Strongest group per state at the end of your scenario; hatched: contested." +
+    (maps.flows ? " Flow north: tonnes per week by crossing; line widths route them over " +
+     "least-cost paths at default costs." : "");
+}
+
+const LABEL_SIDES = ["top center", "bottom center", "middle right", "middle left"];
+
+// Short display names: the part before " (" or " /", at most 24 characters.
+function shortName(name) {
+  const cut = name.split(/ \(| \//)[0];
+  return cut.length > 24 ? `${cut.slice(0, 23)}…` : cut;
+}
+
 function drawNetwork(div, net, sizes, title, colors) {
   const xs = [], ys = [];
   for (const [i, j] of net.rivalry) {
@@ -405,23 +455,26 @@ function drawNetwork(div, net, sizes, title, colors) {
     ys.push(net.nodes[i].y, net.nodes[j].y, null);
   }
   const biggest = Math.max(1, ...sizes);
-  const order = sizes.map((s, i) => [s, i]).filter(([, i]) => !net.nodes[i].synthetic)
-    .sort((a, b) => b[0] - a[0]).slice(0, 5).map((p) => p[1]);
+  const order = sizes.map((s, i) => [s, i]).filter(([s, i]) => !net.nodes[i].synthetic && s > 0)
+    .sort((a, b) => b[0] - a[0]).slice(0, 8).map((p) => p[1]);
   const node = {
     x: net.nodes.map((n) => n.x), y: net.nodes.map((n) => n.y), mode: "markers+text",
-    text: net.nodes.map((n, i) => (order.includes(i) && sizes[i] > 0 ? n.id : "")),
-    textposition: "top center", textfont: { size: 9 },
+    text: net.nodes.map((n, i) => (order.includes(i) ? shortName(n.name) : "")),
+    // the largest groups sit close together: alternate label sides so they overlap less
+    textposition: net.nodes.map((n, i) => LABEL_SIDES[Math.max(0, order.indexOf(i)) % 4]),
+    textfont: { size: 10, color: "#1d2329" },
     hovertext: net.nodes.map((n, i) => `${n.name}<br>start ${fmt(net.start[i])}<br>` +
       `end, status quo ${fmt(net.end_status_quo[i])}<br>end, your scenario ${fmt(net.end_policy[i])}`),
     hoverinfo: "text", name: "groups",
     marker: { size: sizes.map((s) => (s > 0 ? 4 + 36 * Math.sqrt(s / biggest) : 3)),
+              opacity: net.nodes.map((n, i) => (order.includes(i) ? 1 : 0.3)),
               color: colors || "rgb(107,119,133)", line: { width: 0.5, color: "#fff" },
               ...(colors ? { colorscale: "PuOr", cmin: -1, cmax: 1,
                              colorbar: { title: { text: "members<br>vs status quo" }, thickness: 10,
                                          tickvals: [-1, -0.5, 0, 0.5, 1],
                                          ticktext: ["−100 %", "−50 %", "0", "+50 %", "≥ +100 %"] } } : {}) },
   };
-  const edges = { x: xs, y: ys, mode: "lines", line: { color: "rgba(170,40,40,0.25)", width: 1 },
+  const edges = { x: xs, y: ys, mode: "lines", line: { color: "rgba(170,40,40,0.12)", width: 1 },
                   hoverinfo: "skip", name: "rivalry" };
   Plotly.react(div, [edges, node], { ...LAYOUT, title: { ...TITLE, text: title }, showlegend: false,
     xaxis: { visible: false }, yaxis: { visible: false, scaleanchor: "x" } }, CONFIG);
@@ -467,6 +520,7 @@ function showResults(result) {
     `interventions: ${result.interventions.join("; ") || "none"}. ` +
     `${failed ? `${failed} failed runs are left out. ` : ""}Took ${result.elapsed_s} s.`;
   $("#horizons-from").textContent = result.horizons_from || result.start;
+  drawResultMaps(result.maps || {});
   drawDifferences(result.differences);
   drawFans(result.fans, "your scenario");
   const net = result.network;

@@ -1,0 +1,134 @@
+"""Out-of-sample forecasts of national homicides from a posterior fitted up to a cut-off.
+
+The model's forecast for the years after the cut-off is its posterior predictive: replays
+at posterior draws (each with `runs_per_draw` worlds of its own seed), the INEGI-comparable
+homicides of each world multiplied by a log-normal draw of the model discrepancy the fit
+estimated (``sigma_homicides``, kept with the draw in the posterior's metadata). Without the
+discrepancy, the forecast would claim the precision of the simulated noise alone, which the
+fit showed to be far too small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from cartelsim.calibration.posterior import Posterior
+from cartelsim.calibration.record_fit import ENGINE, FRAGMENTATION
+from cartelsim.calibration.record_posterior import nuisance_draws
+from cartelsim.calibration.scoring import (
+    Forecast,
+    persistence_forecast,
+    sample_forecast,
+    summary,
+    trend_forecast,
+)
+from cartelsim.errors import CartelsimError
+from cartelsim.record.draws import draw_seed
+from cartelsim.record.events import load_events
+from cartelsim.record.observation import annual
+from cartelsim.record.observed import national_homicides
+from cartelsim.record.replay import build_replay, run_replay
+
+_STREAM_ROWS, _STREAM_NOISE = 4000, 4001
+
+
+def _generator(seed: int, key: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(key,))))
+
+
+def cutoff_year(posterior: Posterior) -> int:
+    """The last year the posterior was fitted to (its metadata's ``years_fitted``)."""
+    years = posterior.meta.get("years_fitted")
+    if not isinstance(years, list) or len(years) != 2:
+        raise CartelsimError(f"{posterior.source}: the metadata does not say which years were "
+                             "fitted ('years_fitted'); it cannot be scored out of sample")
+    return int(years[1])
+
+
+def model_samples(posterior: Posterior, years: np.ndarray, *, draws: int, runs_per_draw: int,
+                  seed: int, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Posterior predictive INEGI-comparable homicides: shape [year, draws x runs_per_draw]."""
+    events = load_events()
+    rows = _generator(seed, _STREAM_ROWS).choice(len(posterior.draws), size=draws,
+                                                 p=posterior.weights)
+    noise = _generator(seed, _STREAM_NOISE)
+    sigma = nuisance_draws(posterior, "sigma_homicides")
+    fragmentation = posterior.meta.get("replay", {}).get("fragmentation", FRAGMENTATION)
+    columns = []
+    for k, row in enumerate(rows):
+        values = {n: float(v) for n, v in posterior.draws.iloc[row].items()}
+        setup = build_replay(events, runs=runs_per_draw, seed=draw_seed(seed, k),
+                             engine=ENGINE, fragmentation=fragmentation, parameters=values)
+        ds = run_replay(setup)
+        ok = ds["status"].values == 0 if "status" in ds else np.ones(ds.sizes["run"], bool)
+        yearly = annual(ds, "homicides_inegi").sel(year=years).transpose("year", "run")
+        model = yearly.to_numpy().astype(float)[:, ok]
+        columns.append(model * np.exp(noise.normal(0.0, sigma[row], size=model.shape)))
+        if progress is not None:
+            progress(k + 1, draws)
+    return np.concatenate(columns, axis=1)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Out-of-sample scores of the model and the baselines."""
+
+    cutoff: int
+    scores: pd.DataFrame  # one row per forecaster and year (`Forecast.table`)
+    summary: pd.DataFrame  # one row per forecaster (`scoring.summary`)
+    train: pd.Series  # observed up to the cut-off
+
+
+def validate(posterior: Posterior, *, draws: int = 100, runs_per_draw: int = 2, seed: int = 0,
+             progress: Callable[[int, int], None] | None = None) -> Validation:
+    """Forecast the years after the posterior's cut-off and score against INEGI.
+
+    Raises:
+        CartelsimError: no observed year after the cut-off, or no fitted years named.
+    """
+    cutoff = cutoff_year(posterior)
+    observed = national_homicides()["inegi_registered"].dropna()
+    years = np.array([y for y in observed.index if y > cutoff], dtype=int)
+    if years.size == 0:
+        raise CartelsimError(f"{posterior.source}: fitted up to {cutoff}, and INEGI has no "
+                             "later year to score against")
+    truth = observed.loc[years].to_numpy(float)
+    train = observed[observed.index <= cutoff]
+    samples = model_samples(posterior, years, draws=draws, runs_per_draw=runs_per_draw,
+                            seed=seed, progress=progress)
+    forecasts: list[Forecast] = [sample_forecast("model",
+                                                 years, samples, truth),
+                                 persistence_forecast(train, years, truth),
+                                 trend_forecast(train, years, truth)]
+    scores = pd.concat([f.table(truth) for f in forecasts], ignore_index=True)
+    return Validation(cutoff, scores, summary(scores), train)
+
+
+def validation_figure(result: Validation) -> Figure:
+    """Observed homicides, and each forecaster's median with 50 % and 90 % bands."""
+    figure = Figure(figsize=(9, 5), layout="constrained")
+    axes = figure.subplots()
+    observed = national_homicides()["inegi_registered"].dropna()
+    axes.plot(observed.index, observed.to_numpy(), "k.-", label="INEGI registered")
+    axes.axvline(result.cutoff + 0.5, color="grey", ls="--", lw=0.8)
+    offsets = np.linspace(-0.2, 0.2, result.summary.shape[0])
+    for offset, (name, rows) in zip(offsets, result.scores.groupby("forecaster", sort=False),
+                                    strict=True):
+        x = rows["year"].to_numpy(float) + offset
+        median = rows["p50"].to_numpy()
+        line = axes.errorbar(x, median, yerr=[median - rows["p05"], rows["p95"] - median],
+                             fmt="o", capsize=3, lw=1, label=f"{name}: median, 90 %")
+        axes.vlines(x, rows["p25"], rows["p75"], lw=5, alpha=0.5, color=line[0].get_color())
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_xlabel("year")
+    axes.set_ylabel("homicides per year")
+    axes.set_title(f"Out of sample: fitted to {result.cutoff}, forecast "
+                   f"{result.cutoff + 1}-{int(result.scores['year'].max())}")
+    axes.legend(fontsize=8)
+    return figure

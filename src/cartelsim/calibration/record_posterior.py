@@ -1,0 +1,157 @@
+"""`calibrate_history`: fit the replay to the record and write the posterior file.
+
+The posterior file (`calibration.posterior`) holds the draws of the fitted catalogue
+parameters; its metadata names the data and years fitted, the library and method, the
+simulation budget, the seed, the code revision and the date, and keeps the draws of the two
+model discrepancies (not catalogue parameters) aligned row by row with the CSV, so a
+forecast can add the same error the fit allowed for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+
+from cartelsim.calibration.identifiability import (
+    correlation_matrix,
+    identifiability_figure,
+    identifiability_table,
+    strong_pairs,
+)
+from cartelsim.calibration.posterior import Posterior
+from cartelsim.calibration.record_fit import (
+    ENGINE,
+    FITTED,
+    FRAGMENTATION,
+    NUISANCE,
+    RUNS_PER_POINT,
+    SIGMA_BOUNDS,
+    Progress,
+    RecordFit,
+    fit_record,
+    world_seed,
+)
+
+NUISANCE_KEY = "nuisance_draws"
+SHIPPED_STEM = Path(__file__).resolve().parents[1] / "data" / "posterior" / "record-posterior"
+
+
+def code_revision() -> str:
+    """`git rev-parse HEAD` of the source tree (with " (uncommitted changes)" when tracked
+    files differ from it), or the package version outside a checkout."""
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", *args], cwd=Path(__file__).parent,
+                                  capture_output=True, text=True, timeout=10, check=False)
+        except OSError:
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    head = git("rev-parse", "HEAD")
+    if not head:
+        return f"cartelsim {version('cartelsim')} (no git checkout)"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"{head} (uncommitted changes)" if dirty else head
+
+
+def posterior_from_fit(fit: RecordFit, revision: str) -> Posterior:
+    """The chain's post-burn-in draws as a `Posterior` with its metadata."""
+    draws = fit.draws()
+    steps = fit.chain.shape[0]
+    tau = fit.autocorrelation()
+    meta = {
+        "what": "calibration of the history replay (2007-2026) to the record",
+        "command": (f"cartelsim calibrate history --budget {fit.budget} "
+                    f"--seed {fit.seed} --until {fit.targets.until}"),
+        "data": fit.targets.describe(),
+        "years_fitted": [int(fit.targets.homicide_years[0]), int(fit.targets.until)],
+        "observed_values": fit.targets.count,
+        "method": ("Bayesian synthetic likelihood (Wood 2010): Gaussian on the log scale per "
+                   "summary, mean and variance over paired replays with fixed seeds, plus "
+                   "fixed measurement errors and fitted model discrepancies; sampled with "
+                   "emcee's affine-invariant ensemble"),
+        "library": f"emcee {version('emcee')}",
+        "priors": ("uniform on each catalogue range; model discrepancies "
+                   f"{', '.join(NUISANCE)} log-uniform on [{SIGMA_BOUNDS[0]}, "
+                   f"{SIGMA_BOUNDS[1]}]"),
+        "replay": {"engine": ENGINE, "fragmentation": FRAGMENTATION,
+                   "runs_per_point": fit.runs_per_point, "world_seed": world_seed(fit.seed)},
+        "budget": {"parameter_points": fit.evaluations, "replays": fit.evaluations *
+                   fit.runs_per_point, "walkers": fit.walkers, "steps": steps,
+                   "burn_in": fit.burn, "starting_draws": 2 * fit.walkers},
+        "diagnostics": {"acceptance_mean": float(np.mean(fit.acceptance)),
+                        "autocorrelation_steps": dict(zip(
+                            [*fit.space.names, *NUISANCE], map(_number, tau), strict=True)),
+                        "kept_steps_per_autocorrelation": _number(
+                            (steps - fit.burn) / np.max(tau)) if np.all(np.isfinite(tau))
+                        else None},
+        "seed": fit.seed,
+        "revision": revision,
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        NUISANCE_KEY: {n: [float(v) for v in draws[n]] for n in NUISANCE},
+    }
+    return Posterior(draws[list(fit.space.names)], np.full(len(draws), 1.0 / len(draws)),
+                     meta, "calibrate history")
+
+
+def _number(value: float) -> float | None:
+    """A float for JSON; None where it is not finite (JSON has no NaN)."""
+    return float(value) if np.isfinite(value) else None
+
+
+def nuisance_draws(posterior: Posterior, name: str) -> np.ndarray:
+    """The draws of a model discrepancy kept in the metadata (aligned with the rows)."""
+    values = posterior.meta.get(NUISANCE_KEY, {}).get(name)
+    if values is None or len(values) != len(posterior.draws):
+        return np.zeros(len(posterior.draws))
+    return np.asarray(values, dtype=float)
+
+
+def calibrate_history(stem: Path, *, budget: int, seed: int = 0, until: int = 2024,
+                      names: tuple[str, ...] = FITTED, runs_per_point: int = RUNS_PER_POINT,
+                      progress: Progress | None = None) -> tuple[Posterior, dict[str, Path]]:
+    """Fit, then write STEM.csv/.json, STEM-identifiability.csv/.png and
+    STEM-correlations.csv; returns the posterior and the paths written."""
+    from cartelsim.analysis.figures import save_figure
+    from cartelsim.io.atomic import write_atomically
+
+    revision = code_revision()  # the code that runs the fit, taken before it starts
+    fit = fit_record(budget=budget, seed=seed, until=until, names=names,
+                     runs_per_point=runs_per_point, progress=progress)
+    posterior = posterior_from_fit(fit, revision)
+    csv_path, json_path = posterior.save(stem)
+    table = identifiability_table(posterior)
+    corr = correlation_matrix(posterior)
+    base = stem.with_name(stem.name + "-identifiability")
+    paths = {"posterior": csv_path, "metadata": json_path,
+             "identifiability": base.with_suffix(".csv"),
+             "correlations": stem.with_name(stem.name + "-correlations.csv"),
+             "figure": base.with_suffix(".png")}
+    write_atomically(paths["identifiability"], lambda p: table.to_csv(p, index=False,
+                                                                      float_format="%.6g"))
+    write_atomically(paths["correlations"], lambda p: corr.to_csv(p, float_format="%.3f"))
+    save_figure(identifiability_figure(table, corr), paths["figure"])
+    return posterior, paths
+
+
+def summary_lines(posterior: Posterior) -> list[str]:
+    """Plain-text notes on the fit for the terminal."""
+    table = identifiability_table(posterior)
+    lines = []
+    for a, b, r in strong_pairs(correlation_matrix(posterior)):
+        lines.append(f"{a} and {b} trade off (r = {r:+.2f}): the record fixes a combination.")
+    for name in NUISANCE:
+        values = nuisance_draws(posterior, name)
+        lines.append(f"{name} (model discrepancy, log scale): median {np.median(values):.2f}")
+    edge = table[table["edge"] != ""]
+    for row in edge.itertuples():
+        lines.append(f"{row.parameter}: posterior median at the {row.edge} end of its range")
+    return lines
+
+
+__all__ = ["calibrate_history", "code_revision", "nuisance_draws", "posterior_from_fit",
+           "summary_lines", "SHIPPED_STEM"]

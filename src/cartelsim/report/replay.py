@@ -1,0 +1,91 @@
+"""The brief's first section: does the model reproduce the record?
+
+The replay of 2007 to mid-2026 (`cartelsim.record.api.history`) against the national
+homicides INEGI registered, at the calibrated posterior's median when there is one, and
+the out-of-sample scores of `cartelsim validate` (its summary.csv) when given or packaged.
+The replay runs as a job in a worker process while the claims' experiments run.
+"""
+
+from __future__ import annotations
+
+import math
+from importlib import resources
+from pathlib import Path
+
+from cartelsim.errors import DataFileError
+from cartelsim.system.csvtable import read_table
+
+# `cartelsim validate` writes these columns to summary.csv (cli/validate.py)
+SUMMARY = ("forecaster", "mean_crps", "coverage_50", "coverage_90", "years")
+SUMMARY_NAME = "summary.csv"
+FIRST_SCORED_YEAR = 2010  # the issue's target: observed homicides 2010-2024 in the interval
+LAST_SCORED_YEAR = 2024
+
+
+def job(runs: int, seed: int, parameters: dict[str, float]) -> tuple[str, tuple]:
+    """The replay as a (key, (function, argument)) job for `world.Runner.prefetch`."""
+    args = {"runs": runs, "seed": seed, "parameters": dict(sorted(parameters.items()))}
+    return f"replay:{args}", (run_replay, args)
+
+
+def run_replay(args: dict) -> dict:
+    """Replay the record and keep the yearly table and the figure (small, picklable)."""
+    from cartelsim.record.api import history
+    from cartelsim.report import figures
+
+    result = history(runs=args["runs"], seed=args["seed"],
+                     parameters=args["parameters"] or None)
+    table = result.national_by_year()
+    figure = figures.embed(result.plot(), "The world of 2007 replayed with the dated events "
+                           "of the record (median and 90 % of runs) against INEGI's registered "
+                           "homicides and the published counts of groups.")
+    return {"table": table, "figure": figure, "runs": args["runs"],
+            "parameters": args["parameters"]}
+
+
+def coverage(table) -> dict:
+    """How the replay's yearly homicides compare with the record, 2010-2024."""
+    scored = table[(table["year"] >= FIRST_SCORED_YEAR) & (table["year"] <= LAST_SCORED_YEAR)
+                   & table["observed_homicides"].notna()]
+    inside = ((scored["homicides_p05"] <= scored["observed_homicides"])
+              & (scored["observed_homicides"] <= scored["homicides_p95"]))
+    ratio = (scored["homicides_p50"] / scored["observed_homicides"]).median()
+    return {"years": len(scored), "inside": int(inside.sum()),
+            "first": FIRST_SCORED_YEAR, "last": LAST_SCORED_YEAR,
+            "ratio": float(ratio) if len(scored) else math.nan,
+            "rows": scored[["year", "observed_homicides", "homicides_p05", "homicides_p50",
+                            "homicides_p95"]].to_dict("records")}
+
+
+def packaged_scores() -> Path | None:
+    """summary.csv of `cartelsim validate` shipped in the package, if this version has one."""
+    path = resources.files("cartelsim") / "data" / "validation" / SUMMARY_NAME
+    return Path(str(path)) if path.is_file() else None
+
+
+def scores(path: Path | None) -> dict:
+    """The out-of-sample summary (`cartelsim validate`'s summary.csv, or its folder)."""
+    if path is None:
+        path = packaged_scores()
+        if path is None:
+            return {"available": False,
+                    "message": "The model has not been scored out of sample yet: no "
+                               "`cartelsim validate` summary was given (--validation) or "
+                               "packaged, so there is no CRPS or interval coverage against "
+                               "naive baselines to show."}
+    path = Path(path)
+    if path.is_dir():
+        path = path / SUMMARY_NAME
+    rows = read_table(path, SUMMARY)
+    out = []
+    for row in rows:
+        entry: dict[str, object] = {"forecaster": row.text("forecaster"),
+                                    "years": row.text("years")}
+        for column in ("mean_crps", "coverage_50", "coverage_90"):
+            try:
+                entry[column] = float(row.text(column))
+            except ValueError:
+                raise DataFileError(path, f"{column} is {row.text(column)!r}: expected a "
+                                    "number", row.line) from None
+        out.append(entry)
+    return {"available": True, "source": str(path), "rows": out}

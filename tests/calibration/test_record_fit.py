@@ -1,0 +1,98 @@
+"""Calibration to the record on a tiny budget: targets, the synthetic likelihood, the
+kingpin summary, determinism with the seed and the posterior file written whole."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from cartelsim.calibration.posterior import load_posterior
+from cartelsim.calibration.record_fit import _normal_loglik, fit_record, plan_budget
+from cartelsim.calibration.record_posterior import calibrate_history, nuisance_draws
+from cartelsim.calibration.record_summaries import Removal, kingpin_effect
+from cartelsim.calibration.record_targets import record_targets
+from cartelsim.errors import CartelsimError
+
+TINY = {"names": ("split_hazard",), "runs_per_point": 2}
+
+
+def test_targets_up_to_2021_leave_out_later_data():
+    full, early = record_targets(2024), record_targets(2021)
+    assert list(full.homicide_years) == list(range(2007, 2025))
+    assert list(early.homicide_years) == list(range(2007, 2022))
+    assert early.log_members is None and full.log_members is not None
+    assert 2022 in full.group_years and 2022 not in early.group_years
+    assert math.isclose(math.exp(full.log_homicides[-1]), 33_550)  # INEGI 2024, EVIDENCE F32
+    # F18's 160-185k read as a 90 % interval: its ends are 1.645 sd from the centre
+    assert math.isclose(full.log_members + 1.6448536 * full.members_sd, math.log(185_000),
+                        rel_tol=1e-6)
+
+
+@pytest.mark.parametrize("until", [2010, 2030])
+def test_until_outside_the_record_is_a_one_line_error(until):
+    with pytest.raises(CartelsimError, match="--until must be a year") as error:
+        record_targets(until)
+    assert "\n" not in str(error.value)
+
+
+def test_normal_loglik_by_hand():
+    # runs 9 and 11: mean 10, variance (ddof 1) 2; plus an extra sd of 1 -> variance 3
+    observed = np.array([10.0])
+    simulated = np.array([[9.0], [11.0]])
+    assert math.isclose(_normal_loglik(observed, simulated, 0.0), -0.5 * math.log(2 * math.pi * 2))
+    expected = -0.5 * 4.0 / 3.0 - 0.5 * math.log(2 * math.pi * 3)
+    assert math.isclose(_normal_loglik(np.array([12.0]), simulated, 1.0), expected)
+
+
+def test_kingpin_effect_is_the_lineage_log_ratio_after_over_before():
+    weeks, time = 4, 20
+    deaths = np.ones((2, time, 3))
+    deaths[:, 11:, 0] = 2.0  # group 0 doubles its deaths after the removal week 10 ...
+    deaths[1, 11:, 2] = 6.0  # ... and in run 1 its splinter (group 2) adds 6 a week
+    ds = xr.Dataset({"deaths": (("run", "time", "group"), deaths),
+                     "group_root": (("run", "group"), np.array([[0, 1, -1], [0, 1, 0]]))})
+    effect = kingpin_effect(ds, [Removal(week=10, group=0, year=2010)], weeks=weeks)
+    assert np.allclose(effect, [math.log(2.0), math.log((2 + 6) / (1 + 1))])
+    # a removal without a full window before it is left out
+    assert np.isnan(kingpin_effect(ds, [Removal(week=2, group=0, year=2007)], weeks=weeks)).all()
+
+
+def test_budget_too_small_is_a_one_line_error():
+    with pytest.raises(CartelsimError, match="--budget must allow") as error:
+        plan_budget(10, dim=3)
+    assert "\n" not in str(error.value)
+    assert plan_budget(60, dim=3) == (6, 8)
+
+
+def test_the_chain_is_determined_by_the_seed():
+    first = fit_record(budget=36, seed=5, until=2021, **TINY)
+    again = fit_record(budget=36, seed=5, until=2021, **TINY)
+    other = fit_record(budget=36, seed=6, until=2021, **TINY)
+    assert np.array_equal(first.chain, again.chain)
+    assert not np.array_equal(first.chain, other.chain)
+    values = first.draws()
+    assert (values["split_hazard"].between(0.05, 0.5)).all()  # inside the catalogue range
+
+
+def test_calibrate_history_writes_a_whole_posterior(tmp_path):
+    posterior, paths = calibrate_history(tmp_path / "fit", budget=36, seed=1, until=2021,
+                                         **TINY)
+    assert not list(tmp_path.glob("*.part"))
+    loaded = load_posterior(tmp_path / "fit")
+    assert loaded.parameters == ("split_hazard",)
+    pd.testing.assert_frame_equal(loaded.draws, posterior.draws)
+    meta = json.loads(paths["metadata"].read_text())
+    assert meta["years_fitted"] == [2007, 2021] and meta["seed"] == 1
+    assert meta["library"].startswith("emcee") and meta["revision"]
+    assert meta["replay"]["fragmentation"] == "open"
+    assert {"parameter_points", "replays", "walkers", "steps"} <= set(meta["budget"])
+    assert "members" not in meta["data"]  # F18 (2022) lies after the cut-off
+    assert len(nuisance_draws(loaded, "sigma_homicides")) == len(loaded.draws)
+    table = pd.read_csv(paths["identifiability"])
+    assert list(table["parameter"]) == ["split_hazard"]
+    assert paths["figure"].read_bytes().startswith(b"\x89PNG")
