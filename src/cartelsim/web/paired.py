@@ -127,12 +127,15 @@ def _splinters_by_lineage(ends: xr.DataArray, root: np.ndarray) -> xr.DataArray:
                 folded[r, :, root[r, g]] += values[r, :, g]
     names = [str(v) for v in ends.group_name.values[:n]] if "group_name" in ends.coords \
         else labels[:n]
+    coords = {"run": ends.run.values, "moment": ends.moment.values,
+              "group": labels[:n] + [f"{label}_splinter" for label in labels[:n]],
+              "group_name": ("group", names + [f"splinters of {name}" for name in names])}
+    for name in ("home_state", "synthetic"):  # a splinter's are its lineage's
+        if name in ends.coords:
+            base = ends[name].values[:n]
+            coords[name] = ("group", np.concatenate([base, base]))
     data = np.concatenate([values[:, :, :n], folded], axis=2)
-    return xr.DataArray(data, dims=ends.dims, coords={
-        "run": ends.run.values, "moment": ends.moment.values,
-        "group": labels[:n] + [f"{label}_splinter" for label in labels[:n]],
-        "group_name": ("group", names + [f"splinters of {name}" for name in names])},
-        attrs=ends.attrs)
+    return xr.DataArray(data, dims=ends.dims, coords=coords, attrs=ends.attrs)
 
 
 def fan(values: np.ndarray) -> dict[str, list[float | None]]:
