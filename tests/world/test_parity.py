@@ -87,8 +87,8 @@ def test_one_split_matches_todays_engine_in_distribution() -> None:
 
 
 @pytest.mark.parametrize("engine", ["deterministic", "stochastic"])
-def test_world_engine_is_opt_in(engine: str) -> None:
-    """Without the flag a scenario runs today's engine, with it the world engine."""
+def test_the_flag_chooses_the_engine(engine: str) -> None:
+    """"capped" runs the older engines, "open" (the default) the world engine."""
     capped = run_scenario(parse_scenario(_flagship(engine, 1, "capped", weeks=10)))
     opened = run_scenario(parse_scenario(_flagship(engine, 1, "open", weeks=10)))
     assert "fragmentation" not in capped.attrs and opened.attrs["fragmentation"] == "open"

@@ -43,8 +43,11 @@ def network(system: System, members: dict[str, xr.DataArray]) -> dict[str, objec
     xy = _layout(system)
     ids = list(system.group_ids)
     index = {gid: i for i, gid in enumerate(ids)}
-    policy_groups = [str(g) for g in members["policy"].group.values]
-    extra = [g for g in policy_groups if g not in index]
+    policy = members["policy"]
+    ever = (policy.fillna(0.0) > 0).any(dim=[d for d in policy.dims if d != "group"]).values
+    # splinters (slots, or a world-engine lineage's splinters) that held members in a run
+    extra = [str(g) for g, seen in zip(policy.group.values, ever, strict=True)
+             if str(g) not in index and seen]
     positions = [tuple(map(float, p)) for p in xy]
     rivalry = _edges(system.rivalry)
     names = list(system.group_names)

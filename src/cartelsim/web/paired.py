@@ -102,6 +102,8 @@ def _reduce(ds: xr.Dataset) -> xr.Dataset:
     keep = ds[[v for v in (*NATIONAL, *OBSERVED, "status") if v in ds]]
     ends = (ds["members"].isel(time=[0, -1]).rename(time="moment")
             .assign_coords(moment=["start", "end"]).drop_vars("week"))
+    if "group_root" in ds:  # the world engine: splinters differ from run to run
+        ends = _splinters_by_lineage(ends, ds["group_root"].values)
     if "state_homicides" in ds and "state" in ds["state_homicides"].dims:
         recent = ds["state_homicides"].isel(time=slice(-STATE_WEEKS, None)).mean("time")
         keep = keep.assign(state_recent=recent)
@@ -109,6 +111,31 @@ def _reduce(ds: xr.Dataset) -> xr.Dataset:
         keep = keep.assign(flow_recent=ds["flow_north"].isel(time=slice(-STATE_WEEKS, None))
                            .mean("time"))
     return keep.assign(ends=ends)
+
+
+def _splinters_by_lineage(ends: xr.DataArray, root: np.ndarray) -> xr.DataArray:
+    """World-engine members (run, moment, group) with every splinter summed into one
+    `<id>_splinter` column per base group (its lineage): the k-th splinter of one run is not
+    the k-th of another, a lineage is; the axis is the same for every slice of runs."""
+    labels = [str(g) for g in ends.group.values]
+    n = sum(not label.startswith("split-") for label in labels)
+    values = ends.values
+    folded = np.zeros((*values.shape[:2], n))
+    for r in range(values.shape[0]):
+        for g in range(n, values.shape[2]):
+            if root[r, g] >= 0:
+                folded[r, :, root[r, g]] += values[r, :, g]
+    names = [str(v) for v in ends.group_name.values[:n]] if "group_name" in ends.coords \
+        else labels[:n]
+    coords = {"run": ends.run.values, "moment": ends.moment.values,
+              "group": labels[:n] + [f"{label}_splinter" for label in labels[:n]],
+              "group_name": ("group", names + [f"splinters of {name}" for name in names])}
+    for name in ("home_state", "synthetic"):  # a splinter's are its lineage's
+        if name in ends.coords:
+            base = ends[name].values[:n]
+            coords[name] = ("group", np.concatenate([base, base]))
+    data = np.concatenate([values[:, :, :n], folded], axis=2)
+    return xr.DataArray(data, dims=ends.dims, coords=coords, attrs=ends.attrs)
 
 
 def fan(values: np.ndarray) -> dict[str, list[float | None]]:

@@ -341,11 +341,16 @@ def run_world_scenario(scenario: Scenario, progress: Progress | None = None, *,
     return ds
 
 
-# Fill of each per-group variable in a column where no group exists (as the step writes it).
-_EMPTY_GROUP = {"members": 0.0, "recruits": 0.0, "arrests": 0.0, "deaths": 0.0, "exits": 0.0,
-                "split_transfers": 0.0, "command_integrity": np.nan, "money": np.nan,
-                "protection": np.nan, "group_parent": -1, "group_root": -1,
-                "group_birth_week": -1, "group_end_week": -1}
+# Fill of each per-group variable in a column where no group exists (as the step writes it);
+# other float variables get 0 (members-like), whole numbers -1 (labels), booleans False.
+_EMPTY_GROUP = {"command_integrity": np.nan, "money": np.nan, "protection": np.nan}
+_FLOWS = ("recruits", "arrests", "deaths", "exits")  # NaN on the first date, as every column
+
+
+def _empty(name: str, dtype: np.dtype) -> object:
+    if name in _EMPTY_GROUP:
+        return _EMPTY_GROUP[name]
+    return {"f": 0.0, "i": -1, "b": False}.get(dtype.kind, np.nan)
 
 
 def widen_groups(ds: xr.Dataset, width: int) -> xr.Dataset:
@@ -354,32 +359,24 @@ def widen_groups(ds: xr.Dataset, width: int) -> xr.Dataset:
     results of different slices of runs line up: splinters are labelled split-1, split-2,
     ... after the System's groups in every run, whatever the slice."""
     have = ds.sizes.get("group", 0)
-    if "group_parent" not in ds or width <= have:
+    if width <= have:
         return ds
-    n_base = have - int(sum(str(g).startswith("split-") for g in ds.group.values))
-    labels = [f"split-{k + 1}" for k in range(have - n_base, width - n_base)]
-    extra = xr.Dataset(coords={
-        "group": labels,
-        "group_name": ("group", [f"splinter {label[6:]} (see group_parent)"
-                                 for label in labels]),
-        "home_state": ("group", [""] * len(labels)),
-        "synthetic": ("group", np.zeros(len(labels), dtype=bool))})
-    wide = {}
-    for name, variable in ds.data_vars.items():
-        if "group" not in variable.dims:
-            continue
-        shape = [ds.sizes[d] if d != "group" else len(labels) for d in variable.dims]
-        values = np.full(shape, _EMPTY_GROUP[name], dtype=variable.dtype)
-        if name in ("recruits", "arrests", "deaths", "exits") and "time" in variable.dims:
-            values[(slice(None),) * variable.dims.index("time") + (0,)] = np.nan
-        wide[name] = xr.concat([variable, xr.DataArray(values, dims=variable.dims,
-                                                       coords=extra.coords)], dim="group")
-    out = ds.drop_dims("group").assign_coords(
-        {name: xr.concat([ds[name], extra[name]], dim="group")
-         for name in ("group", "group_name", "home_state", "synthetic")})
-    for name, variable in wide.items():
-        out[name] = variable.assign_attrs(ds[name].attrs)
-    return out[list(ds.data_vars)]
+    labels = [str(g) for g in ds.group.values]
+    n_base = sum(not label.startswith("split-") for label in labels)
+    extra = [f"split-{k + 1}" for k in range(have - n_base, width - n_base)]
+    fills = {name: _empty(name, variable.dtype) for name, variable in ds.data_vars.items()
+             if "group" in variable.dims}
+    out = ds.reindex(group=labels + extra, fill_value=fills)
+    new = {"group_name": [f"splinter {label[6:]} (see group_parent)" for label in extra],
+           "home_state": [""] * len(extra), "synthetic": [False] * len(extra)}
+    for name, values in new.items():
+        if name in ds.coords:
+            out = out.assign_coords({name: ("group", np.concatenate(
+                [ds[name].values, np.array(values, dtype=ds[name].dtype)]))})
+    for name in _FLOWS:
+        if name in out and "time" in out[name].dims:
+            out[name].loc[{"time": out.time.values[0], "group": extra}] = np.nan
+    return out
 
 
 def join_runs(parts: Sequence[xr.Dataset]) -> xr.Dataset:
