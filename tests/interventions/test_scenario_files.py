@@ -4,7 +4,9 @@ horizon and a few runs.
 The baseline (scenario_baseline.json) was first written by the string-and-if/elif version of
 the interventions (issue 11, item 3), and written again when the world engine became the
 default (its draws are keyed per group, so stochastic numbers changed; the BACRIM example and
-the fragmentation campaign, already on the world engine, did not). Write it with
+the fragmentation campaign, already on the world engine, did not), and again when the
+calibrated posterior became the default world (the BACRIM example, the published model,
+did not change). Write it with
 `python tests/interventions/test_scenario_files.py`; it changes only in a deliberate commit
 of its own.
 """
