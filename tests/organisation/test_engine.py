@@ -179,3 +179,11 @@ def test_removal_strategies_remove_what_they_say():
         assert removed.sum() == removed[:, 5].sum()
         assert (ds.members.values[:, 5] == 200 - removed[:, 5]).all()
     assert "enforcer" in ROLE_NAMES
+
+
+def test_member_engine_values_keep_their_origin_and_chain() -> None:
+    params = org_parameters({"lieutenant_share": 0.02}, origin="org.toml")
+    assert params["lieutenant_share"] == 0.02
+    assert params.origin("lieutenant_share") == "org.toml"
+    assert params.chain("lieutenant_share") == (("default", 0.01), ("org.toml", 0.02))
+    assert params.origin("span_of_control") == "default"

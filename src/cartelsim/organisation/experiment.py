@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -39,6 +39,7 @@ from cartelsim.organisation.structure import (
     generate,
     role_counts,
 )
+from cartelsim.params.catalogue import Params
 from cartelsim.params.organisation import KIND_HANDOVER, ORG_CATALOGUE, org_parameters
 
 STRATEGIES = ("none", "leader", "degree", "betweenness", "random", "role:<role>")
@@ -201,7 +202,7 @@ def split_options(members: int, strategy: str, succession: str, weeks: int,
     return options, params, threads
 
 
-def parameter_vector(params: dict[str, float], options: Options) -> np.ndarray:
+def parameter_vector(params: Mapping[str, float], options: Options) -> np.ndarray:
     """The kernel's parameter vector (indices in `kernel`)."""
     par = np.zeros(k.N_PARAMS)
     names = {
@@ -240,7 +241,7 @@ class Schedule:
     handover: np.ndarray
 
 
-def build_schedule(options: Options, params: dict[str, float]) -> Schedule:
+def build_schedule(options: Options, params: Mapping[str, float]) -> Schedule:
     weeks = options.weeks + 1
     pressure = np.ones(weeks)
     pressure[options.pressure_start:] = options.pressure
@@ -273,7 +274,7 @@ class RunResult:
     state: State
 
 
-def simulate_run(org: Organisation, params: dict[str, float], options: Options,
+def simulate_run(org: Organisation, params: Mapping[str, float], options: Options,
                  schedule: Schedule, seed: int, run: int) -> RunResult:
     """One replicate: allocate, run, and retry with twice the room if it ran out."""
     slots, arena = capacities(org.size, org.edges.shape[0], options.weeks,
@@ -357,7 +358,7 @@ def removal_experiment(members: int, strategy: str, succession: str, weeks: int,
     return to_dataset(results, options, params, seed)
 
 
-def to_dataset(results: list[RunResult], options: Options, params: dict[str, float],
+def to_dataset(results: list[RunResult], options: Options, params: Params,
                seed: int) -> xr.Dataset:
     out = np.stack([r.out for r in results])
     dims = ("run", "time")
@@ -412,7 +413,8 @@ def to_dataset(results: list[RunResult], options: Options, params: dict[str, flo
         efficiency_exact=int(exact), compartmentalised=int(options.compartmentalised),
         pressure=options.pressure, sweep_fraction=options.sweep_fraction,
         sweep_week=options.sweep_week,
-        parameters=json.dumps(params, sort_keys=True),
+        parameters=json.dumps(dict(params), sort_keys=True),
+        parameter_origins=json.dumps(params.provenance(), sort_keys=True),
         provenance="cartelsim.organisation (layer L4, DESIGN.md §2)",
     )
     return ds

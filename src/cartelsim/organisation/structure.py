@@ -17,6 +17,7 @@ random draws) is its initial number.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,7 +56,7 @@ class Organisation:
         return {name: int(c) for name, c in zip(ROLE_NAMES, counts, strict=True)}
 
 
-def role_counts(members: int, params: dict[str, float],
+def role_counts(members: int, params: Mapping[str, float],
                 lieutenants: int | None = None) -> dict[str, int]:
     """How many members hold each role; impossible structures are one-line errors."""
     if members < 2:
@@ -89,7 +90,7 @@ def command_depth(counts: dict[str, int], span: int) -> int:
     return levels + (counts["enforcer"] > 0) + (counts["lookout"] > 0)
 
 
-def generate(members: int, params: dict[str, float], seed: int, run: int = 0, *,
+def generate(members: int, params: Mapping[str, float], seed: int, run: int = 0, *,
              compartmentalised: bool = False, lieutenants: int | None = None) -> Organisation:
     """Draw one organisation of `members` members (replicate `run` of `seed`)."""
     counts = role_counts(members, params, lieutenants)
@@ -147,7 +148,7 @@ def generate(members: int, params: dict[str, float], seed: int, run: int = 0, *,
 
 
 def _street_ties(rng: np.random.Generator, boss: np.ndarray, plaza: np.ndarray,
-                 first: np.ndarray, params: dict[str, float], cross: float,
+                 first: np.ndarray, params: Mapping[str, float], cross: float,
                  scale: float) -> np.ndarray:
     """Lateral ties among enforcers and lookouts: inside the cell, or (share `cross`) to
     another member of the same plaza."""

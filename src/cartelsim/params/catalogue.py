@@ -578,10 +578,12 @@ class Params(Mapping[str, float]):
     (220.0, 'cli')
     """
 
-    __slots__ = ("_values", "_origins", "_chains")
+    __slots__ = ("_values", "_origins", "_chains", "_catalogue")
 
     def __init__(self, values: Mapping[str, float], origins: Mapping[str, str],
-                 chains: Mapping[str, tuple[tuple[str, float], ...]] | None = None) -> None:
+                 chains: Mapping[str, tuple[tuple[str, float], ...]] | None = None,
+                 catalogue: Mapping[str, ParameterSpec] = CATALOGUE) -> None:
+        self._catalogue = catalogue  # the group model's, or the member engine's (L4)
         self._values = dict(values)
         self._origins = dict(origins)
         chains = chains or {}
@@ -589,10 +591,12 @@ class Params(Mapping[str, float]):
                         for name in self._values}
 
     @classmethod
-    def defaults(cls) -> Params:
+    def defaults(cls, catalogue: Mapping[str, ParameterSpec] = CATALOGUE) -> Params:
+        """Every parameter of `catalogue` at its default, origin 'default'."""
         return cls(
-            {name: spec.default for name, spec in CATALOGUE.items()},
-            {name: "default" for name in CATALOGUE},
+            {name: spec.default for name, spec in catalogue.items()},
+            {name: "default" for name in catalogue},
+            catalogue=catalogue,
         )
 
     def override(self, values: Mapping[str, object], origin: str) -> Params:
@@ -601,14 +605,14 @@ class Params(Mapping[str, float]):
         origins = dict(self._origins)
         chains = dict(self._chains)
         for name, value in values.items():
-            if name not in CATALOGUE:
-                hint = closest(name, CATALOGUE)
+            if name not in self._catalogue:
+                hint = closest(name, self._catalogue)
                 suggestion = f"; did you mean {hint!r}?" if hint else ""
                 raise CartelsimError(f"{origin}: unknown parameter {name!r}{suggestion}")
-            merged[name] = CATALOGUE[name].check(value, origin)  # type: ignore[arg-type]
+            merged[name] = self._catalogue[name].check(value, origin)  # type: ignore[arg-type]
             origins[name] = origin
             chains[name] = (*chains[name], (origin, merged[name]))
-        return Params(merged, origins, chains)
+        return Params(merged, origins, chains, self._catalogue)
 
     def scaled(self, name: str, factor: float, origin: str) -> Params:
         """Multiply one parameter by `factor` (a policy lever such as 'double arrests')."""
@@ -628,7 +632,7 @@ class Params(Mapping[str, float]):
         return [
             name
             for name, value in self._values.items()
-            if not CATALOGUE[name].low <= value <= CATALOGUE[name].high
+            if not self._catalogue[name].low <= value <= self._catalogue[name].high
         ]
 
     def __getitem__(self, name: str) -> float:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from cartelsim.errors import CartelsimError
-from cartelsim.params.catalogue import ParameterSpec
+from cartelsim.params.catalogue import ParameterSpec, Params
 from cartelsim.textmatch import closest
 
 PER_MEMBER_L1 = ("published L1 rates per member at about 170,000 members (Prieto-Curiel, "
@@ -160,10 +160,10 @@ KIND_HANDOVER = {"killed": "handover_killed", "captured": "handover_captured",
 
 
 def org_parameters(overrides: Mapping[str, object] | None = None,
-                   origin: str = "organisation") -> dict[str, float]:
-    """Defaults with `overrides` applied; unknown names and values outside the hard bounds
-    are one-line errors naming the parameter."""
-    values = {name: spec.default for name, spec in ORG_CATALOGUE.items()}
+                   origin: str = "organisation") -> Params:
+    """Defaults with `overrides` applied, each value with its origin and chain (as the group
+    model's `Params`); unknown names and values outside the hard bounds are one-line errors
+    naming the parameter."""
     for name, value in (overrides or {}).items():
         if name not in ORG_CATALOGUE:
             hint = closest(name, ORG_CATALOGUE)
@@ -171,5 +171,4 @@ def org_parameters(overrides: Mapping[str, object] | None = None,
                                  + (f"; did you mean {hint!r}?" if hint else ""))
         if isinstance(value, bool):
             raise CartelsimError(f"{origin}: parameter {name!r} must be a number, got {value!r}")
-        values[name] = ORG_CATALOGUE[name].check(value, origin)  # type: ignore[arg-type]
-    return values
+    return Params.defaults(ORG_CATALOGUE).override(dict(overrides or {}), origin)
