@@ -119,8 +119,7 @@ def build_brief(config: BriefConfig, progress: Callable[[str], None] | None = No
     if data is None and setup.system_section.get("data"):
         data = Path(setup.system_section["data"])
     jobs = reproduction.jobs(data)
-    centre = chosen.posterior.median() if chosen.posterior is not None else {}
-    replay_key, replay_job = replay.job(config.record_runs(), config.seed, centre)
+    replay_key, replay_job = replay.job(config.record_runs(), config.seed, chosen.posterior)
     if config.record_runs():
         jobs[replay_key] = replay_job
     if c1_command in claims:
@@ -132,7 +131,7 @@ def build_brief(config: BriefConfig, progress: Callable[[str], None] | None = No
         say(f"{claim.ID}: {claim.QUOTE}")
         sections.append(claim.section(ctx))
     say("the record replayed")
-    record = {"scores": scores, "replay": None, "centre": setup.centre}
+    record = {"scores": scores, "replay": None}
     if config.record_runs():
         if replay_key not in runner.cache:
             runner.cache[replay_key] = replay_job[0](replay_job[1])
