@@ -18,6 +18,7 @@ from cartelsim.interventions.docs import actions_markdown
 from cartelsim.interventions.effects import (
     CutProtection,
     FreezeMoney,
+    RaiseCrossingCost,
     RemoveLeader,
     RemoveMembers,
     ScaleGroupRate,
@@ -129,6 +130,54 @@ def test_us_pressure() -> None:
     assert a.national and a.effects(2.0, P) == (ScaleRate("eta", 1.0 + gain * 2.0),
                                                 SetPressure(2.0))
     assert isinstance(a.amount, Amount)
+
+
+def _pressure_lever(name: str) -> None:
+    """A discrete U.S. lever is pressure at its level: us_pressure's effects, its default."""
+    lever = action(name)
+    assert lever.national and lever.amount.default == 0.5
+    assert lever.effects(0.5, P) == action("us_pressure").effects(0.5, P)
+
+
+def test_tariff_threat() -> None:
+    _pressure_lever("tariff_threat")
+
+
+def test_fto_designation() -> None:
+    _pressure_lever("fto_designation")
+
+
+def test_unilateral_action_threat() -> None:
+    _pressure_lever("unilateral_action_threat")
+    from cartelsim.system.embedded import mexico_2025
+    from cartelsim.world.run import run_world
+
+    system = mexico_2025()
+    runs = [run_world(system, interventions=[InterventionSpec(action=name, effect=3.0,
+                                                              start="2026-02-05")],
+                      weeks=40, runs=1, engine="stochastic", seed=2, start="2026-01-01")
+            for name in ("us_pressure", "unilateral_action_threat")]
+    assert float(runs[0].hvt_removals.sum()) > 0
+    for name in ("total_members", "hvt_removals"):
+        assert (runs[0][name].values == runs[1][name].values).all()
+
+
+def test_crossing_crackdown() -> None:
+    from cartelsim.interventions.actions.routes import CROSSINGS
+    from cartelsim.territory.network import load_network
+
+    a = action("crossing_crackdown")
+    assert a.needs == ("territory",) and a.national
+    assert a.effects(3.0, P) == (RaiseCrossingCost(3.0),)
+    network = load_network()
+    assert CROSSINGS == tuple(network.node_ids[c] for c in network.crossings)
+    spec = InterventionSpec(action="crossing_crackdown", effect=2.0, crossing="nogales")
+    assert "nogales" in spec.describe()
+    with pytest.raises(ValueError, match="crossing_crackdown needs crossing = one of tijuana"):
+        InterventionSpec(action="crossing_crackdown", effect=2.0, crossing="laredo")
+    with pytest.raises(ValueError, match="crossing apply to crossing_crackdown, not "
+                                         "arrest_sweep"):
+        InterventionSpec(action="arrest_sweep", effect=0.1, crossing="nogales")
 
 
 def test_the_command_line_lists_the_registry(tmp_path) -> None:

@@ -41,15 +41,21 @@ SHIPPED_STEM = Path(__file__).resolve().parents[1] / "data" / "posterior" / "rec
 
 
 def code_revision() -> str:
-    """`git rev-parse HEAD` of the source tree, or the package version outside a checkout."""
-    try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
-                              capture_output=True, text=True, timeout=10, check=False)
-    except OSError:
-        done = None
-    if done is not None and done.returncode == 0 and done.stdout.strip():
-        return done.stdout.strip()
-    return f"cartelsim {version('cartelsim')} (no git checkout)"
+    """`git rev-parse HEAD` of the source tree (with " (uncommitted changes)" when tracked
+    files differ from it), or the package version outside a checkout."""
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", *args], cwd=Path(__file__).parent,
+                                  capture_output=True, text=True, timeout=10, check=False)
+        except OSError:
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    head = git("rev-parse", "HEAD")
+    if not head:
+        return f"cartelsim {version('cartelsim')} (no git checkout)"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"{head} (uncommitted changes)" if dirty else head
 
 
 def posterior_from_fit(fit: RecordFit, revision: str) -> Posterior:
@@ -113,9 +119,10 @@ def calibrate_history(stem: Path, *, budget: int, seed: int = 0, until: int = 20
     from cartelsim.analysis.figures import save_figure
     from cartelsim.io.atomic import write_atomically
 
+    revision = code_revision()  # the code that runs the fit, taken before it starts
     fit = fit_record(budget=budget, seed=seed, until=until, names=names,
                      runs_per_point=runs_per_point, progress=progress)
-    posterior = posterior_from_fit(fit, code_revision())
+    posterior = posterior_from_fit(fit, revision)
     csv_path, json_path = posterior.save(stem)
     table = identifiability_table(posterior)
     corr = correlation_matrix(posterior)

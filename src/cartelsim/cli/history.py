@@ -42,8 +42,8 @@ def history_command(
     drop_events: Annotated[str | None, typer.Option(
         "--drop-events", metavar="FILTER", help=FILTER_HELP)] = None,
     fragmentation: Annotated[Fragmentation, typer.Option(
-        help="capped: one split per group (today's engines); open: splinters split again "
-             "(the world engine).")] = Fragmentation.capped,
+        help="open (default): splinters split again (the world engine); capped: one split "
+             "per group (the older engines).")] = Fragmentation.open,
     posterior: Annotated[Path | None, typer.Option(
         help="A posterior file (NAME.csv + NAME.json, from `cartelsim calibrate history`); "
              "default: the one shipped with the package.")] = None,

@@ -397,7 +397,8 @@ def calibrate(
 ) -> None:
     """Fit parameters to the national violence series by least squares or Bayesian MCMC;
     report what the data pin down, and how the inferred membership moves with the victims'
-    member share (least squares) or the posterior intervals (bayes)."""
+    member share (least squares) or the posterior intervals (bayes). `calibrate history`
+    fits the replay of 2007-2026 to the record instead (docs/calibration.md)."""
     from cartelsim.calibration.command import load_system, run_bayes
 
     if target is not None:

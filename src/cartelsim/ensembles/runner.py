@@ -141,8 +141,8 @@ def run_chunk(task: ChunkTask) -> tuple[Chunk, xr.Dataset]:
 
 def national(ds: xr.Dataset) -> xr.Dataset:
     """What a chunk keeps of its runs: the national series (KEPT) on (run, time)."""
-    keep = [v for v in KEPT if v in ds]
-    return ds[keep].drop_vars([c for c in ds.coords if c not in ("run", "time", "week")])
+    kept = ds[[v for v in KEPT if v in ds]]  # coordinates of other dims (state) go too
+    return kept.drop_vars([c for c in kept.coords if c not in ("run", "time", "week")])
 
 
 def chunk_task(chunk: Chunk, scenario: Scenario, sample: dict[str, float]) -> ChunkTask:

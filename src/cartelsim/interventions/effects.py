@@ -81,6 +81,15 @@ class CutProtection(Share):
 
 
 @dataclass(frozen=True)
+class RaiseCrossingCost(Effect):
+    """Multiply the cost of moving loads through one U.S. port of entry, and its seizure
+    share (read by `territory.corridors`: flows divert to other crossings). The crossing
+    is the intervention's."""
+
+    factor: float
+
+
+@dataclass(frozen=True)
 class SetPressure(Effect):
     """Add to U.S. pressure u, which drives operations against visible groups."""
 

@@ -144,7 +144,7 @@ class InterventionPlan:
         """The same action on the same groups at the same time has no clear meaning."""
         for i, a in enumerate(self.scheduled):
             for b in self.scheduled[i + 1:]:
-                if a.spec.action != b.spec.action:
+                if a.spec.action != b.spec.action or a.spec.crossing != b.spec.crossing:
                     continue
                 if a.lasting:
                     overlap = a.first < b.last and b.first < a.last

@@ -91,6 +91,7 @@ class InterventionSpec(_Strict):
     kind: Literal["killed", "captured", "extradited", "lieutenant"] | None = None
     succession: Literal["settled", "contested", "uncertain"] | None = None
     clarity: Number | None = Field(default=None, ge=0.0, le=1.0)  # uncertain: P(settled)
+    crossing: str | None = None  # crossing_crackdown: a crossing id of data/territory
     start: dt.date | None = None
     end: dt.date | None = None
     every_weeks: StrictWhole | None = Field(default=None, ge=1, le=52 * 50)

@@ -433,6 +433,104 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L5", maximum=1.0,
             ),
             _spec(
+                "territory_presence_other", 0.25, "share of the home state's weight", 0.05,
+                1.0,
+                "Weight of each state in a named group's other_states_present list relative "
+                "to its home state, when its members are spread over states (territory."
+                "states); the world step allocates its conflict deaths by this presence.",
+                "assumption: major_groups.csv lists states of reported or significant presence "
+                "without sizes; the home state is the base (EVIDENCE-sourced home states), so "
+                "each other state gets a fraction of it; range from token presence to equal",
+                "L5", minimum=0.0, maximum=1.0,
+            ),
+            _spec(
+                "territory_seized_tonnes", 110.0, "tonnes per year", 70.0, 150.0,
+                "Fentanyl, methamphetamine and cocaine seized a year at the U.S. southwest "
+                "border; with territory_seizure_share it sets the supply moved north.",
+                "market.csv (CBP): fentanyl 12.3 t (FY2023, CBP, ~90 % at the southern "
+                "border) + methamphetamine 54.9 t (FY2023, southwest border) + cocaine 44 t "
+                "(FY2021, CBP, a lower bound) = 111 t; range from the FY2020 rows (fentanyl "
+                "2.2 t, methamphetamine 80.6 t) to a higher cocaine year",
+                "L5", maximum=1e5,
+            ),
+            _spec(
+                "territory_seizure_share", 0.15, "share of the flow", 0.05, 0.4,
+                "Share of the loads reaching a U.S. crossing that are seized there (times the "
+                "crackdown factor of the week, at most 1); the rest is the flow north.",
+                "assumption: no published interdiction rate for the southwest border was "
+                "found (market.csv holds seizures, not flows); wide range for calibration",
+                "L5", minimum=1e-3, maximum=1.0,
+            ),
+            _spec(
+                "territory_route_violence", 5.0, "per share of the flow diverted", 0.0, 20.0,
+                "Contested new routes: a state's weight in the allocation of its groups' "
+                "conflict deaths is multiplied by 1 + this x the share of the week's supply "
+                "diverted through it by crackdowns (territory.kernel).",
+                "assumption after EVIDENCE F7 (Dell 2015: violence rises on the diverted "
+                "routes) and F8 (Osorio 2015); no coefficient was found in the stored "
+                "excerpts; wide range",
+                "L5", maximum=1e3,
+            ),
+            _spec(
+                "territory_wholesale_price", 10_000.0, "US$ per kg", 5_000.0, 20_000.0,
+                "Wholesale price of a kg of the drug mix moved north, near the border: the "
+                "revenue of a tonne that crosses (territory.kernel.territory_income).",
+                "market.csv: methamphetamine 3,500 US$/kg (Ciudad Juarez 2017), cocaine "
+                "10,000-14,000 (Mexico near the border 2017), fentanyl 35,000-42,000 (Sinaloa "
+                "2020); weighted by the seized tonnes of territory_seized_tonnes (54.9 : 44 : "
+                "12.3) = 10,800; range from meth-heavy to fentanyl-heavy mixes",
+                "L5", maximum=1e6,
+            ),
+            _spec(
+                "territory_other_revenue", 170.0, "US$ million per week", 60.0, 450.0,
+                "With territory on, the revenue that is not drugs moved north (extortion, "
+                "local retail, fuel theft), shared by size as drug_market_value is without "
+                "territory; drug revenue then comes from the tonnes.",
+                "EVIDENCE F23 (US$6-29 bn a year of criminal revenue, default 15 bn = 288 M a "
+                "week) minus the default drug revenue (about 12 t a week x 10 M per t = 120 M); "
+                "range: F23's bounds minus the same",
+                "money", maximum=1e6,
+            ),
+            _spec(
+                "us_pressure_flow_gain", 0.0, "pressure u at the reference flow north", 0.0,
+                2.0,
+                "With territory on, U.S. pressure has a feedback part that moves toward this x "
+                "(flow north / the flow north without crackdowns): more drugs crossing, more "
+                "pressure; raids that cut the flow ease it (territory.pressure).",
+                "assumption: no estimate of how U.S. pressure responds to the flow was found; "
+                "0 keeps pressure as scheduled (dated U.S. measures) until calibrated; 1 "
+                "would be the 2025 level of us_pressure at today's flow",
+                "L5", maximum=100.0,
+            ),
+            _spec(
+                "us_pressure_response_weeks", 26.0, "weeks", 4.0, 104.0,
+                "Time constant of U.S. pressure's feedback part: it closes 1/this of the gap "
+                "to its driven level each week.",
+                "assumption: U.S. measures (tariff threats, designations) came months after "
+                "the flows that motivated them; half a year, range one month to two years",
+                "L5", minimum=1.0, maximum=1e4,
+            ),
+            _spec(
+                "state_visible_weight", 1.0, "share of the response", 0.0, 1.0,
+                "How much the Mexican state values visible wins: the share of U.S. pressure it "
+                "answers with visible operations (leader captures, arrests); the rest goes to "
+                "structural action (recruitment prevention). With territory on.",
+                "assumption (DESIGN.md L3: pressure tilts effort toward observable "
+                "instruments; claim C5); 1 = every unit of pressure buys visible operations, "
+                "the pressure model without territory",
+                "L5", maximum=1.0,
+            ),
+            _spec(
+                "pressure_structural_gain", 0.1, "share of recruitment per unit pressure",
+                0.0, 0.3,
+                "Structural answer to pressure: recruitment of every group x (1 - min(0.9, "
+                "this x (1 - state_visible_weight) x u)).",
+                "assumption: scaled so that the 2025 level of pressure (u = 1) spent wholly on "
+                "prevention stops 10 % of recruitment, between no effect and the 50 % of the "
+                "published halving experiment (EVIDENCE F18)",
+                "L5", maximum=1.0,
+            ),
+            _spec(
                 "baseline_homicides", 8_000.0, "homicides per year", 6_000.0, 10_000.0,
                 "Homicides unrelated to organised crime (family, personal, common crime), "
                 "added to the organised-crime homicides the model's conflict deaths imply to "

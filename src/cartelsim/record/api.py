@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Literal
 
-from cartelsim.calibration.posterior import Posterior
+from cartelsim.calibration.posterior import Posterior, load_posterior
 from cartelsim.engines.simulate import Progress
 from cartelsim.errors import CartelsimError
 from cartelsim.record.counterfactual import check_paired, select_dropped
@@ -39,9 +40,9 @@ def history(
     events: str | Path | None = None,
     drop_events: str | EventFilter | None = None,
     engine: str = "stochastic",
-    fragmentation: str = "capped",
+    fragmentation: str = "open",
     parameters: Mapping[str, float] | None = None,
-    posterior: Posterior | None = None,
+    posterior: Posterior | Literal["packaged"] | None = "packaged",
     posterior_draws: int = 0,
     progress: PhaseProgress | None = None,
     runner: Runner = run_scenario,
@@ -57,12 +58,14 @@ def history(
             no counterfactual.
         engine: the scenario engine ("stochastic" or "deterministic"; deterministic runs
             differ only through the random successions and splits).
-        fragmentation: "capped" (one split per group, today's engines) or "open" (the world
-            engine: any contested group splits, splinters again; `cartelsim.world`).
+        fragmentation: "open" (default: the world engine, any contested group splits,
+            splinters again; `cartelsim.world`) or "capped" (one split per group, the older
+            engines).
         parameters: catalogue overrides (e.g. {"baseline_homicides": 9000}); they win over
             the posterior's values.
-        posterior: a calibrated posterior (`calibration.posterior.load_posterior`); None:
-            the catalogue defaults. With `posterior_draws` = 0 every run uses its median.
+        posterior: a calibrated posterior (`calibration.posterior.load_posterior`);
+            "packaged" (default): the one shipped with the package; None: the catalogue
+            defaults. With `posterior_draws` = 0 every run uses its median.
         posterior_draws: carry parameter uncertainty: the runs are shared among this many
             draws of the posterior (seeded by `seed`), each a replay of its own with seed
             (seed, draw); the counterfactual uses the same draws and seeds.
@@ -78,6 +81,11 @@ def history(
     timeline = load_events(events)
     chosen = _filter(drop_events)
     dropped = select_dropped(timeline, chosen) if chosen is not None else ()
+    if isinstance(posterior, str):
+        if posterior != "packaged":
+            raise CartelsimError(f"posterior must be a Posterior, 'packaged' or None, got "
+                                 f"{posterior!r}")
+        posterior = load_posterior()
     worlds = parameter_worlds(runs, seed, parameters, posterior, posterior_draws)
     setups = []
     for world in worlds:

@@ -98,7 +98,7 @@ def build_replay(
     runs: int,
     seed: int,
     engine: str = "stochastic",
-    fragmentation: str = "capped",
+    fragmentation: str = "open",
     dropped: Iterable[Event] = (),
     parameters: Mapping[str, float] | None = None,
     name: str = "history-replay",
@@ -163,6 +163,7 @@ def build_replay(
             "horizon": {"start": REPLAY_START, "weeks": weeks},
             "run": {"engine": engine, "runs": runs, "seed": seed, "initial": "sizes"},
             "mechanisms": {"fragmentation": fragmentation},
+            "defaults": "catalogue",  # the posterior's values come in `parameters` (draws.py)
             "parameters": dict(parameters or {}),
             "interventions": interventions,
         },

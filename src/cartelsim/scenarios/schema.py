@@ -27,6 +27,7 @@ many runs of which engine::
     protection = false
     fragmentation = "open"        # the world engine (cartelsim.world), splits without a
                                   # cap; "capped": the older engines, one split per group
+    territory = false             # true (with "open"): deaths and homicides per state
 
     [[interventions]]             # any number; see cartelsim.interventions.spec
     action = "prevent_recruitment"
@@ -43,6 +44,7 @@ Unknown keys are errors that suggest the closest valid key (STYLE.md 2).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -161,6 +163,15 @@ class MechanismsSection(_Strict):
     # one split per targeted group into a slot made up front (the engines of
     # `cartelsim.engines`, the default before the world engine).
     fragmentation: Literal["capped", "open"] = "open"
+    # the 32 states inside the world step (cartelsim.territory): state_homicides per week
+    territory: Annotated[bool, Field(strict=True)] = False
+
+    @model_validator(mode="after")
+    def _territory_needs_the_world_engine(self) -> MechanismsSection:
+        if self.territory and self.fragmentation != "open":
+            raise ValueError("mechanisms.territory runs in the world engine; set "
+                             "fragmentation = \"open\"")
+        return self
 
 
 class OutputSection(_Strict):
@@ -177,6 +188,11 @@ class Scenario(_Strict):
     horizon: HorizonSection = HorizonSection()
     parameters: dict[str, Number] = Field(default_factory=dict)
     parameters_file: Path | None = None  # e.g. written by `cartelsim calibrate`
+    # Where the parameters start before parameters_file and [parameters]: the median of the
+    # calibrated posterior shipped with the package (its fitted parameters; the rest from the
+    # catalogue), or the catalogue's defaults. BACRIM 2020 always starts from the catalogue:
+    # it is the published model, reproduced exactly.
+    defaults: Literal["calibrated", "catalogue"] = "calibrated"
     run: RunSection = RunSection()
     mechanisms: MechanismsSection = MechanismsSection()
     interventions: list[InterventionSpec] = Field(default_factory=list)
@@ -253,9 +269,12 @@ class Scenario(_Strict):
         return self.horizon.start or DEFAULT_START[self.system.name]
 
     def params(self) -> Params:
-        """Defaults, then a parameters file (e.g. calibrated), then this scenario's own
-        [parameters] table; each value remembers which of them it came from."""
+        """Defaults (the calibrated posterior's median, or the catalogue's), then a parameters
+        file, then this scenario's own [parameters] table; each value remembers which of them
+        it came from."""
         params = Params.defaults()
+        if self.defaults == "calibrated" and self.system.name != "bacrim2020":
+            params = calibrated_defaults()
         if self.parameters_file is not None:
             kind = parameter_file_provenance(self.parameters_file)
             params = params.override(read_parameter_file(self.parameters_file),
@@ -284,6 +303,15 @@ class Scenario(_Strict):
         return load_bacrim(folder)
 
 
+@functools.cache
+def calibrated_defaults() -> Params:
+    """The catalogue with the packaged posterior's median for the parameters it fitted
+    (`cartelsim calibrate history`, docs/calibration.md); origin 'calibrated (...)'."""
+    from cartelsim.calibration.posterior import load_posterior
+
+    return load_posterior().apply(Params.defaults())
+
+
 def parse_scenario(data: dict, source: str = "<python>", base: Path | None = None) -> Scenario:
     """Validate a scenario given as a dict; errors become one-line CartelsimErrors.
 
@@ -307,6 +335,8 @@ def parse_scenario(data: dict, source: str = "<python>", base: Path | None = Non
     # the engine is part of the digest (it always is: a file that does not name it ran the
     # capped engines before the world engine became the default, and must not resume there)
     dumped = scenario.model_dump(mode="json", exclude={"source", "digest"})
+    if not scenario.mechanisms.territory:  # scenarios without territory keep their digests
+        del dumped["mechanisms"]["territory"]
     content = json.dumps(dumped, sort_keys=True)
     digest = hashlib.sha256(content.encode()).hexdigest()[:16]
     return scenario.model_copy(update={"digest": digest})

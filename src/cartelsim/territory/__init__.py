@@ -1,7 +1,10 @@
-"""Territory (DESIGN.md §2 L5): the corridor network to the U.S. border, least-cost routes and
-their diversion under crackdowns, sourced market magnitudes, and maps of Mexico's states.
+"""Territory (DESIGN.md §2 L5): presence of the groups in the 32 states, the corridor network
+to the U.S. border, least-cost routes and their diversion under crackdowns, sourced market
+magnitudes, and maps of Mexico's states.
 
-Groundwork only: nothing here runs inside the weekly step yet (see docs/territory.md).
+The world step runs the compiled sub-step in `kernel` when `[mechanisms] territory = true`
+(`states`, `corridors` and `results` prepare its inputs and label its outputs); see
+docs/territory.md.
 """
 
 from cartelsim.territory.geometry import StateShape, read_states, state_of_point, to_geojson

@@ -32,6 +32,7 @@ from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.guards import check_memory, flag_non_finite_runs
 from cartelsim.scenarios.schema import Scenario
 from cartelsim.system.model import System
+from cartelsim.territory.results import TerritoryInputs, add_territory, kernel_arrays
 from cartelsim.world import step
 from cartelsim.world.params import N_FINANCE, N_PARAMS
 from cartelsim.world.rng import run_keys
@@ -105,13 +106,15 @@ def run_world(
     source: str = "interventions",
     money: bool = False,
     protection: bool = False,
+    territory: bool = False,
 ) -> xr.Dataset:
     """Simulate `runs` worlds on `system` with open-ended fragmentation.
 
     Args are those of `engines.simulate.simulate`, plus `interventions` (validated specs),
     `capacity` (initial length of the group axis; results do not depend on it) and `chunk`
     (runs per compiled call; results do not depend on it either); `money` and `protection`
-    switch on those L2 mechanisms (`mechanisms.finance`). Groups that ever existed are
+    switch on those L2 mechanisms (`mechanisms.finance`); `territory` adds the 32 states
+    (`territory.results`: state_deaths, state_homicides). Groups that ever existed are
     labelled by `group_parent`, `group_root`, `group_birth_week`, `group_end_week`.
     """
     if engine not in ENGINES:
@@ -125,7 +128,7 @@ def run_world(
     if system.parent is not None and (system.parent >= 0).any():
         raise CartelsimError("the world engine creates splinters itself; give it a system "
                              "without splinter slots")
-    switches = {"money": money, "protection": protection}
+    switches = {"money": money, "protection": protection, "territory": territory}
     for number, spec in enumerate(interventions, start=1):
         for switch in spec.kind_of_action.needs:
             if not switches[switch]:
@@ -133,7 +136,9 @@ def run_world(
                                      "switch it on")
     params = params or Params.defaults()
     start_date = pd.Timestamp(start)
-    effects = compile_interventions(system, params, interventions, start_date, weeks, source)
+    effects = compile_interventions(
+        system, params, interventions, start_date, weeks, source,
+        visible_share=params["state_visible_weight"] if territory else 1.0)
     members0 = initial_members(system, params, runs, initial, seed, engine, first_run)
     n_base = system.n_groups
     cap_max = int(params["group_capacity_max"])
@@ -143,24 +148,27 @@ def run_world(
     capacity = min(max(capacity or n_base + max(32, n_base // 4), n_base), cap_max)
     keep = record == "groups"
     base = base_structure(system)
+    layout = TerritoryInputs.make(system, params, interventions, start_date, weeks,
+                                  source) if territory else None
     parts = []
     for lo in range(0, runs, chunk):
         hi = min(runs, lo + chunk)
         parts.append(_simulate_chunk(system, params, effects, members0[lo:hi], weeks,
                                      engine == "stochastic", keep, seed, first_run + lo,
-                                     capacity, money, protection, base))
+                                     capacity, money, protection, base, layout))
         if progress is not None:  # in weeks, as engines.simulate: the chunks done so far
             progress(weeks * hi // runs, weeks)
     state, out = _concatenate(parts, keep)
-    return _dataset(system, params, engine, seed, start_date, first_run, state, out, keep,
-                    initial, money, protection)
+    ds = _dataset(system, params, engine, seed, start_date, first_run, state, out, keep,
+                  initial, money, protection)
+    return ds if layout is None else add_territory(ds, layout, out, params)
 
 
 def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
                     members0: np.ndarray, weeks: int, stochastic: bool, keep: bool, seed: int,
                     first_run: int, capacity: int, money: bool = False,
-                    protection: bool = False,
-                    base: BaseStructure | None = None) -> tuple[WorldState, WorldRecord]:
+                    protection: bool = False, base: BaseStructure | None = None,
+                    layout: TerritoryInputs | None = None) -> tuple[WorldState, WorldRecord]:
     runs = members0.shape[0]
     base = base or base_structure(system)
     alliance, base = base[-1], base[:-1]
@@ -170,16 +178,20 @@ def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
     if money or protection:  # start where each group's flows settle, as mechanisms.finance
         start = Finance(params, members0, 0, money=money, protection=protection)
         money0, protection0 = start.money, start.protection
-    state = WorldState.start(members0, alliance, capacity, keep, keys,
+    state = WorldState.start(members0, alliance, capacity, keep or layout is not None, keys,
                              effects.rows, effects.most_largest, money0, protection0)
-    out = WorldRecord.start(state, weeks, keep, finance=money or protection)
+    out = WorldRecord.start(state, weeks, keep, finance=money or protection,
+                            states=layout.states.n_states if layout else 0,
+                            crossings=layout.routes.n_crossings if layout else 0)
     p = parameter_vector(params)
     fin = finance_vector(params, money, protection)
+    if layout is not None:  # drugs earn by the tonne (territory); the pot keeps the rest
+        fin[2 + FINANCE_ORDER.index("drug_market_value")] = params["territory_other_revenue"]
     delta_pressure = params[LOSS_PARAMETER[PRESSURE_KIND]]
     kernel = step.world_batch if runs > 1 else step.world_serial
     while True:
         kernel(weeks, stochastic, keep, p, fin, base, effects.as_tuple(), state.as_tuple(),
-               out.as_tuple(), delta_pressure)
+               out.as_tuple(), delta_pressure, kernel_arrays(layout, out))
         paused = state.status == step.STATUS_PAUSED
         if not paused.any():
             break
@@ -314,14 +326,16 @@ def run_world_scenario(scenario: Scenario, progress: Progress | None = None, *,
                    initial=scenario.run.initial, record=scenario.run.record,
                    first_run=first_run, progress=progress,
                    source=f"{scenario.source}: interventions",
-                   money=scenario.mechanisms.money, protection=scenario.mechanisms.protection)
+                   money=scenario.mechanisms.money, protection=scenario.mechanisms.protection,
+                   territory=scenario.mechanisms.territory)
     flag_non_finite_runs(ds)
     ds.attrs.update(
         scenario=scenario.name, scenario_description=scenario.description,
         scenario_file=scenario.source, scenario_digest=scenario.digest,
         mechanisms=f"leadership, open fragmentation (world engine), money "
         f"{'on' if scenario.mechanisms.money else 'off'}, protection "
-        f"{'on' if scenario.mechanisms.protection else 'off'}",
+        f"{'on' if scenario.mechanisms.protection else 'off'}, territory "
+        f"{'on' if scenario.mechanisms.territory else 'off'}",
         interventions=" | ".join(item.describe() for item in scenario.interventions) or "none",
     )
     return ds

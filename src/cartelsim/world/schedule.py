@@ -32,6 +32,7 @@ from cartelsim.interventions.effects import (
     CutProtection,
     Effect,
     FreezeMoney,
+    RaiseCrossingCost,
     RemoveLeader,
     RemoveMembers,
     ScaleGroupRate,
@@ -123,15 +124,26 @@ def effect_code(effect: Effect, field: str) -> tuple[int, int, float]:
         return step.E_CUT_PROTECTION, 0, effect.share
     if isinstance(effect, SetPressure):
         return step.E_PRESSURE, 0, effect.level
+    if isinstance(effect, RaiseCrossingCost):  # read by territory.corridors, outside the step
+        return step.E_ELSEWHERE, 0, effect.factor
     raise CartelsimError(f"{field}: the world engine does not know the effect "
                          f"{type(effect).__name__}; use fragmentation = \"capped\"")
 
 
+def _pressure_arrests(effect: Effect, effects: Sequence[Effect]) -> bool:
+    """Is `effect` the national arrest factor of an action that sets U.S. pressure?"""
+    return (isinstance(effect, ScaleRate) and effect.rate == "eta"
+            and any(isinstance(other, SetPressure) for other in effects))
+
+
 def compile_interventions(system: System, params: Params,
                           interventions: Sequence[InterventionSpec], start: pd.Timestamp,
-                          weeks: int, source: str = "interventions") -> EffectArrays:
+                          weeks: int, source: str = "interventions",
+                          visible_share: float = 1.0) -> EffectArrays:
     """Validate `interventions` on `system` (base groups) and compile their effects to
-    arrays (one row per effect)."""
+    arrays (one row per effect). `visible_share` (territory: state_visible_weight) is the
+    share of U.S. pressure the state answers with visible arrests, so a pressure action's
+    arrest factor 1 + gain u becomes 1 + gain u v (territory.pressure)."""
     plan = InterventionPlan(system, params, interventions, start, weeks, source)
     rows = [(number, item, effect) for number, item in enumerate(plan.scheduled)
             for effect in item.effects]
@@ -152,6 +164,8 @@ def compile_interventions(system: System, params: Params,
         spec = item.spec
         field = f"{source}[{item.number}] ({spec.action})"
         arrays.kind[row], arrays.which[row], arrays.value[row] = effect_code(effect, field)
+        if visible_share != 1.0 and _pressure_arrests(effect, item.effects):
+            arrays.value[row] = 1.0 + (arrays.value[row] - 1.0) * visible_share
         arrays.item[row] = number
         arrays.once[row] = not effect.lasting
         arrays.first[row] = item.first

@@ -130,10 +130,14 @@ class WorldRecord:
     money: np.ndarray  # [run, time, cap] (empty unless kept and money or protection is on)
     protection: np.ndarray  # [run, time, cap]
     seizures: np.ndarray  # [run, time]: money frozen over the week ending at the date
+    state_deaths: np.ndarray  # [run, time, state] (empty unless territory is on)
+    flow_north: np.ndarray  # [run, time, crossing] tonnes (empty unless territory is on)
+    seized_north: np.ndarray  # [run, time, crossing] tonnes seized at the crossings
+    us_pressure_state: np.ndarray  # [run, time] U.S. pressure's feedback state (territory)
 
     @classmethod
     def start(cls, state: WorldState, weeks: int, keep: bool,
-              finance: bool = False) -> WorldRecord:
+              finance: bool = False, states: int = 0, crossings: int = 0) -> WorldRecord:
         runs, cap = state.members.shape
         times = weeks + 1
         width = cap if keep else 0
@@ -146,6 +150,10 @@ class WorldRecord:
             money=np.full((*lead, width) if finance else (0, 0, 0), np.nan),
             protection=np.full((*lead, width) if finance else (0, 0, 0), np.nan),
             seizures=np.zeros((runs, times)),
+            state_deaths=np.zeros((runs, times, states) if states else (0, 0, 0)),
+            flow_north=np.zeros((runs, times, crossings) if states else (0, 0, 0)),
+            seized_north=np.zeros((runs, times, crossings) if states else (0, 0, 0)),
+            us_pressure_state=np.zeros((runs, times) if states else (0, 0)),
         )
         base = state.members[:, :int(state.n_used.max())]  # sums as the other engines do
         record.totals[:, 0, 0] = base.sum(axis=1)

@@ -41,6 +41,8 @@ from cartelsim.engines.kernels import (
     THETA_MULT,
 )
 from cartelsim.mechanisms.leadership import AT_REST
+from cartelsim.territory.kernel import territory_income, territory_scratch, territory_week
+from cartelsim.territory.pressure import feedback, prevented, visible_share
 from cartelsim.world import rng
 from cartelsim.world.flows import draw_flows, expected_week, rates_net, rk4_week
 from cartelsim.world.params import (
@@ -67,6 +69,7 @@ from cartelsim.world.params import (
     P_KAPPA_C,
     P_KAPPA_R,
     P_MIN_SPLIT,
+    P_PRESSURE_ARRESTS,
     P_PRESSURE_RATE,
     P_RECOVERY,
     P_SETTLED,
@@ -84,7 +87,9 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
                  "L <- 1 - (1 - L) exp(-integrity_recovery); a contest ends at L >= 0.9"),
     ("finance", "money and protection move one week (when switched on), from members at the "
                 "start of the week and the freezes and prosecutions that held the week before: "
-                "K += income - wages - bribes - seized - K / reserve_weeks; "
+                "K += income - wages - bribes - seized - K / reserve_weeks (with territory, "
+                "income = other revenue by size + the drug revenue of the tonnes moved north "
+                "from the group's origin states, territory.kernel.territory_income); "
                 "P += gain b/(b + b_half) (1 - P) - (decay + prosecution) P"),
     ("conditions", "conditional schedules (when = {...}): each is checked on the run's state "
                    "at the start of the week: national homicides (the conflict law at these "
@@ -96,7 +101,8 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
                         "succession settled, contested or uncertain (settled w.p. clarity)"),
     ("pressure", "U.S. pressure u: Poisson(pressure_hvt_rate u) captures, aimed without "
                  "replacement with weights C^visibility_exponent (1 - P), success 1 - P, "
-                 "succession uncertain"),
+                 "succession uncertain (with territory: u = (scheduled + feedback state) x "
+                 "state_visible_weight, territory.pressure)"),
     ("splits", "each contested group with at least split_min_members splits with probability "
                "1 - exp(-h0 (1 - L)^gamma): a new group of its lineage takes split_fraction "
                "of its members, money and alliance strength and its parent's protection, "
@@ -104,11 +110,17 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
     ("sweeps", "RemoveMembers effects (arrest sweeps) remove a share of the targets' members "
                "at once (counted as arrests of the week)"),
     ("rates", "per-group multipliers: policy (ScaleGroupRate on the targets, ScaleRate on "
-              "the country: eta, or rho and theta of every group), then money (recruitment x min(1, K / (payroll_weeks w C))) and "
+              "the country: eta, or rho and theta of every group; with territory the "
+              "structural answer to pressure, recruitment x (1 - pressure_structural_gain "
+              "(1 - v) u)), then money (recruitment x min(1, K / (payroll_weeks w C))) and "
               "protection (arrest focus x (1 - P)), then leadership (conflict x "
               "(1 + kappa_c (1 - L)), recruitment x (1 - kappa_r (1 - L)))"),
     ("flows", "recruits, arrests, conflict deaths and exits over the week (L1 rate laws): "
               "RK4 / Adams-Bashforth 4, or Poisson counts around one RK4 week"),
+    ("territory", "when switched on (territory.kernel): the week's supply takes the routes to "
+                  "the border by a logit on cost (crackdowns raise a crossing's cost and "
+                  "seizures), giving flow_north per crossing; each group's conflict deaths go "
+                  "to the states where it meets its rivals, more where diverted traffic runs"),
     ("ends", "a group with fewer than group_end_members members ends (its remainder counted "
              "as exits); its end week is recorded"),
     ("record", "members, flows, integrity, removals and splits of the week are written"),
@@ -127,6 +139,7 @@ STATUS_PAUSED = -1  # internal: the run needs a larger group axis; the driver gr
 # effect types (interventions.effects; schedule.effect_code maps each effect to one)
 E_SCALE_GROUP, E_SCALE_NATIONAL, E_REMOVE_MEMBERS, E_REMOVE_LEADER, E_FREEZE, \
     E_CUT_PROTECTION, E_PRESSURE = range(7)
+E_ELSEWHERE = 7  # an effect read outside the step's loops (route costs: territory.corridors)
 # national rates E_SCALE_NATIONAL scales (its `which`)
 N_RHO, N_ETA, N_THETA = range(3)
 # targets
@@ -322,7 +335,7 @@ def _remove(r, g, w, purpose, key, chance, delta, succession, clarity, p, integr
 # ---------------------------------------------------------------- one run
 @njit(cache=True, fastmath=FASTMATH)
 def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
-               delta_pressure):  # pragma: no cover - compiled
+               delta_pressure, terr):  # pragma: no cover - compiled
     """Advance run r from st.week[r] to `weeks` (or until it pauses or fails)."""
     indptr, indices, weights, n_base = base
     (it_kind, it_which, it_value, it_item, it_once, it_first, it_last, it_every, it_target,
@@ -334,10 +347,15 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
      intact, held, fired) = st
     (totals, active, g_members, g_flows, g_integrity, g_transfers, hvt, splits, g_money,
      g_protection, seizures) = out
+    territory_on = terr[11].shape[0] > 0  # state_deaths [run, time, state], empty when off
+    comps = keep or territory_on  # per-group flows of every week (territory reads deaths)
+    t_scratch = territory_scratch(n_base, terr[0].shape[1], terr[2].size, terr[4].size,
+                                  terr[7].size, terr[10].shape[1])
     money_on = fin[F_MONEY_ON] != 0.0
     protection_on = fin[F_PROTECTION_ON] != 0.0
     keep_finance = keep and g_money.shape[0] > 0
     cap = members.shape[1]
+    drug_income = np.zeros(cap)  # territory: revenue from the tonnes moved north
     n_items = it_kind.size
     lineage = np.zeros(n_base)
     ahead_lineage = np.zeros(n_base)
@@ -408,10 +426,13 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             # 3 money and protection
             if money_on or protection_on:
                 if w > 0:
+                    if territory_on:
+                        territory_income(w, m, row_live, nl, root[r], n_base, terr, t_scratch,
+                                         drug_income)
                     _finance_week(r, w, m, row_live, nl, root[r], n_base, fin, money,
                                   protection, freeze, prosecution, seizures, resolved,
                                   it_kind, it_value, it_first, it_last, it_target, it_mask,
-                                  it_ref, end[r], c_on, c_group, held_r, m_cond)
+                                  it_ref, end[r], c_on, c_group, held_r, m_cond, drug_income)
                 for j in range(nl):
                     g = row_live[j]
                     exposure[g] = 1.0 - protection[r, g] if protection_on else 1.0
@@ -452,6 +473,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             for it in range(n_items):
                 if it_kind[it] == E_PRESSURE and _acts(it, w, it_first, it_last, c_on, held_r):
                     u += it_value[it]
+            u = (u + feedback(r, w, terr)) * visible_share(terr)  # territory: reacting u
             if u > 0.0:
                 rng.start(keys_events[r], w, -1, rng.PURPOSE_PRESSURE, state)
                 count = rng.poisson(state, p[P_PRESSURE_RATE] * u)
@@ -576,7 +598,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
         eta = p[P_ETA]
         # a calm week (no lasting policy, no money or protection, every command intact) has
         # all multipliers 1: nothing to rebuild, the restart test only looks at jumps
-        calm = not (money_on or protection_on)
+        calm = not (money_on or protection_on) and feedback(r, w, terr) == 0.0
         for it in range(n_items if calm else 0):
             a = it_kind[it]
             if (a == E_SCALE_GROUP or a == E_SCALE_NATIONAL) and \
@@ -601,8 +623,11 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             coef[RHO_MULT, g] = 1.0
             coef[THETA_MULT, g] = 1.0
             coef[FOCUS, g] = 1.0
+        u_scheduled = 0.0
         for it in range(0 if calm else n_items):
             a = it_kind[it]
+            if a == E_PRESSURE and _acts(it, w, it_first, it_last, c_on, held_r):
+                u_scheduled += it_value[it]
             if a != E_SCALE_GROUP and a != E_SCALE_NATIONAL:
                 continue
             if not _acts(it, w, it_first, it_last, c_on, held_r):
@@ -628,6 +653,12 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                     if _hits(it_target[it], g, root[r], it_mask[it], it_ref[it], n_base) \
                             and m_cond[g] > c_group[it]:
                         coef[c, g] *= factor
+        if not calm and territory_on:  # U.S. pressure's feedback and the structural answer
+            u_f = feedback(r, w, terr)
+            eta = eta * (1.0 + p[P_PRESSURE_ARRESTS] * u_f * visible_share(terr))
+            cut = prevented(u_scheduled + u_f, terr)
+            for j in range(nl if cut > 0.0 else 0):
+                coef[RHO_MULT, row_live[j]] *= 1.0 - cut
         if not calm and (money_on or protection_on):
             payroll_weeks = fin[F_PAYROLL] * fin[F_WAGE]
             for j in range(nl):
@@ -680,7 +711,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             now, s1, s2, s3 = k % 4, (k - 1) % 4, (k - 2) % 4, (k - 3) % 4
             rates_net(m, row_live, nl, root[r], n_base, indptr, indices, weights,
                        inv_alliance, p, eta, coef, lineage, rival_of, hist_net[r, now],
-                       hist_comps[r, now], hist_sums[r, now], keep)
+                       hist_comps[r, now], hist_sums[r, now], comps)
             if hist_sums[r, now, 4] > MAX_RATE_PER_WEEK:
                 _fail(r, t, STATUS_STEP, status, totals, active, keep, g_members, g_flows,
                       g_integrity)
@@ -696,7 +727,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 for f in range(4):
                     week_sums[f] = (c0 * hist_sums[r, now, f] + c1 * hist_sums[r, s1, f]
                                     + c2 * hist_sums[r, s2, f] + c3 * hist_sums[r, s3, f])
-                    if not keep:
+                    if not comps:
                         continue
                     for j in range(nl):
                         g = row_live[j]
@@ -709,6 +740,10 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                     m[g] += (c0 * hist_net[r, now, g] + c1 * hist_net[r, s1, g]
                              + c2 * hist_net[r, s2, g] + c3 * hist_net[r, s3, g])
             since[r] = k
+        # 10 territory
+        if territory_on:
+            territory_week(r, t, m, row_live, nl, root[r], n_base, indptr, indices, weights,
+                           p[P_SPLINTER_RIVALRY], flows, terr, t_scratch)
         # 11 ends and 12 record, in one pass (sweeps count as arrests of the week)
         if stochastic:
             for f in range(4):
@@ -768,7 +803,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
 def _finance_week(r, w, m, row_live, nl, root, n_base, fin, money, protection, freeze,
                   prosecution, seizures, resolved, it_kind, it_value, it_first, it_last,
                   it_target, it_mask, it_ref, end, c_on, c_group, held_r,
-                  m_cond):  # pragma: no cover - compiled
+                  m_cond, drug_income):  # pragma: no cover - compiled
     """Money and protection from week w - 1 to w (the Euler step of `mechanisms.finance`),
     with members at the start of week w and the freezes and prosecutions of week w - 1
     (a conditional one where its condition held in week w - 1; a group size, at week w)."""
@@ -802,7 +837,7 @@ def _finance_week(r, w, m, row_live, nl, root, n_base, fin, money, protection, f
     for j in range(nl):
         g = row_live[j]
         share = max(m[g], 0.0) ** fin[F_SHARE_EXPONENT] / total if total > 0.0 else 0.0
-        income = fin[F_MARKET] * share
+        income = fin[F_MARKET] * share + drug_income[g]  # drug_income: 0 without territory
         bribes = fin[F_BRIBE] * income
         if money_on:
             frozen = money[r, g] * (-math.log1p(-min(freeze[g], 0.999999)) / 52.0)
@@ -833,7 +868,7 @@ def _fail(r, start, code, status, totals, active, keep, g_members, g_flows,
 
 @njit(cache=True, parallel=True)
 def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
-                delta_pressure):  # pragma: no cover - compiled
+                delta_pressure, terr):  # pragma: no cover - compiled
     """Advance every run that is not finished, failed or waiting; threads share the runs.
 
     Numba's parallel loops cannot capture tuples of differently typed arrays, so the
@@ -845,6 +880,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
     (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18,
      s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29, s30, s31) = st
     o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10 = out
+    t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14 = terr
     for run in prange(s12.shape[0]):
         r = np.int64(run)
         if s12[r] == STATUS_OK and s11[r] < weeks:
@@ -854,16 +890,17 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
                        (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15,
                         s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27,
                         s28, s29, s30, s31),
-                       (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10), delta_pressure)
+                       (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10), delta_pressure,
+                       (t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14))
 
 
 @njit(cache=True)
 def world_serial(weeks, stochastic, keep, p, fin, base, sched, st, out,
-                 delta_pressure):  # pragma: no cover - compiled
+                 delta_pressure, terr):  # pragma: no cover - compiled
     """`world_batch` without threads (one run, or a caller that wants one thread)."""
     status = st[12]
     week = st[11]
     for r in range(status.shape[0]):
         if status[r] == STATUS_OK and week[r] < weeks:
             _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
-                       delta_pressure)
+                       delta_pressure, terr)

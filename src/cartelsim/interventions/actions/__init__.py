@@ -4,11 +4,11 @@ Importing this package defines them all; `registry()` lists them. To add an acti
 its class in one of these modules (or a new one imported here) and one test.
 """
 
-from cartelsim.interventions.actions import leaders, members, money, pressure, rates
+from cartelsim.interventions.actions import leaders, members, money, pressure, rates, routes
 from cartelsim.interventions.actions.base import Action, Amount, registry
 
 __all__ = ["Action", "Amount", "action", "catalogue", "leaders", "members", "money", "names",
-           "pressure", "rates", "registry"]
+           "pressure", "rates", "registry", "routes"]
 
 
 def names() -> tuple[str, ...]:

@@ -21,8 +21,8 @@ from cartelsim.params.catalogue import Params
 if TYPE_CHECKING:
     from cartelsim.interventions.spec import InterventionSpec
 
-MECHANISMS = ("money", "protection")  # the [mechanisms] switches an action may need
-OPTION_FIELDS = ("kind", "succession", "clarity")  # intervention fields only some actions read
+MECHANISMS = ("money", "protection", "territory")  # [mechanisms] switches an action may need
+OPTION_FIELDS = ("kind", "succession", "clarity", "crossing")  # fields only some actions read
 
 
 @dataclass(frozen=True)

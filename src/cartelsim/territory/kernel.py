@@ -1,0 +1,236 @@
+"""The territory sub-step of the world step: routes to the border, the flow north, and a
+week's conflict deaths put into states.
+
+Compiled, called once a week per run from `world.step` (sub-step "territory"), on the same
+live groups, lineages and rivalry graph as the L1 flows.
+
+**Routes.** `territory_supply` tonnes a week leave the origins (ports, producing regions,
+the southern border), shared among them in proportion to the members present in each
+origin's state (who holds the production and the ports). An origin's supply splits over
+its candidate routes (`territory.corridors`) by a logit on cost, km + crossing cost x the
+week's crackdown factor at its crossing. At the crossing a share `territory_seizure_share`
+x factor is seized; the rest is the flow north. A crackdown thus diverts flow to other
+crossings (EVIDENCE F7, F17) and seizes more where it acts.
+
+**Deaths.** The L1 conflict term of group i is sum_j M_ij C_j with M_ij proportional to
+W_ij + 1: i fights every other group, its rivals harder. Localised, group i meets group j
+in state s in proportion to both groups' members there, so i's deaths of the week go to
+state s in proportion to
+
+    a_is = p_is (sum_j (W_ij + 1) C_j p_js - C_i p_is) (1 + route_violence x diverted_s)
+
+(p = presence shares of `territory.states`; the C_i term removes i itself). diverted_s is
+the traffic through s above what it would be without this week's crackdowns, as a share of
+the week's supply: contested new routes bring violence to the states they cross (F7, F8);
+it moves deaths between states, the national total is L1's. By lineage, as in
+`world.flows`: sum_j W_ij C_j p_js = sum_b W_base(root i, b) T_b p_bs + splinter_rivalry
+(T_root(i) - C_i) p_root(i),s, with T_b the members of lineage b. A group alone in all its
+states puts its deaths where it is (a_is = p_is). The deaths of a week add up over states
+to the week's total deaths exactly (to rounding).
+
+**Revenue.** With money switched on, the tonnes of the week that got through (flow north)
+times the wholesale price are the drug revenue of the groups present in each route's
+origin state, shared by their members there (`territory_income`, read by the finance
+sub-step the next week in place of the drug part of the fixed pot).
+
+Costs per week: O(sum over base groups of rivals x states present + live groups x states
+present + candidate routes x their states): presence rows are short.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from cartelsim.engines.kernels import FASTMATH
+
+DEATHS = 2  # row of the per-group flows array holding conflict deaths
+# indices of the territory parameter vector (results.TERRITORY_ORDER names them)
+(TP_SUPPLY, TP_SEIZURE, TP_CROSSING_COST, TP_DISPERSION, TP_ROUTE_VIOLENCE, TP_PRICE,
+ TP_FLOW_GAIN, TP_RESPONSE, TP_VISIBLE, TP_STRUCTURAL, TP_REFERENCE) = range(11)
+N_TERRITORY = 11
+
+
+@njit(cache=True)
+def territory_scratch(n_base, n_states, n_cells, n_origins, n_routes,
+                      n_crossings):  # pragma: no cover - compiled
+    """Work arrays of one run (lineage totals, members per state, rival pressure per cell,
+    weights per state, diverted traffic per state, per origin, per route, and the logit
+    shares of the routes cached for the last crackdown factors seen, with and without)."""
+    return (np.zeros(n_base), np.zeros(n_states), np.zeros(n_cells), np.zeros(n_states),
+            np.zeros(n_states), np.zeros((3, n_origins)), np.zeros(n_routes),
+            np.zeros((2, n_routes)), np.full((2, n_crossings), -1.0))
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
+                  cstate_ptr, cstate_idx, factor, per_origin, flow, sign, traffic,
+                  arrive, shares, cached):  # pragma: no cover - compiled
+    """Route the week's supply: flow[k] tonnes on each candidate; adds sign x flow to the
+    traffic of the states a route crosses and flow to arrive[crossing] (if given). The
+    logit shares of the routes depend on the factors only: they are recomputed when the
+    factors differ from those `cached` with `shares` (one row of the scratch's cache)."""
+    n_origins = origin_state.size
+    supply, lowest, total = per_origin[0], per_origin[1], per_origin[2]
+    held = 0.0
+    for o in range(n_origins):
+        supply[o] = in_state[origin_state[o]]
+        held += supply[o]
+    for o in range(n_origins):
+        supply[o] = tp[TP_SUPPLY] * (supply[o] / held if held > 0.0 else 1.0 / n_origins)
+    same = True
+    for c in range(factor.size):
+        if cached[c] != factor[c]:
+            same = False
+            cached[c] = factor[c]
+    if not same:  # a logit on cost per origin (km + crossing cost x factor)
+        for o in range(n_origins):
+            lowest[o] = np.inf
+            total[o] = 0.0
+        for k in range(cand_km.size):
+            cost = cand_km[k] + tp[TP_CROSSING_COST] * factor[cand_crossing[k]]
+            shares[k] = cost
+            if cost < lowest[cand_origin[k]]:
+                lowest[cand_origin[k]] = cost
+        for k in range(cand_km.size):
+            o = cand_origin[k]
+            shares[k] = np.exp(-(shares[k] - lowest[o]) / tp[TP_DISPERSION])
+            total[o] += shares[k]
+        for k in range(cand_km.size):
+            shares[k] /= total[cand_origin[k]]
+    for k in range(cand_km.size):
+        flow[k] = supply[cand_origin[k]] * shares[k]
+        for e in range(cstate_ptr[k], cstate_ptr[k + 1]):
+            traffic[cstate_idx[e]] += sign * flow[k]
+        if arrive.size:
+            arrive[cand_crossing[k]] += flow[k]
+
+
+@njit(cache=True)
+def _pressure_update(r, t, tp, flow_north, record):  # pragma: no cover - compiled
+    """U.S. pressure's feedback state at date t (see `territory.pressure`)."""
+    total = 0.0
+    for c in range(flow_north.shape[2]):
+        total += flow_north[r, t, c]
+    drive = tp[TP_FLOW_GAIN] * total / tp[TP_REFERENCE] if tp[TP_REFERENCE] > 0.0 else 0.0
+    before = record[r, t - 1]
+    record[r, t] = before + (drive - before) / tp[TP_RESPONSE]
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
+                      in_state):  # pragma: no cover - compiled
+    """lineage[b] = members of lineage b; in_state[s] = members present in state s."""
+    for b in range(n_base):
+        lineage[b] = 0.0
+    for s in range(in_state.size):
+        in_state[s] = 0.0
+    for j in range(n_live):
+        g = live[j]
+        lineage[root[g]] += members[g]
+    for b in range(n_base):
+        t_b = lineage[b]
+        if t_b == 0.0:
+            continue
+        for k in range(ptr[b], ptr[b + 1]):
+            in_state[cols[k]] += t_b * presence[b, cols[k]]
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def territory_income(w, members, live, n_live, root, n_base, terr, scratch,
+                     income):  # pragma: no cover - compiled
+    """income[g] = drug revenue of group g over week w - 1 (US$ million): the tonnes that
+    crossed north from each origin x the wholesale price, shared by the members present in
+    the origin's state, from `members` (those at the start of week w)."""
+    (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
+     cstate_idx, factors, _, _, _, _) = terr
+    lineage, in_state, _, per_member, traffic, per_origin, flow, shares, cached = scratch
+    _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
+                      in_state)
+    factor = factors[max(w - 1, 0)]
+    route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
+                  cstate_idx, factor, per_origin, flow, 0.0, traffic, np.zeros(0), shares[0],
+                  cached[0])
+    for s in range(per_member.size):
+        per_member[s] = 0.0
+    for k in range(cand_km.size):  # tonnes past the crossing x US$ million per tonne
+        taken = min(1.0, tp[TP_SEIZURE] * factor[cand_crossing[k]])
+        s = origin_state[cand_origin[k]]
+        per_member[s] += flow[k] * (1.0 - taken) * tp[TP_PRICE] / 1000.0
+    for s in range(per_member.size):  # revenue per member present in the state
+        per_member[s] = per_member[s] / in_state[s] if in_state[s] > 0.0 else 0.0
+    for j in range(n_live):
+        g = live[j]
+        b = root[g]
+        acc = 0.0
+        for k in range(ptr[b], ptr[b + 1]):
+            acc += presence[b, cols[k]] * per_member[cols[k]]
+        income[g] = members[g] * acc
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def territory_week(r, t, members, live, n_live, root, n_base, indptr, indices, weights,
+                   splinter_rivalry, flows, terr, scratch):  # pragma: no cover - compiled
+    """Route run r's supply of the week ending at date t into flow_north[r, t, :] and
+    seized[r, t, :], and add its conflict deaths to state_deaths[r, t, :]."""
+    (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
+     cstate_idx, factors, state_deaths, flow_north, seized, pressure) = terr
+    lineage, in_state, rival, share, diverted, per_origin, flow, shares, cached = scratch
+    n_states = in_state.size
+    _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
+                      in_state)
+    # routes: traffic with this week's crackdowns minus traffic without them
+    for s in range(n_states):
+        diverted[s] = 0.0
+    factor = factors[t - 1]
+    arrive = flow_north[r, t]
+    route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
+                  cstate_idx, factor, per_origin, flow, 1.0, diverted, arrive, shares[0],
+                  cached[0])
+    cracked = False
+    for c in range(factor.size):
+        if factor[c] != 1.0:
+            cracked = True
+        taken = min(1.0, tp[TP_SEIZURE] * factor[c])
+        seized[r, t, c] = arrive[c] * taken
+        arrive[c] -= seized[r, t, c]
+    _pressure_update(r, t, tp, flow_north, pressure)
+    if cracked:
+        route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
+                      cstate_ptr, cstate_idx, np.ones(factor.size), per_origin, flow, -1.0,
+                      diverted, np.zeros(0), shares[1], cached[1])
+    for s in range(n_states):
+        diverted[s] = tp[TP_ROUTE_VIOLENCE] * max(diverted[s], 0.0) / tp[TP_SUPPLY] \
+            if cracked and tp[TP_SUPPLY] > 0.0 else 0.0
+    for b in range(n_base):  # rival pressure of lineage b in each of its states
+        if lineage[b] == 0.0:
+            continue
+        for k in range(ptr[b], ptr[b + 1]):
+            s = cols[k]
+            acc = 0.0
+            for e in range(indptr[b], indptr[b + 1]):
+                other = indices[e]
+                acc += weights[e] * lineage[other] * presence[other, s]
+            rival[k] = acc
+    out = state_deaths[r, t]
+    for j in range(n_live):
+        g = live[j]
+        d = flows[DEATHS, g]
+        if d == 0.0:
+            continue
+        b = root[g]
+        c = members[g]
+        total = 0.0
+        for k in range(ptr[b], ptr[b + 1]):
+            s = cols[k]
+            p = presence[b, s]
+            a = p * (rival[k] + in_state[s] - c * p + splinter_rivalry * (lineage[b] - c) * p) \
+                * (1.0 + diverted[s])
+            if a < 0.0:  # rounding when g is alone in s
+                a = 0.0
+            share[s] = a
+            total += a
+        for k in range(ptr[b], ptr[b + 1]):
+            s = cols[k]
+            weight = share[s] / total if total > 0.0 else presence[b, s]
+            out[s] += d * weight

@@ -1,0 +1,49 @@
+"""U.S. pressure as a state that reacts to the flow north, and the Mexican state's response.
+
+Compiled helpers of the world step (used by its "pressure" and "rates" sub-steps and by the
+territory sub-step). With territory on, U.S. pressure u is the scheduled pressure (the
+`us_pressure` interventions: dated U.S. measures) plus a **feedback state** u_f that each
+week moves toward `us_pressure_flow_gain` x (flow north / reference flow) with time
+constant `us_pressure_response_weeks` (reference = the flow north without crackdowns;
+updated in `kernel.territory_week`).
+The Mexican state answers a share `state_visible_weight` v of u with visible operations
+(leader captures, arrests: the existing pressure rules) and the rest structurally
+(recruitment prevention: rho x (1 - min(0.9, pressure_structural_gain x (1 - v) u))).
+At the defaults (gain 0, v = 1) this is the pressure model without territory.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from cartelsim.territory.kernel import (
+    TP_STRUCTURAL,
+    TP_VISIBLE,
+)
+
+PRESSURE = 14  # position of the pressure record [run, time] in the territory tuple
+MAX_PREVENTED = 0.9  # structural prevention never stops more than 90 % of recruitment
+
+
+@njit(cache=True, inline="always")
+def feedback(r, w, terr):  # pragma: no cover - compiled
+    """u_f at date w (0 without territory)."""
+    record = terr[PRESSURE]
+    return record[r, w] if record.shape[0] > 0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def visible_share(terr):  # pragma: no cover - compiled
+    """v: the share of pressure the state answers with visible operations (1 without
+    territory)."""
+    tp = terr[3]
+    return tp[TP_VISIBLE] if terr[PRESSURE].shape[0] > 0 else 1.0
+
+
+@njit(cache=True, inline="always")
+def prevented(u_total, terr):  # pragma: no cover - compiled
+    """Share of recruitment the structural response to pressure u_total prevents."""
+    if terr[PRESSURE].shape[0] == 0:
+        return 0.0
+    tp = terr[3]
+    return min(MAX_PREVENTED, tp[TP_STRUCTURAL] * (1.0 - tp[TP_VISIBLE]) * u_total)

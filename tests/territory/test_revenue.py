@@ -1,0 +1,101 @@
+"""Drug revenue from the tonnes moved north: it adds up to flow x price, it goes to the
+groups present where the routes start, and interdiction reaches money (and, where money
+binds, members) through it."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cartelsim.interventions.spec import InterventionSpec
+from cartelsim.params.catalogue import Params
+from cartelsim.system.embedded import mexico_2025
+from cartelsim.territory.kernel import territory_income, territory_scratch
+from cartelsim.territory.results import TerritoryInputs, kernel_arrays
+from cartelsim.world.run import run_world
+
+START = "2026-01-01"
+CROSSINGS = ("tijuana", "mexicali", "nogales", "ciudad_juarez", "piedras_negras",
+             "nuevo_laredo", "reynosa", "matamoros")
+EVERYWHERE = [InterventionSpec(action="crossing_crackdown", crossing=c, effect=4.0,
+                               start="2026-03-05") for c in CROSSINGS]
+
+
+@pytest.fixture(scope="module")
+def mexico():
+    return mexico_2025()
+
+
+def income(system, params, weeks: int, interventions=()) -> tuple[np.ndarray, TerritoryInputs]:
+    inputs = TerritoryInputs.make(system, params, list(interventions), pd.Timestamp(START),
+                                  weeks, "test")
+    empty = np.zeros((1, 2, 0))
+    terr = kernel_arrays(inputs, SimpleNamespace(state_deaths=empty, flow_north=empty,
+                                                 seized_north=empty,
+                                                 us_pressure_state=np.zeros((1, 2))))
+    n = system.n_groups
+    members = system.size_hint.copy()
+    live = np.arange(n)
+    routes = inputs.routes
+    scratch = territory_scratch(n, inputs.states.n_states, inputs.states.cols.size,
+                                routes.origin_state.size, routes.cand_km.size,
+                                routes.n_crossings)
+    out = np.zeros(n)
+    territory_income(weeks - 1, members, live, n, live, n, terr, scratch, out)
+    return out, inputs
+
+
+def test_revenue_is_the_tonnes_that_cross_times_the_price(mexico) -> None:
+    params = Params.defaults()
+    got, inputs = income(mexico, params, 4)
+    supply, seizure = inputs.vector[0], params["territory_seizure_share"]
+    expected = supply * (1 - seizure) * params["territory_wholesale_price"] / 1000.0
+    assert got.sum() == pytest.approx(expected, rel=1e-9)
+    origins = inputs.routes.origin_state
+    outside = inputs.states.presence[:, origins].sum(axis=1) == 0
+    assert outside.any() and (got[outside] == 0).all()  # no production or port: no drugs
+    assert (got[~outside] > 0).all()
+
+
+def test_a_crackdown_everywhere_cuts_revenue_by_the_extra_seizures(mexico) -> None:
+    params = Params.defaults()
+    before, _ = income(mexico, params, 4)
+    after, _ = income(mexico, params, 20, EVERYWHERE)
+    seizure = params["territory_seizure_share"]
+    assert after.sum() == pytest.approx(before.sum() * (1 - 4 * seizure) / (1 - seizure))
+
+
+def test_interdiction_reaches_money_and_where_money_binds_members(mexico) -> None:
+    kwargs = dict(weeks=104, runs=1, engine="deterministic", seed=1, start=START,
+                  territory=True, money=True)
+    base = run_world(mexico, **kwargs)
+    crack = run_world(mexico, interventions=EVERYWHERE, **kwargs)
+    end = dict(run=0, time=-1)
+    assert float(crack.money.sel(group="cds_chapitos").isel(**end)) < \
+        float(base.money.sel(group="cds_chapitos").isel(**end))
+    # wages and payroll cover at the tops of their catalogue ranges: money binds
+    tight = Params.defaults().override({"member_wage": 7.5e-4, "payroll_weeks": 26.0},
+                                       origin="test")
+    base = run_world(mexico, tight, **kwargs)
+    crack = run_world(mexico, tight, interventions=EVERYWHERE, **kwargs)
+    assert float(crack.total_members.isel(**end)) < float(base.total_members.isel(**end))
+
+
+@pytest.mark.parametrize("engine", ["deterministic", "stochastic"])
+def test_money_and_routes_give_the_same_numbers_whatever_the_batch(mexico, engine) -> None:
+    crackdown = [InterventionSpec(action="crossing_crackdown", crossing="nogales", effect=2.0,
+                                  start="2026-02-05", end="2026-05-07"),
+                 InterventionSpec(action="remove_leader", kind="killed",
+                                  succession="contested", start="2026-01-08", every_weeks=6,
+                                  end="2026-08-01", target={"largest": 3})]
+    kwargs = dict(interventions=crackdown, weeks=40, engine=engine, seed=9, start=START,
+                  territory=True, money=True)
+    batch = run_world(mexico, runs=3, chunk=2, **kwargs)
+    single = run_world(mexico, runs=1, first_run=2, **kwargs)
+    for name in ("flow_north", "state_deaths", "money", "us_pressure_state"):
+        np.testing.assert_array_equal(batch[name].isel(run=2).values[..., :single[name].shape[-1]]
+                                      if name == "money" else batch[name].isel(run=2).values,
+                                      single[name].isel(run=0).values, name)
