@@ -24,15 +24,19 @@ FIRST_SCORED_YEAR = 2010  # the issue's target: observed homicides 2010-2024 in 
 LAST_SCORED_YEAR = 2024
 
 
-def job(runs: int, seed: int, posterior: Posterior | None) -> tuple[str, tuple]:
+def job(runs: int, seed: int, posterior: Posterior | None,
+        packaged_median: bool = False) -> tuple[str, tuple]:
     """The replay as a (key, (function, argument)) job for `world.Runner.prefetch`.
 
     With a posterior, the runs are shared among posterior draws (`history`'s
     `posterior_draws`, RUNS_PER_DRAW runs each), so the bands carry parameter uncertainty as
-    the claims' intervals do; without one, every run is at the catalogue defaults."""
+    the claims' intervals do; without one, every run is at the packaged posterior's median
+    when the claims' scenarios start from it (`packaged_median`), else at the catalogue's
+    defaults."""
     draws = max(1, runs // RUNS_PER_DRAW) if posterior is not None else 0
-    args = {"runs": runs, "seed": seed, "posterior": posterior, "draws": draws}
-    source = posterior.source if posterior is not None else "defaults"
+    chosen = posterior if posterior is not None else "packaged" if packaged_median else None
+    args = {"runs": runs, "seed": seed, "posterior": chosen, "draws": draws}
+    source = posterior.source if posterior is not None else str(chosen)
     return f"replay:{runs}:{seed}:{source}:{draws}", (run_replay, args)
 
 
@@ -44,8 +48,9 @@ def run_replay(args: dict) -> dict:
     result = history(runs=args["runs"], seed=args["seed"], posterior=args["posterior"],
                      posterior_draws=args["draws"])
     table = result.national_by_year()
-    where = (f"{args['draws']} posterior draws" if args["posterior"] is not None
-             else "the default parameters")
+    where = (f"{args['draws']} posterior draws" if args["draws"]
+             else "the packaged posterior's median" if args["posterior"] == "packaged"
+             else "the catalogue's default parameters")
     figure = figures.embed(result.plot(), "The world of 2007 replayed with the dated events "
                            f"of the record at {where} (median and 90 % of runs) against "
                            "INEGI's registered homicides and the published counts of groups.")
