@@ -44,3 +44,16 @@ def test_a_bad_scores_file_names_the_file_and_line(tmp_path):
 def test_without_scores_the_brief_says_it_has_not_been_scored(monkeypatch):
     monkeypatch.setattr(replay, "packaged_scores", lambda: None)
     assert "not been scored" in replay.scores(None)["message"]
+
+
+def test_the_replay_shares_its_runs_among_posterior_draws(tmp_path):
+    import numpy as np
+
+    from cartelsim.calibration.posterior import Posterior
+
+    posterior = Posterior(pd.DataFrame({"split_hazard": [0.05, 0.1]}), np.array([0.5, 0.5]),
+                          source="test")
+    key, (_, args) = replay.job(10, 3, posterior)
+    assert args["draws"] == 10 // replay.RUNS_PER_DRAW and args["posterior"] is posterior
+    plain_key, (_, plain) = replay.job(10, 3, None)
+    assert plain["draws"] == 0 and plain_key != key

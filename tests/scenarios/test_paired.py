@@ -66,3 +66,18 @@ def test_scenarios_on_other_worlds_are_refused(pair, change: dict, field: str) -
         run_paired(base, policy.derive(**change))
     with pytest.raises(CartelsimError, match=f"differ in {field}"):
         check_same_world(base, policy.derive(**change))
+
+
+def test_world_params_run_each_world_with_its_own_parameters(pair) -> None:
+    """Worlds sharing one Params object run as one slice and equal the whole; a world with
+    other parameters equals that world of a whole run at those parameters."""
+    base, _ = pair
+    params = base.params()
+    other = params.override({"incapacitation": 200.0}, "test draw")
+    _equal(run_slices(base, world_params=[params] * 5), run_scenario(base))
+    mixed = run_slices(base, world_params=[params, params, other, other, params])
+    whole_other = run_scenario(base, params=other)
+    _equal(mixed.isel(run=[0, 1, 4]), run_scenario(base).isel(run=[0, 1, 4]))
+    _equal(mixed.isel(run=[2, 3]), whole_other.isel(run=[2, 3]))
+    with pytest.raises(CartelsimError, match="parameter sets for 5 worlds"):
+        run_slices(base, world_params=[params] * 3)

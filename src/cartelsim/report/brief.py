@@ -30,6 +30,7 @@ from cartelsim.report.model import Brief
 from cartelsim.report.sensitivity import Plan
 from cartelsim.report.verdict import RULES
 from cartelsim.report.world import Runner, make_setup, scenario_data
+from cartelsim.scenarios.schema import parse_scenario
 
 CLAIMS = (c1_command, c2_stability, c3_portfolios, c4_selective, c5_pressure, c6_flow)
 QUICK_RUNS = 40  # paired worlds per experiment in quick mode (and per swing)
@@ -108,8 +109,11 @@ def build_brief(config: BriefConfig, progress: Callable[[str], None] | None = No
     chosen = uncertainty.choose(config.posterior, config.noise_only)
     scores = replay.scores(config.validation)  # a bad file fails here, before any run
     setup = make_setup(config.system, config.weeks, config.paired_runs(), config.seed)
+    defaults = parse_scenario(scenario_data(setup, "status-quo", [])).params()
+    calibrated = any(defaults.origin(name).startswith("calibrated") for name in defaults)
     setup = replace(setup, draws=chosen.draws(config.paired_runs(), config.seed,
-                                              WORLDS_PER_DRAW), posterior=chosen.source)
+                                              WORLDS_PER_DRAW), posterior=chosen.source,
+                    calibrated_defaults=calibrated)
     runner = Runner(setup, progress=say, workers=config.workers)
     ctx = Context(setup, runner, config.plan())
     claims = config.chosen()
@@ -119,8 +123,8 @@ def build_brief(config: BriefConfig, progress: Callable[[str], None] | None = No
     if data is None and setup.system_section.get("data"):
         data = Path(setup.system_section["data"])
     jobs = reproduction.jobs(data)
-    centre = chosen.posterior.median() if chosen.posterior is not None else {}
-    replay_key, replay_job = replay.job(config.record_runs(), config.seed, centre)
+    replay_key, replay_job = replay.job(config.record_runs(), config.seed, chosen.posterior,
+                                        packaged_median=calibrated)
     if config.record_runs():
         jobs[replay_key] = replay_job
     if c1_command in claims:
@@ -132,7 +136,7 @@ def build_brief(config: BriefConfig, progress: Callable[[str], None] | None = No
         say(f"{claim.ID}: {claim.QUOTE}")
         sections.append(claim.section(ctx))
     say("the record replayed")
-    record = {"scores": scores, "replay": None, "centre": setup.centre}
+    record = {"scores": scores, "replay": None}
     if config.record_runs():
         if replay_key not in runner.cache:
             runner.cache[replay_key] = replay_job[0](replay_job[1])
@@ -153,8 +157,9 @@ def build_brief(config: BriefConfig, progress: Callable[[str], None] | None = No
         "leader removal": str(setup.removal_date),
         "horizon": f"{setup.weeks} weeks",
         "paired worlds per experiment": str(setup.runs),
-        "parameters": (f"posterior draws from {setup.posterior}, one per world" if setup.draws
-                       else "catalogue defaults (noise only)"),
+        "parameters": (f"posterior draws from {setup.posterior}, {WORLDS_PER_DRAW} worlds "
+                       "a draw" if setup.draws else f"{setup.centre} in every world (noise "
+                       "only)"),
         "posterior option": (f"--posterior {config.posterior}" if config.posterior
                              else "--noise-only" if config.noise_only
                              else "the packaged posterior when there is one"),

@@ -59,8 +59,11 @@ def limits(setup: Setup, status_quo: xr.Dataset, uncertainty: str = "") -> list[
     out += [
         "There is no territory and no trafficking routes: the model cannot show violence "
         "moving along routes or traffic displaced by interdiction. " + flow.LIMITS,
-        "A group splits at most once per run, and only groups whose leaders an intervention "
-        "may remove can split.",
+        ("Groups split when their command breaks, and splinters can split again (the "
+         "world engine's open fragmentation); how often rests on the split parameters."
+         if "open fragmentation" in str(status_quo.attrs.get("mechanisms", "")) else
+         "A group splits at most once per run, and only groups whose leaders an "
+         "intervention may remove can split."),
         "The state's policies are inputs: the model does not decide what a government would "
         "do, and it takes no political side.",
     ]

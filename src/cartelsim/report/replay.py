@@ -1,7 +1,7 @@
 """The brief's first section: does the model reproduce the record?
 
 The replay of 2007 to mid-2026 (`cartelsim.record.api.history`) against the national
-homicides INEGI registered, at the calibrated posterior's median when there is one, and
+homicides INEGI registered, on posterior draws when there is a posterior, and
 the out-of-sample scores of `cartelsim validate` (its summary.csv) when given or packaged.
 The replay runs as a job in a worker process while the claims' experiments run.
 """
@@ -12,20 +12,32 @@ import math
 from importlib import resources
 from pathlib import Path
 
+from cartelsim.calibration.posterior import Posterior
 from cartelsim.errors import DataFileError
 from cartelsim.system.csvtable import read_table
 
 # `cartelsim validate` writes these columns to summary.csv (cli/validate.py)
 SUMMARY = ("forecaster", "mean_crps", "coverage_50", "coverage_90", "years")
 SUMMARY_NAME = "summary.csv"
+RUNS_PER_DRAW = 2  # replay runs per posterior draw (each draw is a replay of its own)
 FIRST_SCORED_YEAR = 2010  # the issue's target: observed homicides 2010-2024 in the interval
 LAST_SCORED_YEAR = 2024
 
 
-def job(runs: int, seed: int, parameters: dict[str, float]) -> tuple[str, tuple]:
-    """The replay as a (key, (function, argument)) job for `world.Runner.prefetch`."""
-    args = {"runs": runs, "seed": seed, "parameters": dict(sorted(parameters.items()))}
-    return f"replay:{args}", (run_replay, args)
+def job(runs: int, seed: int, posterior: Posterior | None,
+        packaged_median: bool = False) -> tuple[str, tuple]:
+    """The replay as a (key, (function, argument)) job for `world.Runner.prefetch`.
+
+    With a posterior, the runs are shared among posterior draws (`history`'s
+    `posterior_draws`, RUNS_PER_DRAW runs each), so the bands carry parameter uncertainty as
+    the claims' intervals do; without one, every run is at the packaged posterior's median
+    when the claims' scenarios start from it (`packaged_median`), else at the catalogue's
+    defaults."""
+    draws = max(1, runs // RUNS_PER_DRAW) if posterior is not None else 0
+    chosen = posterior if posterior is not None else "packaged" if packaged_median else None
+    args = {"runs": runs, "seed": seed, "posterior": chosen, "draws": draws}
+    source = posterior.source if posterior is not None else str(chosen)
+    return f"replay:{runs}:{seed}:{source}:{draws}", (run_replay, args)
 
 
 def run_replay(args: dict) -> dict:
@@ -33,14 +45,16 @@ def run_replay(args: dict) -> dict:
     from cartelsim.record.api import history
     from cartelsim.report import figures
 
-    result = history(runs=args["runs"], seed=args["seed"],
-                     parameters=args["parameters"] or None)
+    result = history(runs=args["runs"], seed=args["seed"], posterior=args["posterior"],
+                     posterior_draws=args["draws"])
     table = result.national_by_year()
+    where = (f"{args['draws']} posterior draws" if args["draws"]
+             else "the packaged posterior's median" if args["posterior"] == "packaged"
+             else "the catalogue's default parameters")
     figure = figures.embed(result.plot(), "The world of 2007 replayed with the dated events "
-                           "of the record (median and 90 % of runs) against INEGI's registered "
-                           "homicides and the published counts of groups.")
-    return {"table": table, "figure": figure, "runs": args["runs"],
-            "parameters": args["parameters"]}
+                           f"of the record at {where} (median and 90 % of runs) against "
+                           "INEGI's registered homicides and the published counts of groups.")
+    return {"table": table, "figure": figure, "runs": args["runs"], "where": where}
 
 
 def coverage(table) -> dict:

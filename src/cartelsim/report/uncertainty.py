@@ -52,7 +52,9 @@ def choose(path: Path | None, noise_only: bool = False) -> Uncertainty:
     """
     if noise_only:
         return Uncertainty(None, "The 90 % intervals cover random noise only: every world "
-                           "runs at the default parameters (--noise-only).")
+                           "runs at the scenarios' own parameters (the calibrated posterior's "
+                           "median, unless a scenario says defaults = \"catalogue\"), without "
+                           "parameter uncertainty (--noise-only).")
     if path is not None:
         if not Path(path).with_suffix(".csv").is_file():
             raise CartelsimError(f"--posterior {path}: no such file; expected NAME.csv (and "

@@ -52,11 +52,16 @@ class Setup:
     tolerated: str  # group id the state tolerates (C4)
     draws: tuple[dict[str, float], ...] = ()  # posterior draw of world k (empty: defaults)
     posterior: str = ""  # where the draws came from ("" without a posterior)
+    calibrated_defaults: bool = False  # the scenarios' defaults are the posterior's median
 
     @property
     def centre(self) -> str:
         """Where the unswung verdicts are computed, for the verdicts' wording."""
-        return "the calibrated posterior" if self.draws else "the default parameters"
+        if self.draws:
+            return "the calibrated posterior"
+        if self.calibrated_defaults:
+            return "the calibrated posterior's median"
+        return "the default parameters"
 
     @property
     def removal_date(self) -> dt.date:
