@@ -67,6 +67,8 @@ def test_a_sample_overrides_the_file_and_remembers_the_chain(calibrated, tmp_pat
     assert params["saturation"] == 5e-8  # from the scenario
     chain = params.chain("incapacitation")
     assert [origin for origin, _ in chain][0] == "default"
-    assert chain[1][0].startswith("calibrated (") and chain[1][1] == 230.0
+    assert chain[1][0] == "calibrated (packaged record-posterior)"  # the default world
+    assert chain[2][0].startswith("calibrated (") and chain[2][0].endswith("fit.toml)")
+    assert chain[2][1] == 230.0
     assert chain[-1][0] == "sampled"
     assert [origin for origin, _ in params.chain("saturation")][-1].startswith("scenario ")

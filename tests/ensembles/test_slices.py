@@ -14,7 +14,6 @@ import xarray as xr
 from cartelsim.ensembles.design import Chunk
 from cartelsim.ensembles.runner import KEPT, ChunkTask, build_design, run_chunk
 from cartelsim.errors import CartelsimError
-from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.runner import run_scenario
 from cartelsim.scenarios.schema import load_scenario
 from cartelsim.world.run import join_runs, widen_groups
@@ -111,7 +110,7 @@ def test_a_chunk_is_those_runs_of_the_scenario_with_the_samples_values(chunk_des
     assert returned == chunk
     assert set(ds.data_vars) <= set(KEPT) and "total_members" in ds
     assert set(ds.coords) <= {"run", "time", "week"}
-    params = Params.defaults().override(design.sample(2), origin="sampled")
+    params = b.params().override(design.sample(2), origin="sampled")
     whole = run_scenario(b, params=params)  # runs = 8 (the design's), seed = 9
     expected = whole[list(ds.data_vars)].drop_vars(
         [c for c in whole.coords if c not in ("run", "time", "week")])

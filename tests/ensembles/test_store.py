@@ -31,7 +31,6 @@ from cartelsim.ensembles.runner import (
 )
 from cartelsim.ensembles.store import MANIFEST, EnsembleStore
 from cartelsim.errors import CartelsimError
-from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.runner import run_scenario
 from cartelsim.sizes import readable_size
 
@@ -147,7 +146,7 @@ def test_gathered_runs_are_the_scenarios_runs_with_each_samples_values(reference
                                                                       same_data) -> None:
     design, scenarios, _, _, ds = reference
     for s, p in ((1, 1), (0, 0)):
-        params = Params.defaults().override(design.sample(p), origin="sampled")
+        params = scenarios[s].params().override(design.sample(p), origin="sampled")
         whole = run_scenario(scenarios[s], params=params)
         expected = whole[list(KEPT)].drop_vars(
             [c for c in whole.coords if c not in ("run", "time", "week")])

@@ -336,7 +336,7 @@ def test_a_scenario_runs_its_interventions(mexico, params) -> None:
                            "target": {"groups": ["Cártel de Jalisco Nueva Generación"]}}],
     })
     ds = run_scenario(scenario)
-    direct = run(mexico, params, spec("prevent_recruitment", 1.0, start=at(W),
+    direct = run(mexico, scenario.params(), spec("prevent_recruitment", 1.0, start=at(W),
                                       target={"groups": ["cjng"]}))
     # the runner may add series of its own (mechanisms); the model's series are the same
     assert_same(ds, direct, variables=list(direct.data_vars))

@@ -295,8 +295,8 @@ def test_protection_moves_arrests_away_from_the_protected(money_off, params) -> 
     # without protection every member runs the same risk
     plain = money_off.arrests.values[0, t] / money_off.members.values[0, 0]
     assert plain[most] == pytest.approx(plain[least], rel=1e-3)
-    np.testing.assert_allclose(ds.total_arrests.values[0, 1:], params["incapacitation"],
-                               rtol=1e-9)
+    eta = parse_scenario(scenario()).params()["incapacitation"]  # the scenario's own value
+    np.testing.assert_allclose(ds.total_arrests.values[0, 1:], eta, rtol=1e-9)
 
 
 @pytest.mark.parametrize("action, switch, effect", [

@@ -54,7 +54,8 @@ def removals_per_group(ds: xr.Dataset, params: Params) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def params() -> Params:
-    return Params.defaults()
+    """The parameters these scenarios run at (the default world: the calibrated posterior)."""
+    return parse_scenario(scenario(1.0, weeks=WEEKS, runs=RUNS)).params()
 
 
 @pytest.fixture(scope="module")

@@ -170,7 +170,7 @@ def test_a_scenario_without_interventions_is_the_published_model(mexico, params,
         "mechanisms": {"fragmentation": fragmentation},
     })
     ds = run_scenario(scenario)
-    reference = simulate(mexico, params, weeks=104, runs=runs, engine=engine, seed=9,
+    reference = simulate(mexico, scenario.params(), weeks=104, runs=runs, engine=engine, seed=9,
                          start=pd.Timestamp("2026-01-01"), initial="auto")
     assert ds.sizes["group"] == mexico.n_groups  # no removal, so no slot
     for var in reference.data_vars:
