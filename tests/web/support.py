@@ -69,6 +69,7 @@ def build_and_run(page, base_url: str, runs: int, weeks: int) -> None:
     page.goto(base_url + "/")
     page.wait_for_selector("body[data-ready=true]", timeout=30_000)
     page.select_option("#scenario", "cjng-leader-killed")
+    page.wait_for_selector("body[data-loading=false]")  # the form is filled in
     page.wait_for_selector(".intervention .kind")
     page.fill("#runs", str(runs))
     page.fill("#weeks", str(weeks))

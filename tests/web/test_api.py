@@ -54,10 +54,14 @@ def test_lists_come_from_the_catalogue_the_schema_and_the_shipped_scenarios(clie
     assert sorted(s["name"] for s in client.get("/api/scenarios").json()) == shipped
     parameters = {p["name"]: p for p in client.get("/api/parameters").json()}
     assert set(parameters) == set(CATALOGUE)
+    world = parse_scenario({}).params()  # a Mexico 2025 scenario's starting values
     for name, spec in CATALOGUE.items():
         shown = parameters[name]
-        assert (shown["default"], shown["unit"], shown["low"], shown["high"], shown["source"]) \
-            == (spec.default, spec.unit, spec.low, spec.high, spec.source)
+        assert (shown["default"], shown["catalogue"], shown["origin"], shown["unit"],
+                shown["low"], shown["high"], shown["source"]) \
+            == (world[name], spec.default, world.origin(name), spec.unit, spec.low, spec.high,
+                spec.source)
+    assert parameters["recruitment_rate"]["origin"].startswith("calibrated")
     actions = client.get("/api/interventions").json()["actions"]
     assert set(actions) == set(registry())
     assert (actions["arrest_sweep"]["low"], actions["arrest_sweep"]["high"]) == (0.0, 1.0)

@@ -20,7 +20,12 @@ from cartelsim.errors import CartelsimError
 from cartelsim.interventions.actions import catalogue as action_catalogue
 from cartelsim.interventions.spec import REMOVAL_KINDS, SUCCESSIONS, InterventionSpec
 from cartelsim.params.catalogue import CATALOGUE
-from cartelsim.scenarios.schema import Scenario, SystemSection, parse_scenario
+from cartelsim.scenarios.schema import (
+    Scenario,
+    SystemSection,
+    calibrated_defaults,
+    parse_scenario,
+)
 from cartelsim.web.jobs import JobManager, QueueFull
 from cartelsim.web.maps import mexico_maps
 from cartelsim.web.settings import WebSettings
@@ -153,7 +158,11 @@ def build_router(settings: WebSettings, manager: JobManager, store: ResultStore)
 
     @api.get("/parameters", summary="The parameter catalogue: value, unit, range, source")
     def parameters() -> list[dict[str, object]]:
-        return [{"name": s.name, "default": s.default, "unit": s.unit, "low": s.low,
+        # `default`: where a Mexico 2025 scenario starts (the calibrated posterior's median
+        # for the parameters it fitted); `catalogue`: the catalogue's own default
+        world = calibrated_defaults()
+        return [{"name": s.name, "default": world[s.name], "catalogue": s.default,
+                 "origin": world.origin(s.name), "unit": s.unit, "low": s.low,
                  "high": s.high, "minimum": _finite(s.minimum), "maximum": _finite(s.maximum),
                  "description": s.description, "source": s.source, "layer": s.layer}
                 for s in CATALOGUE.values()]

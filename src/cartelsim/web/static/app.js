@@ -99,6 +99,7 @@ async function loadGroups() {
 }
 
 async function loadScenario(name) {
+  document.body.dataset.loading = "true";  // the form is rewritten until this is "false"
   showError("");
   const scenario = name ? await api(`/api/scenarios/${encodeURIComponent(name)}`) :
     { name: "my-scenario", description: "", system: { name: "mexico2025" },
@@ -126,6 +127,7 @@ async function loadScenario(name) {
   await loadGroups();
   $("#interventions").replaceChildren();
   for (const spec of scenario.interventions || []) addIntervention(spec);
+  document.body.dataset.loading = "false";
 }
 
 // ---------- parameters (from the catalogue) ----------
@@ -138,7 +140,9 @@ function buildParameterTable() {
       el("div", { class: "param-head" }, el("code", { text: p.name }), input,
          el("span", { class: "unit", text: p.unit })),
       el("div", { class: "param-meta", text: `${p.description} Plausible range ` +
-        `${fmt(p.low)} – ${fmt(p.high)} (default ${fmt(p.default)}). Source: ${p.source}` }));
+        `${fmt(p.low)} – ${fmt(p.high)} (default ${fmt(p.default)}` +
+        (p.origin.startsWith("calibrated") ? `, calibrated; catalogue ${fmt(p.catalogue)}` : "") +
+        `). Source: ${p.source}` }));
     input.addEventListener("input", () => markChanged(row));
     box.append(row);
   }
