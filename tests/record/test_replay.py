@@ -201,6 +201,8 @@ def test_the_dataset_labels_every_group_with_parent_and_birth(paired, tmp_path) 
 def test_plot_returns_a_figure_with_a_panel_for_the_counterfactual(paired) -> None:
     fig = paired.plot()
     assert isinstance(fig, Figure) and len(fig.axes) == 3
+    # the title says where the parameters came from (the packaged posterior by default)
+    assert "at the calibrated posterior's median" in fig.get_suptitle()
 
 
 def test_cartelsim_history_is_the_replay_api() -> None:

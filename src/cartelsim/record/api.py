@@ -120,7 +120,17 @@ def history(
         observed=national_homicides(),
         counts=group_counts(),
         founders=founders,
+        parameters=_parameters_note(posterior, posterior_draws),
     )
+
+
+def _parameters_note(posterior: Posterior | None, draws: int) -> str:
+    """Where the replay's parameters came from, in words (the figure's title)."""
+    if posterior is None:
+        return "at the catalogue defaults"
+    if draws:
+        return f"on {draws} draws of the calibrated posterior"
+    return "at the calibrated posterior's median"
 
 
 def _filter(drop_events: str | EventFilter | None) -> EventFilter | None:

@@ -17,7 +17,8 @@ BOUND_MARKERS = {"exact": ("o", "published count"), "approx": ("s", "published c
 
 
 def history_figure(summary: pd.DataFrame, counts: pd.DataFrame,
-                   drop_filter: str | None = None) -> Figure:
+                   drop_filter: str | None = None,
+                   parameters: str = "at the catalogue defaults") -> Figure:
     """Homicides and active groups by year: the replay (median, 90 % of runs) against the
     observed INEGI and SESNSP homicides and the published group counts (EVIDENCE F12);
     with a counterfactual, a third panel of the paired extra homicides.
@@ -26,6 +27,7 @@ def history_figure(summary: pd.DataFrame, counts: pd.DataFrame,
         summary: `HistoryResult.annual_summary()`.
         counts: `group_counts()`.
         drop_filter: the counterfactual's filter, for the third panel's title.
+        parameters: where the parameters came from, for the title.
     """
     extra = "extra_homicides_p50" in summary
     fig, axes = plt.subplots(1, 3 if extra else 2, figsize=(16 if extra else 12, 5),
@@ -38,8 +40,8 @@ def history_figure(summary: pd.DataFrame, counts: pd.DataFrame,
     for ax in axes:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     runs = int(summary["runs"].iloc[0]) if len(summary) else 0
-    fig.suptitle(f"The world of 2007 replayed with the event timeline ({runs} runs, before "
-                 "calibration) against the record")
+    fig.suptitle(f"The world of 2007 replayed with the event timeline ({runs} runs, "
+                 f"{parameters}) against the record")
     return fig
 
 

@@ -51,6 +51,8 @@ class HistoryResult:
         counts: published counts of active groups (`group_counts`, EVIDENCE F12).
         founders: ids of the groups of 2007 (`history_groups`) and the year each was first
             seen.
+        parameters: where the parameters came from, for the figure's title (e.g. "at the
+            calibrated posterior's median").
     """
 
     factual: xr.Dataset
@@ -60,6 +62,7 @@ class HistoryResult:
     observed: pd.DataFrame
     counts: pd.DataFrame
     founders: dict[str, int]
+    parameters: str = "at the catalogue defaults"
 
     # --- tables ------------------------------------------------------------------------------
 
@@ -182,7 +185,8 @@ class HistoryResult:
         from cartelsim.record.figure import history_figure
 
         return history_figure(self.annual_summary(), self.counts,
-                              drop_filter=self.drop_filter.text if self.drop_filter else None)
+                              drop_filter=self.drop_filter.text if self.drop_filter else None,
+                              parameters=self.parameters)
 
     def write(self, out: str | Path) -> dict[str, Path]:
         """Write ``history.nc``, ``national_by_year.csv`` and ``history.png`` into folder
