@@ -22,7 +22,7 @@ from cartelsim.record.common import (
     require_text,
     with_file,
 )
-from cartelsim.system.csvtable import read_table
+from cartelsim.system.csvtable import claim_once, read_table
 
 HOMICIDES_FILE = "national_homicides.csv"
 COUNTS_FILE = "group_counts.csv"
@@ -88,14 +88,8 @@ def _read_homicides(path: Path) -> pd.DataFrame:
         year = parse_int(path, row, "year", low=2000, high=2026)
         series = parse_choice(path, row, "series", SERIES)
         key = (year, series)
-        if key in first:
-            raise DataFileError(
-                path,
-                f"duplicate {series} for {year} (first on line {first[key]}): expected one "
-                "value per year and series",
-                row.line,
-            )
-        first[key] = row.line
+        claim_once(path, row, first, key, f"{series} for {year}",
+                   "expected one value per year and series")
         values[series][year] = float(parse_int(path, row, "value", low=1, high=_MAX_HOMICIDES))
         statuses[series][year] = parse_choice(path, row, "status", STATUSES[series])
         sources[key] = parse_url(

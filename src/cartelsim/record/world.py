@@ -26,7 +26,7 @@ from cartelsim.record.common import (
     require_text,
     with_file,
 )
-from cartelsim.system.csvtable import parse_weight, read_data_file, read_table
+from cartelsim.system.csvtable import claim_once, parse_weight, read_data_file, read_table
 from cartelsim.system.embedded import INTENSITY_WEIGHT, states_table
 from cartelsim.system.model import System
 from cartelsim.textmatch import closest
@@ -178,13 +178,7 @@ def _read_groups(path: Path) -> tuple[HistoryGroup, ...]:
             raise DataFileError(
                 path, f"id {gid!r}: expected a snake_case id such as 'sinaloa'", row.line
             )
-        if gid in first_line:
-            raise DataFileError(
-                path,
-                f"duplicate id {gid!r} (first on line {first_line[gid]}): expected each group once",
-                row.line,
-            )
-        first_line[gid] = row.line
+        claim_once(path, row, first_line, gid, f"id {gid!r}", "expected each group once")
         name = require_text(path, row, "name", f"a name for group {gid!r}")
         home = row.text("home_state")
         if home not in states:
@@ -316,14 +310,8 @@ def _read_relations(
         intensity = parse_int(path, row, "intensity", low=1, high=3)
         parse_urls(path, row, "source_urls")
         key = (min(a, b), max(a, b))
-        if key in seen:
-            raise DataFileError(
-                path,
-                f"duplicate relation {key[0]!r}-{key[1]!r} (first on line {seen[key]}): "
-                "expected each pair once",
-                row.line,
-            )
-        seen[key] = row.line
+        claim_once(path, row, seen, key, f"relation {key[0]!r}-{key[1]!r}",
+                   "expected each pair once")
         relations[key] = (kind, intensity)
     return relations
 

@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from cartelsim.errors import CartelsimError, DataFileError
-from cartelsim.system.csvtable import Row, parse_weight, parse_year, read_table
+from cartelsim.system.csvtable import Row, claim_once, parse_weight, parse_year, read_table
 from cartelsim.system.model import System
 
 NODES_FILE = "BACRIM2020_Nodes.csv"
@@ -127,14 +127,7 @@ def load_trends(path: str | Path) -> pd.DataFrame:
     records: list[tuple[int, float, float, float]] = []
     for row in rows:
         year = parse_year(path, row, "YEAR")
-        if year in first_line:
-            raise DataFileError(
-                path,
-                f"duplicate YEAR {year} (first on line {first_line[year]}): "
-                "expected one row per year",
-                row.line,
-            )
-        first_line[year] = row.line
+        claim_once(path, row, first_line, year, f"YEAR {year}", "expected one row per year")
         counts = [
             parse_weight(path, row, col, maximum=_MAX_NATIONAL_COUNT) for col in SERIES_COLUMNS
         ]
@@ -164,19 +157,12 @@ def _read_nodes(path: Path) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str
         node = row.text("Node")
         if not node:
             raise DataFileError(path, "empty Node id: expected an id such as N10025", row.line)
-        if node in first_line:
-            raise DataFileError(
-                path,
-                f"duplicate Node id {node!r} (first on line {first_line[node]}): "
-                "expected each group once",
-                row.line,
-            )
+        claim_once(path, row, first_line, node, f"Node id {node!r}", "expected each group once")
         name = row.text("Group")
         if not name:
             raise DataFileError(
                 path, f"empty Group name for Node {node!r}: expected a name", row.line
             )
-        first_line[node] = row.line
         ids.append(node)
         names.append(name)
         states.append(row.text("State"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -95,6 +95,16 @@ def read_table(path: str | Path, required: tuple[str, ...]) -> list[Row]:
     if not rows:
         raise DataFileError(path, "no data rows after the header")
     return rows
+
+
+def claim_once(path: Path, row: Row, seen: dict, key: Hashable, what: str,
+               expected: str) -> None:
+    """Record that `key` is on this row; a key already seen is a one-line error naming the
+    line it first appeared on ("duplicate {what} (first on line N): {expected}")."""
+    if key in seen:
+        raise DataFileError(path, f"duplicate {what} (first on line {seen[key]}): {expected}",
+                            row.line)
+    seen[key] = row.line
 
 
 def parse_weight(path: Path, row: Row, column: str, *, maximum: float = 1e6) -> float:

@@ -43,7 +43,14 @@ import scipy.sparse as sp
 
 from cartelsim.errors import CartelsimError, DataFileError
 from cartelsim.params.catalogue import CATALOGUE
-from cartelsim.system.csvtable import Row, parse_weight, parse_year, read_data_file, read_table
+from cartelsim.system.csvtable import (
+    Row,
+    claim_once,
+    parse_weight,
+    parse_year,
+    read_data_file,
+    read_table,
+)
 from cartelsim.system.model import System
 from cartelsim.textmatch import closest
 
@@ -390,14 +397,7 @@ def _read_states(path: Path) -> dict[str, _State]:
             raise DataFileError(
                 path, f"code {code!r}: expected an INEGI two-digit code such as '01'", row.line
             )
-        if code in first_line:
-            raise DataFileError(
-                path,
-                f"duplicate code {code!r} (first on line {first_line[code]}): "
-                "expected each state once",
-                row.line,
-            )
-        first_line[code] = row.line
+        claim_once(path, row, first_line, code, f"code {code!r}", "expected each state once")
         name = row.text("name")
         if not name:
             raise DataFileError(path, f"empty name for state {code}: expected a name", row.line)
@@ -450,13 +450,7 @@ def _read_groups(path: Path, states: Mapping[str, _State]) -> list[_Group]:
         gid = row.text("id")
         if not gid:
             raise DataFileError(path, "empty id: expected a snake_case id such as 'cjng'", row.line)
-        if gid in first_line:
-            raise DataFileError(
-                path,
-                f"duplicate id {gid!r} (first on line {first_line[gid]}): expected each group once",
-                row.line,
-            )
-        first_line[gid] = row.line
+        claim_once(path, row, first_line, gid, f"id {gid!r}", "expected each group once")
         name = row.text("name")
         if not name:
             raise DataFileError(path, f"empty name for group {gid!r}: expected a name", row.line)
@@ -611,14 +605,7 @@ def _read_series(path: Path) -> pd.DataFrame:
     records: list[tuple[int, float, float]] = []
     for row in rows:
         year = parse_year(path, row, "year")
-        if year in first_line:
-            raise DataFileError(
-                path,
-                f"duplicate year {year} (first on line {first_line[year]}): "
-                "expected one row per year",
-                row.line,
-            )
-        first_line[year] = row.line
+        claim_once(path, row, first_line, year, f"year {year}", "expected one row per year")
         homicides, missing = (
             parse_weight(path, row, column, maximum=_MAX_NATIONAL_COUNT)
             if row.text(column)
