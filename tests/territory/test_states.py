@@ -159,9 +159,15 @@ def test_territory_needs_the_open_world_engine() -> None:
     assert scenario.mechanisms.territory
 
 
-def test_an_ensemble_chunk_keeps_the_national_series_of_a_territorial_run(mexico) -> None:
-    from cartelsim.ensembles.runner import national
+def test_an_ensemble_chunk_keeps_the_state_and_crossing_series_of_a_territorial_run(
+        mexico) -> None:
+    from cartelsim.ensembles.runner import kept_series
 
     ds = territorial(mexico, "stochastic", 1, record="totals")
-    kept = national(ds)
-    assert set(kept.dims) == {"run", "time"} and "total_deaths" in kept
+    kept = kept_series(ds)
+    assert set(kept.dims) == {"run", "time", "state", "crossing"}
+    assert {"total_deaths", "state_homicides", "flow_north", "seized_north",
+            "us_pressure_state"} <= set(kept.data_vars)
+    assert "state_deaths" not in kept and "group" not in kept.dims
+    assert list(kept["state_name"].values) == list(ds["state_name"].values)
+    np.testing.assert_array_equal(kept["flow_north"].values, ds["flow_north"].values)

@@ -30,6 +30,11 @@ FREE_SHARE = 0.9
 # What a chunk keeps of each run: the national series a CSV export holds, and the status.
 OUTPUTS = (*NATIONAL, *OBSERVED)
 KEPT = (*OUTPUTS, "status")
+# With `[mechanisms] territory = true` a chunk keeps the series of states and crossings too
+# (the results contract of the territory: state_homicides (run, time, state), flow_north
+# (run, time, crossing) ...), so an ensemble can be mapped and its diversion measured.
+TERRITORY_KEPT = ("state_homicides", "flow_north", "seized_north", "us_pressure_state")
+KEPT_DIMS = frozenset({"run", "time", "state", "crossing"})
 
 
 @dataclass(frozen=True)
@@ -80,16 +85,31 @@ def build_design(paths: list[Path], runs: int, samples: int, seed: int, method: 
     return design, scenarios
 
 
-def estimated_bytes(design: Design, weeks: int, chunks: Sequence[Chunk] | None = None) -> int:
-    """Disk the chunk files take at most (of `chunks` only, when given): their series plus
-    each file's own overhead. Counted without listing the chunks when all are meant, so a
-    design too large to list is refused at once."""
+def bytes_per_run_week(scenario: Scenario) -> int:
+    """Bytes one run keeps per week: the national series, plus with territory on one float
+    per state (state_homicides), two per crossing (flow_north, seized_north) and the
+    pressure state."""
+    if not scenario.mechanisms.territory:
+        return BYTES_PER_RUN_WEEK
+    from cartelsim.territory.geometry import N_STATES
+    from cartelsim.territory.network import load_network
+
+    crossings = len(load_network().crossings)
+    return BYTES_PER_RUN_WEEK + (N_STATES + 2 * crossings + 1) * 8
+
+
+def estimated_bytes(design: Design, weeks: int, chunks: Sequence[Chunk] | None = None,
+                    per_run_week: int = BYTES_PER_RUN_WEEK) -> int:
+    """Disk the chunk files take at most (of `chunks` only, when given): their series
+    (`per_run_week` bytes a run and week, `bytes_per_run_week`) plus each file's own
+    overhead. Counted without listing the chunks when all are meant, so a design too large
+    to list is refused at once."""
     if chunks is None:
         files = len(design.scenarios) * design.samples * -(-design.runs // design.chunk_runs)
         runs = len(design.scenarios) * design.samples * design.runs
     else:
         files, runs = len(chunks), sum(chunk.runs for chunk in chunks)
-    return runs * (weeks + 1) * BYTES_PER_RUN_WEEK + files * BYTES_PER_CHUNK_FILE
+    return runs * (weeks + 1) * per_run_week + files * BYTES_PER_CHUNK_FILE
 
 
 def free_bytes(folder: Path) -> int:
@@ -107,14 +127,15 @@ def _existing(folder: Path) -> Path:
 
 def check_room(design: Design, weeks: int, folder: Path, limit_gb: float, *,
                pending: Sequence[Chunk] | None = None,
-               free: Callable[[Path], int] = free_bytes) -> None:
+               free: Callable[[Path], int] = free_bytes,
+               per_run_week: int = BYTES_PER_RUN_WEEK) -> None:
     """Refuse an ensemble larger than the user's limit, or whose chunks still to write
     (`pending`; all of them for a new ensemble) would not fit in the free space."""
-    whole = estimated_bytes(design, weeks)
+    whole = estimated_bytes(design, weeks, per_run_week=per_run_week)
     if whole > limit_gb * 1e9:
         raise CartelsimError(f"the ensemble would write about {readable_size(whole)}, above "
                              f"the limit of {limit_gb:g} GB (raise --max-gb or run fewer runs)")
-    left = whole if pending is None else estimated_bytes(design, weeks, pending)
+    left = whole if pending is None else estimated_bytes(design, weeks, pending, per_run_week)
     room = free(folder)
     if left > FREE_SHARE * room:
         what = "would write" if pending is None or left == whole else "has left to write"
@@ -137,14 +158,18 @@ def run_chunk(task: ChunkTask) -> tuple[Chunk, xr.Dataset]:
     """Worker side: simulate one chunk and return its national series."""
     scenario = parse_scenario(task.scenario, source=task.source)
     ds = run_slices(scenario, params=chunk_params(scenario, task.sample),
-                    first_run=task.chunk.first_run, runs=task.chunk.runs, keep=national)
+                    first_run=task.chunk.first_run, runs=task.chunk.runs, keep=kept_series)
     return task.chunk, ds
 
 
-def national(ds: xr.Dataset) -> xr.Dataset:
-    """What a chunk keeps of its runs: the national series (KEPT) on (run, time)."""
-    kept = ds[[v for v in KEPT if v in ds]]  # coordinates of other dims (state) go too
-    return kept.drop_vars([c for c in kept.coords if c not in ("run", "time", "week")])
+def kept_series(ds: xr.Dataset) -> xr.Dataset:
+    """What a chunk keeps of its runs: the national series (KEPT) on (run, time) and, with
+    territory on, the state and crossing series (TERRITORY_KEPT) with their labels; the
+    group axis and everything on it goes."""
+    kept = ds[[v for v in (*KEPT, *TERRITORY_KEPT) if v in ds]]
+    return kept.drop_vars([c for c in kept.coords
+                           if c != "week" and not (kept[c].dims
+                                                   and set(kept[c].dims) <= KEPT_DIMS)])
 
 
 def chunk_task(chunk: Chunk, scenario: Scenario, sample: dict[str, float]) -> ChunkTask:
@@ -162,12 +187,14 @@ def run_ensemble(design: Design, scenarios: list[Scenario], folder: Path, execut
     `free` tells the free bytes at a folder (the disk's, unless a test says otherwise).
     """
     weeks = scenarios[0].horizon.weeks
+    per_run_week = max(bytes_per_run_week(s) for s in scenarios)
     if resume and (folder / MANIFEST).is_file():  # opening an existing store writes nothing
         store = EnsembleStore.create(folder, design, resume)
         pending = store.pending()
-        check_room(design, weeks, folder, max_gb, pending=pending, free=free)
+        check_room(design, weeks, folder, max_gb, pending=pending, free=free,
+                   per_run_week=per_run_week)
     else:
-        check_room(design, weeks, folder, max_gb, free=free)
+        check_room(design, weeks, folder, max_gb, free=free, per_run_week=per_run_week)
         store = EnsembleStore.create(folder, design, resume)
         pending = store.pending()
     # made one at a time as the executor asks for them (a million runs are many chunks)
