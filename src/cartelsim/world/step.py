@@ -8,7 +8,8 @@ number of threads. Loops go over each run's live groups only, so a week costs ti
 in the live groups plus the rivalry edges of the base system.
 
 Rivalry follows lineages (DESIGN.md §2 L2: a splinter is a strong rival of its parent and
-copies its rivalries). Every group descends from one base group of the System, its root;
+copies its rivalries). Every group descends from one base group of the System, its root
+(a splinter has its parent's; a new group that entered, the lineage it entered in);
 W(a, b) = W_base(root a, root b) for different roots and `splinter_rivalry` for two distinct
 groups of one lineage. With lineage totals T_b = sum of members over lineage b,
 
