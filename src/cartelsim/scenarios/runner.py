@@ -35,7 +35,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, *,
         return run_world_scenario(scenario, progress, params=params, first_run=first_run,
                                   runs=runs)
     params = params or scenario.params()
-    _open_only(scenario)
+    require_open_fragmentation(scenario)
     system = scenario.build_system(params)
     start = pd.Timestamp(scenario.start)
     weeks, seed = scenario.horizon.weeks, scenario.run.seed
@@ -86,7 +86,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, *,
     return ds
 
 
-def _open_only(scenario: Scenario) -> None:
+def require_open_fragmentation(scenario: Scenario) -> None:
     """Refuse, in one line, a target restricted to a lineage: only the world engine
     (fragmentation = "open") knows lineages."""
     for number, spec in enumerate(scenario.interventions, start=1):
