@@ -63,29 +63,52 @@ def test_open_fragmentation_runs_the_replay_on_the_world_engine(timeline) -> Non
     opened = build_replay(timeline, runs=RUNS, seed=SEED).scenario  # open: the default
     assert capped.mechanisms.fragmentation == "capped"
     assert opened.mechanisms.fragmentation == "open"
-    assert opened.interventions == capped.interventions
+    # the same operations on named groups; only the world engine knows lineages, so only
+    # it acts on the groups formed after 2007 (the largest group of their 2007 lineage)
+    named = [(i.start, i.target) for i in opened.interventions if i.target.lineage is None]
+    assert named == [(i.start, i.target) for i in capped.interventions]
+    assert all(i.target.lineage is None for i in capped.interventions)
+    assert any(i.target.lineage is not None for i in opened.interventions)
     with pytest.raises(CartelsimError, match="fragmentation"):
         build_replay(timeline, runs=RUNS, seed=SEED, fragmentation="unlimited")
 
 
-def test_every_removal_of_a_group_of_2007_is_one_operation_of_its_kind(timeline) -> None:
+def test_every_removal_is_one_operation_on_its_group_or_its_2007_lineage(timeline) -> None:
+    """A removal in a group of 2007 acts on that group; one in a group formed later acts on
+    the largest group of the 2007 lineage it descends from (parent_id followed back), or
+    joins that 2007 group's own operation of the same week."""
     setup = build_replay(timeline, runs=RUNS, seed=SEED)
     groups = set(history_world().group_ids)
+    founder = {"cjng": "milenio", "cdn": "gulf", "zetas": "gulf", "blo": "sinaloa",
+               "templarios": "familia", "tijuana_teo": "tijuana", "cds_chapitos": "sinaloa",
+               "cds_mayiza": "sinaloa"}
     kinds = {"leader_killed": "killed", "leader_captured": "captured",
              "leader_extradited_or_transferred": "extradited"}
     applied = [u for u in setup.uses if u.acts]
     assert applied
     for use in setup.uses:
         event = use.event
-        acts = event.is_removal and event.group in groups and event.date >= REPLAY_START
+        acts = event.is_removal and event.date >= REPLAY_START and (
+            event.group in groups or event.group in founder)
         assert use.acts == acts, (event, use.status)
         if not acts:
             assert use.intervention == 0 and use.status.startswith(("not applied", "not forced"))
             continue
         spec = setup.scenario.interventions[use.intervention - 1]
-        assert spec.target.groups == [event.group]
+        lineage = event.group if event.group in groups else founder[event.group]
+        assert use.lineage == lineage
+        if spec.target.lineage is not None:
+            assert (spec.target.largest, spec.target.lineage) == (1, lineage)
+            assert use.status == f"applied to the largest group of the {lineage} lineage"
+        else:
+            assert spec.target.groups == [lineage]
+            assert use.status == ("applied" if event.group == lineage else
+                                  f"applied with {lineage}'s removal of the same week")
         assert spec.succession == "uncertain" and spec.effect == 1.0
-        assert spec.kind == kinds[event.kind]
+        if event.group == lineage:
+            assert spec.kind == kinds[event.kind]
+    mencho = next(u for u in setup.uses if u.event.date == dt.date(2026, 2, 22))
+    assert mencho.event.group == "cjng" and mencho.acts
     splits = [u for u in setup.uses if u.event.kind == "split"]
     assert splits and all(u.status.startswith("not forced") for u in splits)
 
@@ -231,10 +254,11 @@ def test_a_users_removal_in_a_group_of_2007_becomes_an_operation(tmp_path) -> No
         "date,date_precision,kind,group,other_group,person,detail,source_url,source_title\n"
         "2012-05-01,day,leader_killed,colima,,Somebody,Killed in an operation.,"
         "https://example.org/colima,A page\n", encoding="utf-8")
+    shipped = len(build_replay(load_events(), runs=RUNS, seed=SEED).scenario.interventions)
     setup = build_replay(load_events(mine), runs=RUNS, seed=SEED)
     use = next(u for u in setup.uses if u.event.group == "colima")
     assert use.acts
     spec = setup.scenario.interventions[use.intervention - 1]
     assert (spec.kind, spec.target.groups, spec.start) == ("killed", ["colima"],
                                                            dt.date(2012, 5, 1))
-    assert len(setup.scenario.interventions) == 20  # the shipped 19 operations and this one
+    assert len(setup.scenario.interventions) == shipped + 1  # the shipped ones and this one

@@ -40,10 +40,11 @@ from cartelsim.params.catalogue import CATALOGUE
 from cartelsim.record.events import load_events
 from cartelsim.record.replay import build_replay, run_replay
 
-# Parameters the record can move: leadership and splits (what the brief's verdicts rest
-# on), the L1 rates and the 2007 stock, and the observation model.
+# Parameters the record can move: leadership, splits and new groups' entry (what the
+# brief's verdicts and the group counts rest on), the L1 rates and the 2007 stock, and the
+# observation model.
 FITTED = (
-    "split_hazard", "split_exponent", "split_fraction", "split_min_members",
+    "split_hazard", "split_exponent", "split_fraction", "split_min_members", "entry_rate",
     "splinter_rivalry", "integrity_recovery", "conflict_sensitivity", "succession_clarity",
     "recruitment_rate", "conflict_lethality", "incapacitation", "members_2007",
     "victim_member_share", "baseline_homicides",

@@ -18,7 +18,8 @@ from cartelsim.record.replay import ReplaySetup
 
 @dataclass(frozen=True)
 class Removal:
-    """An applied removal of the replay: the week it acts and the index of its group."""
+    """An applied removal of the replay: the week it acts and the index of the (2007) group
+    whose lineage it acts on."""
 
     week: int
     group: int
@@ -44,11 +45,12 @@ def applied_removals(setup: ReplaySetup, group_ids: list[str]) -> list[Removal]:
         if not use.acts:
             continue
         week = int(round((use.event.date - start).days / 7))
-        key = (week, use.event.group)
+        lineage = use.lineage or use.event.group  # a later group: its 2007 lineage
+        key = (week, lineage)
         if key in seen:
             continue
         seen.add(key)
-        removals.append(Removal(week, group_ids.index(use.event.group), use.event.date.year))
+        removals.append(Removal(week, group_ids.index(lineage), use.event.date.year))
     return removals
 
 

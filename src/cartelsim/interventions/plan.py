@@ -96,6 +96,12 @@ def fixed_target(system: System, target: TargetSpec, field: str) -> np.ndarray |
                 mask[system.index_of(name)] = True
             except CartelsimError as exc:
                 raise CartelsimError(f"{field}: {exc}") from None
+    elif target.lineage is not None:  # 'the N largest' of one lineage: checked, resolved later
+        try:
+            system.index_of(target.lineage)
+        except CartelsimError as exc:
+            raise CartelsimError(f"{field}: lineage: {exc}") from None
+        return None
     elif target.rivals_of is not None:
         try:
             row = system.index_of(target.rivals_of)
@@ -152,13 +158,24 @@ class InterventionPlan:
                     overlap = bool(set(a.dates()) & set(b.dates()))
                 if not overlap:
                     continue
-                masks = (a.fixed_mask, b.fixed_mask)
+                masks = (self._reach(a), self._reach(b))
                 if all(m is not None for m in masks) and not (masks[0] & masks[1]).any():
                     continue
                 raise CartelsimError(
                     f"{source}[{a.number}] and [{b.number}] both apply {a.spec.action} "
                     "to the same groups at the same time; combine them into one intervention"
                 )
+
+    def _reach(self, item: Scheduled) -> np.ndarray | None:
+        """The base groups an item may act on, for the contradiction check: its fixed mask,
+        or for 'the N largest of a lineage' the lineage's base group (every other group of
+        the lineage descends from it); None for 'the N largest' of every group."""
+        lineage = item.spec.target.lineage
+        if item.fixed_mask is not None or lineage is None:
+            return item.fixed_mask
+        mask = np.zeros(self.system.n_groups, dtype=bool)
+        mask[self.system.index_of(lineage)] = True
+        return mask
 
     def change_weeks(self, weeks: int) -> list[int]:
         edges: set[int] = set()

@@ -53,11 +53,15 @@ class TargetSpec(_Strict):
     """To whom: named groups, the N largest when the action starts, or the rivals of one.
 
     Leave all fields empty for every group. Names are group ids or names of the system.
+    `lineage` narrows 'the N largest' to the groups descended from one group of the system
+    (the group itself, its splinters and the new groups that entered in its lineage); only
+    the world engine (fragmentation = "open") knows lineages.
     """
 
     groups: list[str] | None = None
     largest: StrictWhole | None = Field(default=None, ge=1)
     rivals_of: str | None = None
+    lineage: str | None = None
 
     @model_validator(mode="after")
     def _one_rule(self) -> TargetSpec:
@@ -66,6 +70,8 @@ class TargetSpec(_Strict):
             raise ValueError(f"choose one target rule, not {' and '.join(chosen)}")
         if self.groups is not None and not self.groups:
             raise ValueError("target.groups is empty; leave it out to target every group")
+        if self.lineage is not None and self.largest is None:
+            raise ValueError("target.lineage narrows 'largest'; give largest = N with it")
         return self
 
     @property
@@ -75,6 +81,8 @@ class TargetSpec(_Strict):
     def describe(self) -> str:
         if self.groups is not None:
             return ", ".join(self.groups)
+        if self.largest is not None and self.lineage is not None:
+            return f"the {self.largest} largest groups of the {self.lineage} lineage"
         if self.largest is not None:
             return f"the {self.largest} largest groups"
         if self.rivals_of is not None:

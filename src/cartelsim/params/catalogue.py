@@ -216,6 +216,28 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L2", maximum=1.0,
             ),
             _spec(
+                "entry_rate", 0.0, "new groups per week", 0.0, 1.5,
+                "Open fragmentation: new local groups enter without any removal, a Poisson "
+                "number a week; each arises in a lineage chosen in proportion to its members "
+                "(world.step, 'entry'). 0 switches entry off (the published model).",
+                "calibrated to the record's group counts (cartelsim calibrate history); default "
+                "0 keeps the published BACRIM 2020 model exact. Range: EVIDENCE F11 counts 171 "
+                "unaffiliated local groups and 473 groups in all over 2009-Oct 2020 (615 "
+                "weeks): 0.28 and 0.75 a week; the upper bound doubles the latter for "
+                "entrants that die out before anyone counts them",
+                "L2", maximum=100.0,
+            ),
+            _spec(
+                "entry_members", 137.0, "members", 20.0, 500.0,
+                "Members a new local group enters with (new recruits, counted as recruits of "
+                "the week it enters).",
+                "BACRIM 2020 start (EVIDENCE F18, Prieto-Curiel et al. 2023): the smallest of "
+                "its 150 groups holds 137 members (115,000 members by Zipf, exponent -1); "
+                "assumption: a local group enters at the scale of the smallest groups; range "
+                "from a gang of 20 to about twice the median BACRIM 2020 group (272 members)",
+                "L2", minimum=1.0, maximum=1e5,
+            ),
+            _spec(
                 "succession_consolidated", 0.9, "command integrity", 0.8, 0.97,
                 "A contested succession ends (an heir has consolidated, no split any more) once "
                 "command integrity L has recovered to this level.",

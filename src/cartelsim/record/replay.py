@@ -8,9 +8,18 @@ engine a scenario can choose runs the replay too.
 
 What the timeline holds beyond removals is not forced: splits are what the model's own
 fragmentation is compared with, and alliances, rivalries, escapes and measures are listed
-with the reason they do not act (see `EventUse`). A removal whose group is not in the world
-of 2007 (groups first seen later, such as the Zetas or the CJNG) has no members in the
-replay and does nothing.
+with the reason they do not act (see `EventUse`).
+
+A removal in a group first seen after 2007 (the Zetas, the CJNG, the Templarios, ...) acts,
+on the world engine (fragmentation "open"), on the model's analogue of that group: the
+largest live group of the lineage of the 2007 organisation it came from (``parent_id``
+followed back to a group of 2007: cjng -> milenio, cdn -> zetas -> gulf, blo -> sinaloa),
+resolved in each run at the week of the removal (target ``{largest = 1, lineage = ...}``).
+Splits are not forced, so the model's analogue is the strongest part of that lineage: a
+splinter or an entrant of it, or the 2007 organisation itself while it is still the
+largest. When the 2007 organisation has its own removal in the same week, the later
+group's removal joins that operation (one operation of the most severe kind, on the named
+group). The capped engines know no lineages: there such a removal does nothing.
 
 Removals of one group in the same week (El Mayo and Joaquín Guzmán López on 25 July 2024)
 become one operation, of the most severe kind among them.
@@ -28,7 +37,7 @@ import xarray as xr
 from cartelsim.engines.simulate import Progress
 from cartelsim.record.events import Event
 from cartelsim.record.observation import add_observed_series
-from cartelsim.record.world import START_YEAR, history_groups
+from cartelsim.record.world import START_YEAR, HistoryGroup, history_groups
 from cartelsim.scenarios.runner import run_scenario
 from cartelsim.scenarios.schema import Scenario, parse_scenario
 
@@ -51,6 +60,7 @@ NOT_FORCED = {
     "us_measure": "not applied: measures are not translated into interventions",
     "mx_measure": "not applied: measures are not translated into interventions",
 }
+APPLIED = "applied"
 
 Runner = Callable[[Scenario, Progress | None], xr.Dataset]
 
@@ -61,7 +71,9 @@ class EventUse:
 
     Attributes:
         event: the event.
-        status: "applied", "dropped" (left out of a counterfactual) or "not applied: why" /
+        status: "applied", "applied to the largest group of the <founder> lineage" (a group
+            first seen after 2007), "applied with <founder>'s removal of the same week",
+            "dropped" (left out of a counterfactual) or "not applied: why" /
             "not forced: why".
         intervention: 1-based number of the scenario intervention that carries it (0: none).
         dropped: the event was chosen to be left out (a counterfactual history), whether or
@@ -72,11 +84,12 @@ class EventUse:
     status: str
     intervention: int = 0
     dropped: bool = False
+    lineage: str = ""  # the group of 2007 whose lineage the removal acts on ("": none)
 
     @property
     def acts(self) -> bool:
         """True if the event changes the replay (an applied removal)."""
-        return self.status == "applied"
+        return self.status.startswith(APPLIED)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,34 +138,48 @@ def build_replay(
         CartelsimError: invalid runs, seed, engine or parameters (one line).
     """
     weeks = replay_weeks()
-    founders = {g.id for g in history_groups(data) if g.active_in(START_YEAR)}
-    first_seen = {g.id: g.first_seen for g in history_groups(data)}
+    groups = history_groups(data)
+    founders = {g.id for g in groups if g.active_in(START_YEAR)}
+    first_seen = {g.id: g.first_seen for g in groups}
+    founder_of = _founders(groups, founders)
     drop = set(dropped)
     start = pd.Timestamp(REPLAY_START)
     end = pd.Timestamp(REPLAY_START) + pd.Timedelta(weeks=weeks)
-    operations: dict[tuple[int, str], list[Event]] = {}
+    operations: dict[tuple[int, str], list[Event]] = {}  # (week, group or "lineage:<id>")
     status: dict[Event, str] = {}
+    lineage: dict[Event, str] = {}
     for event in events:
         moment = pd.Timestamp(event.date)
+        week = int(round((moment - start).days / 7))  # as the intervention plan rounds
         if event.kind not in REMOVAL_KIND:
             status[event] = NOT_FORCED[event.kind]
         elif not start <= moment < end:
             status[event] = f"not applied: outside the replay ({REPLAY_START} to {end.date()})"
-        elif event.group not in founders:
+        elif event.group in founders:
+            operations.setdefault((week, event.group), []).append(event)
+            lineage[event] = event.group
+        elif fragmentation == "open" and event.group in founder_of:
+            lineage[event] = founder_of[event.group]
+            operations.setdefault((week, f"lineage:{founder_of[event.group]}"),
+                                  []).append(event)
+        else:
             seen = first_seen.get(event.group)
             since = f", first seen {seen}" if seen else ""
+            why = ("the capped engines know no lineages" if event.group in founder_of
+                   else "splits are not forced")
             status[event] = (f"not applied: {event.group} is not a group of the world of "
-                             f"{START_YEAR}{since}; splits are not forced, so it has no members")
-        else:
-            week = int(round((moment - start).days / 7))  # as the intervention plan rounds
-            operations.setdefault((week, event.group), []).append(event)
+                             f"{START_YEAR}{since}; {why}, so it has no members")
+    for (week, key) in sorted(k for k in operations if k[1].startswith("lineage:")):
+        founder = key.split(":", 1)[1]
+        if (week, founder) in operations:  # the founder's own operation that week
+            operations[(week, founder)].extend(operations.pop((week, key)))
     interventions = []
     number: dict[Event, int] = {}
-    for (_, group), members in sorted(operations.items()):
-        interventions.append(_operation(group, members, drop))
+    for (_, key), members in sorted(operations.items()):
+        interventions.append(_operation(key, members, drop))
         for event in members:
             number[event] = len(interventions)
-            status[event] = "dropped" if event in drop else "applied"
+            status[event] = "dropped" if event in drop else _applied(event, key)
     scenario = parse_scenario(
         {
             "name": name,
@@ -169,12 +196,38 @@ def build_replay(
         },
         source=SOURCE,
     )
-    uses = tuple(EventUse(e, status[e], number.get(e, 0), e in drop) for e in events)
+    uses = tuple(EventUse(e, status[e], number.get(e, 0), e in drop,
+                          lineage.get(e, "") if e in number else "") for e in events)
     return ReplaySetup(scenario, uses)
 
 
-def _operation(group: str, events: list[Event], drop: set[Event]) -> dict:
-    """One remove_leader intervention for a group's removals in one week."""
+def _founders(groups: Sequence[HistoryGroup], founders: set[str]) -> dict[str, str]:
+    """The group of 2007 each later group descends from (``parent_id`` followed back);
+    groups whose chain does not reach one are left out."""
+    parent = {g.id: g.parent_id for g in groups}
+    found: dict[str, str] = {}
+    for group in parent:
+        seen, at = set(), group
+        while at and at not in founders and at not in seen:
+            seen.add(at)
+            at = parent.get(at, "")
+        if at in founders and group not in founders:
+            found[group] = at
+    return found
+
+
+def _applied(event: Event, key: str) -> str:
+    """The status of an applied removal on operation `key` (a group or "lineage:<id>")."""
+    if key.startswith("lineage:"):
+        return f"{APPLIED} to the largest group of the {key.split(':', 1)[1]} lineage"
+    if event.group != key:
+        return f"{APPLIED} with {key}'s removal of the same week"
+    return APPLIED
+
+
+def _operation(key: str, events: list[Event], drop: set[Event]) -> dict:
+    """One remove_leader intervention for a group's removals in one week; key is the
+    group, or "lineage:<id>" for the largest group of that lineage."""
     kept = [e for e in events if e not in drop]
     chosen = kept or events
     kind = min((REMOVAL_KIND[e.kind] for e in chosen), key=SEVERITY.index)
@@ -186,7 +239,8 @@ def _operation(group: str, events: list[Event], drop: set[Event]) -> dict:
         "succession": "uncertain",
         "effect": 1.0 if kept else 0.0,
         "start": min(e.date for e in events),
-        "target": {"groups": [group]},
+        "target": ({"largest": 1, "lineage": key.split(":", 1)[1]}
+                   if key.startswith("lineage:") else {"groups": [key]}),
         "label": label,
     }
 

@@ -7,6 +7,7 @@ import pandas as pd
 import xarray as xr
 
 from cartelsim.engines.simulate import Progress, initial_members, simulate
+from cartelsim.errors import CartelsimError
 from cartelsim.interventions.plan import InterventionPlan
 from cartelsim.mechanisms.splinters import with_splinter_slots
 from cartelsim.mechanisms.world import WorldPlan
@@ -34,6 +35,7 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, *,
         return run_world_scenario(scenario, progress, params=params, first_run=first_run,
                                   runs=runs)
     params = params or scenario.params()
+    require_open_fragmentation(scenario)
     system = scenario.build_system(params)
     start = pd.Timestamp(scenario.start)
     weeks, seed = scenario.horizon.weeks, scenario.run.seed
@@ -76,7 +78,18 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, *,
         scenario_digest=scenario.digest,
         initial=scenario.run.initial,
         mechanisms=f"leadership, money {'on' if scenario.mechanisms.money else 'off'}, "
-        f"protection {'on' if scenario.mechanisms.protection else 'off'}",
+        f"protection {'on' if scenario.mechanisms.protection else 'off'}"
+        + (", no new-group entry (entry_rate is the world engine's)"
+           if params["entry_rate"] > 0.0 else ""),
         interventions=" | ".join(item.describe() for item in scenario.interventions) or "none",
     )
     return ds
+
+
+def require_open_fragmentation(scenario: Scenario) -> None:
+    """Refuse, in one line, a target restricted to a lineage: only the world engine
+    (fragmentation = "open") knows lineages."""
+    for number, spec in enumerate(scenario.interventions, start=1):
+        if spec.target.lineage is not None:
+            raise CartelsimError(f"{scenario.source}: interventions[{number}] ({spec.action}): "
+                                 'target.lineage needs fragmentation = "open"')

@@ -117,5 +117,9 @@ def _preflight(scenario: Scenario) -> None:
         params = scenario.params()
         InterventionPlan(system, params, scenario.interventions, pd.Timestamp(scenario.start),
                          scenario.horizon.weeks, f"{SOURCE}: interventions")
+        if scenario.mechanisms.fragmentation != "open":
+            from cartelsim.scenarios.runner import require_open_fragmentation
+
+            require_open_fragmentation(scenario)
     except CartelsimError as exc:
         raise RequestError(str(exc)) from None

@@ -41,6 +41,7 @@ PURPOSE_REMOVAL = 2
 PURPOSE_SPLIT = 3
 PURPOSE_SWEEP = 4
 PURPOSE_PRESSURE = 5
+PURPOSE_ENTRY = 6  # new groups entering (how many, and in which lineage)
 
 # Below this mean a Poisson count is drawn by inversion from 0; above it by transformed
 # rejection (`_ptrs`); binomial counts by inversion from 0 or from the mode. All are exact.

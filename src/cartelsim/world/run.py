@@ -46,7 +46,7 @@ PARAM_ORDER = (
     "succession_clarity", "settled_loss_factor", "split_hazard", "split_exponent",
     "split_fraction", "split_min_members", "splinter_rivalry", "splinter_integrity",
     "pressure_arrest_gain", "pressure_hvt_rate", "visibility_exponent", "group_end_members",
-    "group_capacity_max", "succession_consolidated",
+    "group_capacity_max", "succession_consolidated", "entry_rate", "entry_members",
 )
 assert len(PARAM_ORDER) == N_PARAMS
 # Catalogue names of the finance vector after its two switches (step.F_*).
@@ -244,7 +244,7 @@ def _dataset(system: System, params: Params, engine: str, seed: int, start: pd.T
     ds["groups_ever"] = (("run",), state.n_used.copy())
     ds["groups_ever"].attrs.update(
         units="groups", description="groups that existed at some time in the run (base "
-        "groups and splinters)")
+        "groups, splinters and entrants)")
     if keep:
         _add_groups(ds, system, state, out, money, protection)
     return add_observations(ds, params)
@@ -288,18 +288,24 @@ def _add_groups(ds: xr.Dataset, system: System, state: WorldState, out: WorldRec
                                       "of the state's action it deflects); NaN where the "
                                       "group does not exist")
     labels = {
-        "group_parent": (state.parent, "group index it split from (-1: a base group or no "
-                                       "group in this run)"),
+        "group_parent": (state.parent, "group index it split from (-1: a base group, a new "
+                                       "group that entered (group_entrant) or no group in "
+                                       "this run)"),
         "group_root": (state.root, "base group of its lineage; a splinter's home state is its "
                                    "root's (-1: no group in this run)"),
-        "group_birth_week": (state.birth, "week of the split that created it (0: base group, "
-                                          "-1: no group in this run)"),
+        "group_birth_week": (state.birth, "week of the split or entry that created it (0: "
+                                          "base group, -1: no group in this run)"),
         "group_end_week": (state.end, "date index at which its members fell below "
                                       "group_end_members (-1: still alive or never existed)"),
     }
     for name, (values, description) in labels.items():
         ds[name] = (("run", "group"), values[:, :width].copy())
         ds[name].attrs["description"] = description
+    column = np.arange(width)
+    ds["group_entrant"] = (("run", "group"), (state.parent[:, :width] < 0)
+                           & (state.root[:, :width] >= 0) & (column >= n)[None, :])
+    ds["group_entrant"].attrs["description"] = (
+        "a new local group that entered (entry_rate) in its root's lineage, not a splinter")
     for name in ("members", "recruits", "arrests", "deaths", "exits"):
         ds[name].attrs.update(units="members" if name == "members" else "members per week",
                               description=f"{name} per group (0 where the group does not exist)")

@@ -11,7 +11,8 @@ new action class works here with no line in this module:
   every_weeks);
 * targets: every group (splinters included), named base groups, the rivals of a group (by
   the lineage rule: every group of a rival lineage, and the other groups of its own), or
-  the N largest, resolved inside the step from members at the start of the event week
+  the N largest (of every group, or of one lineage: the base group and the groups descended
+  from it), resolved inside the step from members at the start of the event week
   (one-off effects) or of the first week (lasting effects), as today;
 * conditions (`when = {...}`, `interventions.conditions`): the step checks them at the
   start of every week of the window, in each run on that run's state (see
@@ -73,7 +74,8 @@ class EffectArrays:
     every: np.ndarray  # int64 [row], 0 = once
     target: np.ndarray  # int64 [row], step.T_*
     mask: np.ndarray  # uint8 [row, base group]: named groups, or the rivals' roots
-    ref: np.ndarray  # int64 [row]: the group whose rivals are targeted (-1 otherwise)
+    ref: np.ndarray  # int64 [row]: the group whose rivals are targeted, or the lineage of
+    # 'the N largest of a lineage' (-1 otherwise)
     largest: np.ndarray  # int64 [row]: N of 'the N largest' (0 otherwise)
     delta: np.ndarray  # float [row]: integrity loss of a removal's kind
     succession: np.ndarray  # int64 [row], step.S_*
@@ -174,9 +176,11 @@ def compile_interventions(system: System, params: Params,
         target = spec.target
         if target.everyone:
             arrays.target[row] = step.T_EVERYONE
-        elif target.largest is not None:
+        elif target.largest is not None:  # ref: the lineage's root, or -1 for every group
             arrays.target[row] = step.T_LARGEST
             arrays.largest[row] = target.largest
+            if target.lineage is not None:
+                arrays.ref[row] = system.index_of(target.lineage)
         elif target.rivals_of is not None:
             arrays.target[row] = step.T_RIVALS
             arrays.ref[row] = system.index_of(target.rivals_of)

@@ -8,7 +8,8 @@ number of threads. Loops go over each run's live groups only, so a week costs ti
 in the live groups plus the rivalry edges of the base system.
 
 Rivalry follows lineages (DESIGN.md §2 L2: a splinter is a strong rival of its parent and
-copies its rivalries). Every group descends from one base group of the System, its root;
+copies its rivalries). Every group descends from one base group of the System, its root
+(a splinter has its parent's; a new group that entered, the lineage it entered in);
 W(a, b) = W_base(root a, root b) for different roots and `splinter_rivalry` for two distinct
 groups of one lineage. With lineage totals T_b = sum of members over lineage b,
 
@@ -62,6 +63,8 @@ from cartelsim.world.params import (
     P_CLARITY,
     P_CONSOLIDATED,
     P_END_MEMBERS,
+    P_ENTRY_MEMBERS,
+    P_ENTRY_RATE,
     P_ETA,
     P_EXPONENT,
     P_FRACTION,
@@ -81,8 +84,8 @@ from cartelsim.world.params import (
 
 # ---------------------------------------------------------------- the declared order
 STEP_ORDER: tuple[tuple[str, str], ...] = (
-    ("targets", "resolve state-dependent targets ('the N largest') of actions starting this "
-                "week, from members at the start of the week"),
+    ("targets", "resolve state-dependent targets ('the N largest', of every group or of one "
+                "lineage) of actions starting this week, from members at the start of the week"),
     ("recovery", "command integrity recovers exactly over the week just ended, "
                  "L <- 1 - (1 - L) exp(-integrity_recovery); a contest ends at L >= 0.9"),
     ("finance", "money and protection move one week (when switched on), from members at the "
@@ -107,6 +110,12 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
                "1 - exp(-h0 (1 - L)^gamma): a new group of its lineage takes split_fraction "
                "of its members, money and alliance strength and its parent's protection, "
                "starts at splinter_integrity"),
+    ("entry", "Poisson(entry_rate) new local groups enter (none at rate 0); each arises in "
+              "the lineage of a live group drawn in proportion to members (a lineage in "
+              "proportion to its members: it arises in that lineage's territory and is its "
+              "rival by the lineage rule, as a splinter is), with entry_members new recruits "
+              "(counted as recruits of the week), integrity 1, no money, protection or "
+              "alliances, parent -1 and its birth week"),
     ("sweeps", "RemoveMembers effects (arrest sweeps) remove a share of the targets' members "
                "at once (counted as arrests of the week)"),
     ("rates", "per-group multipliers: policy (ScaleGroupRate on the targets, ScaleRate on "
@@ -153,16 +162,23 @@ _AB4 = (55.0 / 24.0, -59.0 / 24.0, 37.0 / 24.0, -9.0 / 24.0)
 
 # ---------------------------------------------------------------- targets
 @njit(cache=True)
-def _largest(members, live, n_live, count, out):  # pragma: no cover - compiled
+def _largest(members, live, n_live, count, out, lineage, root):  # pragma: no cover
     """The `count` live groups with most members (ties: lower index first) into out[:count];
-    returns how many were written."""
-    m = min(count, n_live)
+    returns how many were written. With lineage >= 0 only the groups whose root is
+    `lineage` compete (a target {largest = N, lineage = ...})."""
+    n = 0
     values = np.empty(n_live)
+    among = np.empty(n_live, dtype=np.int64)
     for j in range(n_live):
-        values[j] = -members[live[j]]
-    order = np.argsort(values, kind="mergesort")
+        g = live[j]
+        if lineage < 0 or root[g] == lineage:
+            values[n] = -members[g]
+            among[n] = g
+            n += 1
+    m = min(count, n)
+    order = np.argsort(values[:n], kind="mergesort")
     for k in range(m):
-        out[k] = live[order[k]]
+        out[k] = among[order[k]]
     return m
 
 
@@ -296,7 +312,7 @@ def _conditions(r, w, m, row_live, nl, root, n_base, indptr, indices, weights, i
             elif group_above[it] >= 0.0:  # fires when one of its targets is above
                 ok = False
                 if target[it] == T_LARGEST:
-                    got = _largest(m, row_live, nl, largest[it], chosen)
+                    got = _largest(m, row_live, nl, largest[it], chosen, ref[it], root)
                     for k in range(got):
                         if m[chosen[k]] > group_above[it]:
                             ok = True
@@ -330,6 +346,36 @@ def _remove(r, g, w, purpose, key, chance, delta, succession, clarity, p, integr
     if hard:
         contested[r, g] = True
     return 1
+
+
+# ---------------------------------------------------------------- entry
+@njit(cache=True)
+def _entrants(key, w, m, row_live, nl, root, rate, state, entering):  # pragma: no cover
+    """How many new groups enter in week w (Poisson(rate)), and the lineage of each into
+    entering[k] (as far as it has room; a run without room pauses before using them).
+
+    A lineage is drawn in proportion to its members, by drawing a live group in proportion
+    to members and taking its root: new local groups arise where a lineage's people and
+    territory are. Draws are keyed (run, week, PURPOSE_ENTRY), one stream for the week."""
+    rng.start(key, w, -1, rng.PURPOSE_ENTRY, state)
+    count = rng.poisson(state, rate)
+    total = 0.0
+    for j in range(nl):
+        total += max(m[row_live[j]], 0.0)
+    for k in range(count):
+        aim = rng.uniform(state) * total
+        acc = 0.0
+        pick = row_live[0] if nl > 0 else 0
+        for j in range(nl):
+            g = row_live[j]
+            if m[g] > 0.0:
+                acc += m[g]
+                pick = g
+                if aim < acc:
+                    break
+        if k < entering.size:
+            entering[k] = root[pick]
+    return count
 
 
 # ---------------------------------------------------------------- one run
@@ -371,6 +417,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
     fraction = np.zeros(cap)
     chosen = np.zeros(cap, dtype=np.int64)
     splitting = np.zeros(cap, dtype=np.int64)
+    entering = np.zeros(cap, dtype=np.int64)  # lineage of each entrant of the week
+    entered = np.zeros(cap)  # members each group entered with this week (recruits)
     weight = np.zeros(cap)
     inv_alliance = np.zeros(cap)
     exposure = np.ones(cap)  # 1 - P: the share of the state's action that reaches a group
@@ -403,7 +451,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             # 1 targets
             for it in range(n_items):
                 if it_target[it] == T_LARGEST and it_first[it] == w and it_once[it] == 0:
-                    got = _largest(m, row_live, nl, it_largest[it], chosen)
+                    got = _largest(m, row_live, nl, it_largest[it], chosen, it_ref[it],
+                                   root[r])
                     for k in range(resolved.shape[2]):
                         resolved[r, it, k] = chosen[k] if k < got else -1
             # 2 recovery (nothing to do while every command is intact)
@@ -451,7 +500,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                     continue
                 purpose = 16 + it_item[it]  # draws keyed by the intervention, not the row
                 if it_target[it] == T_LARGEST:
-                    got = _largest(m, row_live, nl, it_largest[it], chosen)
+                    got = _largest(m, row_live, nl, it_largest[it], chosen, it_ref[it],
+                                   root[r])
                     for k in range(got):
                         if not m_cond[chosen[k]] > c_group[it]:
                             continue
@@ -516,13 +566,18 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             if rng.uniform(state) < 1.0 - math.exp(-hazard):
                 splitting[n_split] = g
                 n_split += 1
-        if n_used[r] + n_split > cap:
-            if n_used[r] + n_split > p[P_CAPACITY_MAX]:
+        # 8 entry (decided with the splits, from the same members, before anything moves)
+        n_entry = 0
+        if p[P_ENTRY_RATE] > 0.0:
+            n_entry = _entrants(keys_events[r], w, m, row_live, nl, root[r], p[P_ENTRY_RATE],
+                                state, entering)
+        if n_used[r] + n_split + n_entry > cap:
+            if n_used[r] + n_split + n_entry > p[P_CAPACITY_MAX]:
                 _fail(r, w, STATUS_CAPACITY, status, totals, active, keep, g_members, g_flows,
                       g_integrity)
                 return
             status[r] = STATUS_PAUSED
-            need[r] = n_used[r] + n_split
+            need[r] = n_used[r] + n_split + n_entry
             return
         phase[r] = 0
         for k in range(n_split):
@@ -555,8 +610,27 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 g_transfers[r, w + 1, g] -= moved
                 g_transfers[r, w + 1, s] += moved
             jumped[r] = True
+        for j in range(nl if n_entry > 0 else 0):
+            entered[row_live[j]] = 0.0
+        for k in range(n_entry):
+            s = n_used[r]
+            c = p[P_ENTRY_MEMBERS]
+            m[s] = math.floor(c) if stochastic else c
+            entered[s] = m[s]
+            integrity[r, s] = 1.0
+            contested[r, s] = False
+            root[r, s] = entering[k]
+            parent[r, s] = -1
+            birth[r, s] = w
+            end[r, s] = -1
+            alliance[r, s] = 0.0
+            inv_alliance[s] = 1.0
+            row_live[nl] = s
+            nl += 1
+            n_used[r] = s + 1
+            jumped[r] = True
         n_live[r] = nl
-        # 8 sweeps
+        # 9 sweeps
         any_sweep = False
         for it in range(n_items):
             if it_kind[it] == E_REMOVE_MEMBERS and _happens(it, w, it_first, it_last,
@@ -571,7 +645,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 continue
             e = it_value[it]
             if it_target[it] == T_LARGEST:
-                got = _largest(m, row_live, nl, it_largest[it], chosen)
+                got = _largest(m, row_live, nl, it_largest[it], chosen, it_ref[it], root[r])
                 for k in range(got):
                     g = chosen[k]
                     if m_cond[g] > c_group[it]:
@@ -594,7 +668,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 m[g] -= jump[g]
                 if jump[g] != 0.0:
                     jumped[r] = True
-        # 9 rates: policy, money and protection, leadership
+        # 10 rates: policy, money and protection, leadership
         eta = p[P_ETA]
         # a calm week (no lasting policy, no money or protection, every command intact) has
         # all multipliers 1: nothing to rebuild, the restart test only looks at jumps
@@ -689,7 +763,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             restart = True
         prev_eta[r] = eta
         jumped[r] = False
-        # 10 flows
+        # 11 flows
         t = w + 1
         if stochastic:
             fastest = expected_week(m, row_live, nl, root[r], n_base, indptr, indices,
@@ -740,11 +814,12 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                     m[g] += (c0 * hist_net[r, now, g] + c1 * hist_net[r, s1, g]
                              + c2 * hist_net[r, s2, g] + c3 * hist_net[r, s3, g])
             since[r] = k
-        # 10 territory
+        # 12 territory
         if territory_on:
             territory_week(r, t, m, row_live, nl, root[r], n_base, indptr, indices, weights,
                            p[P_SPLINTER_RIVALRY], flows, terr, t_scratch)
-        # 11 ends and 12 record, in one pass (sweeps count as arrests of the week)
+        # 13 ends and 14 record, in one pass (sweeps count as arrests of the week,
+        # entrants' members as recruits)
         if stochastic:
             for f in range(4):
                 week_sums[f] = 0.0
@@ -757,6 +832,10 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 flows[1, g] += jump[g]
                 if not stochastic:
                     week_sums[1] += jump[g]
+            if n_entry > 0:
+                flows[0, g] += entered[g]
+                if not stochastic:
+                    week_sums[0] += entered[g]
             c = m[g]
             if c < 0.0:
                 _fail(r, t, STATUS_NEGATIVE, status, totals, active, keep, g_members, g_flows,
