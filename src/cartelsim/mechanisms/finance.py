@@ -49,8 +49,8 @@ class Finance:
         self.money_on = money
         self.protection_on = protection
         runs, groups = members.shape
-        income, wages, bribes = self._flows(members)
-        self.money = np.maximum(income - wages - bribes, 0.0) * params["reserve_weeks"]
+        net, bribes = self._net(members)
+        self.money = np.maximum(net, 0.0) * params["reserve_weeks"]
         gain = self._protection_gain(bribes)
         # Steady state gain/(gain + decay); a group that buys no protection starts with none,
         # also when protection never decays (decay at its hard minimum 0).
@@ -68,9 +68,13 @@ class Finance:
         total = weight.sum(axis=1, keepdims=True)
         share = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
         income = p["drug_market_value"] * share
-        # what the business costs is spent before it reaches the group's money
-        return ((1.0 - p["operating_cost_share"]) * income, p["member_wage"] * members,
-                p["bribe_share"] * income)
+        return income, p["member_wage"] * members, p["bribe_share"] * income
+
+    def _net(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(money in minus wages and bribes, bribes) a week: the business's own costs
+        (operating_cost_share of income) are paid before anyone in the group is."""
+        income, wages, bribes = self._flows(members)
+        return (1.0 - self.params["operating_cost_share"]) * income - wages - bribes, bribes
 
     def _protection_gain(self, bribes: np.ndarray) -> np.ndarray:
         p = self.params
@@ -89,14 +93,14 @@ class Finance:
         """
         p = self.params
         for _ in range(self.week, week):
-            income, wages, bribes = self._flows(members)
+            net, bribes = self._net(members)
             if self.money_on:
                 weekly_freeze = -np.log1p(-np.minimum(freeze, 0.999999)) / 52.0
                 frozen = self.money * weekly_freeze
                 seized = frozen * (1.0 - p["freeze_reversal"])
                 self.seized[:, self.week + 1] = frozen.sum(axis=1)
                 self.money = np.maximum(
-                    self.money + income - wages - bribes - seized
+                    self.money + net - seized
                     - self.money / p["reserve_weeks"], 0.0)
             if self.protection_on:
                 gain = self._protection_gain(bribes)
