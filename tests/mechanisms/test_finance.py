@@ -190,6 +190,22 @@ def test_a_freeze_removes_the_weekly_share_net_of_court_releases(params, share) 
     np.testing.assert_array_equal(with_freeze.protection, without.protection)
 
 
+@pytest.mark.parametrize("share", [0.3, 0.9])
+def test_under_a_lasting_freeze_money_settles_at_the_docstring_level(params, share) -> None:
+    """finance.py: a freeze removing s a week (net of releases) settles K at
+    K* / (1 + s reserve_weeks) with the members held fixed; the weekly Euler step's own fixed
+    point is net / (1/reserve_weeks + s), the same number."""
+    frozen_groups = np.full(MEMBERS.shape, share)
+    weeks = 60 * int(params["reserve_weeks"])
+    finance = Finance(params, MEMBERS, weeks, money=True, protection=True)
+    settled = finance.money.copy()
+    finance.advance(weeks, MEMBERS, frozen_groups, no_action())
+    s = (1.0 - params["freeze_reversal"]) * -math.log(1.0 - share) / 52.0
+    np.testing.assert_allclose(finance.money, settled / (1.0 + s * params["reserve_weeks"]),
+                               rtol=1e-6, atol=1e-9)
+    assert (finance.money[MEMBERS > 0] < settled[MEMBERS > 0]).all()
+
+
 @pytest.mark.parametrize("prosecution", [0.02, 0.5])
 def test_prosecution_destroys_its_share_of_protection(params, prosecution) -> None:
     pressed = np.zeros(MEMBERS.shape)
