@@ -6,7 +6,8 @@ the interventions (issue 11, item 3), and written again when the world engine be
 default (its draws are keyed per group, so stochastic numbers changed; the BACRIM example and
 the fragmentation campaign, already on the world engine, did not), and again when the
 calibrated posterior became the default world (the BACRIM example, the published model,
-did not change). Write it with
+did not change), and again when money was made to bind (issue 14: operating costs and a
+sourced market; only the two scenarios with money on changed). Write it with
 `python tests/interventions/test_scenario_files.py`; it changes only in a deliberate commit
 of its own.
 """

@@ -35,7 +35,8 @@ def make(params: Params, members: np.ndarray = MEMBERS, *, money: bool = True,
 
 
 def expected_flows(params: Params, members: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(income, wages, bribes) [run, group] from the formulas of the module docstring."""
+    """(income, wages, bribes) [run, group] from the formulas of the module docstring; the
+    money that can pay members is (1 - operating_cost_share) income."""
     weight = members ** params["market_share_exponent"]
     income = params["drug_market_value"] * weight / weight.sum(axis=1, keepdims=True)
     return income, params["member_wage"] * members, params["bribe_share"] * income
@@ -65,11 +66,12 @@ def test_initial_money_is_reserve_weeks_of_net_income(params, exponent, members)
     p = params.override({"market_share_exponent": exponent}, origin="test")
     income, wages, bribes = expected_flows(p, members)
     finance = make(p, members)
-    expected = p["reserve_weeks"] * np.maximum(income - wages - bribes, 0.0)
+    spendable = (1.0 - p["operating_cost_share"]) * income
+    expected = p["reserve_weeks"] * np.maximum(spendable - wages - bribes, 0.0)
     np.testing.assert_allclose(finance.money, expected, rtol=1e-12, atol=0.0)
     np.testing.assert_array_equal(finance.money_trace[:, 0], finance.money)
     if members.shape[0] == 1 and exponent == 1.5:  # CROWDED: small groups earn less than wages
-        assert (finance.money[0, 2:] == 0.0).all() and (finance.money[0, :2] > 0).all()
+        assert (finance.money[0, 2:] == 0.0).all() and finance.money[0, 0] > 0
 
 
 @pytest.mark.parametrize("exponent", [1.0, 1.5])
@@ -186,6 +188,22 @@ def test_a_freeze_removes_the_weekly_share_net_of_court_releases(params, share) 
     assert (without.seized == 0).all()
     assert (with_freeze.seized[:, 2:] == 0).all()  # later weeks not yet simulated
     np.testing.assert_array_equal(with_freeze.protection, without.protection)
+
+
+@pytest.mark.parametrize("share", [0.3, 0.9])
+def test_under_a_lasting_freeze_money_settles_at_the_docstring_level(params, share) -> None:
+    """finance.py: a freeze removing s a week (net of releases) settles K at
+    K* / (1 + s reserve_weeks) with the members held fixed; the weekly Euler step's own fixed
+    point is net / (1/reserve_weeks + s), the same number."""
+    frozen_groups = np.full(MEMBERS.shape, share)
+    weeks = 60 * int(params["reserve_weeks"])
+    finance = Finance(params, MEMBERS, weeks, money=True, protection=True)
+    settled = finance.money.copy()
+    finance.advance(weeks, MEMBERS, frozen_groups, no_action())
+    s = (1.0 - params["freeze_reversal"]) * -math.log(1.0 - share) / 52.0
+    np.testing.assert_allclose(finance.money, settled / (1.0 + s * params["reserve_weeks"]),
+                               rtol=1e-6, atol=1e-9)
+    assert (finance.money[MEMBERS > 0] < settled[MEMBERS > 0]).all()
 
 
 @pytest.mark.parametrize("prosecution", [0.02, 0.5])

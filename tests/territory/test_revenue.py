@@ -30,6 +30,12 @@ def mexico():
 
 
 def income(system, params, weeks: int, interventions=()) -> tuple[np.ndarray, TerritoryInputs]:
+    out, inputs, _ = routed_income(system, params, weeks, interventions)
+    return out, inputs
+
+
+def routed_income(system, params, weeks: int, interventions=()):
+    """(income, inputs, tonnes routed on each candidate route in the week)."""
     inputs = TerritoryInputs.make(system, params, list(interventions), pd.Timestamp(START),
                                   weeks, "test")
     empty = np.zeros((1, 2, 0))
@@ -45,7 +51,7 @@ def income(system, params, weeks: int, interventions=()) -> tuple[np.ndarray, Te
                                 routes.n_crossings)
     out = np.zeros(n)
     territory_income(weeks - 1, members, live, n, live, n, terr, scratch, out)
-    return out, inputs
+    return out, inputs, scratch[6].copy()
 
 
 def test_revenue_is_the_tonnes_that_cross_times_the_price(mexico) -> None:
@@ -99,3 +105,28 @@ def test_money_and_routes_give_the_same_numbers_whatever_the_batch(mexico, engin
         np.testing.assert_array_equal(batch[name].isel(run=2).values[..., :single[name].shape[-1]]
                                       if name == "money" else batch[name].isel(run=2).values,
                                       single[name].isel(run=0).values, name)
+
+
+def test_a_crossing_crackdown_cuts_the_revenue_of_the_groups_whose_routes_use_it(
+        mexico) -> None:
+    """A crackdown at Nogales seizes more of the loads that cross there and diverts the rest:
+    the groups present in an origin state that sends a real share (over 10 %) of its drugs
+    through Nogales lose revenue; the others lose less than a tenth as much, none gains."""
+    params = Params.defaults()
+    nogales = [InterventionSpec(action="crossing_crackdown", crossing="nogales", effect=4.0,
+                                start="2026-03-05")]
+    before, inputs, flow = routed_income(mexico, params, 20)
+    after, _, _ = routed_income(mexico, params, 20, nogales)
+    routes, n_states = inputs.routes, inputs.states.n_states
+    state = routes.origin_state[routes.cand_origin]
+    at = routes.cand_crossing == routes.crossing_ids.index("nogales")
+    through = np.bincount(state, weights=flow * at, minlength=n_states)
+    total = np.bincount(state, weights=flow, minlength=n_states)
+    uses = through > 0.1 * total
+    exposed = inputs.states.presence[:, uses].sum(axis=1) > 0
+    earning = before > 0
+    loss = np.zeros_like(before)
+    loss[earning] = 1.0 - after[earning] / before[earning]
+    assert (exposed & earning).any() and (~exposed & earning).any()
+    assert (loss >= -1e-12).all() and after.sum() < before.sum()
+    assert loss[exposed & earning].min() > 10 * loss[~exposed & earning].max() > 0

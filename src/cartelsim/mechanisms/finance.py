@@ -2,12 +2,27 @@
 
 Money K_i (US$ million), updated once a week:
 
-    dK/dt = income - wages - bribes - seizures - K / reserve_weeks
+    dK/dt = (1 - c) income - wages - bribes - seizures - K / reserve_weeks
     income_i = market x C_i^a / sum_j C_j^a,  wages = w C_i,  bribes = bribe_share x income
 
-Groups start at the reserves this balance settles at. Recruitment is limited by the ability
-to pay: rho_i = rho min(1, K_i / (payroll_weeks w C_i)); a solvent group recruits at the
-published rate, so switching money on changes nothing until a group runs short of money.
+c (operating_cost_share) is what the business itself costs before anyone is paid (product,
+precursors, transport, laundering, arms); K / reserve_weeks is what the leadership takes out
+(profits, legal investments), so reserves never grow without bound. Groups start at the
+reserves this balance settles at. Recruitment is limited by the ability to pay:
+rho_i = rho min(1, K_i / (payroll_weeks w C_i)); a solvent group recruits at the published rate.
+
+Where money settles (a = 1, so income per member is market / sum_j C_j for every group):
+
+    K* / (w C_i) = reserve_weeks x (m - 1) weeks of wages,  m = (1 - c - bribe_share) income
+                                                                 / (w C_i)
+
+the ratio of the money that can pay members to the payroll. At the defaults on Mexico 2025
+(183,000 members, US$160 m a week, c = 0.5, bribe_share = 0.08, w = US$250): m = 67.2 / 45.8
+= 1.47, so K* = 26 x 0.47 = 12 weeks of wages, 1.5 times the 8 weeks (payroll_weeks) that keep
+recruitment at its full rate. Money binds once m < 1 + payroll_weeks / reserve_weeks = 1.31:
+when members grow by 12 % on the same market, or a freeze, seizure or lost revenue cuts K
+below 8 weeks of wages. A freeze removing s a week (net of court releases) settles K at
+K* / (1 + s reserve_weeks). docs/money.md sets out the numbers.
 Freezes (`freeze_assets`) remove (1 - freeze_reversal) of what they block (EVIDENCE F24).
 
 Protection P_i in [0, 1], bought with bribes, decaying, destroyed by prosecution:
@@ -34,8 +49,8 @@ class Finance:
         self.money_on = money
         self.protection_on = protection
         runs, groups = members.shape
-        income, wages, bribes = self._flows(members)
-        self.money = np.maximum(income - wages - bribes, 0.0) * params["reserve_weeks"]
+        net, bribes = self._net(members)
+        self.money = np.maximum(net, 0.0) * params["reserve_weeks"]
         gain = self._protection_gain(bribes)
         # Steady state gain/(gain + decay); a group that buys no protection starts with none,
         # also when protection never decays (decay at its hard minimum 0).
@@ -55,6 +70,12 @@ class Finance:
         income = p["drug_market_value"] * share
         return income, p["member_wage"] * members, p["bribe_share"] * income
 
+    def _net(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(money in minus wages and bribes, bribes) a week: the business's own costs
+        (operating_cost_share of income) are paid before anyone in the group is."""
+        income, wages, bribes = self._flows(members)
+        return (1.0 - self.params["operating_cost_share"]) * income - wages - bribes, bribes
+
     def _protection_gain(self, bribes: np.ndarray) -> np.ndarray:
         p = self.params
         # Saturating in bribes; with a half-saturation of 0 any bribe buys full gain and no
@@ -72,14 +93,14 @@ class Finance:
         """
         p = self.params
         for _ in range(self.week, week):
-            income, wages, bribes = self._flows(members)
+            net, bribes = self._net(members)
             if self.money_on:
                 weekly_freeze = -np.log1p(-np.minimum(freeze, 0.999999)) / 52.0
                 frozen = self.money * weekly_freeze
                 seized = frozen * (1.0 - p["freeze_reversal"])
                 self.seized[:, self.week + 1] = frozen.sum(axis=1)
                 self.money = np.maximum(
-                    self.money + income - wages - bribes - seized
+                    self.money + net - seized
                     - self.money / p["reserve_weeks"], 0.0)
             if self.protection_on:
                 gain = self._protection_gain(bribes)

@@ -277,11 +277,33 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L2", minimum=1.0, maximum=1e7,
             ),
             _spec(
-                "drug_market_value", 288.0, "US$ million per week", 115.0, 577.0,
-                "Criminal revenue of all groups together (drugs, extortion), shared by size.",
-                "EVIDENCE F23: public estimates US$6-29 bn a year (WaPo 2019), US authorities "
-                "US$19-29 bn; default US$15 bn a year, range US$6-30 bn",
+                "drug_market_value", 160.0, "US$ million per week", 115.0, 577.0,
+                "Criminal revenue of all groups together (drugs, extortion, fuel theft), "
+                "shared by size; without territory the only income.",
+                "drugs: the tonnes moved north at the wholesale price (territory defaults: "
+                "11.9 t a week x US$10.8 m a t = 119 M a week, US$6.2 bn a year), as RAND's "
+                "estimate of Mexican DTOs' gross revenue from drug exports to the U.S., US$6.6 "
+                "bn a year (Kilmer, Caulkins, Bond & Reuter 2010, RAND OP-325, "
+                "https://slave2.omega.jstor.org/stable/10.7249/op325rc), + territory_other_"
+                "revenue 40 = 160 (US$8.3 bn a year); range EVIDENCE F23's US$6-30 bn a year "
+                "(GAO 2007: US$23 bn, https://www.marketplace.org/2007/09/20/life/mexican-"
+                "cartels-are-big-us-business)",
                 "money", maximum=1e6,
+            ),
+            _spec(
+                "operating_cost_share", 0.5, "share of revenue", 0.3, 0.7,
+                "c: share of revenue spent on the business before wages and bribes (cocaine "
+                "bought from South American suppliers, precursors, transport, laundering "
+                "fees, arms); only (1 - c - bribe_share) of revenue can pay members.",
+                "assumption built from sourced parts: cocaine costs a Mexican trafficker about "
+                "half its U.S. wholesale value (US$5,000 a kg from the Colombian exporter, "
+                "10,000 at the U.S. importer, 2005, https://tlaxcala-int.org/article.asp?"
+                "reference=28699) and is ~45 % of the drug revenue at market.csv prices (44 t "
+                "x 12,000 of 1,190 M) = 0.22; laundering about 15 cents on the dollar "
+                "(Sinaloa, NYT Magazine 2012, https://havocscope.com/money-laundering-drug-"
+                "cartel/) = 0.15; precursors, transport and arms ~0.1-0.15; range from "
+                "synthetic-heavy revenue to dearer laundering",
+                "money", maximum=0.99,
             ),
             _spec(
                 "market_share_exponent", 1.0, "dimensionless", 0.8, 1.5,
@@ -291,10 +313,13 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "money", maximum=5.0,
             ),
             _spec(
-                "member_wage", 2.5e-4, "US$ million per member per week", 1.7e-4, 7.5e-4,
-                "Pay of one member for a week (US$250).",
+                "member_wage", 2.5e-4, "US$ million per member per week", 1.4e-4, 7.5e-4,
+                "Pay of one member for a week (US$250), averaged over ranks.",
                 "EVIDENCE F22 (US$250 a week in the author's model) and F26 (CJNG offers of MXN "
-                "3,000-14,000 a week, about US$170-750)",
+                "3,000-14,000 a week, about US$170-750); CJNG accounts found in 2026 pay "
+                "lookouts (halcones) MXN 2,500 a week, about US$140 (https://www.unotv.com/"
+                "nacional/el-crimen-compite-con-el-estado-hasta-en-el-salario/); early Zetas "
+                "US$300-600 a week (PGR witnesses, https://infocajeme.com/imprimir/4053)",
                 "money", maximum=1.0,
             ),
             _spec(
@@ -306,9 +331,11 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
             ),
             _spec(
                 "reserve_weeks", 26.0, "weeks", 8.0, 104.0,
-                "Money is spent (profits, arms, laundering costs) at K_i / reserve_weeks a "
-                "week, so reserves settle at this many weeks of net income.",
-                "assumption: no published figure on criminal cash reserves",
+                "The leadership takes money out of the group's funds (profits, legal "
+                "investments) at K_i / reserve_weeks a week, so reserves settle at this many "
+                "weeks of net income and never grow without bound.",
+                "assumption: no published figure on criminal cash reserves; half a year, "
+                "range two months to two years",
                 "money", minimum=1.0, maximum=1e4,
             ),
             _spec(
@@ -504,13 +531,18 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L5", maximum=1e6,
             ),
             _spec(
-                "territory_other_revenue", 170.0, "US$ million per week", 60.0, 450.0,
+                "territory_other_revenue", 40.0, "US$ million per week", 10.0, 220.0,
                 "With territory on, the revenue that is not drugs moved north (extortion, "
-                "local retail, fuel theft), shared by size as drug_market_value is without "
+                "fuel theft, local retail), shared by size as drug_market_value is without "
                 "territory; drug revenue then comes from the tonnes.",
-                "EVIDENCE F23 (US$6-29 bn a year of criminal revenue, default 15 bn = 288 M a "
-                "week) minus the default drug revenue (about 12 t a week x 10 M per t = 120 M); "
-                "range: F23's bounds minus the same",
+                "fuel theft cost Pemex US$1.6 bn a year (2018, https://www.businessinsider.com"
+                "/cartels-mexico-oil-theft-pemex-2018-4) + paid extortion MXN 3.1 bn a year "
+                "(INEGI 2022: 4.7 m extortions, 8.7 % paid, MXN 7,500 each, https://"
+                "heraldodemexico.com.mx/opinion/2024/8/28/extorsion-violencia-ahora-toca-"
+                "michoacan-633126-amp.html) = about US$1.8 bn; default US$2.1 bn a year; range "
+                "extortion alone to the merchants' association's US$11.3 bn for cobro de piso "
+                "(https://identidadmx.com.mx/2022/07/extorsion-el-delito-invisible-que-acaba-"
+                "con-negocios-y-vidas)",
                 "money", maximum=1e6,
             ),
             _spec(

@@ -14,5 +14,5 @@ from __future__ import annotations
 N_PARAMS = 23
 # indices into the finance vector (run.FINANCE_ORDER): switches, then catalogue values
 (F_MONEY_ON, F_PROTECTION_ON, F_MARKET, F_SHARE_EXPONENT, F_WAGE, F_BRIBE, F_RESERVE,
- F_PAYROLL, F_REVERSAL, F_GAIN, F_BRIBE_HALF, F_DECAY) = range(12)
-N_FINANCE = 12
+ F_PAYROLL, F_REVERSAL, F_GAIN, F_BRIBE_HALF, F_DECAY, F_COST) = range(13)
+N_FINANCE = 13

@@ -52,7 +52,7 @@ assert len(PARAM_ORDER) == N_PARAMS
 # Catalogue names of the finance vector after its two switches (step.F_*).
 FINANCE_ORDER = ("drug_market_value", "market_share_exponent", "member_wage", "bribe_share",
                  "reserve_weeks", "payroll_weeks", "freeze_reversal", "protection_gain",
-                 "protection_bribe_half", "protection_decay")
+                 "protection_bribe_half", "protection_decay", "operating_cost_share")
 assert len(FINANCE_ORDER) + 2 == N_FINANCE
 
 STATUS_CAPACITY_MESSAGE = ("the run needed more groups than group_capacity_max; it stopped at "

@@ -49,6 +49,7 @@ from cartelsim.world.flows import draw_flows, expected_week, rates_net, rk4_week
 from cartelsim.world.params import (
     F_BRIBE,
     F_BRIBE_HALF,
+    F_COST,
     F_DECAY,
     F_GAIN,
     F_MARKET,
@@ -90,7 +91,8 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
                  "L <- 1 - (1 - L) exp(-integrity_recovery); a contest ends at L >= 0.9"),
     ("finance", "money and protection move one week (when switched on), from members at the "
                 "start of the week and the freezes and prosecutions that held the week before: "
-                "K += income - wages - bribes - seized - K / reserve_weeks (with territory, "
+                "K += (1 - c) income - wages - bribes - seized - K / reserve_weeks (c: "
+                "operating_cost_share; with territory, "
                 "income = other revenue by size + the drug revenue of the tonnes moved north "
                 "from the group's origin states, territory.kernel.territory_income); "
                 "P += gain b/(b + b_half) (1 - P) - (decay + prosecution) P"),
@@ -921,7 +923,8 @@ def _finance_week(r, w, m, row_live, nl, root, n_base, fin, money, protection, f
         if money_on:
             frozen = money[r, g] * (-math.log1p(-min(freeze[g], 0.999999)) / 52.0)
             seizures[r, w] += frozen
-            money[r, g] = max(money[r, g] + income - fin[F_WAGE] * m[g] - bribes
+            spendable = (1.0 - fin[F_COST]) * income  # after product, transport, laundering
+            money[r, g] = max(money[r, g] + spendable - fin[F_WAGE] * m[g] - bribes
                               - frozen * (1.0 - fin[F_REVERSAL])
                               - money[r, g] / fin[F_RESERVE], 0.0)
         if protection_on:

@@ -11,6 +11,9 @@ as fewer members (the groups' capacity) after 5 years; homicides are shown besid
 
 The claim has two parts: (a) HVT alone brings no lasting fall in members; (b) adding the
 financial and political instruments to HVT does bring one (paired against HVT alone).
+Freezes reach members through money: a group short of payroll_weeks of wages recruits less.
+At the defaults money binds as the groups grow (docs/money.md), so the finance swings
+(freeze_reversal, payroll_weeks) change the answer; before issue 14 they could not.
 """
 
 from __future__ import annotations
@@ -129,13 +132,19 @@ def section(ctx: Context) -> ClaimSection:
                  f"adding finance + protection {added.fmt(added.median, True)} members",
         parts=[("(a) HVT alone", part_a), ("(b) adding finance and protection", part_b)],
         figures=figs, assumptions=assumptions(PARAMETERS + ("member_wage",
-                                                            "drug_market_value")),
+                                                            "drug_market_value",
+                                                            "operating_cost_share",
+                                                            "reserve_weeks")),
         sensitivity=sensitivity,
         notes=[f"The largest fall in members at 5 years: {best.label.split(': ')[-1]} "
                f"({100 * (best.relative or 0):+.1f} %)."],
         assumed="The strength of financial and anti-corruption levers rests on assumed "
                 "rates (no causal estimate exists, EVIDENCE F24); the freeze size and the "
-                "87 % reversal are documented.",
+                "87 % reversal are documented. Freezes act through recruitment only where "
+                "money binds: at the defaults groups hold about 12 weeks of wages against "
+                "the 8 that keep recruitment at its full rate, and growth brings them below "
+                "it within about 2.5 years (docs/money.md); the operating cost share and "
+                "the leadership's drain (reserve_weeks) that set this margin are assumptions.",
     )
 
 
