@@ -162,3 +162,14 @@ def test_a_lineage_target_is_checked_and_needs_open_fragmentation(mexico) -> Non
     with pytest.raises(CartelsimError, match='needs fragmentation = "open"') as caught:
         run_scenario(capped)
     assert "\n" not in str(caught.value)
+
+
+def test_entry_asked_for_on_the_capped_engines_is_refused_in_one_line() -> None:
+    capped = parse_scenario({"name": "capped-entry", "system": {"name": "mexico2025"},
+                             "horizon": {"start": "2026-01-01", "weeks": 4},
+                             "mechanisms": {"fragmentation": "capped"},
+                             "parameters": {"entry_rate": 0.3}})
+    with pytest.raises(CartelsimError, match=r'parameters\.entry_rate: new-group entry needs '
+                                             r'fragmentation = "open"') as caught:
+        run_scenario(capped)
+    assert "\n" not in str(caught.value)

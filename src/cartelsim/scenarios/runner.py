@@ -87,8 +87,12 @@ def run_scenario(scenario: Scenario, progress: Progress | None = None, *,
 
 
 def require_open_fragmentation(scenario: Scenario) -> None:
-    """Refuse, in one line, a target restricted to a lineage: only the world engine
-    (fragmentation = "open") knows lineages."""
+    """Refuse, in one line, what only the world engine (fragmentation = "open") does: a
+    target restricted to a lineage, and new-group entry the scenario asks for itself (an
+    entry_rate that comes with the calibrated defaults is noted in the results instead)."""
+    if scenario.parameters.get("entry_rate", 0.0) > 0.0:
+        raise CartelsimError(f"{scenario.source}: parameters.entry_rate: new-group entry "
+                             'needs fragmentation = "open"')
     for number, spec in enumerate(scenario.interventions, start=1):
         if spec.target.lineage is not None:
             raise CartelsimError(f"{scenario.source}: interventions[{number}] ({spec.action}): "
