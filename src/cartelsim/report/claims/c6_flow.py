@@ -46,7 +46,7 @@ from cartelsim.report.world import scenario_data
 from cartelsim.scenarios.schema import parse_scenario
 from cartelsim.territory import maps
 from cartelsim.territory.corridors import route_table
-from cartelsim.territory.kernel import route_traffic
+from cartelsim.territory.kernel import TP_SUPPLY, route_traffic
 from cartelsim.territory.network import load_network
 from cartelsim.territory.results import territory_vector
 from cartelsim.territory.states import state_layout
@@ -73,6 +73,7 @@ def crossing_names() -> dict[str, str]:
 
 
 def crackdown(ctx: Context) -> dict:
+    """Nuevo Laredo's crossing cost and seizure share x 3 for two years."""
     start = ctx.setup.policy_date
     return scenario_data(ctx.setup, "crossing-crackdown", [{
         "action": "crossing_crackdown", "crossing": CROSSING, "effect": CRACKDOWN_FACTOR,
@@ -80,6 +81,7 @@ def crackdown(ctx: Context) -> dict:
 
 
 def raids(ctx: Context) -> dict:
+    """Arrest sweeps in the five largest groups every 26 weeks for two years."""
     start = ctx.setup.policy_date
     return scenario_data(ctx.setup, "raids-territory", [{
         "action": "arrest_sweep", "effect": SWEEP_SHARE, "start": start,
@@ -136,7 +138,7 @@ def route_states(ctx: Context, overrides: dict[str, float] | None = None) -> lis
                       factors, np.zeros((3, routes.origin_state.size)), np.zeros(n_routes),
                       sign, traffic, np.zeros(0), np.zeros(n_routes),
                       np.full(n_crossings, -1.0))
-    supply = vector[0]
+    supply = vector[TP_SUPPLY]
     return [code for code, added in zip(layout.codes, traffic, strict=True)
             if supply > 0 and added / supply >= ROUTE_SHARE]
 
