@@ -181,7 +181,9 @@ def build_brief(config: BriefConfig, progress: Callable[[str], None] | None = No
                   uncertainty=chosen.statement,
                   homicide_caveat=limits.homicide_caveat(setup, base), record=record,
                   aftermath=months)
-    brief.maps = maps.section(setup.system, base)
+    territorial = {c5_pressure, c6_flow} & set(claims)  # their status quo has territory on
+    brief.maps = maps.section(setup.system, runner.run(c5_pressure.status_quo(ctx))
+                              if territorial else base)
     brief.seconds = time.perf_counter() - started
     brief.settings["simulated runs"] = f"{runner.simulated:,}"
     return brief

@@ -108,8 +108,10 @@ def swings(default: Estimate, rows: Sequence[Swing], title: str) -> MplFigure:
 
 
 def pressure(levels: Sequence[float], observable: Sequence[Estimate],
-             structural: dict[str, Sequence[Estimate]], title: str) -> MplFigure:
-    """Observable results (left) and structural outcomes (right) as pressure rises."""
+             structural: dict[str, Sequence[Estimate]], title: str,
+             xlabel: str = "U.S. pressure u") -> MplFigure:
+    """Observable results (left) and structural outcomes (right) at each level of `xlabel`
+    (U.S. pressure, or the share of it the state answers with visible operations)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
     x = np.asarray(levels, dtype=float)
     left.errorbar(x, [e.median for e in observable],
@@ -126,7 +128,7 @@ def pressure(levels: Sequence[float], observable: Sequence[Estimate],
     right.set_title("Structural: change against the status quo (%)", fontsize=10)
     right.legend(fontsize=7)
     for ax in (left, right):
-        ax.set_xlabel("U.S. pressure u", fontsize=9)
+        ax.set_xlabel(xlabel, fontsize=9)
         ax.grid(alpha=0.3)
     fig.suptitle(title + " (median and 90 % interval of paired worlds)", fontsize=11)
     return fig

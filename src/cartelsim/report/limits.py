@@ -7,7 +7,6 @@ import importlib.util
 import numpy as np
 import xarray as xr
 
-from cartelsim.analysis import flow
 from cartelsim.params.catalogue import CATALOGUE
 from cartelsim.report.world import Setup
 
@@ -57,8 +56,11 @@ def limits(setup: Setup, status_quo: xr.Dataset, uncertainty: str = "") -> list[
                    "version; the leadership shock and its recovery are group-level "
                    "assumptions.")
     out += [
-        "There is no territory and no trafficking routes: the model cannot show violence "
-        "moving along routes or traffic displaced by interdiction. " + flow.LIMITS,
+        "Territory (the 32 states, routes to the border, tonnes north by crossing) is on in "
+        "C5 and C6 only, and uncalibrated: the default split of the flow over crossings does "
+        "not match CBP's seizure shares, the supply moved north is set by demand (arrests and "
+        "leader removals cannot lower it; seizures can), and U.S. pressure's feedback from "
+        "the flow is off until calibrated (docs/territory.md).",
         ("Groups split when their command breaks, and splinters can split again (the "
          "world engine's open fragmentation); how often rests on the split parameters."
          if "open fragmentation" in str(status_quo.attrs.get("mechanisms", "")) else

@@ -42,6 +42,24 @@ def level(values: np.ndarray, label: str, unit: str, digits: int = 0) -> Estimat
                     digits=digits)
 
 
+def paired_total(base: xr.DataArray, policy: xr.DataArray, weeks: slice, label: str,
+                 unit: str, *, negligible: float | None = None, digits: int = 0) -> Estimate:
+    """Paired difference of a weekly flow summed over a window of weeks (positions on the
+    time axis) and over every other dimension but `run` (e.g. all crossings): tonnes moved
+    north while a policy lasts, say. `negligible` defaults to 2 % of the status quo's
+    median total (see `verdict`)."""
+    def total(data: xr.DataArray) -> np.ndarray:
+        window = data.isel(time=weeks)
+        return window.sum([d for d in window.dims if d != "run"]).values.astype(float)
+
+    b, p = total(base), total(policy)
+    spread = level(p - b, label, unit, digits)
+    centre = float(np.median(b))
+    band = negligible_for(centre) if negligible is None else negligible
+    return Estimate(label, unit, spread.median, spread.low, spread.high, spread.runs,
+                    base=centre, p_lower=float(np.mean(p < b)), negligible=band, digits=digits)
+
+
 def paired_values(base: xr.DataArray, policy: xr.DataArray, weeks: slice) -> np.ndarray:
     """Per-world difference of the mean over a window of weeks (positions on the time axis)."""
     b = base.isel(time=weeks).mean("time").values.astype(float)

@@ -20,6 +20,14 @@ hypothesis in tests/report/test_verdict_wording.py):
 - "below zero" / "above zero" only for an interval wholly below / above zero;
 - "cannot tell" only when an observer does no better than the `tell` threshold.
 
+Where flows go (C6): a crackdown keeps tonnes from its crossing; the share of those tonnes
+that crossed at other crossings says whether it *diverted* the flow or *cut* it
+(`cut_or_diverted`): "mostly diverted" only when the whole 90 % interval of that share lies
+above one half, "mostly cut" only when it lies below, "partly cut, partly diverted"
+otherwise. A claim that the crackdown cuts rather than diverts (`judge_cut`) is supported,
+not supported or uncertain in those three cases; whether the total flow north falls is a
+separate part, judged as any predicted fall.
+
 Several parts of a claim combine: all supported -> supported; all not supported -> not
 supported; a mix of supported and not supported -> partly supported; otherwise uncertain.
 A verdict "depends on X" when moving parameter X to an end of its plausible range gives a
@@ -53,6 +61,11 @@ RULES = (
     "'Depends on X' means that moving parameter X to the low or high end of its plausible "
     "range (from the parameter catalogue) changes the verdict; the verdict at the centre "
     "(the calibrated posterior, or the default parameters without one) is shown beside it.",
+    "A crackdown's tonnes are 'mostly diverted' when the whole 90 % interval of the share of "
+    "the tonnes it kept from its crossing that crossed elsewhere lies above 50 %, 'mostly "
+    "cut' when it lies below 50 %, and 'partly cut, partly diverted' otherwise (the claim "
+    "that it cuts rather than diverts is then supported, not supported or uncertain); "
+    "whether a policy lowers the total flow north is judged as any predicted fall.",
     "Every reason opens with the claim in quotes and its own verdict, so a sentence never "
     "states a claim as a finding.",
 )
@@ -137,6 +150,40 @@ def judge_separability(auc: float, claim: str, series: str, tell: float = 0.75,
                       "series reveal the policy")
     return stated(claim, UNCERTAIN, f"{text}; better than chance but short of "
                   f"{100 * sure:.0f} %")
+
+
+MOSTLY_DIVERTED, MOSTLY_CUT, BOTH_WAYS = ("mostly diverted", "mostly cut",
+                                         "partly cut, partly diverted")
+
+
+def cut_or_diverted(diverted: Estimate, half: float = 50.0) -> str:
+    """Whether a crackdown diverted or cut the tonnes it kept from its crossing, from the
+    interval of `diverted`, the share of them (in %) that crossed elsewhere (module rules).
+    An estimate without worlds (nothing was kept from the crossing) says so."""
+    if diverted.runs == 0:
+        return "neither: the crackdown kept no tonnes from its crossing"
+    if diverted.low > half:
+        return MOSTLY_DIVERTED
+    if diverted.high < half:
+        return MOSTLY_CUT
+    return BOTH_WAYS
+
+
+def judge_cut(diverted: Estimate, claim: str, half: float = 50.0) -> Verdict:
+    """The verdict on `claim`, that a crackdown cuts rather than diverts the tonnes it kept
+    from its crossing, from `diverted`, the share of them (in %) that crossed elsewhere."""
+    words = cut_or_diverted(diverted, half)
+    interval = f"{diverted.label}: {diverted.text()}"
+    if words == MOSTLY_CUT:
+        return stated(claim, SUPPORTED, f"{words}; the whole 90 % interval of the share "
+                      f"diverted lies below {half:g} % ({interval})")
+    if words == MOSTLY_DIVERTED:
+        return stated(claim, NOT_SUPPORTED, f"{words}; the whole 90 % interval of the share "
+                      f"diverted lies above {half:g} % ({interval})")
+    if diverted.runs == 0:
+        return stated(claim, UNCERTAIN, words)
+    return stated(claim, UNCERTAIN, f"{words}; the 90 % interval of the share diverted "
+                  f"includes {half:g} % ({interval})")
 
 
 def combine(parts: Sequence[Verdict]) -> Verdict:

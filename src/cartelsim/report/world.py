@@ -4,8 +4,8 @@
 horizon, the paired runs and the seed, and picks the groups the claims are about (CJNG as
 the removal target, La Mayiza as the tolerated group, or stand-ins on other systems).
 `Runner` simulates scenarios given as dicts (validated by the scenario schema, run by
-`scenarios.runner.run_scenario`) and keeps the national series, the flow index and the
-series of the claim groups; results are cached by content, so a status quo shared by
+`scenarios.runner.run_scenario`) and keeps the national series, the territory's series by
+state and crossing when territory is on (C5, C6), and the series of the claim groups; results are cached by content, so a status quo shared by
 several claims runs once.
 
 With a posterior (`Setup.draws`), world k of every scenario runs with posterior draw k
@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from cartelsim.analysis.flow import flow_index
 from cartelsim.errors import CartelsimError
 from cartelsim.interventions.effects import RemoveLeader, SetPressure
 from cartelsim.params.catalogue import Params
@@ -120,14 +119,18 @@ def _pick(system: System, ids: tuple[str, ...], fragments: tuple[str, ...],
 
 
 def scenario_data(setup: Setup, name: str, interventions: list[dict], *,
-                  money: bool = False, protection: bool = False) -> dict:
-    """A scenario as the data of a TOML file, on the brief's world."""
+                  money: bool = False, protection: bool = False,
+                  territory: bool = False) -> dict:
+    """A scenario as the data of a TOML file, on the brief's world; `territory` adds the
+    states, routes and flow north (world engine), for the claims on pressure and flows."""
+    mechanisms = {"money": money, "protection": protection} | (
+        {"territory": True} if territory else {})
     return {
         "name": name,
         "system": setup.system_section,
         "horizon": {"start": setup.start, "weeks": setup.weeks},
         "run": {"engine": "stochastic", "runs": setup.runs, "seed": setup.seed},
-        "mechanisms": {"money": money, "protection": protection},
+        "mechanisms": mechanisms,
         "interventions": interventions,
     }
 
@@ -184,7 +187,8 @@ def world_params(params: Params, draws: tuple[dict[str, float], ...], posterior:
 def simulate_slim(task: Task) -> xr.Dataset:
     """Run one scenario and keep what the brief needs (a pure function for worker processes).
 
-    Keeps the national series, the drug-flow index (`analysis.flow`) and, for the claim
+    Keeps the national series (with territory: also flow_north, seized_north and
+    state_homicides by crossing or state, and us_pressure_state) and, for the claim
     groups (`task.groups`), members, command integrity, deaths, arrests, share of all
     members, the deaths of the group's whole lineage (the group and every splinter of it)
     and whether it has split. Runs through the paired runner's `run_slices`, one world per
@@ -196,7 +200,7 @@ def simulate_slim(task: Task) -> xr.Dataset:
     groups = task.groups
 
     def slim(ds: xr.Dataset) -> xr.Dataset:
-        return _slim(ds, params, groups)
+        return _slim(ds, groups)
 
     ds = run_slices(scenario, params=params, keep=slim, world_params=each)
     failed = int((ds["status"] != 0).sum())
@@ -206,14 +210,12 @@ def simulate_slim(task: Task) -> xr.Dataset:
     return ds
 
 
-def _slim(ds: xr.Dataset, params: Params, groups: tuple[str, ...]) -> xr.Dataset:
+def _slim(ds: xr.Dataset, groups: tuple[str, ...]) -> xr.Dataset:
     """What the brief keeps of one slice of runs (see `simulate_slim`)."""
-    flow = flow_index(ds, params["payroll_weeks"], params["member_wage"])
     keep = [g for g in groups if g in ds.group.values]
     national = [v for v in ds.data_vars if "group" not in ds[v].dims]
     slim = ds[national]
     slim = slim.drop_vars([c for c in slim.coords if "group" in slim[c].dims])
-    slim["flow_index"] = flow
     chosen = ds[[v for v in KEPT_GROUP_VARS if v in ds]].sel(group=keep)
     chosen = chosen.drop_vars([c for c in chosen.coords
                                if c not in ("run", "time", "week", "group")])
@@ -276,7 +278,7 @@ class Runner:
 
     def run(self, data: dict, overrides: dict[str, float] | None = None,
             runs: int | None = None, weeks: int | None = None) -> xr.Dataset:
-        """Slim results of a scenario: national series, `flow_index`, claim groups."""
+        """Slim results of a scenario: national (and territory) series, claim groups."""
         task, key = self.task(*normalise(data, overrides, runs, weeks))
         return self._run(task, key)
 

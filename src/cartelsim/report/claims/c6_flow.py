@@ -1,17 +1,34 @@
 """C6: pressure and raids reduce the drug flow north.
 
-Experiment: U.S. pressure (u = 1, as in C5) and a raid campaign (5 % of the members of the
-five largest groups arrested every 26 weeks for two years, the mass-arrest example of the
-README) against the status quo on the same worlds. Measure: the drug-flow index of
-`analysis.flow` (capacity of the groups present in US border states) at 1 and 3 years.
-The claim predicts a lower index; each policy is one part of the verdict, at 3 years.
+Experiment, with territory on (routes to the border, the flow north in tonnes by crossing;
+`cartelsim.territory`), against the status quo with territory on, on the same worlds:
+
+- a **crossing crackdown**: the Nuevo Laredo crossing's cost and seizure share x 3 for two
+  years from the policy date (as examples/crossing-crackdown.toml);
+- **raids**: 5 % of the members of the five largest groups arrested every 26 weeks for the
+  same two years (the mass-arrest example of the README);
+- **U.S. pressure**: the 2025 levers of C5 (the same runs).
+
+Measured over the crackdown's two years: tonnes that crossed north in all (the claim's
+measure: a *cut* is fewer tonnes north, not fewer through one crossing), by crossing, and
+seized. For the crackdown also the share of the tonnes it kept from Nuevo Laredo that
+crossed elsewhere (*diverted*; `verdict.cut_or_diverted` words it), and homicides in the
+states its new routes cross against the other states. The route states are those where the
+crackdown adds at least `ROUTE_SHARE` of the week's supply in traffic, by the territory
+kernel's own routing rule at the members of the start (`route_states`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
+from functools import cache
 
-from cartelsim.analysis import flow
+import numpy as np
+import xarray as xr
+
+from cartelsim.engines.simulate import initial_members
+from cartelsim.errors import CartelsimError
 from cartelsim.report import figures
 from cartelsim.report.claims.base import (
     Context,
@@ -20,104 +37,309 @@ from cartelsim.report.claims.base import (
     main_requests,
     swing_requests,
 )
-from cartelsim.report.claims.c5_pressure import pressure
+from cartelsim.report.claims.c5_pressure import levers, status_quo
+from cartelsim.report.maps import ATTRIBUTION
 from cartelsim.report.model import ClaimSection, Estimate, Verdict
-from cartelsim.report.stats import difference
-from cartelsim.report.verdict import combine, judge
+from cartelsim.report.stats import difference, level, paired_total
+from cartelsim.report.verdict import combine, cut_or_diverted, judge, judge_cut
 from cartelsim.report.world import scenario_data
+from cartelsim.scenarios.schema import parse_scenario
+from cartelsim.territory import maps
+from cartelsim.territory.corridors import route_table
+from cartelsim.territory.kernel import TP_SUPPLY, route_traffic
+from cartelsim.territory.network import load_network
+from cartelsim.territory.results import territory_vector
+from cartelsim.territory.states import state_layout
 
 ID = "C6"
 QUOTE = "pressure and raids reduce the drug flow north"
-PARAMETERS = ("pressure_arrest_gain", "integrity_loss_captured", "pressure_hvt_rate",
-              "integrity_recovery")
-MONTHS = 36
+# quick mode swings the first two: what a crackdown at a crossing costs shippers, and how
+# readily they spread over crossings (both assumptions, EVIDENCE F7, F17)
+PARAMETERS = ("territory_crossing_cost", "territory_route_dispersion",
+              "territory_seizure_share", "territory_route_violence", "us_pressure_flow_gain")
+POLICY_DAYS = 728  # two years (104 weeks) from the policy date
+MONTHS = 26  # the swings' horizon: the policies' two years from the policy date fit in it
+CROSSING, CRACKDOWN_FACTOR = "nuevo_laredo", 3.0
 SWEEP_SHARE, SWEEP_EVERY, SWEEP_LARGEST = 0.05, 26, 5
+ROUTE_SHARE = 0.005  # share of the week's supply a crackdown adds to a state's traffic
+POLICIES = ("crackdown", "raids", "U.S. pressure")
+
+
+@cache
+def crossing_names() -> dict[str, str]:
+    """Crossing id -> the name its labels show (data/territory/nodes.csv)."""
+    network = load_network()
+    return {network.node_ids[i]: network.names[i] for i in network.crossings}
+
+
+def crackdown(ctx: Context) -> dict:
+    """Nuevo Laredo's crossing cost and seizure share x 3 for two years."""
+    start = ctx.setup.policy_date
+    return scenario_data(ctx.setup, "crossing-crackdown", [{
+        "action": "crossing_crackdown", "crossing": CROSSING, "effect": CRACKDOWN_FACTOR,
+        "start": start, "end": start + dt.timedelta(days=POLICY_DAYS)}], territory=True)
 
 
 def raids(ctx: Context) -> dict:
+    """Arrest sweeps in the five largest groups every 26 weeks for two years."""
     start = ctx.setup.policy_date
-    return scenario_data(ctx.setup, "raids", [{
+    return scenario_data(ctx.setup, "raids-territory", [{
         "action": "arrest_sweep", "effect": SWEEP_SHARE, "start": start,
-        "every_weeks": SWEEP_EVERY, "end": start + dt.timedelta(days=2 * 365),
-        "target": {"largest": SWEEP_LARGEST}}])
+        "every_weeks": SWEEP_EVERY, "end": start + dt.timedelta(days=POLICY_DAYS),
+        "target": {"largest": SWEEP_LARGEST}}], territory=True)
 
 
-def status_quo(ctx: Context) -> dict:
-    return scenario_data(ctx.setup, "status-quo", [])
+def scenarios(ctx: Context) -> dict[str, dict]:
+    """The status quo and each policy, by label."""
+    return {"status quo": status_quo(ctx), "crackdown": crackdown(ctx), "raids": raids(ctx),
+            "U.S. pressure": levers(ctx)}
 
 
-def _estimates(ctx: Context, overrides: dict, runs: int | None, weeks: int | None,
-               months: float = MONTHS) -> dict[str, Estimate]:
-    base = ctx.runner.run(status_quo(ctx), overrides, runs, weeks)
-    out = {}
-    for label, data in (("U.S. pressure", pressure(ctx, 1.0)), ("raids", raids(ctx))):
-        policy = ctx.runner.run(data, overrides, runs, weeks)
-        out[label] = difference(base["flow_index"], policy["flow_index"], months,
-                                f"flow index at {months:g} months: {label}", "points",
-                                name="flow_index", digits=1)
-    return out
+def window(cracked: xr.Dataset) -> slice:
+    """Positions on the time axis of the weeks under the crackdown: flows at date t cover
+    the week starting at t - 1, whose factor is `crackdown_factor` at t - 1 (the same in
+    every world; joined slices of worlds may carry it per run)."""
+    factor = cracked["crackdown_factor"].sel(crossing=CROSSING)
+    if "run" in factor.dims:
+        factor = factor.isel(run=0)
+    active = np.flatnonzero(factor.values != 1.0)
+    if active.size == 0:
+        raise CartelsimError(f"no week under the crackdown at {CROSSING} in these results")
+    last = min(int(active[-1]) + 2, cracked.sizes["time"])
+    return slice(int(active[0]) + 1, last)
 
 
-def _verdict(estimates: dict[str, Estimate]) -> Verdict:
-    return combine([judge(e, "lower", f"{label[0].upper()}{label[1:]} lowers the flow index")
-                    for label, e in estimates.items()])
+def tonnes(ds: xr.Dataset, weeks: slice, name: str = "flow_north") -> xr.DataArray:
+    """Tonnes per world and crossing over `weeks` (`flow_north` or `seized_north`)."""
+    return ds[name].isel(time=weeks).sum("time")
+
+
+def route_states(ctx: Context, overrides: dict[str, float] | None = None) -> list[str]:
+    """INEGI codes of the states where the crackdown adds at least ROUTE_SHARE of the
+    week's supply in traffic: the kernel's `route_traffic` at the start's members, with and
+    without the crackdown factor (its own rule for `territory_route_violence`)."""
+    scenario = parse_scenario(crackdown(ctx), source="brief: C6 routes")
+    params = scenario.params()
+    if overrides:
+        params = params.override(overrides, "brief sensitivity")
+    system = ctx.setup.system
+    layout = state_layout(system, params)
+    routes = route_table(params, layout.codes)
+    members = initial_members(system, params, 1, "auto", ctx.setup.seed, "stochastic")[0]
+    in_state = members[:layout.presence.shape[0]] @ layout.presence
+    vector = territory_vector(params)
+    n_crossings, n_routes = routes.n_crossings, routes.cand_km.size
+    traffic = np.zeros(layout.n_states)
+    factor = np.ones(n_crossings)
+    factor[routes.crossing_ids.index(CROSSING)] = CRACKDOWN_FACTOR
+    for factors, sign in ((factor, 1.0), (np.ones(n_crossings), -1.0)):
+        route_traffic(in_state, vector, routes.origin_state, routes.cand_origin,
+                      routes.cand_crossing, routes.cand_km, routes.state_ptr, routes.state_idx,
+                      factors, np.zeros((3, routes.origin_state.size)), np.zeros(n_routes),
+                      sign, traffic, np.zeros(0), np.zeros(n_routes),
+                      np.full(n_crossings, -1.0))
+    supply = vector[TP_SUPPLY]
+    return [code for code, added in zip(layout.codes, traffic, strict=True)
+            if supply > 0 and added / supply >= ROUTE_SHARE]
+
+
+@dataclass
+class Flows:
+    """C6's numbers from one set of runs (the main runs, or a swing)."""
+
+    total: dict[str, Estimate]  # tonnes north over the window, policy minus status quo
+    crossings: dict[str, Estimate]  # the crackdown's change at each crossing (tonnes)
+    at_crossing: Estimate  # ... at the crossing cracked down on
+    elsewhere: Estimate  # ... at all the others
+    diverted: Estimate  # % of the tonnes kept from the crossing that crossed elsewhere
+    seized: Estimate  # the crackdown's change in tonnes seized
+    weeks: int  # weeks under the crackdown
+
+    @property
+    def words(self) -> str:
+        return cut_or_diverted(self.diverted)
+
+
+def measure(runs: dict[str, xr.Dataset]) -> Flows:
+    """C6's flows from results by label (`scenarios`)."""
+    base, cracked = runs["status quo"], runs["crackdown"]
+    weeks = window(cracked)
+    n = weeks.stop - weeks.start
+    span = f"over the {n} weeks of the crackdown"
+    total = {label: paired_total(base["flow_north"], runs[label]["flow_north"], weeks,
+                                 f"{label}: tonnes north {span}", "t", digits=1)
+             for label in POLICIES}
+    crossings = {str(c): paired_total(base["flow_north"].sel(crossing=c),
+                                      cracked["flow_north"].sel(crossing=c), weeks,
+                                      f"crackdown: tonnes north at {crossing_names()[str(c)]}",
+                                      "t", digits=1)
+                 for c in base["crossing"].values}
+    others = [str(c) for c in base["crossing"].values if c != CROSSING]
+    at = base["flow_north"].sel(crossing=CROSSING)
+    elsewhere = paired_total(base["flow_north"].sel(crossing=others),
+                             cracked["flow_north"].sel(crossing=others), weeks,
+                             f"crackdown: tonnes north at the other {len(others)} crossings",
+                             "t", digits=1)
+    lost = (tonnes(base, weeks) - tonnes(cracked, weeks)).sel(crossing=CROSSING).values
+    gained = (tonnes(cracked, weeks) - tonnes(base, weeks)).sel(crossing=others) \
+        .sum("crossing").values
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(lost > 0, 100.0 * gained / lost, np.nan)
+    name = crossing_names()[CROSSING]
+    diverted = level(share, f"crackdown: share of the tonnes kept from {name} that "
+                     "crossed elsewhere (diverted)", "%", digits=1)
+    return Flows(
+        total=total, crossings=crossings,
+        at_crossing=paired_total(at, cracked["flow_north"].sel(crossing=CROSSING), weeks,
+                                 f"crackdown: tonnes north at {name}", "t", digits=1),
+        elsewhere=elsewhere, diverted=diverted,
+        seized=paired_total(base["seized_north"], cracked["seized_north"], weeks,
+                            f"crackdown: tonnes seized {span}", "t", digits=1),
+        weeks=n)
+
+
+PARTS = (("crackdown", "(a) a crossing crackdown lowers the total flow north",
+          "The crossing crackdown lowers the total flow north"),
+         ("diversion", "(b) the crackdown cuts, rather than diverts, what it keeps from its "
+          "crossing", "The crackdown cuts rather than diverts the tonnes it keeps from its "
+          "crossing"),
+         ("raids", "(c) raids lower the total flow north", "Raids lower the total flow north"),
+         ("U.S. pressure", "(d) U.S. pressure lowers the total flow north",
+          "U.S. pressure lowers the total flow north"))
+
+
+def _parts(flows: Flows) -> list[tuple[str, Verdict]]:
+    """Does each policy lower the total flow north, and does the crackdown cut or divert
+    the tonnes it keeps from its crossing (`verdict.judge_cut`)?"""
+    return [(title, judge_cut(flows.diverted, claim) if key == "diversion"
+             else judge(flows.total[key], "lower", claim)) for key, title, claim in PARTS]
+
+
+def _runs(ctx: Context, overrides: dict, runs: int | None,
+          weeks: int | None) -> dict[str, xr.Dataset]:
+    return {label: ctx.runner.run(data, overrides, runs, weeks)
+            for label, data in scenarios(ctx).items()}
 
 
 def headline(ctx: Context):
     def run(overrides: dict[str, float], runs: int | None = None,
             weeks: int | None = None) -> tuple[Estimate, Verdict]:
-        estimates = _estimates(ctx, overrides, runs, weeks)
-        return estimates["U.S. pressure"], _verdict(estimates)
+        flows = measure(_runs(ctx, overrides, runs, weeks))
+        return flows.total["crackdown"], combine([v for _, v in _parts(flows)])
     return run
 
 
 def section(ctx: Context) -> ClaimSection:
-    at3 = _estimates(ctx, {}, None, None)
-    at1 = _estimates(ctx, {}, None, None, months=12)
-    default = (at3["U.S. pressure"], _verdict(at3))
-    parts = [(label, judge(e, "lower", f"{label[0].upper()}{label[1:]} lowers the flow index"))
-             for label, e in at3.items()]
+    setup = ctx.setup
+    crossing = crossing_names()[CROSSING]
+    runs = _runs(ctx, {}, None, None)
+    flows = measure(runs)
+    parts = _parts(flows)
+    default = (flows.total["crackdown"], combine([v for _, v in parts]))
     final, sensitivity = judged(ctx, headline(ctx), PARAMETERS, MONTHS, default)
-    base = ctx.runner.run(status_quo(ctx))
-    series = {"status quo": base["flow_index"],
-              "U.S. pressure": ctx.runner.run(pressure(ctx, 1.0))["flow_index"],
-              "raids": ctx.runner.run(raids(ctx))["flow_index"]}
-    estimates = [*at1.values(), *at3.values()]
+    base, cracked = runs["status quo"], runs["crackdown"]
+    weeks = window(cracked)
+    codes = route_states(ctx)
+    names = dict(zip(base["state"].values, base["state_name"].values, strict=True))
+    others = [c for c in base["state"].values if c not in codes]
+    span = f"over the {flows.weeks} weeks of the crackdown"
+    homicides = [
+        paired_total(base["state_homicides"].sel(state=codes),
+                     cracked["state_homicides"].sel(state=codes), weeks,
+                     f"crackdown: homicides on its new routes ({', '.join(names[c] for c in codes)}) "
+                     f"{span}", "people"),
+        paired_total(base["state_homicides"].sel(state=others),
+                     cracked["state_homicides"].sel(state=others), weeks,
+                     f"crackdown: homicides in the other {len(others)} states {span}",
+                     "people")] if codes else []
+    raid_homicides = difference(base["homicides"], runs["raids"]["homicides"],
+                                MONTHS, f"raids: homicides a week at {MONTHS} months",
+                                "per week", name="homicides")
+    total = flows.total
+    estimates = [total["crackdown"], flows.at_crossing, flows.elsewhere, flows.diverted,
+                 flows.seized, *homicides, total["raids"], raid_homicides,
+                 total["U.S. pressure"]]
+    flow_series = {label: runs[label]["flow_north"].sum("crossing", min_count=1)
+                   for label in runs}
     figs = [
-        figures.embed(figures.fans([("Drug-flow index (100 = start)", series)],
-                                   "Capacity of the groups that move drugs north"),
-                      "The flow index under the status quo, U.S. pressure and raids."),
-        figures.embed(figures.differences(estimates, "Policy minus status quo"),
-                      "Paired differences of the flow index as % of the status quo; points "
-                      "are medians, bars 90 % intervals."),
+        figures.embed(figures.fans([
+            ("All crossings", flow_series),
+            (f"At {crossing}", {label: runs[label]["flow_north"].sel(crossing=CROSSING)
+                                for label in ("status quo", "crackdown")}),
+            ("At the other crossings", {
+                label: runs[label]["flow_north"].drop_sel(crossing=CROSSING)
+                .sum("crossing", min_count=1) for label in ("status quo", "crackdown")}),
+        ], "Tonnes per week that cross north"),
+            f"Left: the total flow north under each policy. Middle and right: the crackdown "
+            f"at {crossing} against the status quo, there and at the other crossings."),
+        figures.embed(figures.differences([replace(e, label=crossing_names()[c])
+                                           for c, e in flows.crossings.items()],
+                                          "Crackdown minus status quo, tonnes by crossing",
+                                          relative=False),
+                      f"Paired change in tonnes north at each crossing {span}; points are "
+                      "medians, bars 90 % intervals. What falls at the crossing cracked down "
+                      "on and rises at the others is diverted; the difference of the two is "
+                      "the cut."),
+        figures.embed(maps.change_map(base["state_homicides"].isel(time=weeks),
+                                      cracked["state_homicides"].isel(time=weeks),
+                                      weeks=flows.weeks,
+                                      title=f"Crackdown at {crossing}: change in homicides "
+                                            "by state while it lasts"),
+                      f"Homicides per 100,000 people a year, crackdown minus status quo paired "
+                      f"world by world, {span}: violence moves to the states of the new "
+                      "routes (EVIDENCE F7). " + ATTRIBUTION),
     ]
     if sensitivity.swings:
         figs.append(figures.embed(figures.swings(default[0], sensitivity.swings,
-                                                 "Flow index under pressure: swings"),
-                                  "Flow index difference at 3 years under U.S. pressure with "
-                                  "each parameter at its range ends (grey: defaults)."))
-    pressure3 = at3["U.S. pressure"]
+                                                 "Total tonnes north under the crackdown: "
+                                                 "swings"),
+                                  "Change in total tonnes north under the crackdown with each "
+                                  "parameter at its range ends (grey: defaults)."))
+    crack = total["crackdown"]
+    relative = 100 * (crack.relative or 0.0)
+    route_note = (f"Homicides move with the routes: {homicides[0].text()} in the states the "
+                  f"new routes cross and {homicides[1].text()} in the others; national "
+                  "conflict deaths are unchanged by a crackdown (territory moves deaths between "
+                  "states, it adds none)." if homicides else
+                  "The crackdown adds no traffic to any state beyond the threshold, so no "
+                  "route states are reported.")
     return ClaimSection(
         id=ID, title="Pressure, raids and the drug flow north", quote=QUOTE,
-        question="Do U.S. pressure and mass raids shrink the capacity of the groups that "
-                 "move drugs to the United States?",
-        experiment=f"U.S. pressure u = 1 and a raid campaign ({100 * SWEEP_SHARE:g} % of the "
-                   f"{SWEEP_LARGEST} largest groups arrested every {SWEEP_EVERY} weeks for two "
-                   f"years) from {ctx.setup.policy_date}, against the status quo on "
-                   f"{ctx.setup.runs} paired worlds; the drug-flow index at 1 and 3 years.",
+        question="Do a crackdown at a border crossing, mass raids and U.S. pressure reduce "
+                 "the tonnes of drugs that cross into the United States, or do they move "
+                 "them to other crossings?",
+        experiment=f"Territory on (routes to the border, tonnes by crossing). From "
+                   f"{setup.policy_date} for two years: a crackdown at {crossing} (its cost "
+                   f"and seizure share x {CRACKDOWN_FACTOR:g}); raids ({100 * SWEEP_SHARE:g} % "
+                   f"of the {SWEEP_LARGEST} largest groups arrested every {SWEEP_EVERY} "
+                   "weeks); and the U.S. levers of C5 (to the horizon). Each against the "
+                   f"status quo on {setup.runs} paired worlds; tonnes north over the "
+                   f"{flows.weeks} weeks of the crackdown.",
         estimates=estimates, verdict=final,
-        headline=f"flow index {pressure3.fmt(pressure3.median, True)} pts (pressure), "
-                 f"{at3['raids'].fmt(at3['raids'].median, True)} (raids) at 3 y",
+        headline=f"crackdown {crack.fmt(crack.median, True)} t north ({relative:+.1f} %, "
+                 f"{flows.words}); raids {total['raids'].fmt(total['raids'].median, True)} t",
         parts=parts, figures=figs,
-        assumptions=assumptions(PARAMETERS + ("payroll_weeks", "member_wage")),
+        assumptions=assumptions(PARAMETERS + ("territory_seized_tonnes",)),
         sensitivity=sensitivity,
-        notes=["How the index is defined: " + " ".join(flow.ASSUMPTIONS), flow.LIMITS],
-        assumed="The index is a definition, not an observation: it measures the capacity of "
-                "groups present in border states; routes, prices and displacement are not "
-                "modelled.",
+        notes=[f"Cut or diverted: the crackdown changed the tonnes north at {crossing} by "
+               f"{flows.at_crossing.text()} and at the other crossings by "
+               f"{flows.elsewhere.text()}; in all by {crack.text()} (status quo "
+               f"{crack.fmt(crack.base or 0.0)} t). Seizures changed by "
+               f"{flows.seized.text()}.",
+               route_note,
+               "Route states: where the crackdown adds at least "
+               f"{100 * ROUTE_SHARE:g} % of the week's supply in traffic, by the model's "
+               "routing at the start. The default split of the flow over crossings is not "
+               "calibrated to CBP's seizure shares (docs/territory.md)."],
+        assumed="Built in: the supply moved north is set by demand "
+                "(territory_seized_tonnes / territory_seizure_share), so raids and pressure, "
+                "which remove members and leaders, cannot lower it; only seizures at the "
+                "crossings do. That a crackdown diverts flows and violence is an assumption "
+                "after EVIDENCE F7 and F17; how much rests on assumed crossing costs and "
+                "route dispersion, for which no estimate was found.",
     )
 
 
 def requests(ctx: Context) -> list:
-    trio = [status_quo(ctx), pressure(ctx, 1.0), raids(ctx)]
-    return main_requests(trio) + swing_requests(ctx, trio, PARAMETERS, MONTHS)
+    every = list(scenarios(ctx).values())
+    return main_requests(every) + swing_requests(ctx, every, PARAMETERS, MONTHS)
