@@ -82,3 +82,15 @@ def test_the_brief_names_its_posterior_and_what_its_intervals_carry(posterior_fi
     assert "parameter uncertainty" in brief.uncertainty
     assert any("parameter uncertainty" in line for line in brief.limits)
     assert brief.claims[0].sensitivity.centre == "the calibrated posterior"
+
+
+def test_more_worlds_than_draws_take_the_draws_again_in_order():
+    """A Morris point runs at least 10 worlds; with fewer draws (a small brief) world k takes
+    draw k modulo the number of draws instead of failing."""
+    from cartelsim.params.catalogue import Params
+    from cartelsim.report.world import world_params
+
+    draws = tuple({"split_hazard": value} for value in (0.1, 0.2, 0.3))
+    _, each = world_params(Params(), draws, "p.csv", {"integrity_recovery": 0.05}, 7)
+    assert [p["split_hazard"] for p in each] == [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1]
+    assert all(p["integrity_recovery"] == 0.05 for p in each)  # the swing on every world

@@ -51,6 +51,17 @@ def test_a_reason_opens_with_the_quoted_claim_and_its_own_label(estimate, expect
     assert verdict.reason.startswith(f"“{CLAIM}” — {verdict.label}:")
 
 
+@given(intervals(), st.sampled_from(["lower", "higher"]))
+def test_too_small_to_matter_is_said_exactly_of_a_supported_effect_inside_the_band(
+        estimate, expect):
+    """A supported change whose whole interval lies within the negligible band is called
+    too small to matter (C6's -0.7 % cut in tonnes), and no other verdict is."""
+    verdict = judge(estimate, expect, CLAIM)
+    inside = -estimate.negligible <= estimate.low and estimate.high <= estimate.negligible
+    said = "too small to matter" in verdict.reason
+    assert said == (verdict.label == "supported" and inside)
+
+
 @given(intervals())
 def test_a_predicted_fall_is_supported_exactly_when_the_interval_is_below_zero(estimate):
     assert (judge(estimate, "lower", CLAIM).label == "supported") == (estimate.high < 0.0)

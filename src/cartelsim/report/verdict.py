@@ -4,7 +4,8 @@ A claim predicts a direction for a paired difference (policy minus status quo): 
 higher, or "not lower" (no lasting gain). With the central 90 % interval [low, high] of the
 difference over paired worlds and a size `negligible` below which an effect does not matter:
 
-- expects *lower*: supported if high < 0; not supported if low > 0 or the whole interval
+- expects *lower*: supported if high < 0 (said to be too small to matter when the interval
+  also lies within ±negligible); not supported if low > 0 or the whole interval
   lies within ±negligible; uncertain otherwise (then the interval contains zero).
 - expects *higher*: the mirror image.
 - expects *not lower*: supported if low > -negligible (any fall is negligible at most);
@@ -93,8 +94,10 @@ def judge(estimate: Estimate, expect: Expect, claim: str) -> Verdict:
         word, other = ("below", "above") if expect == "lower" else ("above", "below")
         change = "fall" if expect == "lower" else "rise"
         if toward_high < 0:
+            small = (f", but all of it within the negligible band {band}: a real effect too "
+                     "small to matter" if -eps <= low and high <= eps else "")
             return stated(claim, SUPPORTED, f"the whole 90 % interval is {word} zero "
-                          f"({interval})")
+                          f"({interval}){small}")
         if toward_low > 0:
             return stated(claim, NOT_SUPPORTED, f"the effect goes the other way; the whole "
                           f"90 % interval is {other} zero ({interval})")

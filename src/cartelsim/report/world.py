@@ -166,17 +166,19 @@ def world_params(params: Params, draws: tuple[dict[str, float], ...], posterior:
                  overrides: dict[str, float], runs: int) -> tuple[Params, list[Params] | None]:
     """The parameters of the whole scenario, and of each world when there are draws.
 
+    With more worlds than draws, world k takes draw k modulo the number of draws.
     Overrides (a sensitivity swing) come after the draw, so a swung parameter takes the
     same value in every world while the others keep their draws.
     """
     if not draws:
         shown = params.override(overrides, "brief sensitivity") if overrides else params
         return shown, None
-    if len(draws) < runs:
-        raise CartelsimError(f"{runs} worlds but {len(draws)} posterior draws")
+    # more worlds than draws (Morris points take at least 10 worlds, a small brief fewer
+    # draws): the draws are taken again in order, each world keeping its own noise
+    cycled = [draws[k % len(draws)] for k in range(runs)]
     each: list[Params] = []
-    for k, draw in enumerate(draws[:runs]):
-        if k and draw is draws[k - 1]:  # the same draw: the same object, one slice
+    for k, draw in enumerate(cycled):
+        if k and draw is cycled[k - 1]:  # the same draw: the same object, one slice
             each.append(each[-1])
             continue
         drawn = params.override(draw, f"calibrated ({posterior})")

@@ -13,6 +13,7 @@ changes a number (each run reads only its own rows and its own keyed draws).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -145,7 +146,7 @@ def run_world(
     if n_base > cap_max:
         raise CartelsimError(f"group_capacity_max = {cap_max} is below the system's "
                              f"{n_base} groups")
-    capacity = min(max(capacity or n_base + max(32, n_base // 4), n_base), cap_max)
+    capacity = min(max(capacity or first_capacity(n_base, params, weeks), n_base), cap_max)
     keep = record == "groups"
     base = base_structure(system)
     layout = TerritoryInputs.make(system, params, interventions, start_date, weeks,
@@ -268,7 +269,7 @@ def _add_groups(ds: xr.Dataset, system: System, state: WorldState, out: WorldRec
                 out.protection[r, bad[0]:] = np.nan
     ds.coords["group"] = list(system.group_ids) + [f"split-{k + 1}" for k in range(extra)]
     ds.coords["group_name"] = ("group", list(system.group_names)
-                               + [f"splinter {k + 1} (see group_parent)" for k in range(extra)])
+                               + [new_group_name(k + 1) for k in range(extra)])
     ds.coords["home_state"] = ("group", list(system.home_states) + [""] * extra)
     ds.coords["synthetic"] = ("group", np.concatenate([system.synthetic.astype(bool),
                                                        np.zeros(extra, dtype=bool)]))
@@ -359,6 +360,21 @@ def _empty(name: str, dtype: np.dtype) -> object:
     return {"f": 0.0, "i": -1, "b": False}.get(dtype.kind, np.nan)
 
 
+def first_capacity(n_base: int, params: Params, weeks: int) -> int:
+    """The group axis a batch starts with: the base groups, room for splinters, and the
+    entrants expected over the horizon with a margin. Results do not depend on it; every
+    doubling of a full axis copies the whole record, which cost a third of a replay's time
+    at F11's entry rate before the entrants were counted in."""
+    entrants = math.ceil(1.25 * params["entry_rate"] * weeks)
+    return n_base + max(32, n_base // 4) + entrants
+
+
+def new_group_name(k: int) -> str:
+    """Name of the k-th column after the System's groups: in one run it may hold a splinter,
+    in another a group that entered (the column is shared by all runs)."""
+    return f"new group {k} (a splinter or an entrant: see group_parent, group_entrant)"
+
+
 def widen_groups(ds: xr.Dataset, width: int) -> xr.Dataset:
     """World-engine results with the group axis padded to `width` columns, the new ones
     holding no group (as a batch whose busiest run made more splinters writes them), so
@@ -373,7 +389,7 @@ def widen_groups(ds: xr.Dataset, width: int) -> xr.Dataset:
     fills = {name: _empty(name, variable.dtype) for name, variable in ds.data_vars.items()
              if "group" in variable.dims}
     out = ds.reindex(group=labels + extra, fill_value=fills)
-    new = {"group_name": [f"splinter {label[6:]} (see group_parent)" for label in extra],
+    new = {"group_name": [new_group_name(int(label[6:])) for label in extra],
            "home_state": [""] * len(extra), "synthetic": [False] * len(extra)}
     for name, values in new.items():
         if name in ds.coords:
