@@ -89,6 +89,17 @@ def test_route_violence_and_crossing_cost_do_not_move_the_replay_states() -> Non
                            spread["state_homicides"].values[:, 1:])
 
 
+def test_the_same_seed_gives_the_same_territory() -> None:
+    """Common random numbers: the fit's simulator is a fixed function of the parameters."""
+    values = {"territory_presence_spread": 0.3, "territory_route_dispersion": 300.0}
+    first, second = (TerritoryReplay(seed=7, runs=2)(values) for _ in range(2))
+    for name in ("state_homicides", "flow_north"):
+        np.testing.assert_array_equal(first[name].values, second[name].values)
+    other = TerritoryReplay(seed=8, runs=2)(values)
+    assert not np.array_equal(first["state_homicides"].values[:, 1:],
+                              other["state_homicides"].values[:, 1:])
+
+
 def test_targets_and_likelihood() -> None:
     targets = territory_targets(2017)
     assert targets.years == (2015, 2016, 2017)
