@@ -31,6 +31,7 @@ from cartelsim.calibration.territory_fit import (
     RUNS_PER_POINT,
     TerritoryFit,
     TerritoryReplay,
+    crossing_offices,
     fit_territory,
     observed_state_years,
     office_shares,
@@ -88,8 +89,6 @@ def territory_scores(values: Mapping[str, float], *, until: int, seed: int,
 
 
 def _offices_present(ds) -> list[str]:
-    from cartelsim.calibration.territory_fit import crossing_offices
-
     office_of = crossing_offices()
     return [office_of[str(c)] for c in ds["crossing"].values]
 

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from cartelsim.calibration.posterior import Posterior, load_posterior
+from cartelsim.calibration.posterior import load_posterior
 from cartelsim.calibration.record_fit import (
     SIGMA_BOUNDS,
     EnsembleRun,
