@@ -176,3 +176,18 @@ def test_the_packaged_posterior_applies_only_when_territory_is_on() -> None:
     assert dict(flat) == dict(calibrated_defaults(False))
     assert territorial["territory_presence_spread"] == posterior.median()[
         "territory_presence_spread"]
+
+
+def test_history_with_territory_uses_the_territory_posterior() -> None:
+    from cartelsim.record.api import history
+
+    posterior = load_posterior(packaged=PACKAGED_TERRITORY)
+    result = history(runs=1, seed=0, territory=True)
+    assert "state_homicides" in result.factual
+    used = json.loads(result.factual.attrs["parameters"])
+    for name, value in posterior.median().items():
+        assert float(used[name].split()[0]) == pytest.approx(value, rel=1e-9)
+    plain = history(runs=1, seed=0)
+    assert "state_homicides" not in plain.factual
+    np.testing.assert_array_equal(plain.factual["homicides"].values,
+                                  result.factual["homicides"].values)
