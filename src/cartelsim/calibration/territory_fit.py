@@ -77,6 +77,10 @@ Z90 = 1.6448536269514722
 #   methamphetamine and 34 % of cocaine (office and Rio Grande Valley sector since FY2020)
 #   -> 0.17-0.34. Fentanyl (2 % at Laredo, FY2022) is a small part of the tonnes.
 # Tucson and El Paso are left free: the rows give Tucson's fentanyl only (36-60 %).
+# Field offices (nodes.csv cbp_field_office): San Diego = San Ysidro, Otay Mesa, Tecate,
+# Calexico and Andrade plus San Diego's air and sea ports (CBP release of 9 Feb 2011,
+# https://www.cbp.gov/newsroom/local-media-release/busy-weekend-cbp-officers-san-diego-imperial-counties),
+# so Tijuana and Mexicali; Laredo = the eight ports from Del Rio to Brownsville (nodes.csv).
 OFFICE_SHARES = {"San Diego": (0.48, 0.63), "Laredo": (0.17, 0.34)}
 
 
