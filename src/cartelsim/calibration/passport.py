@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cartelsim.calibration.posterior import Posterior, load_posterior
+from cartelsim.calibration.posterior import (
+    PACKAGED_NAME,
+    PACKAGED_TERRITORY,
+    Posterior,
+    load_posterior,
+)
 from cartelsim.errors import CartelsimError
 
 MASS = 0.9
@@ -26,12 +31,16 @@ class Calibrated:
 
 
 def calibrated_values(posterior: Posterior | None = None) -> dict[str, Calibrated]:
-    """The packaged posterior's summary per fitted parameter ({} when none is packaged)."""
+    """The posterior's summary per fitted parameter; without one, the packaged posteriors'
+    (the national one and the territory's, stage 2; {} when none is packaged)."""
     if posterior is None:
-        try:
-            posterior = load_posterior()
-        except CartelsimError:
-            return {}
+        out: dict[str, Calibrated] = {}
+        for name in (PACKAGED_NAME, PACKAGED_TERRITORY):
+            try:
+                out.update(calibrated_values(load_posterior(packaged=name)))
+            except CartelsimError:
+                continue
+        return out
     median = posterior.median()
     years = posterior.meta.get("years_fitted")
     fitted = f", record {years[0]}-{years[1]}" if isinstance(years, list) and len(years) == 2 else ""

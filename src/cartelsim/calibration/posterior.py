@@ -30,6 +30,10 @@ from cartelsim.params.catalogue import CATALOGUE, Params
 PACKAGED_NAME = "record-posterior"  # src/cartelsim/data/posterior/record-posterior.{csv,json}
 # The same fit to the record up to 2021 only, for the out-of-sample scoring (`validate`).
 PACKAGED_2021 = "record-posterior-2021"
+# Stage 2: the territory fitted to the state record (`cartelsim calibrate territory`), applied
+# on top of the national posterior when territory is on; and its fit to 2015-2017 only.
+PACKAGED_TERRITORY = "territory-posterior"
+PACKAGED_TERRITORY_2017 = "territory-posterior-2017"
 
 
 @dataclass(frozen=True)

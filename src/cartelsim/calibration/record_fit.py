@@ -122,9 +122,11 @@ def synthetic_loglik(summaries: Summaries, targets: RecordTargets, sigma_homicid
 
 @dataclass(frozen=True)
 class Space:
-    """The sampler's coordinates: [0, 1] over each catalogue range, then log sigma."""
+    """The sampler's coordinates: [0, 1] over each catalogue range, then log sigma of each
+    model discrepancy in `nuisance`."""
 
     names: tuple[str, ...]
+    nuisance: tuple[str, ...] = NUISANCE
 
     @property
     def low(self) -> np.ndarray:
@@ -136,7 +138,7 @@ class Space:
 
     @property
     def dim(self) -> int:
-        return len(self.names) + len(NUISANCE)
+        return len(self.names) + len(self.nuisance)
 
     def inside(self, point: np.ndarray) -> bool:
         unit, log_sigma = point[:len(self.names)], point[len(self.names):]
@@ -145,7 +147,7 @@ class Space:
                                & (log_sigma < math.log(SIGMA_BOUNDS[1]))))
 
     def values(self, points: np.ndarray) -> np.ndarray:
-        """Points [n, dim] -> parameter values [n, len(names)] and sigmas [n, 2], joined."""
+        """Points [n, dim] -> parameter values [n, len(names)] and sigmas, joined."""
         points = np.atleast_2d(points)
         k = len(self.names)
         return np.hstack([self.low + points[:, :k] * (self.high - self.low),
@@ -154,7 +156,7 @@ class Space:
     def prior_draws(self, n: int, rng: np.random.Generator) -> np.ndarray:
         unit = rng.uniform(size=(n, len(self.names)))
         log_sigma = rng.uniform(math.log(SIGMA_BOUNDS[0]), math.log(SIGMA_BOUNDS[1]),
-                                size=(n, len(NUISANCE)))
+                                size=(n, len(self.nuisance)))
         return np.hstack([unit, log_sigma])
 
 
@@ -179,7 +181,8 @@ class RecordFit:
         kept = self.chain[self.burn:].reshape(-1, self.space.dim)
         if kept.shape[0] > limit:
             kept = kept[np.linspace(0, kept.shape[0] - 1, limit).round().astype(int)]
-        return pd.DataFrame(self.space.values(kept), columns=[*self.space.names, *NUISANCE])
+        return pd.DataFrame(self.space.values(kept),
+                            columns=[*self.space.names, *self.space.nuisance])
 
     def autocorrelation(self) -> np.ndarray:
         """Integrated autocorrelation time per coordinate (steps; emcee, tol=0)."""
@@ -218,9 +221,47 @@ def fit_record(*, budget: int, seed: int = 0, until: int = 2024,
             raise CartelsimError(f"{name!r} is not a catalogue parameter")
     targets = record_targets(until)
     space = Space(tuple(names))
-    walkers, steps = plan_budget(budget, space.dim)
     simulate = ReplaySimulator(targets, seed, runs_per_point)
     k = len(names)
+
+    def log_likelihood(values: np.ndarray) -> float:
+        try:
+            summaries = simulate(dict(zip(names, map(float, values[:k]), strict=True)))
+        except CartelsimError:
+            return -math.inf
+        return synthetic_loglik(summaries, targets, float(values[k]), float(values[k + 1]))
+
+    run = sample_ensemble(space, log_likelihood, budget=budget, seed=seed, progress=progress)
+    return RecordFit(space=space, targets=targets, chain=run.chain, log_prob=run.log_prob,
+                     burn=run.burn, acceptance=run.acceptance, evaluations=run.evaluations,
+                     budget=budget, runs_per_point=runs_per_point, seed=seed,
+                     walkers=run.walkers)
+
+
+@dataclass(frozen=True)
+class EnsembleRun:
+    """What `sample_ensemble` returns: the chain in sampler coordinates and its bookkeeping."""
+
+    chain: np.ndarray  # [step, walker, dim]
+    log_prob: np.ndarray  # [step, walker]
+    burn: int
+    acceptance: np.ndarray  # [walker]
+    evaluations: int  # parameter points simulated (inside the prior)
+    walkers: int
+
+
+def sample_ensemble(space: Space, log_likelihood: Callable[[np.ndarray], float], *,
+                    budget: int, seed: int, progress: Progress | None = None) -> EnsembleRun:
+    """emcee's affine-invariant ensemble on `space` (uniform priors on the catalogue ranges,
+    log-uniform discrepancies), started at the best of 2 x walkers prior draws; the first
+    half of the steps is burn-in. `log_likelihood` takes the values of one point (parameters,
+    then sigmas) and returns a log-likelihood (-inf where undefined). Same seed, same chain.
+
+    Raises:
+        CartelsimError: a budget too small for 4 steps, or fewer finite starting points than
+            walkers.
+    """
+    walkers, steps = plan_budget(budget, space.dim)
     done = 0
     total = 2 * walkers + walkers * steps
 
@@ -228,14 +269,8 @@ def fit_record(*, budget: int, seed: int = 0, until: int = 2024,
         nonlocal done
         if not space.inside(point):
             return -math.inf
-        values = space.values(point)[0]
         done += 1
-        try:
-            summaries = simulate(dict(zip(names, map(float, values[:k]), strict=True)))
-        except CartelsimError:
-            result = -math.inf
-        else:
-            result = synthetic_loglik(summaries, targets, float(values[k]), float(values[k + 1]))
+        result = log_likelihood(space.values(point)[0])
         if progress is not None:
             progress(min(done, total), total)
         return result
@@ -250,8 +285,6 @@ def fit_record(*, budget: int, seed: int = 0, until: int = 2024,
     sampler._random = np.random.RandomState(np.random.MT19937(np.random.SeedSequence(
         seed, spawn_key=(_STREAM_MOVES,))))  # emcee draws its moves from this only
     sampler.run_mcmc(emcee.State(start[order], log_prob=start_lp[order]), steps)
-    return RecordFit(space=space, targets=targets, chain=sampler.get_chain(),
-                     log_prob=sampler.get_log_prob(), burn=steps // 2,
-                     acceptance=np.asarray(sampler.acceptance_fraction), evaluations=done,
-                     budget=budget,
-                     runs_per_point=runs_per_point, seed=seed, walkers=walkers)
+    return EnsembleRun(chain=sampler.get_chain(), log_prob=sampler.get_log_prob(),
+                       burn=steps // 2, acceptance=np.asarray(sampler.acceptance_fraction),
+                       evaluations=done, walkers=walkers)

@@ -54,6 +54,10 @@ def history_command(
         min=0, help="Share the runs among N posterior draws, so the intervals carry "
                     "parameter uncertainty as well as noise (0: every run at the posterior "
                     "median).")] = 0,
+    territory: Annotated[bool, typer.Option(
+        help="Switch on the 32 states (needs --fragmentation open): history.nc then holds "
+             "state_homicides and flow_north; with the posterior, the territory posterior "
+             "(calibrate territory) too.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar or summary.")] = False,
 ) -> None:
     """Replay the record: the world of 2007 run weekly to mid-2026, driven by the timeline's leader removals, against observed homicides and group counts.
@@ -84,7 +88,7 @@ def history_command(
     with progress_bar("replay 2007-2026", quiet) as update:
         result = history(runs=runs, seed=seed, events=events, drop_events=drop_events,
                          fragmentation=fragmentation.value, posterior=chosen,
-                         posterior_draws=posterior_draws,
+                         posterior_draws=posterior_draws, territory=territory,
                          progress=lambda phase, done, total: update(
                              done + (total if phase == "counterfactual" else 0),
                              total * (2 if drop_events is not None else 1)))

@@ -369,8 +369,9 @@ def sensitivity(
 def calibrate(
     target: Annotated[str | None, typer.Argument(
         help="'history': fit the replay of 2007-2026 to the record (homicides, group counts, "
-             "members, the kingpin effect) and write a posterior file; omit for the national "
-             "series of --system.")] = None,
+             "members, the kingpin effect) and write a posterior file; 'territory': fit the "
+             "territory to SESNSP state shares and CBP field offices (stage 2, national "
+             "posterior fixed); omit for the national series of --system.")] = None,
     parameters: Annotated[str, typer.Option(help="Parameters to fit, comma-separated.")] = (
         "recruitment_rate,conflict_lethality"),
     data: Annotated[Path | None, typer.Option(
@@ -380,7 +381,8 @@ def calibrate(
     out: Annotated[Path | None, typer.Option(help=(
         "Parameter file to write (TOML; default outputs/calibrated.toml); for 'history' the "
         "posterior's stem: STEM.csv, STEM.json and the identifiability report (default "
-        "outputs/record-posterior)."))] = None,
+        "outputs/record-posterior); for 'territory' STEM.csv and STEM.json (default "
+        "outputs/territory-posterior)."))] = None,
     method: Annotated[str, typer.Option(help="least-squares or bayes (emcee).")] = "least-squares",
     system_name: Annotated[str, typer.Option("--system", help=(
         "bacrim2020 (--data) or mexico2025 (embedded, backcast from 2012)."))] = "bacrim2020",
@@ -388,12 +390,14 @@ def calibrate(
     steps: Annotated[int, typer.Option(help="bayes: steps per walker.")] = 2000,
     burn: Annotated[int, typer.Option(help="bayes: steps dropped as burn-in.")] = 500,
     seed: Annotated[int, typer.Option(min=0, help="bayes, history: seed of the chain.")] = 0,
-    budget: Annotated[int, typer.Option(min=1, help=(
+    budget: Annotated[int | None, typer.Option(min=1, help=(
         "history: parameter points the sampler proposes (each point inside the prior "
-        "simulates 12 paired replays); 4000 made the shipped posterior."))] = 4000,
-    until: Annotated[int, typer.Option(help=(
-        "history: fit the record up to this year only (2021 for the out-of-sample "
-        "scoring)."))] = 2024,
+        "simulates 12 paired replays); 4000 (default) made the shipped posterior. "
+        "territory: 4 replays a point; default 2000."))] = None,
+    until: Annotated[int | None, typer.Option(help=(
+        "history: fit the record up to this year only (default 2024; 2021 for the "
+        "out-of-sample scoring). territory: last SESNSP year fitted (default 2018; 2017 "
+        "scores 2018 out of sample)."))] = None,
 ) -> None:
     """Fit parameters to the national violence series by least squares or Bayesian MCMC;
     report what the data pin down, and how the inferred membership moves with the victims'
@@ -401,15 +405,28 @@ def calibrate(
     fits the replay of 2007-2026 to the record instead (docs/calibration.md)."""
     from cartelsim.calibration.command import load_system, run_bayes
 
+    if target == "territory":
+        from cartelsim.calibration.territory_command import (
+            DEFAULT_BUDGET,
+            run_territory_calibration,
+        )
+
+        run_territory_calibration(out or Path("outputs/territory-posterior"),
+                                  budget=budget or DEFAULT_BUDGET, seed=seed,
+                                  until=2018 if until is None else until, console=console,
+                                  progress_bar=progress_bar)
+        return
     if target is not None:
         if target != "history":
-            raise CartelsimError(f"calibrate: unknown target {target!r}; the one target is "
-                                 "'history' (omit it to fit the national series)")
+            raise CartelsimError(f"calibrate: unknown target {target!r}; the targets are "
+                                 "'history' and 'territory' (omit it to fit the national "
+                                 "series)")
         from cartelsim.calibration.history_command import run_history_calibration
 
-        run_history_calibration(out or Path("outputs/record-posterior"), budget=budget,
-                                seed=seed, until=until, console=console,
-                                progress_bar=progress_bar)
+        run_history_calibration(out or Path("outputs/record-posterior"),
+                                budget=budget or 4000, seed=seed,
+                                until=2024 if until is None else until,
+                                console=console, progress_bar=progress_bar)
         return
     out = out or Path("outputs/calibrated.toml")
     if method not in ("least-squares", "bayes"):

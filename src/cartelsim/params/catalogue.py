@@ -493,6 +493,17 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L5", minimum=0.0, maximum=1.0,
             ),
             _spec(
+                "territory_presence_spread", 0.0, "share of a group's presence", 0.0, 1.0,
+                "Share of each group's presence spread over the 32 states by population, on "
+                "top of its home and listed states (local cells, allies and retail where no "
+                "list names the group); 0 = the lists alone (territory.states).",
+                "assumption: the lists name states of reported presence only and say nothing "
+                "of sizes; range from none to all of a group's weight (1 = presence by "
+                "population alone); calibrated to SESNSP state shares 2015-2018 (`cartelsim "
+                "calibrate territory`)",
+                "L5", minimum=0.0, maximum=1.0,
+            ),
+            _spec(
                 "territory_seized_tonnes", 110.0, "tonnes per year", 70.0, 150.0,
                 "Fentanyl, methamphetamine and cocaine seized a year at the U.S. southwest "
                 "border; with territory_seizure_share it sets the supply moved north.",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Literal
 
-from cartelsim.calibration.posterior import Posterior, load_posterior
+from cartelsim.calibration.posterior import PACKAGED_TERRITORY, Posterior, load_posterior
 from cartelsim.engines.simulate import Progress
 from cartelsim.errors import CartelsimError
 from cartelsim.record.counterfactual import check_paired, select_dropped
@@ -46,6 +46,7 @@ def history(
     posterior_draws: int = 0,
     progress: PhaseProgress | None = None,
     runner: Runner = run_scenario,
+    territory: bool = False,
 ) -> HistoryResult:
     """Replay 2007 to mid-2026 from the world of 2007 and the event timeline.
 
@@ -71,6 +72,10 @@ def history(
             (seed, draw); the counterfactual uses the same draws and seeds.
         progress: called as progress(phase, weeks_done, weeks).
         runner: runs a scenario (default `run_scenario`).
+        territory: switch on the 32 states (world engine only): the replay then carries
+            ``state_homicides`` and ``flow_north`` dated by the world of 2007; with a
+            posterior, the territory posterior's median (stage 2, `cartelsim calibrate
+            territory`) comes under `parameters`.
 
     Returns:
         A `HistoryResult` (tables by year, the labelled dataset, `.plot()`, `.write(dir)`).
@@ -86,11 +91,15 @@ def history(
             raise CartelsimError(f"posterior must be a Posterior, 'packaged' or None, got "
                                  f"{posterior!r}")
         posterior = load_posterior()
+    if territory and posterior is not None:
+        parameters = {**load_posterior(packaged=PACKAGED_TERRITORY).median(),
+                      **(parameters or {})}
     worlds = parameter_worlds(runs, seed, parameters, posterior, posterior_draws)
     setups = []
     for world in worlds:
         common = {"runs": world.runs, "seed": world.seed, "engine": engine,
-                  "fragmentation": fragmentation, "parameters": world.parameters}
+                  "fragmentation": fragmentation, "parameters": world.parameters,
+                  "territory": territory}
         setups.append((build_replay(timeline, **common),  # type: ignore[arg-type]
                        build_replay(timeline, dropped=dropped, name="history-counterfactual",
                                     **common)  # type: ignore[arg-type]

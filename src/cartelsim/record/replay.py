@@ -116,6 +116,7 @@ def build_replay(
     parameters: Mapping[str, float] | None = None,
     name: str = "history-replay",
     data: str | None = None,
+    territory: bool = False,
 ) -> ReplaySetup:
     """The replay as a `Scenario`, with the events in `dropped` left out.
 
@@ -133,6 +134,9 @@ def build_replay(
         parameters: catalogue overrides, as in a scenario's [parameters] table.
         name: the scenario's name.
         data: folder with edited copies of the history files (None: the packaged ones).
+        territory: switch on the 32 states (`[mechanisms] territory`, world engine only):
+            the replay then carries ``state_homicides`` dated by the world of 2007 and its
+            splinters (presence rules in `territory.states`).
 
     Raises:
         CartelsimError: invalid runs, seed, engine or parameters (one line).
@@ -189,7 +193,8 @@ def build_replay(
             "system": {"name": SYSTEM, **({"data": data} if data else {})},
             "horizon": {"start": REPLAY_START, "weeks": weeks},
             "run": {"engine": engine, "runs": runs, "seed": seed, "initial": "sizes"},
-            "mechanisms": {"fragmentation": fragmentation},
+            "mechanisms": {"fragmentation": fragmentation,
+                           **({"territory": True} if territory else {})},
             "defaults": "catalogue",  # the posterior's values come in `parameters` (draws.py)
             "parameters": dict(parameters or {}),
             "interventions": interventions,

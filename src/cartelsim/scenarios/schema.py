@@ -274,7 +274,7 @@ class Scenario(_Strict):
         it came from."""
         params = Params.defaults()
         if self.defaults == "calibrated" and self.system.name != "bacrim2020":
-            params = calibrated_defaults()
+            params = calibrated_defaults(self.mechanisms.territory)
         if self.parameters_file is not None:
             kind = parameter_file_provenance(self.parameters_file)
             params = params.override(read_parameter_file(self.parameters_file),
@@ -304,12 +304,15 @@ class Scenario(_Strict):
 
 
 @functools.cache
-def calibrated_defaults() -> Params:
+def calibrated_defaults(territory: bool = False) -> Params:
     """The catalogue with the packaged posterior's median for the parameters it fitted
-    (`cartelsim calibrate history`, docs/calibration.md); origin 'calibrated (...)'."""
-    from cartelsim.calibration.posterior import load_posterior
+    (`cartelsim calibrate history`, docs/calibration.md); origin 'calibrated (...)'. With
+    `territory`, also the territory posterior's median (stage 2, `cartelsim calibrate
+    territory`): its parameters act only when territory is on."""
+    from cartelsim.calibration.posterior import PACKAGED_TERRITORY, load_posterior
 
-    return load_posterior().apply(Params.defaults())
+    params = load_posterior().apply(Params.defaults())
+    return load_posterior(packaged=PACKAGED_TERRITORY).apply(params) if territory else params
 
 
 def parse_scenario(data: dict, source: str = "<python>", base: Path | None = None) -> Scenario:

@@ -8,9 +8,17 @@ The world step allocates a group's conflict deaths to states through this presen
 * a named group of the embedded data is also present in the states of its
   ``other_states_present`` column (major_groups.csv), each holding
   ``territory_presence_other`` times the weight of the home state;
-* the synthetic tail and the groups of BACRIM and of 2007 have no list of other states: they
-  are present in their home state only (the tail's home states are drawn by population, see
+* a group of the world of 2007 (system "history2007") takes the list of the embedded group
+  its ``embedded_id`` names (history groups.csv: Sinaloa -> cds, Gulf -> cdg, Juárez ->
+  juarez_la_linea, Tijuana -> caf_tijuana), with the same weight. The lists are of 2025:
+  no dated list of states for 2007-2018 was found, so this is anachronistic, and said so
+  (VALIDATION.md); groups without an embedded twin have no list;
+* the synthetic tail and the groups of BACRIM have no list of other states: they are
+  present in their home state only (the tail's home states are drawn by population, see
   `system.embedded`);
+* then a share ``territory_presence_spread`` of every row is spread over the 32 states by
+  population (cells, allies and retail where no list names the group; 0 by default, fitted
+  by `cartelsim calibrate territory`);
 * a home state that matches no state (a typo in a user's file) spreads the group over the
   32 states by population;
 * a splinter is where its lineage's base group is (the step reads the row of its root), the
@@ -93,12 +101,21 @@ def _other_states(directory: str | Path | None) -> dict[str, tuple[str, ...]]:
     return read_data_file("embedded", directory, GROUPS_FILE, read)
 
 
+def _history_lists(directory: str | Path | None) -> dict[str, tuple[str, ...]]:
+    """History group id -> the other states of its embedded twin (groups.csv embedded_id)."""
+    from cartelsim.record.world import history_groups
+
+    lists = _other_states(directory)
+    return {g.id: lists.get(g.embedded_id, ()) for g in history_groups() if g.embedded_id}
+
+
 def state_layout(system: System, params: Params | None = None,
                  directory: str | Path | None = None) -> StateLayout:
     """The presence matrix of `system`'s base groups under the rules of the module docstring.
 
     `directory`: a folder with edited copies of the embedded files (default: the packaged
-    ones); other states are read for systems named "mexico2025" only.
+    ones); other states are read for systems named "mexico2025" and, through their
+    embedded twins, "history2007".
     """
     params = params or Params.defaults()
     table = states_table(directory)
@@ -106,7 +123,8 @@ def state_layout(system: System, params: Params | None = None,
     names = tuple(table["name"])
     population = table["population"].to_numpy(dtype=float)
     other = params["territory_presence_other"]
-    lists = _other_states(directory) if system.name == "mexico2025" else {}
+    lists = (_other_states(directory) if system.name == "mexico2025"
+             else _history_lists(directory) if system.name == "history2007" else {})
     presence = np.zeros((system.n_groups, len(codes)))
     for g, (gid, home) in enumerate(zip(system.group_ids, system.home_states, strict=True)):
         s = state_index(str(home), codes, names)
@@ -119,6 +137,9 @@ def state_layout(system: System, params: Params | None = None,
                 if k >= 0 and k != s:
                     presence[g, k] = other
     presence /= presence.sum(axis=1, keepdims=True)
+    spread = params["territory_presence_spread"]
+    if spread > 0.0:
+        presence = (1.0 - spread) * presence + spread * population / population.sum()
     counts = (presence > 0).sum(axis=1)
     ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     cols = np.nonzero(presence)[1].astype(np.int64)

@@ -1,7 +1,7 @@
 """How well a territorial run ranks the states by homicides, against SESNSP 2015-2019.
 
     PYTHONPATH=src python -m cartelsim.territory.validation ../shared/data/observed \\
-        [--runs 20] [--weeks 52] [--seed 0]
+        [--runs 20] [--weeks 52] [--seed 0] [--calibrated]
 
 The observed ranking: SESNSP homicide victims per state summed over 2015-01..2018-12 (the
 four full years of the new methodology in `sesnsp_state_month.csv`; Oaxaca's missing
@@ -92,6 +92,7 @@ def rank_agreement(ds: xr.Dataset, observed: pd.DataFrame, seed: int = 0,
 
 
 def main() -> None:
+    from cartelsim.params.catalogue import Params
     from cartelsim.system.embedded import mexico_2025
     from cartelsim.world.run import run_world
 
@@ -100,10 +101,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--calibrated", action="store_true",
+                        help="territory parameters at the territory posterior's median")
     args = parser.parse_args()
     observed = observed_by_year(read_sesnsp(args.observed / SESNSP_FILE))
-    ds = run_world(mexico_2025(), weeks=args.weeks, runs=args.runs, engine="stochastic",
-                   seed=args.seed, start="2026-01-01", record="totals", territory=True)
+    params = Params.defaults()
+    if args.calibrated:
+        from cartelsim.calibration.posterior import PACKAGED_TERRITORY, load_posterior
+
+        params = load_posterior(packaged=PACKAGED_TERRITORY).apply(params)
+    ds = run_world(mexico_2025(), params, weeks=args.weeks, runs=args.runs,
+                   engine="stochastic", seed=args.seed, start="2026-01-01", record="totals",
+                   territory=True)
     print(json.dumps(rank_agreement(ds, observed, args.seed), indent=1))
 
 
