@@ -179,8 +179,9 @@ def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
     alliance, base = base[-1], base[:-1]
     quiet = shortcut and is_quiet(stochastic, effects.rows, money, protection,
                                   layout is not None)
-    if quiet:  # no draws: the stream keys are never read
+    if quiet:  # no draws, so no stream keys; no splits, so no room for splinters
         keys = tuple(np.zeros(runs, dtype=np.uint64) for _ in range(3))
+        capacity = system.n_groups
     else:
         keys = tuple(run_keys(seed, name, first_run, runs)
                      for name in ("demography", "events", "interventions"))
