@@ -699,9 +699,10 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 _fail(r, t, STATUS_STEP, status, totals, active, keep, g_members, g_flows,
                       g_integrity)
                 return
+            demography = rng.week_key(keys_demo[r], w, rng.PURPOSE_DEMOGRAPHY)
             for j in range(nl):
                 g = row_live[j]
-                rng.start(keys_demo[r], w, g, rng.PURPOSE_DEMOGRAPHY, state)
+                rng.start_group(demography, g, state)
                 draw_flows(state, m, g, flows)
         else:
             k = since[r]
