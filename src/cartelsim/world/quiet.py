@@ -32,6 +32,7 @@ from cartelsim.engines.kernels import (
     rk4_week,
 )
 from cartelsim.world.params import P_END_MEMBERS, P_ETA, P_OMEGA, P_RHO, P_THETA
+from cartelsim.world.step import _fail
 
 _AB4 = (55.0 / 24.0, -59.0 / 24.0, 37.0 / 24.0, -9.0 / 24.0)
 
@@ -145,19 +146,6 @@ def _quiet_run(r, weeks, keep, p, indptr, indices, weights, n, members, alliance
     if keep:  # the last date: one more week of recovery of intact commands: still 1
         for j in range(n_live[r]):
             g_integrity[r, weeks, row_live[j]] = 1.0
-
-
-@njit(cache=True)
-def _fail(r, start, code, status, totals, active, keep, g_members, g_flows,
-          g_integrity):  # pragma: no cover - compiled
-    """Mark run r failed from date `start` on (as `step._fail`)."""
-    status[r] = code
-    totals[r, start:, :] = np.nan
-    active[r, start:] = -1
-    if keep:
-        g_members[r, start:, :] = np.nan
-        g_flows[r, start:, :, :] = np.nan
-        g_integrity[r, start:, :] = np.nan
 
 
 @njit(cache=True, parallel=True)
