@@ -1,6 +1,8 @@
 """One L1 rate law, two evaluations: the world step's over live groups and lineages
 (`world.flows.rates_net`) against the dense one of the published model's engines
-(`engines.kernels._rates_net`); both write their groups through `kernels.group_net`."""
+(`engines.kernels._rates_net`). Both call the one rate law, `kernels.group_flows`; the loops
+around it stay two (one shared per-group writer made the dense loop about 1.4x slower,
+BENCHMARKS.md), so this test holds them together."""
 
 from __future__ import annotations
 

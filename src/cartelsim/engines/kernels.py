@@ -68,26 +68,6 @@ def group_flows(c, rival, total, inv_alliance, rho_mult, focus, theta_mult, rho,
     return recruit_rate * c, arrest_rate * c, pressure * c, omega * c * c, speed
 
 
-@njit(cache=True, fastmath=FASTMATH, inline="always")
-def group_net(i, c, rival, total, inv_alliance, coef, rho, arrest_scale, theta, omega, net,
-              comps, keep_comps):  # pragma: no cover - compiled
-    """One group's flows by `group_flows`, written where every rate evaluation keeps them:
-    net[i] = r - a - d - x, and comps[0:4, i] when keep_comps. Returns (r, a, d, x, speed)
-    for the caller's totals. Shared by this module's dense evaluation and the world step's
-    evaluation over live groups (`world.flows.rates_net`), so the rate law and what is kept
-    of it are written once."""
-    r, a, d, x, speed = group_flows(c, rival, total, inv_alliance, coef[RHO_MULT, i],
-                                    coef[FOCUS, i], coef[THETA_MULT, i], rho, arrest_scale,
-                                    theta, omega)
-    net[i] = r - a - d - x
-    if keep_comps:
-        comps[0, i] = r
-        comps[1, i] = a
-        comps[2, i] = d
-        comps[3, i] = x
-    return r, a, d, x, speed
-
-
 @njit(cache=True, fastmath=FASTMATH)
 def _rates_net(members, indptr, indices, weights, inv_alliance, rho, eta, theta, omega, coef,
                net, comps, sums, keep_comps):  # pragma: no cover - compiled
@@ -114,14 +94,21 @@ def _rates_net(members, indptr, indices, weights, inv_alliance, rho, eta, theta,
         for k in range(indptr[i], indptr[i + 1]):
             rival += weights[k] * members[indices[k]]
         c = members[i]
-        r, a, d, x, speed = group_net(i, c, rival, total, inv_alliance[i], coef, rho,
-                                      arrest_scale, theta, omega, net, comps, keep_comps)
+        r, a, d, x, speed = group_flows(c, rival, total, inv_alliance[i], coef[RHO_MULT, i],
+                                        coef[FOCUS, i], coef[THETA_MULT, i], rho,
+                                        arrest_scale, theta, omega)
+        net[i] = r - a - d - x
         if c > 0.0 and speed > fastest:
             fastest = speed
         s_r += r
         s_a += a
         s_d += d
         s_x += x
+        if keep_comps:
+            comps[0, i] = r
+            comps[1, i] = a
+            comps[2, i] = d
+            comps[3, i] = x
     sums[0] = s_r
     sums[1] = s_a
     sums[2] = s_d

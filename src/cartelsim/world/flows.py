@@ -6,14 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from cartelsim.engines.kernels import (
-    FASTMATH,
-    FOCUS,
-    RHO_MULT,
-    THETA_MULT,
-    group_flows,
-    group_net,
-)
+from cartelsim.engines.kernels import FASTMATH, FOCUS, RHO_MULT, THETA_MULT, group_flows
 from cartelsim.world import rng
 from cartelsim.world.params import P_OMEGA, P_RHO, P_SPLINTER_RIVALRY, P_THETA
 
@@ -58,14 +51,21 @@ def rates_net(members, live, n_live, root, n_base, indptr, indices, weights, inv
         b = root[i]
         c = members[i]
         rival = rival_of[b] + sr * (lineage[b] - c)
-        r, a, d, x, speed = group_net(i, c, rival, total, inv_alliance[i], coef, rho,
-                                      arrest_scale, theta, omega, net, comps, keep)
+        r, a, d, x, speed = group_flows(c, rival, total, inv_alliance[i], coef[RHO_MULT, i],
+                                        coef[FOCUS, i], coef[THETA_MULT, i], rho,
+                                        arrest_scale, theta, omega)
+        net[i] = r - a - d - x
         if c > 0.0 and speed > fastest:
             fastest = speed
         s_r += r
         s_a += a
         s_d += d
         s_x += x
+        if keep:
+            comps[0, i] = r
+            comps[1, i] = a
+            comps[2, i] = d
+            comps[3, i] = x
     sums[0] = s_r
     sums[1] = s_a
     sums[2] = s_d
