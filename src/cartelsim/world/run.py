@@ -36,6 +36,7 @@ from cartelsim.system.model import System
 from cartelsim.territory.results import TerritoryInputs, add_territory, kernel_arrays
 from cartelsim.world import step
 from cartelsim.world.params import N_FINANCE, N_PARAMS
+from cartelsim.world.quiet import is_quiet, quiet_batch, quiet_serial
 from cartelsim.world.rng import run_keys
 from cartelsim.world.schedule import EffectArrays, compile_interventions
 from cartelsim.world.state import WorldRecord, WorldState
@@ -169,12 +170,22 @@ def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
                     members0: np.ndarray, weeks: int, stochastic: bool, keep: bool, seed: int,
                     first_run: int, capacity: int, money: bool = False,
                     protection: bool = False, base: BaseStructure | None = None,
-                    layout: TerritoryInputs | None = None) -> tuple[WorldState, WorldRecord]:
+                    layout: TerritoryInputs | None = None,
+                    shortcut: bool = True) -> tuple[WorldState, WorldRecord]:
+    """One chunk of runs through the compiled step. A quiet deterministic world (no
+    intervention, money, protection or territory) takes `world.quiet`'s shortcut, which gives
+    the same numbers bit for bit; `shortcut=False` forces the full step (tests compare)."""
     runs = members0.shape[0]
     base = base or base_structure(system)
     alliance, base = base[-1], base[:-1]
-    keys = tuple(run_keys(seed, name, first_run, runs)
-                 for name in ("demography", "events", "interventions"))
+    quiet = shortcut and is_quiet(stochastic, effects.rows, money, protection,
+                                  layout is not None)
+    if quiet:  # no draws, so no stream keys; no splits, so no room for splinters
+        keys = tuple(np.zeros(runs, dtype=np.uint64) for _ in range(3))
+        capacity = system.n_groups
+    else:
+        keys = tuple(run_keys(seed, name, first_run, runs)
+                     for name in ("demography", "events", "interventions"))
     money0 = protection0 = None
     if money or protection:  # start where each group's flows settle, as mechanisms.finance
         start = Finance(params, members0, 0, money=money, protection=protection)
@@ -188,6 +199,14 @@ def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
     fin = finance_vector(params, money, protection)
     if layout is not None:  # drugs earn by the tonne (territory); the pot keeps the rest
         fin[2 + FINANCE_ORDER.index("drug_market_value")] = params["territory_other_revenue"]
+    if quiet:
+        shortcut_kernel = quiet_batch if runs > 1 else quiet_serial
+        shortcut_kernel(weeks, keep, p, *base[:3], int(base[3]), state.members,
+                        state.alliance, state.end, state.live, state.n_live, state.week,
+                        state.status, state.hist_net, state.hist_comps, state.hist_sums,
+                        state.since, state.jumped, out.totals, out.active, out.members,
+                        out.flows, out.integrity)
+        return state, out
     delta_pressure = params[LOSS_PARAMETER[PRESSURE_KIND]]
     kernel = step.world_batch if runs > 1 else step.world_serial
     while True:

@@ -483,7 +483,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                     _finance_week(r, w, m, row_live, nl, root[r], n_base, fin, money,
                                   protection, freeze, prosecution, seizures, resolved,
                                   it_kind, it_value, it_first, it_last, it_target, it_mask,
-                                  it_ref, end[r], c_on, c_group, held_r, m_cond, drug_income)
+                                  it_ref, end[r], c_on, c_group, held_r, m_cond, drug_income,
+                                  weight)  # weight: free until the pressure step
                 for j in range(nl):
                     g = row_live[j]
                     exposure[g] = 1.0 - protection[r, g] if protection_on else 1.0
@@ -775,9 +776,10 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 _fail(r, t, STATUS_STEP, status, totals, active, keep, g_members, g_flows,
                       g_integrity)
                 return
+            demography = rng.week_key(keys_demo[r], w, rng.PURPOSE_DEMOGRAPHY)
             for j in range(nl):
                 g = row_live[j]
-                rng.start(keys_demo[r], w, g, rng.PURPOSE_DEMOGRAPHY, state)
+                rng.start_group(demography, g, state)
                 draw_flows(state, m, g, flows)
         else:
             k = since[r]
@@ -884,10 +886,11 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
 def _finance_week(r, w, m, row_live, nl, root, n_base, fin, money, protection, freeze,
                   prosecution, seizures, resolved, it_kind, it_value, it_first, it_last,
                   it_target, it_mask, it_ref, end, c_on, c_group, held_r,
-                  m_cond, drug_income):  # pragma: no cover - compiled
+                  m_cond, drug_income, sized):  # pragma: no cover - compiled
     """Money and protection from week w - 1 to w (the Euler step of `mechanisms.finance`),
     with members at the start of week w and the freezes and prosecutions of week w - 1
-    (a conditional one where its condition held in week w - 1; a group size, at week w)."""
+    (a conditional one where its condition held in week w - 1; a group size, at week w).
+    `sized` is scratch [live group] for members ** market_share_exponent."""
     held = w - 1
     for j in range(nl):
         g = row_live[j]
@@ -911,13 +914,14 @@ def _finance_week(r, w, m, row_live, nl, root, n_base, fin, money, protection, f
                         m_cond[g] > c_group[it]:
                     into[g] += it_value[it]
     total = 0.0
-    for j in range(nl):
-        total += max(m[row_live[j]], 0.0) ** fin[F_SHARE_EXPONENT]
+    for j in range(nl):  # each group's power once (a pow costs tens of ns), kept in `sized`
+        sized[j] = max(m[row_live[j]], 0.0) ** fin[F_SHARE_EXPONENT]
+        total += sized[j]
     money_on = fin[F_MONEY_ON] != 0.0
     protection_on = fin[F_PROTECTION_ON] != 0.0
     for j in range(nl):
         g = row_live[j]
-        share = max(m[g], 0.0) ** fin[F_SHARE_EXPONENT] / total if total > 0.0 else 0.0
+        share = sized[j] / total if total > 0.0 else 0.0
         income = fin[F_MARKET] * share + drug_income[g]  # drug_income: 0 without territory
         bribes = fin[F_BRIBE] * income
         if money_on:
