@@ -90,3 +90,16 @@ def test_only_quiet_worlds_take_the_shortcut() -> None:
     assert not is_quiet(False, 0, True, False, False)
     assert not is_quiet(False, 0, False, True, False)
     assert not is_quiet(False, 0, False, False, True)
+
+
+def test_a_world_with_entry_is_not_quiet(mexico) -> None:
+    """New groups enter in deterministic worlds too (keyed draws), so entry_rate > 0 takes
+    the full step: both paths give the same entrants."""
+    assert not is_quiet(False, 0, False, False, False, 0.3)
+    params = Params.defaults().override({"entry_rate": 0.3}, "test")
+    members0 = np.full((2, mexico.n_groups), 400.0)
+    fast, full = _both(mexico, params, members0, True, weeks=52)
+    assert fast[0].keys_demo.any()  # the shortcut was not taken
+    assert (full[0].n_used > mexico.n_groups).all()  # groups entered
+    np.testing.assert_array_equal(fast[0].n_used, full[0].n_used)
+    np.testing.assert_array_equal(fast[1].totals, full[1].totals)

@@ -38,10 +38,12 @@ _AB4 = (55.0 / 24.0, -59.0 / 24.0, 37.0 / 24.0, -9.0 / 24.0)
 
 
 def is_quiet(stochastic: bool, rows: int, money: bool, protection: bool,
-             territory: bool) -> bool:
+             territory: bool, entry_rate: float = 0.0) -> bool:
     """Whether a chunk of runs can take the shortcut: deterministic, no scheduled effect, no
-    money, protection or territory (then nothing can remove a leader or change a rate)."""
-    return not stochastic and rows == 0 and not (money or protection or territory)
+    money, protection or territory, no new groups entering (then nothing can remove a
+    leader, change a rate or add a group)."""
+    return (not stochastic and rows == 0 and not (money or protection or territory)
+            and entry_rate == 0.0)
 
 
 @njit(cache=True, fastmath=FASTMATH)

@@ -179,7 +179,7 @@ def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
     base = base or base_structure(system)
     alliance, base = base[-1], base[:-1]
     quiet = shortcut and is_quiet(stochastic, effects.rows, money, protection,
-                                  layout is not None)
+                                  layout is not None, params["entry_rate"])
     if quiet:  # no draws, so no stream keys; no splits, so no room for splinters
         keys = tuple(np.zeros(runs, dtype=np.uint64) for _ in range(3))
         capacity = system.n_groups
