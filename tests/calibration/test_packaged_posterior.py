@@ -22,10 +22,7 @@ def test_packaged_posterior_names_its_data_method_budget_and_code(name, last_yea
     assert {"parameter_points", "replays", "walkers", "steps", "burn_in"} <= set(meta["budget"])
     assert f"--until {last_year}" in meta["command"] and isinstance(meta["seed"], int)
     assert ("members" in meta["data"]) == (last_year >= 2022)  # F18 is a 2022 figure
-    # the posteriors shipped before new-group entry (issue 13) lack entry_rate (it stays at
-    # the catalogue's 0); once re-fitted, they hold exactly FITTED again
-    assert set(posterior.parameters) <= set(FITTED)
-    assert set(FITTED) - set(posterior.parameters) <= {"entry_rate"}
+    assert set(posterior.parameters) == set(FITTED)  # entry_rate too (issue 13's re-fit)
     for parameter in posterior.parameters:  # uniform priors on the catalogue ranges
         values = posterior.draws[parameter]
         assert values.between(CATALOGUE[parameter].low, CATALOGUE[parameter].high).all()
