@@ -22,18 +22,25 @@ from cartelsim.errors import CartelsimError
 from cartelsim.io.atomic import check_target
 
 
-def run_history_calibration(
-        stem: Path, *, budget: int, seed: int, until: int, console: Console,
-        progress_bar: Callable[[str, bool], AbstractContextManager]) -> Posterior:
-    """Check the options, fit with a progress bar, print the table, write the files."""
-    record_targets(until)  # a bad --until fails here, before any simulation
-    walkers, steps = plan_budget(budget, len(FITTED) + 2)
+def posterior_stem(stem: Path) -> Path:
+    """The stem of a posterior's files (NAME for NAME.csv and NAME.json), checked before
+    any simulation: both files writable, the folder not a file."""
     if stem.suffix in (".csv", ".json"):
         stem = stem.with_suffix("")
     for suffix in (".csv", ".json"):
         check_target(stem.with_suffix(suffix), "posterior")
     if stem.parent.exists() and not stem.parent.is_dir():
         raise CartelsimError(f"{stem.parent} is a file, not a folder for the posterior")
+    return stem
+
+
+def run_history_calibration(
+        stem: Path, *, budget: int, seed: int, until: int, console: Console,
+        progress_bar: Callable[[str, bool], AbstractContextManager]) -> Posterior:
+    """Check the options, fit with a progress bar, print the table, write the files."""
+    record_targets(until)  # a bad --until fails here, before any simulation
+    walkers, steps = plan_budget(budget, len(FITTED) + 2)
+    stem = posterior_stem(stem)
     label = (f"emcee on the replay: {walkers} walkers x {steps} steps, {RUNS_PER_POINT} "
              f"replays a point, record to {until}")
     with progress_bar(label, False) as bar:

@@ -19,6 +19,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from cartelsim.calibration.history_command import posterior_stem
 from cartelsim.calibration.posterior import Posterior
 from cartelsim.calibration.record_fit import SIGMA_BOUNDS, Progress, plan_budget, world_seed
 from cartelsim.calibration.record_posterior import code_revision
@@ -37,8 +38,6 @@ from cartelsim.calibration.territory_fit import (
     office_shares,
     territory_targets,
 )
-from cartelsim.errors import CartelsimError
-from cartelsim.io.atomic import check_target
 from cartelsim.params.catalogue import CATALOGUE
 from cartelsim.territory.observed import FULL_YEARS
 from cartelsim.territory.validation import rank_agreement
@@ -158,12 +157,7 @@ def run_territory_calibration(
     """Check the options, fit with a progress bar, print the posterior and the scores."""
     territory_targets(until)  # a bad --until fails here, before any simulation
     walkers, steps = plan_budget(budget, len(FITTED) + len(NUISANCE))
-    if stem.suffix in (".csv", ".json"):
-        stem = stem.with_suffix("")
-    for suffix in (".csv", ".json"):
-        check_target(stem.with_suffix(suffix), "posterior")
-    if stem.parent.exists() and not stem.parent.is_dir():
-        raise CartelsimError(f"{stem.parent} is a file, not a folder for the posterior")
+    stem = posterior_stem(stem)
     label = (f"emcee on the territory replay: {walkers} walkers x {steps} steps, "
              f"{RUNS_PER_POINT} replays a point, SESNSP 2015-{until}")
     with progress_bar(label, False) as bar:

@@ -61,7 +61,7 @@ def history(
             differ only through the random successions and splits).
         fragmentation: "open" (default: the world engine, any contested group splits,
             splinters again; `cartelsim.world`) or "capped" (one split per group, the older
-            engines).
+            engines, which have no new-group entry: the posterior's entry_rate is left out).
         parameters: catalogue overrides (e.g. {"baseline_homicides": 9000}); they win over
             the posterior's values.
         posterior: a calibrated posterior (`calibration.posterior.load_posterior`);
@@ -97,8 +97,11 @@ def history(
     worlds = parameter_worlds(runs, seed, parameters, posterior, posterior_draws)
     setups = []
     for world in worlds:
+        values = dict(world.parameters)
+        if fragmentation == "capped" and "entry_rate" not in (parameters or {}):
+            values.pop("entry_rate", None)  # the capped engines have no entry (results say so)
         common = {"runs": world.runs, "seed": world.seed, "engine": engine,
-                  "fragmentation": fragmentation, "parameters": world.parameters,
+                  "fragmentation": fragmentation, "parameters": values,
                   "territory": territory}
         setups.append((build_replay(timeline, **common),  # type: ignore[arg-type]
                        build_replay(timeline, dropped=dropped, name="history-counterfactual",
