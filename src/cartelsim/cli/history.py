@@ -96,9 +96,11 @@ def history_command(
     if quiet:
         return
     table = result.national_by_year()
-    applied = sum(u.acts for u in result.uses)
+    applied = sum(u.acts and u.event.is_removal for u in result.uses)
+    levers = sum(u.acts and not u.event.is_removal for u in result.uses)  # territory on
+    also = f"; {levers} U.S. measures start or end a pressure lever" if levers else ""
     console.print(f"replayed {len(result.uses)} events ({applied} removals act on the groups "
-                  f"of 2007) in {runs} run(s), seed {seed}")
+                  f"of 2007{also}) in {runs} run(s), seed {seed}")
     if drop_events is not None:
         dropped = sum(u.dropped for u in result.uses)
         acting = sum(u.dropped and u.acts for u in result.uses)

@@ -23,6 +23,13 @@ group). The capped engines know no lineages: there such a removal does nothing.
 
 Removals of one group in the same week (El Mayo and Joaquín Guzmán López on 25 July 2024)
 become one operation, of the most severe kind among them.
+
+With territory on, the timeline's U.S. measures act too: ``us_levers.csv`` (`levers`) names
+the ``us_measure`` events that start and end each U.S. pressure lever (`tariff_threat` from
+the first tariff orders to the Supreme Court's ruling, `fto_designation` from the FTO
+designation on), and each becomes that intervention after the removals. Territory is what
+gives U.S. pressure its feedback and the Mexican state's answer; without it the replay
+stays the removals alone, unchanged, which the national calibration was fitted on.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ import xarray as xr
 
 from cartelsim.engines.simulate import Progress
 from cartelsim.record.events import Event
+from cartelsim.record.levers import UsLever, load_us_levers
 from cartelsim.record.observation import add_observed_series
 from cartelsim.record.world import START_YEAR, HistoryGroup, history_groups
 from cartelsim.scenarios.runner import run_scenario
@@ -57,10 +65,12 @@ NOT_FORCED = {
     "alliance": "not applied: alliances and rivalries stay as in 2007 in today's engines",
     "rivalry": "not applied: alliances and rivalries stay as in 2007 in today's engines",
     "leader_escaped": "not applied: no intervention returns a leader",
-    "us_measure": "not applied: measures are not translated into interventions",
+    "us_measure": "not applied: U.S. measures act only with territory on (us_levers.csv)",
     "mx_measure": "not applied: measures are not translated into interventions",
 }
 APPLIED = "applied"
+# With territory on, a U.S. measure that starts or ends no lever of us_levers.csv.
+NO_LEVER = "not applied: starts or ends no U.S. lever of us_levers.csv (territory on)"
 
 Runner = Callable[[Scenario, Progress | None], xr.Dataset]
 
@@ -88,7 +98,8 @@ class EventUse:
 
     @property
     def acts(self) -> bool:
-        """True if the event changes the replay (an applied removal)."""
+        """True if the event changes the replay (an applied removal, or with territory on
+        a U.S. measure that starts or ends a lever)."""
         return self.status.startswith(APPLIED)
 
 
@@ -136,10 +147,13 @@ def build_replay(
         data: folder with edited copies of the history files (None: the packaged ones).
         territory: switch on the 32 states (`[mechanisms] territory`, world engine only):
             the replay then carries ``state_homicides`` dated by the world of 2007 and its
-            splinters (presence rules in `territory.states`).
+            splinters (presence rules in `territory.states`), and the U.S. measures act
+            as the pressure levers of ``us_levers.csv`` (`levers`; a dropped measure that
+            starts or ends a lever leaves it in place with amount 0).
 
     Raises:
         CartelsimError: invalid runs, seed, engine or parameters (one line).
+        DataFileError: a malformed row of ``us_levers.csv`` (territory on).
     """
     weeks = replay_weeks()
     groups = history_groups(data)
@@ -184,11 +198,23 @@ def build_replay(
         for event in members:
             number[event] = len(interventions)
             status[event] = "dropped" if event in drop else _applied(event, key)
+    if territory:
+        for lever in load_us_levers(data):
+            interventions.append(_lever(lever, events, drop, end.date()))
+            for event in _lever_events(lever, events):
+                number[event] = len(interventions)
+                status[event] = ("dropped" if event in drop else
+                                 f"{APPLIED} as {lever.lever} {lever.span(end.date())} "
+                                 "(territory on)")
+        for event in events:
+            if event.kind == "us_measure" and event not in number:
+                status[event] = NO_LEVER
     scenario = parse_scenario(
         {
             "name": name,
             "description": (f"The world of {START_YEAR} replayed to {end.date()} with the "
                             "timeline's leader removals"
+                            + (" and U.S. pressure levers" if territory else "")
                             + (f", without {len(drop)} chosen events" if drop else "")),
             "system": {"name": SYSTEM, **({"data": data} if data else {})},
             "horizon": {"start": REPLAY_START, "weeks": weeks},
@@ -248,6 +274,32 @@ def _operation(key: str, events: list[Event], drop: set[Event]) -> dict:
                    if key.startswith("lineage:") else {"groups": [key]}),
         "label": label,
     }
+
+
+def _lever_events(lever: UsLever, events: Sequence[Event]) -> list[Event]:
+    """The timeline's U.S. measures that start or end `lever` (matched by date)."""
+    dates = {lever.start, lever.end}
+    return [e for e in events if e.kind == "us_measure" and e.date in dates]
+
+
+def _lever(lever: UsLever, events: Sequence[Event], drop: set[Event],
+           replay_end: dt.date) -> dict:
+    """The intervention of one U.S. lever. A lever whose starting or ending measure is
+    dropped keeps its place with amount 0, as a dropped removal keeps its operation with
+    effect 0: the factual and counterfactual histories then have the same interventions and
+    random streams (paired worlds, STYLE.md 5)."""
+    dropped = any(e in drop for e in _lever_events(lever, events))
+    span = lever.span(replay_end)
+    item = {
+        "action": lever.lever,
+        "effect": 0.0 if dropped else lever.amount,
+        "start": lever.start,
+        "label": (f"dropped: {lever.lever} {span}" if dropped
+                  else f"{lever.lever} {span} (u {lever.amount:g})"),
+    }
+    if lever.end is not None:
+        item["end"] = lever.end
+    return item
 
 
 def run_replay(setup: ReplaySetup, progress: Progress | None = None,
