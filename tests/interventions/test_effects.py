@@ -332,6 +332,7 @@ def test_a_scenario_runs_its_interventions(mexico, params) -> None:
     scenario = parse_scenario({
         "name": "half-recruitment-cjng",
         "horizon": {"start": START.date(), "weeks": WEEKS},
+        "parameters": {"entry_rate": 0.0},  # the direct run below has no new groups
         "interventions": [{"action": "prevent_recruitment", "effect": 1.0, "start": at(W),
                            "target": {"groups": ["Cártel de Jalisco Nueva Generación"]}}],
     })

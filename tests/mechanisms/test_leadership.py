@@ -382,8 +382,11 @@ def test_events_do_not_consume_the_demographic_draws(mexico) -> None:
     week of the removal, stochastic engine, same seed; they differ right after it."""
     start = pd.Timestamp("2026-01-01")
     week = 10
+    # entry off: the group axis then holds the base groups and CJNG's splinter only
+    # (entrants are paired too: tests/world/test_entry.py)
     base = {"system": {"name": "mexico2025"}, "horizon": {"start": "2026-01-01", "weeks": 30},
-            "run": {"engine": "stochastic", "runs": 4, "seed": 21}}
+            "run": {"engine": "stochastic", "runs": 4, "seed": 21},
+            "parameters": {"entry_rate": 0.0}}
     status_quo = run_scenario(parse_scenario(base))
     policy = run_scenario(parse_scenario({**base, "interventions": [{
         "action": "remove_leader", "kind": "killed", "succession": "uncertain", "effect": 0.9,

@@ -168,6 +168,7 @@ def test_a_scenario_without_interventions_is_the_published_model(mexico, params,
         "horizon": {"start": "2026-01-01", "weeks": 104},
         "run": {"engine": engine, "runs": runs, "seed": 9},
         "mechanisms": {"fragmentation": fragmentation},
+        "parameters": {"entry_rate": 0.0},  # the published model has no new groups
     })
     ds = run_scenario(scenario)
     reference = simulate(mexico, scenario.params(), weeks=104, runs=runs, engine=engine, seed=9,

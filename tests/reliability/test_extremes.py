@@ -189,7 +189,11 @@ def test_finance_zero_division_is_reported_not_silent() -> None:
 
     scenario = parse_scenario({
         "name": "zero-decay", "system": {"groups": 30}, "horizon": {"weeks": 10},
-        "parameters": {"protection_decay": 0.0}, "mechanisms": {"protection": True},
+        # entry off: at zero decay the old groups' protection nears 1, so national arrests
+        # fall on unprotected entrants, whose rates then pass the step's limit: a reported
+        # stop (status 2), not the silent NaN this test guards against
+        "parameters": {"protection_decay": 0.0, "entry_rate": 0.0},
+        "mechanisms": {"protection": True},
         "interventions": [{"action": "remove_leader", "kind": "killed",
                            "target": {"groups": ["cjng"]}}]})
     ds = run_scenario(scenario)  # RuntimeWarnings from cartelsim are errors in the suite

@@ -91,6 +91,6 @@ def test_more_worlds_than_draws_take_the_draws_again_in_order():
     from cartelsim.report.world import world_params
 
     draws = tuple({"split_hazard": value} for value in (0.1, 0.2, 0.3))
-    _, each = world_params(Params(), draws, "p.csv", {"integrity_recovery": 0.05}, 7)
+    _, each = world_params(Params.defaults(), draws, "p.csv", {"integrity_recovery": 0.05}, 7)
     assert [p["split_hazard"] for p in each] == [0.1, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1]
     assert all(p["integrity_recovery"] == 0.05 for p in each)  # the swing on every world

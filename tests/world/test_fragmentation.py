@@ -38,18 +38,24 @@ def test_every_group_that_ever_existed_is_labelled(campaign: xr.Dataset) -> None
     end = campaign.group_end_week.values
     ever = campaign.groups_ever.values
     members = campaign.members.values
+    entrant = campaign.group_entrant.values  # new local groups (entry_rate), no parent
     for r in range(campaign.sizes["run"]):
         n = ever[r]
         assert (birth[r, :6] == 0).all() and (parent[r, :6] == -1).all()
         assert (root[r, :6] == np.arange(6)).all()
-        assert (birth[r, 6:n] > 0).all() and (birth[r, n:] == -1).all()
+        # a split needs a week with a contest; an entrant may come in the first week
+        assert (birth[r, 6:n] > np.where(entrant[r, 6:n], -1, 0)).all()
+        assert (birth[r, n:] == -1).all()
         for g in range(6, n):
             p = parent[r, g]
-            assert 0 <= p < g and birth[r, p] <= birth[r, g] and root[r, g] == root[r, p]
-            assert members[r, : birth[r, g] + 1, g].sum() == 0  # nothing before its split
+            if entrant[r, g]:
+                assert p == -1 and 0 <= root[r, g] < 6
+            else:
+                assert 0 <= p < g and birth[r, p] <= birth[r, g] and root[r, g] == root[r, p]
+            assert members[r, : birth[r, g] + 1, g].sum() == 0  # nothing before its birth
             assert members[r, birth[r, g] + 1, g] > 0
         splits = campaign.splits.values[r]
-        assert splits.sum() == n - 6
+        assert splits.sum() == n - 6 - entrant[r, 6:n].sum()
         for g in np.flatnonzero(end[r] >= 0):
             assert (members[r, end[r, g]:, g] == 0).all()
             assert members[r, end[r, g] - 1, g] >= 1

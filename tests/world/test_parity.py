@@ -43,6 +43,7 @@ def _flagship(engine: str, runs: int, fragmentation: str, weeks: int = 156) -> d
         "horizon": {"start": "2026-01-01", "weeks": weeks},
         "run": {"engine": engine, "runs": runs, "seed": 3},
         "mechanisms": {"fragmentation": fragmentation},
+        "parameters": {"entry_rate": 0.0},  # the capped engines have no entry
         "interventions": [{"action": "remove_leader", "kind": "killed",
                            "succession": "contested", "start": "2026-02-22",
                            "target": {"groups": ["cjng"]}}],
