@@ -173,3 +173,20 @@ def test_entry_asked_for_on_the_capped_engines_is_refused_in_one_line() -> None:
                                              r'fragmentation = "open"') as caught:
         run_scenario(capped)
     assert "\n" not in str(caught.value)
+
+
+def test_entrants_fight_their_lineage_at_the_entrant_rivalry(mexico) -> None:
+    """Local groups' conflict deaths follow entrant_rivalry (engines.lineage.kin_rivalry):
+    fewer at 0 than at 13 in the same worlds; and without entrants the weight is unused, so
+    it changes no number."""
+    def deaths_of_entrants(weight: float) -> float:
+        ds = world(mexico, entering(entrant_rivalry=weight), engine="deterministic", runs=2)
+        local = ds.group_entrant
+        return float(ds.deaths.where(local).sum())
+
+    calm, fierce = deaths_of_entrants(0.0), deaths_of_entrants(13.0)
+    assert 0.0 < calm < 0.8 * fierce, (calm, fierce)
+    base = world(mexico, Params.defaults(), runs=2)
+    other = world(mexico, Params.defaults().override({"entrant_rivalry": 0.0}, "test"), runs=2)
+    for name in base.data_vars:
+        np.testing.assert_array_equal(base[name].values, other[name].values, str(name))

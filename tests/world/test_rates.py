@@ -12,16 +12,24 @@ import scipy.sparse as sp
 from cartelsim.engines.kernels import _rates_net
 from cartelsim.params.catalogue import Params
 from cartelsim.world.flows import rates_net
-from cartelsim.world.params import P_OMEGA, P_RHO, P_SPLINTER_RIVALRY, P_THETA
+from cartelsim.world.params import (
+    P_ENTRANT_RIVALRY,
+    P_OMEGA,
+    P_RHO,
+    P_SPLINTER_RIVALRY,
+    P_THETA,
+)
 from cartelsim.world.run import base_structure, parameter_vector
 
 
-def _world(members, live, root, base, p, eta, coef, inv_alliance, keep=True):
+def _world(members, live, root, base, p, eta, coef, inv_alliance, keep=True, local=None):
     indptr, indices, weights, n_base, _ = base
     cap = members.size
+    local = np.zeros(cap, dtype=np.bool_) if local is None else local
     net, comps, sums = np.zeros(cap), np.zeros((4, cap)), np.zeros(5)
-    rates_net(members, live, live.size, root, n_base, indptr, indices, weights, inv_alliance,
-              p, eta, coef, np.zeros(n_base), np.zeros(n_base), net, comps, sums, keep)
+    rates_net(members, live, live.size, root, local, n_base, indptr, indices, weights,
+              inv_alliance, p, eta, coef, np.zeros(n_base), np.zeros(n_base), np.zeros(n_base),
+              net, comps, sums, keep)
     return net, comps, sums
 
 
@@ -84,3 +92,35 @@ def test_splinters_meet_the_lineage_rule(mexico) -> None:
     assert p[P_SPLINTER_RIVALRY] > 0.0 and not np.allclose(
         ours[2][2], _dense(members, w_base[np.ix_(roots, roots)], p, 7.5, coef,
                            inv_alliance)[2][2], rtol=1e-6)
+
+
+def test_local_groups_meet_their_lineage_at_the_entrant_rivalry(mexico) -> None:
+    """Splinters and local groups (entrants and a splinter of one) in three lineages: the
+    world's evaluation equals the dense one on the explicit matrix, where two groups of a
+    lineage fight at entrant_rivalry if either is local and at splinter_rivalry otherwise."""
+    base = base_structure(mexico)
+    n = mexico.n_groups
+    p = parameter_vector(Params.defaults())
+    p[P_ENTRANT_RIVALRY] = 2.5
+    rng = np.random.default_rng(11)
+    roots = np.concatenate([np.arange(n), [0, 0, 0, 1, 5, 5]])
+    local = np.zeros(roots.size, dtype=np.bool_)
+    local[[n + 1, n + 2, n + 5]] = True  # two local groups of lineage 0, one of lineage 5
+    cap = roots.size
+    members = rng.gamma(0.6, 400.0, cap)
+    coef = rng.uniform(0.5, 1.5, (3, cap))
+    inv_alliance = rng.uniform(0.3, 1.0, cap)
+    w_base = mexico.rivalry.toarray() if sp.issparse(mexico.rivalry) else mexico.rivalry
+    matrix = w_base[np.ix_(roots, roots)].astype(float)
+    same = roots[:, None] == roots[None, :]
+    either_local = local[:, None] | local[None, :]
+    matrix[same & ~either_local] = p[P_SPLINTER_RIVALRY]
+    matrix[same & either_local] = p[P_ENTRANT_RIVALRY]
+    np.fill_diagonal(matrix, 0.0)
+    ours = _world(members, np.arange(cap), roots, base, p, 7.5, coef, inv_alliance,
+                  local=local)
+    theirs = _dense(members, matrix, p, 7.5, coef, inv_alliance)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    settled = _world(members, np.arange(cap), roots, base, p, 7.5, coef, inv_alliance)
+    assert not np.allclose(ours[1][2], settled[1][2], rtol=1e-6)  # the weight matters

@@ -45,7 +45,7 @@ from cartelsim.record.replay import build_replay, run_replay
 # observation model.
 FITTED = (
     "split_hazard", "split_exponent", "split_fraction", "split_min_members", "entry_rate",
-    "splinter_rivalry", "integrity_recovery", "conflict_sensitivity", "succession_clarity",
+    "entrant_rivalry", "splinter_rivalry", "integrity_recovery", "conflict_sensitivity", "succession_clarity",
     "recruitment_rate", "conflict_lethality", "incapacitation", "members_2007",
     "victim_member_share", "baseline_homicides",
 )

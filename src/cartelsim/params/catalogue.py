@@ -232,6 +232,19 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L2", maximum=100.0,
             ),
             _spec(
+                "entrant_rivalry", 13.0, "rivalry weight (BACRIM scale 1-13)", 0.0, 13.0,
+                "Rivalry weight between a local group (one that entered, or a splinter of "
+                "one) and another group of the lineage it entered in; two splinters fight "
+                "at splinter_rivalry (engines.lineage.kin_rivalry).",
+                "calibrated to the record (cartelsim calibrate history); default: "
+                "assumption, as hard as a splinter (the rule before entrants had their own "
+                "weight). Range from 0 (a local group meets its lineage only as it meets "
+                "everyone, the L1 term) to 13, the strongest rivalry in BACRIM 2020 "
+                "(CJNG - La Nueva Familia Michoacana); assumption: a local group in a "
+                "cartel's territory may be its franchise or its rival",
+                "L2", maximum=1e3,
+            ),
+            _spec(
                 "entry_members", 137.0, "members", 20.0, 500.0,
                 "Members a new local group enters with (new recruits, counted as recruits of "
                 "the week it enters).",

@@ -23,8 +23,9 @@ state s in proportion to
 the traffic through s above what it would be without this week's crackdowns, as a share of
 the week's supply: contested new routes bring violence to the states they cross (F7, F8);
 it moves deaths between states, the national total is L1's. By lineage, as in
-`world.flows`: sum_j W_ij C_j p_js = sum_b W_base(root i, b) T_b p_bs + splinter_rivalry
-(T_root(i) - C_i) p_root(i),s, with T_b the members of lineage b. A group alone in all its
+`world.flows`: sum_j W_ij C_j p_js = sum_b W_base(root i, b) T_b p_bs + K_i p_root(i),s,
+with T_b the members of lineage b and K_i = splinter_rivalry (T_root(i) - C_i) when no
+group of the lineage entered (with entrants, `world.flows.kin_rivalry`). A group alone in all its
 states puts its deaths where it is (a_is = p_is). The deaths of a week add up over states
 to the week's total deaths exactly (to rounding).
 
@@ -43,6 +44,7 @@ import numpy as np
 from numba import njit
 
 from cartelsim.engines.kernels import FASTMATH
+from cartelsim.engines.lineage import kin_rivalry
 
 DEATHS = 2  # row of the per-group flows array holding conflict deaths
 # indices of the territory parameter vector (results.TERRITORY_ORDER names them)
@@ -55,11 +57,12 @@ N_TERRITORY = 11
 def territory_scratch(n_base, n_states, n_cells, n_origins, n_routes,
                       n_crossings):  # pragma: no cover - compiled
     """Work arrays of one run (lineage totals, members per state, rival pressure per cell,
-    weights per state, diverted traffic per state, per origin, per route, and the logit
-    shares of the routes cached for the last crackdown factors seen, with and without)."""
+    weights per state, diverted traffic per state, per origin, per route, the logit
+    shares of the routes cached for the last crackdown factors seen, with and without, and
+    the members of each lineage's local groups)."""
     return (np.zeros(n_base), np.zeros(n_states), np.zeros(n_cells), np.zeros(n_states),
             np.zeros(n_states), np.zeros((3, n_origins)), np.zeros(n_routes),
-            np.zeros((2, n_routes)), np.full((2, n_crossings), -1.0))
+            np.zeros((2, n_routes)), np.full((2, n_crossings), -1.0), np.zeros(n_base))
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -144,7 +147,7 @@ def territory_income(w, members, live, n_live, root, n_base, terr, scratch,
     the origin's state, from `members` (those at the start of week w)."""
     (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
      cstate_idx, factors, _, _, _, _) = terr
-    lineage, in_state, _, per_member, traffic, per_origin, flow, shares, cached = scratch
+    lineage, in_state, _, per_member, traffic, per_origin, flow, shares, cached, _ = scratch
     _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
                       in_state)
     factor = factors[max(w - 1, 0)]
@@ -169,16 +172,23 @@ def territory_income(w, members, live, n_live, root, n_base, terr, scratch,
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def territory_week(r, t, members, live, n_live, root, n_base, indptr, indices, weights,
-                   splinter_rivalry, flows, terr, scratch):  # pragma: no cover - compiled
+def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, indices,
+                   weights, splinter_rivalry, entrant_rivalry, flows, terr,
+                   scratch):  # pragma: no cover - compiled
     """Route run r's supply of the week ending at date t into flow_north[r, t, :] and
     seized[r, t, :], and add its conflict deaths to state_deaths[r, t, :]."""
     (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
      cstate_idx, factors, state_deaths, flow_north, seized, pressure) = terr
-    lineage, in_state, rival, share, diverted, per_origin, flow, shares, cached = scratch
+    (lineage, in_state, rival, share, diverted, per_origin, flow, shares, cached,
+     entered) = scratch
     n_states = in_state.size
     _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
                       in_state)
+    for b in range(n_base):
+        entered[b] = 0.0
+    for j in range(n_live):
+        if local[live[j]]:
+            entered[root[live[j]]] += members[live[j]]
     # routes: traffic with this week's crackdowns minus traffic without them
     for s in range(n_states):
         diverted[s] = 0.0
@@ -224,8 +234,9 @@ def territory_week(r, t, members, live, n_live, root, n_base, indptr, indices, w
         for k in range(ptr[b], ptr[b + 1]):
             s = cols[k]
             p = presence[b, s]
-            a = p * (rival[k] + in_state[s] - c * p + splinter_rivalry * (lineage[b] - c) * p) \
-                * (1.0 + diverted[s])
+            kin = kin_rivalry(c, local[g], lineage[b], entered[b], splinter_rivalry,
+                              entrant_rivalry)
+            a = p * (rival[k] + in_state[s] - c * p + kin * p) * (1.0 + diverted[s])
             if a < 0.0:  # rounding when g is alone in s
                 a = 0.0
             share[s] = a

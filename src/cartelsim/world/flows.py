@@ -7,8 +7,15 @@ import numpy as np
 from numba import njit
 
 from cartelsim.engines.kernels import FASTMATH, FOCUS, RHO_MULT, THETA_MULT, group_flows
+from cartelsim.engines.lineage import kin_rivalry, lineage_totals
 from cartelsim.world import rng
-from cartelsim.world.params import P_OMEGA, P_RHO, P_SPLINTER_RIVALRY, P_THETA
+from cartelsim.world.params import (
+    P_ENTRANT_RIVALRY,
+    P_OMEGA,
+    P_RHO,
+    P_SPLINTER_RIVALRY,
+    P_THETA,
+)
 
 # Below this expected number of events a week, a group's events are drawn as one Poisson
 # count and split among causes one by one.
@@ -16,25 +23,21 @@ _SPLIT_MAX_MEAN = 10.0
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def rates_net(members, live, n_live, root, n_base, indptr, indices, weights, inv_alliance,
-               p, eta, coef, lineage, rival_of, net, comps, sums,
-               keep):  # pragma: no cover - compiled
+def rates_net(members, live, n_live, root, local, n_base, indptr, indices, weights,
+              inv_alliance, p, eta, coef, lineage, entered, rival_of, net, comps, sums,
+              keep):  # pragma: no cover - compiled
     """net[i] = r_i - a_i - d_i - x_i over the live groups; sums[0:4] the flows summed,
     sums[4] the fastest per-member rate (step check); comps[4, i] when keep."""
     rho = p[P_RHO]
     theta = p[P_THETA]
     omega = p[P_OMEGA]
     sr = p[P_SPLINTER_RIVALRY]
-    total = 0.0
+    er = p[P_ENTRANT_RIVALRY]
+    total = lineage_totals(members, live, n_live, root, local, lineage, entered)
     focused = 0.0
-    for b in range(n_base):
-        lineage[b] = 0.0
     for j in range(n_live):
         i = live[j]
-        c = members[i]
-        total += c
-        focused += coef[FOCUS, i] * c
-        lineage[root[i]] += c
+        focused += coef[FOCUS, i] * members[i]
     for b in range(n_base):
         acc = 0.0
         for k in range(indptr[b], indptr[b + 1]):
@@ -50,7 +53,7 @@ def rates_net(members, live, n_live, root, n_base, indptr, indices, weights, inv
         i = live[j]
         b = root[i]
         c = members[i]
-        rival = rival_of[b] + sr * (lineage[b] - c)
+        rival = rival_of[b] + kin_rivalry(c, local[i], lineage[b], entered[b], sr, er)
         r, a, d, x, speed = group_flows(c, rival, total, inv_alliance[i], coef[RHO_MULT, i],
                                         coef[FOCUS, i], coef[THETA_MULT, i], rho,
                                         arrest_scale, theta, omega)
@@ -74,9 +77,9 @@ def rates_net(members, live, n_live, root, n_base, indptr, indices, weights, inv
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def rk4_week(members, live, n_live, root, n_base, indptr, indices, weights, inv_alliance, p,
-              eta, coef, lineage, rival_of, k_net, k_comps, k_sums, stage, flows,
-              sums):  # pragma: no cover - compiled
+def rk4_week(members, live, n_live, root, local, n_base, indptr, indices, weights,
+             inv_alliance, p, eta, coef, lineage, entered, rival_of, k_net, k_comps, k_sums,
+             stage, flows, sums):  # pragma: no cover - compiled
     """Classical RK4 over one week from `members` (unchanged): per-group flows[4, i] and
     their totals sums[4]; returns the fastest per-member rate seen."""
     fastest = 0.0
@@ -90,8 +93,9 @@ def rk4_week(members, live, n_live, root, n_base, indptr, indices, weights, inv_
             for j in range(n_live):
                 i = live[j]
                 stage[i] = members[i] + step * k_net[s - 1, i]
-        rates_net(stage, live, n_live, root, n_base, indptr, indices, weights, inv_alliance,
-                   p, eta, coef, lineage, rival_of, k_net[s], k_comps[s], k_sums[s], True)
+        rates_net(stage, live, n_live, root, local, n_base, indptr, indices, weights,
+                  inv_alliance, p, eta, coef, lineage, entered, rival_of, k_net[s],
+                  k_comps[s], k_sums[s], True)
         fastest = max(fastest, k_sums[s, 4])
     for f in range(4):
         sums[f] = (k_sums[0, f] + 2.0 * k_sums[1, f] + 2.0 * k_sums[2, f] + k_sums[3, f]) / 6.0
@@ -103,9 +107,9 @@ def rk4_week(members, live, n_live, root, n_base, indptr, indices, weights, inv_
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def expected_week(members, live, n_live, root, n_base, indptr, indices, weights, inv_alliance,
-                  p, eta, coef, lineage, ahead_lineage, rival_of, stage,
-                  flows):  # pragma: no cover - compiled
+def expected_week(members, live, n_live, root, local, n_base, indptr, indices, weights,
+                  inv_alliance, p, eta, coef, lineage, entered, ahead_lineage, ahead_entered,
+                  rival_of, stage, flows):  # pragma: no cover - compiled
     """The expected flows[4, i] of one classical RK4 week from `members` (unchanged), for
     the stochastic step: the rule of `rk4_week`, fused. Each stage's pass over the live
     groups also accumulates the RK4-weighted flows and builds the next stage (members,
@@ -117,20 +121,17 @@ def expected_week(members, live, n_live, root, n_base, indptr, indices, weights,
     theta = p[P_THETA]
     omega = p[P_OMEGA]
     sr = p[P_SPLINTER_RIVALRY]
+    er = p[P_ENTRANT_RIVALRY]
     fastest = 0.0
-    total = 0.0
+    total = lineage_totals(members, live, n_live, root, local, lineage, entered)
     focused = 0.0
-    for b in range(n_base):
-        lineage[b] = 0.0
     for j in range(n_live):
         i = live[j]
         c = members[i]
         stage[i] = c
-        total += c
         focused += coef[FOCUS, i] * c
-        lineage[root[i]] += c
-    now = lineage
-    ahead = ahead_lineage
+    now, now_entered = lineage, entered
+    ahead, ahead_in = ahead_lineage, ahead_entered
     for s in range(4):
         weight = 1.0 if s == 0 or s == 3 else 2.0
         step = 0.5 if s < 2 else 1.0  # the next stage is members + step * (this stage's net)
@@ -145,11 +146,13 @@ def expected_week(members, live, n_live, root, n_base, indptr, indices, weights,
         focused = 0.0
         for b in range(n_base if s < 3 else 0):
             ahead[b] = 0.0
+            ahead_in[b] = 0.0
         for j in range(n_live):
             i = live[j]
             b = root[i]
             c = stage[i]
-            r, a, d, x, speed = group_flows(c, rival_of[b] + sr * (now[b] - c), stage_total,
+            kin = kin_rivalry(c, local[i], now[b], now_entered[b], sr, er)
+            r, a, d, x, speed = group_flows(c, rival_of[b] + kin, stage_total,
                                             inv_alliance[i], coef[RHO_MULT, i],
                                             coef[FOCUS, i], coef[THETA_MULT, i], rho,
                                             arrest_scale, theta, omega)
@@ -171,7 +174,10 @@ def expected_week(members, live, n_live, root, n_base, indptr, indices, weights,
                 total += following
                 focused += coef[FOCUS, i] * following
                 ahead[b] += following
+                if local[i]:
+                    ahead_in[b] += following
         now, ahead = ahead, now
+        now_entered, ahead_in = ahead_in, now_entered
     for j in range(n_live):
         i = live[j]
         for f in range(4):

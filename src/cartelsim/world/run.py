@@ -49,6 +49,7 @@ PARAM_ORDER = (
     "split_fraction", "split_min_members", "splinter_rivalry", "splinter_integrity",
     "pressure_arrest_gain", "pressure_hvt_rate", "visibility_exponent", "group_end_members",
     "group_capacity_max", "succession_consolidated", "entry_rate", "entry_members",
+    "entrant_rivalry",
 )
 assert len(PARAM_ORDER) == N_PARAMS
 # Catalogue names of the finance vector after its two switches (step.F_*).

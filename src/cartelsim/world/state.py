@@ -19,7 +19,7 @@ from cartelsim.engines.kernels import STATUS_OK
 _STATE_FILL = {"members": 0.0, "integrity": 1.0, "contested": False, "alliance": 0.0,
                "root": -1, "parent": -1, "birth": -1, "end": -1, "live": -1,
                "hist_net": 0.0, "hist_comps": 0.0, "prev_coef": -1.0, "money": 0.0,
-               "protection": 0.0}
+               "protection": 0.0, "local": False}
 
 
 @dataclass
@@ -58,6 +58,8 @@ class WorldState:
     intact: np.ndarray  # [run] bool: every live group at integrity 1, none contested
     held: np.ndarray  # [run, row] bool: the row's condition held this week (see step)
     fired: np.ndarray  # [run, row] bool: a conditional one-off without every_weeks happened
+    local: np.ndarray  # [run, cap] bool: a group that entered, or a splinter of one (its
+    # own lineage fights it at entrant_rivalry, world.flows.kin_rivalry)
 
     @classmethod
     def start(cls, members0: np.ndarray, alliance: np.ndarray, capacity: int, keep: bool,
@@ -87,6 +89,7 @@ class WorldState:
             was_calm=np.zeros(runs, dtype=np.bool_), intact=np.ones(runs, dtype=np.bool_),
             held=np.zeros((runs, items), dtype=np.bool_),
             fired=np.zeros((runs, items), dtype=np.bool_),
+            local=np.zeros((runs, capacity), dtype=np.bool_),
         )
         if money0 is not None:
             state.money[:, :n] = money0

@@ -10,13 +10,16 @@ in the live groups plus the rivalry edges of the base system.
 Rivalry follows lineages (DESIGN.md §2 L2: a splinter is a strong rival of its parent and
 copies its rivalries). Every group descends from one base group of the System, its root
 (a splinter has its parent's; a new group that entered, the lineage it entered in);
-W(a, b) = W_base(root a, root b) for different roots and `splinter_rivalry` for two distinct
-groups of one lineage. With lineage totals T_b = sum of members over lineage b,
+W(a, b) = W_base(root a, root b) for different roots and, for two distinct groups of one
+lineage, `splinter_rivalry`, or `entrant_rivalry` when either is local (entered, or split
+from a group that did). With lineage totals T_b = sum of members over lineage b,
 
-    sum_j W_ij C_j = sum_b W_base(root i, b) T_b + splinter_rivalry (T_root(i) - C_i),
+    sum_j W_ij C_j = sum_b W_base(root i, b) T_b + K_i,
+    K_i = splinter_rivalry (T_root(i) - C_i)   (no local group in the lineage;
+                                                engines.lineage.kin_rivalry in general)
 
 so the conflict term costs O(base edges + live groups). With no split every lineage is one
-group, T_b = C_b and the second term is exactly 0: the published model's sums, in its order.
+group, T_b = C_b and K_i is exactly 0: the published model's sums, in its order.
 
 Arithmetic of the flows is that of `engines.kernels` (RK4 for three weeks after a restart,
 then Adams-Bashforth 4; the stochastic engine draws counts around one RK4 week); the rate
@@ -45,6 +48,7 @@ from cartelsim.mechanisms.leadership import AT_REST
 from cartelsim.territory.kernel import territory_income, territory_scratch, territory_week
 from cartelsim.territory.pressure import feedback, prevented, visible_share
 from cartelsim.world import rng
+from cartelsim.engines.lineage import kin_rivalry, lineage_totals
 from cartelsim.world.flows import draw_flows, expected_week, rates_net, rk4_week
 from cartelsim.world.params import (
     F_BRIBE,
@@ -64,6 +68,7 @@ from cartelsim.world.params import (
     P_CLARITY,
     P_CONSOLIDATED,
     P_END_MEMBERS,
+    P_ENTRANT_RIVALRY,
     P_ENTRY_MEMBERS,
     P_ENTRY_RATE,
     P_ETA,
@@ -114,8 +119,9 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
                "starts at splinter_integrity"),
     ("entry", "Poisson(entry_rate) new local groups enter (none at rate 0); each arises in "
               "the lineage of a live group drawn in proportion to members (a lineage in "
-              "proportion to its members: it arises in that lineage's territory and is its "
-              "rival by the lineage rule, as a splinter is), with entry_members new recruits "
+              "proportion to its members: it arises in that lineage's territory and fights "
+              "the lineage at entrant_rivalry, its other rivals as the lineage's), with "
+              "entry_members new recruits "
               "(counted as recruits of the week), integrity 1, no money, protection or "
               "alliances, parent -1 and its birth week"),
     ("sweeps", "RemoveMembers effects (arrest sweeps) remove a share of the targets' members "
@@ -225,9 +231,9 @@ def _acts(it, w, first, last, conditional, held):  # pragma: no cover - compiled
 
 # ---------------------------------------------------------------- conditions
 @njit(cache=True)
-def _national_homicides(r, w, m, row_live, nl, root, n_base, indptr, indices, weights,
-                        inv_alliance, p, sched, resolved, end, lineage, rival_of,
-                        factor):  # pragma: no cover - compiled
+def _national_homicides(r, w, m, row_live, nl, root, local, n_base, indptr, indices,
+                        weights, inv_alliance, p, sched, resolved, end, lineage, entered,
+                        rival_of, factor):  # pragma: no cover - compiled
     """National homicides per week at members m: the conflict law theta_i C_i (M C)_i under
     the conflict factors of the lasting effects without a condition (no succession fights),
     over victim_member_share, times homicide_share_of_victims (interventions.conditions)."""
@@ -252,13 +258,7 @@ def _national_homicides(r, w, m, row_live, nl, root, n_base, indptr, indices, we
                     g = row_live[j]
                     if _hits(target[it], g, root, mask[it], ref[it], n_base):
                         factor[g] *= value[it]
-    for b in range(n_base):
-        lineage[b] = 0.0
-    total = 0.0
-    for j in range(nl):
-        g = row_live[j]
-        total += m[g]
-        lineage[root[g]] += m[g]
+    total = lineage_totals(m, row_live, nl, root, local, lineage, entered)
     for b in range(n_base):
         acc = 0.0
         for k in range(indptr[b], indptr[b + 1]):
@@ -269,15 +269,16 @@ def _national_homicides(r, w, m, row_live, nl, root, n_base, indptr, indices, we
         g = row_live[j]
         b = root[g]
         c = m[g]
-        rival = rival_of[b] + p[P_SPLINTER_RIVALRY] * (lineage[b] - c)
+        rival = rival_of[b] + kin_rivalry(c, local[g], lineage[b], entered[b],
+                                          p[P_SPLINTER_RIVALRY], p[P_ENTRANT_RIVALRY])
         deaths += theta * factor[g] * c * (rival + total - c) * inv_alliance[g]
     return deaths / per_death[0] * per_death[1]
 
 
 @njit(cache=True)
-def _conditions(r, w, m, row_live, nl, root, n_base, indptr, indices, weights, inv_alliance,
-                p, sched, resolved, end, held, fired, lineage, rival_of, factor,
-                chosen):  # pragma: no cover - compiled
+def _conditions(r, w, m, row_live, nl, root, local, n_base, indptr, indices, weights,
+                inv_alliance, p, sched, resolved, end, held, fired, lineage, entered, rival_of,
+                factor, chosen):  # pragma: no cover - compiled
     """held[r, it] for week w: whether each conditional row's `when` holds on run r's state
     (see interventions.conditions); a trigger holds once, and then fired[r, it] is set."""
     (kind, _, value, _, _, first, last, _, target, mask, ref, largest, _, _, _,
@@ -294,9 +295,9 @@ def _conditions(r, w, m, row_live, nl, root, n_base, indptr, indices, weights, i
             pressure += value[it]
     homicides = 0.0
     if needs_homicides:
-        homicides = _national_homicides(r, w, m, row_live, nl, root, n_base, indptr, indices,
-                                        weights, inv_alliance, p, sched, resolved, end,
-                                        lineage, rival_of, factor)
+        homicides = _national_homicides(r, w, m, row_live, nl, root, local, n_base, indptr,
+                                        indices, weights, inv_alliance, p, sched, resolved,
+                                        end, lineage, entered, rival_of, factor)
     for it in range(kind.size):
         if conditional[it] == 0:
             continue
@@ -392,7 +393,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
     (members, integrity, contested, alliance, root, parent, birth, end, live, n_live, n_used,
      week, status, need, resolved, keys_demo, keys_events, keys_sweep, hist_net, hist_comps,
      hist_sums, since, prev_coef, prev_eta, jumped, phase, money, protection, was_calm,
-     intact, held, fired) = st
+     intact, held, fired, local) = st
     (totals, active, g_members, g_flows, g_integrity, g_transfers, hvt, splits, g_money,
      g_protection, seizures) = out
     territory_on = terr[11].shape[0] > 0  # state_deaths [run, time, state], empty when off
@@ -405,8 +406,10 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
     cap = members.shape[1]
     drug_income = np.zeros(cap)  # territory: revenue from the tonnes moved north
     n_items = it_kind.size
-    lineage = np.zeros(n_base)
+    lineage = np.zeros(n_base)  # members of each lineage (see world.flows.lineage_totals)
+    entered_lineage = np.zeros(n_base)  # ... of its local groups
     ahead_lineage = np.zeros(n_base)
+    ahead_entered = np.zeros(n_base)
     rival_of = np.zeros(n_base)
     coef = np.ones((3, cap))
     flows = np.zeros((4, cap))
@@ -493,9 +496,9 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                         g_protection[r, w, g] = protection[r, g]
             # 4 conditions
             if any_condition:
-                _conditions(r, w, m, row_live, nl, root[r], n_base, indptr, indices, weights,
-                            inv_alliance, p, sched, resolved, end[r], held, fired, lineage,
-                            rival_of, weight, chosen)
+                _conditions(r, w, m, row_live, nl, root[r], local[r], n_base, indptr, indices,
+                            weights, inv_alliance, p, sched, resolved, end[r], held, fired,
+                            lineage, entered_lineage, rival_of, weight, chosen)
             # 5 scheduled leader removals
             for it in range(n_items):
                 if it_kind[it] != E_REMOVE_LEADER or not _happens(
@@ -600,6 +603,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             contested[r, s] = False
             contested[r, g] = False
             root[r, s] = root[r, g]
+            local[r, s] = local[r, g]
             parent[r, s] = g
             birth[r, s] = w
             end[r, s] = -1
@@ -623,6 +627,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             integrity[r, s] = 1.0
             contested[r, s] = False
             root[r, s] = entering[k]
+            local[r, s] = True
             parent[r, s] = -1
             birth[r, s] = w
             end[r, s] = -1
@@ -769,9 +774,10 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
         # 11 flows
         t = w + 1
         if stochastic:
-            fastest = expected_week(m, row_live, nl, root[r], n_base, indptr, indices,
-                                    weights, inv_alliance, p, eta, coef, lineage,
-                                    ahead_lineage, rival_of, stage, flows)
+            fastest = expected_week(m, row_live, nl, root[r], local[r], n_base, indptr,
+                                    indices, weights, inv_alliance, p, eta, coef, lineage,
+                                    entered_lineage, ahead_lineage, ahead_entered, rival_of,
+                                    stage, flows)
             if fastest > MAX_RATE_PER_WEEK_RK4:
                 _fail(r, t, STATUS_STEP, status, totals, active, keep, g_members, g_flows,
                       g_integrity)
@@ -787,17 +793,17 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 k = 0
             k += 1
             now, s1, s2, s3 = k % 4, (k - 1) % 4, (k - 2) % 4, (k - 3) % 4
-            rates_net(m, row_live, nl, root[r], n_base, indptr, indices, weights,
-                       inv_alliance, p, eta, coef, lineage, rival_of, hist_net[r, now],
-                       hist_comps[r, now], hist_sums[r, now], comps)
+            rates_net(m, row_live, nl, root[r], local[r], n_base, indptr, indices, weights,
+                      inv_alliance, p, eta, coef, lineage, entered_lineage, rival_of,
+                      hist_net[r, now], hist_comps[r, now], hist_sums[r, now], comps)
             if hist_sums[r, now, 4] > MAX_RATE_PER_WEEK:
                 _fail(r, t, STATUS_STEP, status, totals, active, keep, g_members, g_flows,
                       g_integrity)
                 return
             if k <= 3:
-                rk4_week(m, row_live, nl, root[r], n_base, indptr, indices, weights,
-                          inv_alliance, p, eta, coef, lineage, rival_of, k_net, k_comps,
-                          k_sums, stage, flows, week_sums)
+                rk4_week(m, row_live, nl, root[r], local[r], n_base, indptr, indices, weights,
+                         inv_alliance, p, eta, coef, lineage, entered_lineage, rival_of, k_net,
+                         k_comps, k_sums, stage, flows, week_sums)
                 for j in range(nl):
                     g = row_live[j]
                     m[g] += flows[0, g] - flows[1, g] - flows[2, g] - flows[3, g]
@@ -820,8 +826,9 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             since[r] = k
         # 12 territory
         if territory_on:
-            territory_week(r, t, m, row_live, nl, root[r], n_base, indptr, indices, weights,
-                           p[P_SPLINTER_RIVALRY], flows, terr, t_scratch)
+            territory_week(r, t, m, row_live, nl, root[r], local[r], n_base, indptr, indices,
+                           weights, p[P_SPLINTER_RIVALRY], p[P_ENTRANT_RIVALRY], flows, terr,
+                           t_scratch)
         # 13 ends and 14 record, in one pass (sweeps count as arrests of the week,
         # entrants' members as recruits)
         if stochastic:
@@ -964,7 +971,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
     (q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15, q16, q17, q18,
      q19, q20, q21) = sched
     (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18,
-     s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29, s30, s31) = st
+     s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29, s30, s31, s32) = st
     o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10 = out
     t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14 = terr
     for run in prange(s12.shape[0]):
@@ -975,7 +982,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
                         q15, q16, q17, q18, q19, q20, q21),
                        (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15,
                         s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27,
-                        s28, s29, s30, s31),
+                        s28, s29, s30, s31, s32),
                        (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10), delta_pressure,
                        (t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14))
 
