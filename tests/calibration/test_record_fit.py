@@ -66,13 +66,40 @@ def test_budget_too_small_is_a_one_line_error():
     with pytest.raises(CartelsimError, match="--budget must allow") as error:
         plan_budget(10, dim=3)
     assert "\n" not in str(error.value)
-    assert plan_budget(60, dim=3) == (6, 8)
+    with pytest.raises(CartelsimError, match="at least 57 parameter points"):
+        plan_budget(56, dim=3)
+    assert plan_budget(57, dim=3).steps == 4
+    plan = plan_budget(100, dim=3)  # 6 walkers, 12 prior draws, 30 % of 88 to the search
+    assert (plan.walkers, plan.starting_draws, plan.mode_search, plan.steps) == (6, 12, 30, 8)
+
+
+def test_the_walkers_start_around_the_mode_the_search_finds():
+    """On a known surface (a normal bump at 0.3 in a 1-parameter space with one
+    discrepancy), the search lands near the mode, every walker starts within the ball
+    around it, and the chain's draws then centre there."""
+    from cartelsim.calibration.record_fit import Space, sample_ensemble
+
+    space = Space(("split_hazard",), nuisance=("sigma_homicides",))
+    seen = []
+
+    def log_likelihood(values: np.ndarray) -> float:
+        seen.append(values)
+        return -0.5 * ((values[0] - 0.3) / 0.02) ** 2 - 0.5 * (math.log(values[1]) / 0.5) ** 2
+
+    run = sample_ensemble(space, log_likelihood, budget=400, seed=2)
+    mode = space.values(run.mode)[0]
+    assert abs(mode[0] - 0.3) < 0.01 and abs(math.log(mode[1])) < 0.1
+    first = run.chain[0]  # after one move from the ball (0.01 wide in [0, 1] units)
+    assert np.all(np.abs(first[:, 0] - run.mode[0]) < 0.05)
+    draws = space.values(run.chain[run.burn:].reshape(-1, space.dim))
+    assert abs(np.median(draws[:, 0]) - 0.3) < 0.02
+    assert run.evaluations <= 400 and len(seen) == run.evaluations
 
 
 def test_the_chain_is_determined_by_the_seed():
-    first = fit_record(budget=36, seed=5, until=2021, **TINY)
-    again = fit_record(budget=36, seed=5, until=2021, **TINY)
-    other = fit_record(budget=36, seed=6, until=2021, **TINY)
+    first = fit_record(budget=66, seed=5, until=2021, **TINY)
+    again = fit_record(budget=66, seed=5, until=2021, **TINY)
+    other = fit_record(budget=66, seed=6, until=2021, **TINY)
     assert np.array_equal(first.chain, again.chain)
     assert not np.array_equal(first.chain, other.chain)
     values = first.draws()
@@ -80,7 +107,7 @@ def test_the_chain_is_determined_by_the_seed():
 
 
 def test_calibrate_history_writes_a_whole_posterior(tmp_path):
-    posterior, paths = calibrate_history(tmp_path / "fit", budget=36, seed=1, until=2021,
+    posterior, paths = calibrate_history(tmp_path / "fit", budget=66, seed=1, until=2021,
                                          **TINY)
     assert not list(tmp_path.glob("*.part"))
     loaded = load_posterior(tmp_path / "fit")
@@ -96,3 +123,32 @@ def test_calibrate_history_writes_a_whole_posterior(tmp_path):
     table = pd.read_csv(paths["identifiability"])
     assert list(table["parameter"]) == ["split_hazard"]
     assert paths["figure"].read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_record_by_lineage_gives_the_summaries_of_every_groups_series():
+    """The calibration's replays keep members and deaths per lineage only (run.record =
+    "lineages"); the summaries it compares equal those of the full per-group replay, with
+    entrants and splinters in the lineages, and every other series is unchanged."""
+    from cartelsim.calibration.record_summaries import applied_removals, summarise
+    from cartelsim.record.events import load_events
+    from cartelsim.record.replay import build_replay, run_replay
+
+    targets = record_targets()
+    values = {"entry_rate": 0.3, "entrant_rivalry": 4.0, "split_hazard": 0.5}
+    datasets = {}
+    for record in ("groups", "lineages"):
+        setup = build_replay(load_events(), runs=3, seed=4, parameters=values, record=record)
+        datasets[record] = run_replay(setup)
+    full, lean = datasets["groups"], datasets["lineages"]
+    assert "deaths" not in lean and lean.sizes["lineage"] < full.sizes["group"]
+    removals = applied_removals(setup, [str(g) for g in lean["lineage"].values])
+    assert len(removals) > 10
+    a, b = summarise(full, removals, targets), summarise(lean, removals, targets)
+    for name in ("log_homicides", "log_groups", "log_members"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), name)
+    np.testing.assert_allclose(a.log_kingpin, b.log_kingpin, rtol=1e-10)
+    for name in ("total_members", "homicides", "active_groups", "splits"):
+        np.testing.assert_array_equal(full[name].values, lean[name].values, name)
+    first = full.members.where(full.group_root == 0).sum("group")
+    np.testing.assert_allclose(lean.lineage_members.isel(lineage=0).values, first.values,
+                               rtol=1e-12)

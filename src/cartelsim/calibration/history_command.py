@@ -39,9 +39,10 @@ def run_history_calibration(
         progress_bar: Callable[[str, bool], AbstractContextManager]) -> Posterior:
     """Check the options, fit with a progress bar, print the table, write the files."""
     record_targets(until)  # a bad --until fails here, before any simulation
-    walkers, steps = plan_budget(budget, len(FITTED) + 2)
+    plan = plan_budget(budget, len(FITTED) + 2)
     stem = posterior_stem(stem)
-    label = (f"emcee on the replay: {walkers} walkers x {steps} steps, {RUNS_PER_POINT} "
+    label = (f"mode search ({plan.mode_search} points), then emcee on the replay: "
+             f"{plan.walkers} walkers x {plan.steps} steps, {RUNS_PER_POINT} "
              f"replays a point, record to {until}")
     with progress_bar(label, False) as bar:
         posterior, paths = calibrate_history(stem, budget=budget, seed=seed, until=until,

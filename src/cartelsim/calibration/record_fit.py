@@ -12,9 +12,14 @@ absorbs what the model cannot reproduce instead of letting one block dominate. S
 taken as independent (a diagonal covariance; 12 worlds cannot estimate a 25 x 25 one).
 
 Priors: uniform on each parameter's plausible range in the catalogue; the two discrepancies
-log-uniform on `SIGMA_BOUNDS`. The sampler is emcee's affine-invariant ensemble, started at
-the best of `2 x walkers` prior draws; randomness comes only from SeedSequence streams of
-the seed.
+log-uniform on `SIGMA_BOUNDS`. The sampler is emcee's affine-invariant ensemble, in three
+stages (`sample_ensemble`): the best of `2 x walkers` prior draws; from it a bounded
+Nelder-Mead search (scipy) for the posterior mode on a share of the budget (`MODE_SHARE`);
+the walkers started in a small ball around that mode (emcee's documented practice), half of
+their steps burn-in. Started from the prior draws alone, the walkers spent a short budget
+coming down from the prior: at --budget 3000 the chain's median sat where the homicides
+were 1.3-2.8 times the record, in a region a 1,500-point search leaves behind (BENCHMARKS.md,
+VALIDATION.md). Randomness comes only from SeedSequence streams of the seed.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dataclasses import dataclass
 import emcee
 import numpy as np
 import pandas as pd
+from scipy.optimize import minimize
 
 from cartelsim.calibration.record_summaries import (
     Removal,
@@ -59,8 +65,15 @@ RUNS_PER_POINT = 12
 FRAGMENTATION = "open"  # the world engine: splinters split again (group counts can grow)
 ENGINE = "stochastic"
 MAX_DRAWS = 1000  # rows written to the posterior file
+# Share of the budget (after the prior draws) for the search of the mode the walkers start
+# around: enough for a bounded Nelder-Mead in 18 dimensions to settle at --budget 3000 or
+# more (about 1,000 points at 3000; it levelled off after about 1,100 in a trial run).
+MODE_SHARE = 0.35
+# Spread of the walkers' starting ball around the mode, in sampler coordinates: the
+# parameters' [0, 1] ranges and the log discrepancies.
+BALL_UNIT, BALL_LOG_SIGMA = 0.01, 0.05
 # Named sub-streams of the seed (apart from the engines' own streams).
-_STREAM_START, _STREAM_MOVES, _STREAM_WORLDS = 3000, 3001, 3002
+_STREAM_START, _STREAM_MOVES, _STREAM_WORLDS, _STREAM_BALL = 3000, 3001, 3002, 3003
 
 Progress = Callable[[int, int], None]
 
@@ -87,11 +100,12 @@ class ReplaySimulator:
 
     def __call__(self, values: dict[str, float]) -> Summaries:
         setup = build_replay(self.events, runs=self.runs, seed=self.seed, engine=ENGINE,
-                             fragmentation=FRAGMENTATION, parameters=values)
+                             fragmentation=FRAGMENTATION, parameters=values,
+                             record="lineages")
         ds = run_replay(setup)
         self.calls += 1
         if self._removals is None:
-            self._removals = applied_removals(setup, [str(g) for g in ds["group"].values])
+            self._removals = applied_removals(setup, [str(g) for g in ds["lineage"].values])
         return summarise(ds, self._removals, self.targets)
 
 
@@ -153,6 +167,22 @@ class Space:
         return np.hstack([self.low + points[:, :k] * (self.high - self.low),
                           np.exp(points[:, k:])])
 
+    @property
+    def bounds(self) -> list[tuple[float, float]]:
+        """The sampler's box: [0, 1] per parameter, log SIGMA_BOUNDS per discrepancy."""
+        return ([(0.0, 1.0)] * len(self.names)
+                + [(math.log(SIGMA_BOUNDS[0]), math.log(SIGMA_BOUNDS[1]))] * len(self.nuisance))
+
+    def ball(self, centre: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+        """n points in a small Gaussian ball around `centre`, folded back inside the box."""
+        k = len(self.names)
+        scale = np.r_[np.full(k, BALL_UNIT), np.full(len(self.nuisance), BALL_LOG_SIGMA)]
+        points = centre + rng.normal(size=(n, self.dim)) * scale
+        low, high = np.array(self.bounds).T
+        points = np.where(points < low, 2 * low - points, points)
+        points = np.where(points > high, 2 * high - points, points)
+        return np.clip(points, low, high)
+
     def prior_draws(self, n: int, rng: np.random.Generator) -> np.ndarray:
         unit = rng.uniform(size=(n, len(self.names)))
         log_sigma = rng.uniform(math.log(SIGMA_BOUNDS[0]), math.log(SIGMA_BOUNDS[1]),
@@ -175,6 +205,8 @@ class RecordFit:
     runs_per_point: int
     seed: int
     walkers: int
+    mode: np.ndarray  # [dim] where the walkers started from (sampler coordinates)
+    mode_log_prob: float
 
     def draws(self, limit: int = MAX_DRAWS) -> pd.DataFrame:
         """Post-burn-in draws in parameter units (sigmas included), thinned evenly."""
@@ -192,20 +224,37 @@ class RecordFit:
                                                              quiet=True), dtype=float)
 
 
-def plan_budget(budget: int, dim: int) -> tuple[int, int]:
-    """(walkers, steps) for `budget` parameter points: 2 x dim walkers (even), 2 x walkers
-    prior draws to start from, the rest as steps.
+@dataclass(frozen=True)
+class BudgetPlan:
+    """How `sample_ensemble` spends a budget of parameter points."""
+
+    walkers: int  # 2 x dim, even
+    starting_draws: int  # prior draws, 2 x walkers
+    mode_search: int  # Nelder-Mead points, MODE_SHARE of what the draws leave
+    steps: int  # emcee steps after the walkers' starting ball (walkers points each)
+
+
+def plan_budget(budget: int, dim: int) -> BudgetPlan:
+    """The walkers, prior draws, mode search and steps of `budget` parameter points.
 
     Raises:
         CartelsimError: a budget too small for at least 4 steps.
     """
     walkers = 2 * dim + (2 * dim) % 2
-    steps = (budget - 2 * walkers) // walkers
+    draws = 2 * walkers
+
+    def steps_of(points: int) -> int:  # one step's worth of points goes to the ball
+        return (points - draws - int(MODE_SHARE * max(points - draws, 0))) // walkers - 1
+
+    search = int(MODE_SHARE * max(budget - draws, 0))
+    steps = steps_of(budget)
     if steps < 4:
+        least = next(b for b in range(budget, budget + 10 * (draws + walkers))
+                     if steps_of(b) >= 4)
         raise CartelsimError(f"--budget must allow at least 4 steps of {walkers} walkers after "
-                             f"{2 * walkers} starting draws: at least {6 * walkers} parameter "
-                             f"points, got {budget}")
-    return walkers, steps
+                             f"{draws} starting draws and the mode search: at least {least} "
+                             f"parameter points, got {budget}")
+    return BudgetPlan(walkers=walkers, starting_draws=draws, mode_search=search, steps=steps)
 
 
 def fit_record(*, budget: int, seed: int = 0, until: int = 2024,
@@ -235,7 +284,7 @@ def fit_record(*, budget: int, seed: int = 0, until: int = 2024,
     return RecordFit(space=space, targets=targets, chain=run.chain, log_prob=run.log_prob,
                      burn=run.burn, acceptance=run.acceptance, evaluations=run.evaluations,
                      budget=budget, runs_per_point=runs_per_point, seed=seed,
-                     walkers=run.walkers)
+                     walkers=run.walkers, mode=run.mode, mode_log_prob=run.mode_log_prob)
 
 
 @dataclass(frozen=True)
@@ -248,22 +297,26 @@ class EnsembleRun:
     acceptance: np.ndarray  # [walker]
     evaluations: int  # parameter points simulated (inside the prior)
     walkers: int
+    mode: np.ndarray  # [dim] the search's best point, in sampler coordinates
+    mode_log_prob: float
 
 
 def sample_ensemble(space: Space, log_likelihood: Callable[[np.ndarray], float], *,
                     budget: int, seed: int, progress: Progress | None = None) -> EnsembleRun:
     """emcee's affine-invariant ensemble on `space` (uniform priors on the catalogue ranges,
-    log-uniform discrepancies), started at the best of 2 x walkers prior draws; the first
-    half of the steps is burn-in. `log_likelihood` takes the values of one point (parameters,
-    then sigmas) and returns a log-likelihood (-inf where undefined). Same seed, same chain.
+    log-uniform discrepancies), started in a small ball around the mode that a bounded
+    Nelder-Mead search finds from the best of the prior draws (`plan_budget` shares the
+    budget); the first half of the steps is burn-in. `log_likelihood` takes the values of
+    one point (parameters, then sigmas) and returns a log-likelihood (-inf where undefined).
+    Same seed, same chain.
 
     Raises:
-        CartelsimError: a budget too small for 4 steps, or fewer finite starting points than
-            walkers.
+        CartelsimError: a budget too small for 4 steps, or no finite starting point.
     """
-    walkers, steps = plan_budget(budget, space.dim)
+    plan = plan_budget(budget, space.dim)
+    walkers = plan.walkers
     done = 0
-    total = 2 * walkers + walkers * steps
+    total = plan.starting_draws + plan.mode_search + walkers * (plan.steps + 1)
 
     def log_probability(point: np.ndarray) -> float:
         nonlocal done
@@ -275,16 +328,42 @@ def sample_ensemble(space: Space, log_likelihood: Callable[[np.ndarray], float],
             progress(min(done, total), total)
         return result
 
-    start = space.prior_draws(2 * walkers, _generator(seed, _STREAM_START))
-    start_lp = np.array([log_probability(p) for p in start])
-    order = np.argsort(-start_lp, kind="stable")[:walkers]
-    if not np.all(np.isfinite(start_lp[order])):
-        raise CartelsimError("fewer starting points with a finite likelihood than walkers; "
-                             "raise --budget")
+    draws = space.prior_draws(plan.starting_draws, _generator(seed, _STREAM_START))
+    draws_lp = np.array([log_probability(p) for p in draws])
+    best = int(np.argmax(draws_lp))
+    if not np.isfinite(draws_lp[best]):
+        raise CartelsimError("no starting point with a finite likelihood; raise --budget")
+    mode, mode_lp = _search_mode(space, log_probability, draws[best], float(draws_lp[best]),
+                                 plan.mode_search)
+    start = space.ball(mode, walkers, _generator(seed, _STREAM_BALL))
+    start[0] = mode  # the mode itself is one walker: the ball holds at least one finite point
+    start_lp = np.array([mode_lp if k == 0 else log_probability(p)
+                         for k, p in enumerate(start)])
+    lost = ~np.isfinite(start_lp)  # undefined points of the ball start at the mode
+    start[lost], start_lp[lost] = mode, mode_lp
     sampler = emcee.EnsembleSampler(walkers, space.dim, log_probability)
     sampler._random = np.random.RandomState(np.random.MT19937(np.random.SeedSequence(
         seed, spawn_key=(_STREAM_MOVES,))))  # emcee draws its moves from this only
-    sampler.run_mcmc(emcee.State(start[order], log_prob=start_lp[order]), steps)
+    sampler.run_mcmc(emcee.State(start, log_prob=start_lp), plan.steps)
     return EnsembleRun(chain=sampler.get_chain(), log_prob=sampler.get_log_prob(),
-                       burn=steps // 2, acceptance=np.asarray(sampler.acceptance_fraction),
-                       evaluations=done, walkers=walkers)
+                       burn=plan.steps // 2, acceptance=np.asarray(sampler.acceptance_fraction),
+                       evaluations=done, walkers=walkers, mode=mode, mode_log_prob=mode_lp)
+
+
+def _search_mode(space: Space, log_probability: Callable[[np.ndarray], float],
+                 start: np.ndarray, start_lp: float, points: int) -> tuple[np.ndarray, float]:
+    """The highest point a bounded, adaptive Nelder-Mead (scipy) finds in `points`
+    evaluations from `start`; common random numbers make the surface a fixed function, so
+    the search is deterministic. Returns `start` if nothing better turns up."""
+    best = [start.copy(), start_lp]
+
+    def cost(point: np.ndarray) -> float:
+        value = log_probability(point)
+        if value > best[1]:
+            best[0], best[1] = point.copy(), value
+        return -value if math.isfinite(value) else 1e300
+
+    if points > 0:
+        minimize(cost, start, method="Nelder-Mead", bounds=space.bounds,
+                 options={"maxfev": points, "adaptive": True, "xatol": 1e-4, "fatol": 1e-3})
+    return best[0], float(best[1])

@@ -33,6 +33,7 @@ from cartelsim.calibration.record_fit import (
     Progress,
     RecordFit,
     fit_record,
+    plan_budget,
     world_seed,
 )
 
@@ -73,7 +74,8 @@ def posterior_from_fit(fit: RecordFit, revision: str) -> Posterior:
         "method": ("Bayesian synthetic likelihood (Wood 2010): Gaussian on the log scale per "
                    "summary, mean and variance over paired replays with fixed seeds, plus "
                    "fixed measurement errors and fitted model discrepancies; sampled with "
-                   "emcee's affine-invariant ensemble"),
+                   "emcee's affine-invariant ensemble started in a small ball around the "
+                   "mode a bounded Nelder-Mead search (scipy) finds from the best prior draw"),
         "library": f"emcee {version('emcee')}",
         "priors": ("uniform on each catalogue range; model discrepancies "
                    f"{', '.join(NUISANCE)} log-uniform on [{SIGMA_BOUNDS[0]}, "
@@ -82,12 +84,17 @@ def posterior_from_fit(fit: RecordFit, revision: str) -> Posterior:
                    "runs_per_point": fit.runs_per_point, "world_seed": world_seed(fit.seed)},
         "budget": {"parameter_points": fit.evaluations, "replays": fit.evaluations *
                    fit.runs_per_point, "walkers": fit.walkers, "steps": steps,
-                   "burn_in": fit.burn, "starting_draws": 2 * fit.walkers},
+                   "burn_in": fit.burn, "starting_draws": 2 * fit.walkers,
+                   "mode_search": plan_budget(fit.budget, fit.space.dim).mode_search},
+        "mode": {"log_likelihood": _number(fit.mode_log_prob),
+                 **dict(zip([*fit.space.names, *NUISANCE],
+                            map(float, fit.space.values(fit.mode)[0]), strict=True))},
         "diagnostics": {"acceptance_mean": float(np.mean(fit.acceptance)),
                         "autocorrelation_steps": dict(zip(
                             [*fit.space.names, *NUISANCE], map(_number, tau), strict=True)),
                         "kept_steps_per_autocorrelation": _number(
-                            (steps - fit.burn) / np.max(tau)) if np.all(np.isfinite(tau))
+                            (steps - fit.burn) / np.max(tau))
+                        if np.all(np.isfinite(tau)) and np.max(tau) > 0
                         else None},
         "seed": fit.seed,
         "revision": revision,

@@ -68,27 +68,39 @@ def summarise(ds: xr.Dataset, removals: list[Removal], targets: RecordTargets) -
         )
 
 
+def lineage_deaths(ds: xr.Dataset) -> np.ndarray:
+    """Conflict deaths per lineage [run, time, base group], NaN as 0: from the replay's
+    record by lineage (``lineage_deaths``, run.record = "lineages") or summed from every
+    group's series by ``group_root``."""
+    if "lineage_deaths" in ds:
+        return np.nan_to_num(ds["lineage_deaths"].transpose("run", "time", "lineage")
+                             .to_numpy().astype(float))
+    deaths = ds["deaths"].fillna(0.0).transpose("run", "time", "group").to_numpy().astype(float)
+    root = ds["group_root"].transpose("run", "group").to_numpy()
+    n_base = int(root.max()) + 1  # base groups are their own roots, in the first columns
+    out = np.zeros((*deaths.shape[:2], n_base))
+    for b in range(n_base):
+        out[:, :, b] = np.einsum("rtg,rg->rt", deaths, root == b)
+    return out
+
+
 def kingpin_effect(ds: xr.Dataset, removals: list[Removal],
                    weeks: int = KINGPIN_WEEKS) -> np.ndarray:
     """Mean log ratio of lineage deaths after / before each removal, per run: shape [run].
 
-    The lineage of a removed group is the group and every splinter descended from it
+    The lineage of a removed group is the group and every splinter or entrant of it
     (``group_root``). After = the `weeks` weeks following the removal week, before = the
     `weeks` weeks up to it. Removals without a full before window, or whose lineage had no
     deaths before, are left out of the run's mean.
     """
-    deaths = ds["deaths"].fillna(0.0).transpose("run", "time", "group").to_numpy().astype(float)
-    root = ds["group_root"].transpose("run", "group").to_numpy()
+    deaths = lineage_deaths(ds)
     n_time = deaths.shape[1]
     ratios = []
     for removal in removals:
         if removal.week < weeks or removal.week + weeks >= n_time:
             continue
-        lineage = root == removal.group  # [run, group]
-        before = np.einsum("rtg,rg->r", deaths[:, removal.week - weeks + 1:removal.week + 1],
-                           lineage)
-        after = np.einsum("rtg,rg->r", deaths[:, removal.week + 1:removal.week + weeks + 1],
-                          lineage)
+        before = deaths[:, removal.week - weeks + 1:removal.week + 1, removal.group].sum(axis=1)
+        after = deaths[:, removal.week + 1:removal.week + weeks + 1, removal.group].sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratios.append(np.where(before > 0, np.log(after / before), np.nan))
     if not ratios:

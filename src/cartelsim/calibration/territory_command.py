@@ -108,8 +108,8 @@ def posterior_from_territory_fit(fit: TerritoryFit, revision: str,
         "observed_values": fit.targets.count,
         "method": ("Bayesian synthetic likelihood (Wood 2010) on log shares, mean and "
                    "variance over paired replays with fixed seeds, fitted model discrepancies "
-                   "per block; emcee's affine-invariant ensemble (calibration.record_fit."
-                   "sample_ensemble)"),
+                   "per block; emcee's affine-invariant ensemble started around the mode a "
+                   "bounded Nelder-Mead search finds (calibration.record_fit.sample_ensemble)"),
         "library": f"emcee {version('emcee')}",
         "priors": (f"uniform on each catalogue range; {', '.join(NUISANCE)} log-uniform on "
                    f"[{SIGMA_BOUNDS[0]}, {SIGMA_BOUNDS[1]}]"),
@@ -121,7 +121,8 @@ def posterior_from_territory_fit(fit: TerritoryFit, revision: str,
         "budget": {"parameter_points": fit.run.evaluations,
                    "replays": fit.run.evaluations * fit.runs_per_point,
                    "walkers": fit.run.walkers, "steps": steps, "burn_in": fit.run.burn,
-                   "starting_draws": 2 * fit.run.walkers},
+                   "starting_draws": 2 * fit.run.walkers,
+                   "mode_search": plan_budget(fit.budget, fit.space.dim).mode_search},
         "diagnostics": {"acceptance_mean": float(np.mean(fit.run.acceptance))},
         "scores": scores,
         "seed": fit.seed,
@@ -156,9 +157,10 @@ def run_territory_calibration(
         progress_bar: Callable[[str, bool], AbstractContextManager]) -> Posterior:
     """Check the options, fit with a progress bar, print the posterior and the scores."""
     territory_targets(until)  # a bad --until fails here, before any simulation
-    walkers, steps = plan_budget(budget, len(FITTED) + len(NUISANCE))
+    plan = plan_budget(budget, len(FITTED) + len(NUISANCE))
     stem = posterior_stem(stem)
-    label = (f"emcee on the territory replay: {walkers} walkers x {steps} steps, "
+    label = (f"mode search ({plan.mode_search} points), then emcee on the territory replay: "
+             f"{plan.walkers} walkers x {plan.steps} steps, "
              f"{RUNS_PER_POINT} replays a point, SESNSP 2015-{until}")
     with progress_bar(label, False) as bar:
         posterior = calibrate_territory(stem, budget=budget, seed=seed, until=until,

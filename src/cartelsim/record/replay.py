@@ -128,6 +128,7 @@ def build_replay(
     name: str = "history-replay",
     data: str | None = None,
     territory: bool = False,
+    record: str = "groups",
 ) -> ReplaySetup:
     """The replay as a `Scenario`, with the events in `dropped` left out.
 
@@ -150,6 +151,9 @@ def build_replay(
             splinters (presence rules in `territory.states`), and the U.S. measures act
             as the pressure levers of ``us_levers.csv`` (`levers`; a dropped measure that
             starts or ends a lever leaves it in place with amount 0).
+        record: the scenario's run.record: "groups" (every group's series), "lineages"
+            (members and deaths per lineage, what the calibration reads; open only) or
+            "totals".
 
     Raises:
         CartelsimError: invalid runs, seed, engine or parameters (one line).
@@ -218,7 +222,8 @@ def build_replay(
                             + (f", without {len(drop)} chosen events" if drop else "")),
             "system": {"name": SYSTEM, **({"data": data} if data else {})},
             "horizon": {"start": REPLAY_START, "weeks": weeks},
-            "run": {"engine": engine, "runs": runs, "seed": seed, "initial": "sizes"},
+            "run": {"engine": engine, "runs": runs, "seed": seed, "initial": "sizes",
+                    "record": record},
             "mechanisms": {"fragmentation": fragmentation,
                            **({"territory": True} if territory else {})},
             "defaults": "catalogue",  # the posterior's values come in `parameters` (draws.py)

@@ -90,6 +90,9 @@ def require_open_fragmentation(scenario: Scenario) -> None:
     """Refuse, in one line, what only the world engine (fragmentation = "open") does: a
     target restricted to a lineage, and new-group entry the scenario asks for itself (an
     entry_rate that comes with the calibrated defaults is noted in the results instead)."""
+    if scenario.run.record == "lineages":
+        raise CartelsimError(f"{scenario.source}: run.record: 'lineages' needs "
+                             'fragmentation = "open"')
     if scenario.parameters.get("entry_rate", 0.0) > 0.0:
         raise CartelsimError(f"{scenario.source}: parameters.entry_rate: new-group entry "
                              'needs fragmentation = "open"')

@@ -145,7 +145,9 @@ class RunSection(_Strict):
     runs: StrictWhole = Field(default=1, ge=1, le=MAX_RUNS)
     seed: StrictWhole = Field(default=0, ge=0)
     initial: Literal["auto", "zipf", "poisson", "sizes"] = "auto"
-    record: Literal["groups", "totals"] = "groups"
+    # groups: every group's series; lineages: members and deaths per lineage (world engine
+    # only, what calibration reads); totals: national series only
+    record: Literal["groups", "lineages", "totals"] = "groups"
 
 
 class MechanismsSection(_Strict):

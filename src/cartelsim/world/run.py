@@ -64,6 +64,9 @@ WORLD_STATUS_MESSAGES = {**STATUS_MESSAGES, step.STATUS_CAPACITY: STATUS_CAPACIT
 # The operation U.S. pressure drives is a capture (as mechanisms.world.PRESSURE_OPERATION).
 PRESSURE_KIND = "captured"
 DEFAULT_CHUNK = 4096
+# What a run keeps: every group's series, members and deaths per lineage (what the record's
+# summaries read, calibration.record_summaries), or national totals only.
+RECORDS = ("groups", "lineages", "totals")
 
 
 BaseStructure = tuple  # (indptr, indices, weights, n_base, alliance strength)
@@ -122,8 +125,8 @@ def run_world(
     """
     if engine not in ENGINES:
         raise CartelsimError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-    if record not in ("groups", "totals"):
-        raise CartelsimError(f"record must be 'groups' or 'totals', got {record!r}")
+    if record not in RECORDS:
+        raise CartelsimError(f"record must be one of {', '.join(RECORDS)}, got {record!r}")
     if not isinstance(weeks, int | np.integer) or weeks < 1:
         raise CartelsimError(f"weeks must be a positive whole number, got {weeks!r}")
     if not isinstance(runs, int | np.integer) or runs < 1:
@@ -158,7 +161,8 @@ def run_world(
         hi = min(runs, lo + chunk)
         parts.append(_simulate_chunk(system, params, effects, members0[lo:hi], weeks,
                                      engine == "stochastic", keep, seed, first_run + lo,
-                                     capacity, money, protection, base, layout))
+                                     capacity, money, protection, base, layout,
+                                     by_lineage=record == "lineages"))
         if progress is not None:  # in weeks, as engines.simulate: the chunks done so far
             progress(weeks * hi // runs, weeks)
     state, out = _concatenate(parts, keep)
@@ -171,15 +175,15 @@ def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
                     members0: np.ndarray, weeks: int, stochastic: bool, keep: bool, seed: int,
                     first_run: int, capacity: int, money: bool = False,
                     protection: bool = False, base: BaseStructure | None = None,
-                    layout: TerritoryInputs | None = None,
-                    shortcut: bool = True) -> tuple[WorldState, WorldRecord]:
+                    layout: TerritoryInputs | None = None, shortcut: bool = True,
+                    by_lineage: bool = False) -> tuple[WorldState, WorldRecord]:
     """One chunk of runs through the compiled step. A quiet deterministic world (no
     intervention, money, protection or territory) takes `world.quiet`'s shortcut, which gives
     the same numbers bit for bit; `shortcut=False` forces the full step (tests compare)."""
     runs = members0.shape[0]
     base = base or base_structure(system)
     alliance, base = base[-1], base[:-1]
-    quiet = shortcut and is_quiet(stochastic, effects.rows, money, protection,
+    quiet = shortcut and not by_lineage and is_quiet(stochastic, effects.rows, money, protection,
                                   layout is not None, params["entry_rate"])
     if quiet:  # no draws, so no stream keys; no splits, so no room for splinters
         keys = tuple(np.zeros(runs, dtype=np.uint64) for _ in range(3))
@@ -195,7 +199,8 @@ def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
                              effects.rows, effects.most_largest, money0, protection0)
     out = WorldRecord.start(state, weeks, keep, finance=money or protection,
                             states=layout.states.n_states if layout else 0,
-                            crossings=layout.routes.n_crossings if layout else 0)
+                            crossings=layout.routes.n_crossings if layout else 0,
+                            lineages=system.n_groups if by_lineage else 0)
     p = parameter_vector(params)
     fin = finance_vector(params, money, protection)
     if layout is not None:  # drugs earn by the tonne (territory); the pot keeps the rest
@@ -268,7 +273,25 @@ def _dataset(system: System, params: Params, engine: str, seed: int, start: pd.T
         "groups, splinters and entrants)")
     if keep:
         _add_groups(ds, system, state, out, money, protection)
+    if out.lineages.shape[0]:
+        _add_lineages(ds, system, out)
     return add_observations(ds, params)
+
+
+def _add_lineages(ds: xr.Dataset, system: System, out: WorldRecord) -> None:
+    """Members and deaths per lineage (a base group with its splinters and entrants), for
+    record = "lineages"; NaN from a failed run's failure on, as the totals."""
+    failed = np.isnan(out.totals[:, :, 0])
+    out.lineages[failed] = np.nan
+    ds.coords["lineage"] = list(system.group_ids)
+    dims = ("run", "time", "lineage")
+    ds["lineage_members"] = (dims, out.lineages[:, :, 0])
+    ds["lineage_members"].attrs.update(
+        units="people", description="members of the lineage's live groups on the date")
+    ds["lineage_deaths"] = (dims, out.lineages[:, :, 1])
+    ds["lineage_deaths"].attrs.update(
+        units="people per week", description="conflict deaths of the lineage's groups over "
+        "the week to the date")
 
 
 def _add_groups(ds: xr.Dataset, system: System, state: WorldState, out: WorldRecord,

@@ -137,10 +137,13 @@ class WorldRecord:
     flow_north: np.ndarray  # [run, time, crossing] tonnes (empty unless territory is on)
     seized_north: np.ndarray  # [run, time, crossing] tonnes seized at the crossings
     us_pressure_state: np.ndarray  # [run, time] U.S. pressure's feedback state (territory)
+    lineages: np.ndarray  # [run, time, 2, base group]: members and deaths of each lineage
+    # (record = "lineages": what the record's summaries need, without per-group series)
 
     @classmethod
     def start(cls, state: WorldState, weeks: int, keep: bool,
-              finance: bool = False, states: int = 0, crossings: int = 0) -> WorldRecord:
+              finance: bool = False, states: int = 0, crossings: int = 0,
+              lineages: int = 0) -> WorldRecord:
         runs, cap = state.members.shape
         times = weeks + 1
         width = cap if keep else 0
@@ -157,6 +160,7 @@ class WorldRecord:
             flow_north=np.zeros((runs, times, crossings) if states else (0, 0, 0)),
             seized_north=np.zeros((runs, times, crossings) if states else (0, 0, 0)),
             us_pressure_state=np.zeros((runs, times) if states else (0, 0)),
+            lineages=np.zeros((runs, times, 2, lineages) if lineages else (0, 0, 2, 0)),
         )
         base = state.members[:, :int(state.n_used.max())]  # sums as the other engines do
         record.totals[:, 0, 0] = base.sum(axis=1)
@@ -165,6 +169,9 @@ class WorldRecord:
         if keep:
             record.members[:, 0] = state.members
             record.flows[:, 0] = np.nan
+        if lineages:  # at the start every lineage is its base group
+            record.lineages[:, 0, 0] = state.members[:, :lineages]
+            record.lineages[:, 0, 1] = np.nan
         return record
 
     def grow(self, capacity: int) -> None:
@@ -182,7 +189,7 @@ class WorldRecord:
     def as_tuple(self) -> tuple[np.ndarray, ...]:
         return (self.totals, self.active, self.members, self.flows, self.integrity,
                 self.transfers, self.hvt, self.splits, self.money, self.protection,
-                self.seizures)
+                self.seizures, self.lineages)
 
 
 def widen(array: np.ndarray, capacity: int, fill: object) -> np.ndarray:

@@ -140,7 +140,9 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
                   "to the states where it meets its rivals, more where diverted traffic runs"),
     ("ends", "a group with fewer than group_end_members members ends (its remainder counted "
              "as exits); its end week is recorded"),
-    ("record", "members, flows, integrity, removals and splits of the week are written"),
+    ("record", "members, flows, integrity, removals and splits of the week are written "
+               "(per group, per lineage or national totals only: the scenario's "
+               "run.record)"),
 )
 
 
@@ -395,7 +397,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
      hist_sums, since, prev_coef, prev_eta, jumped, phase, money, protection, was_calm,
      intact, held, fired, local) = st
     (totals, active, g_members, g_flows, g_integrity, g_transfers, hvt, splits, g_money,
-     g_protection, seizures) = out
+     g_protection, seizures, g_lineages) = out
+    by_lineage = g_lineages.shape[0] > 0  # record = "lineages"
     territory_on = terr[11].shape[0] > 0  # state_deaths [run, time, state], empty when off
     comps = keep or territory_on  # per-group flows of every week (territory reads deaths)
     t_scratch = territory_scratch(n_base, terr[0].shape[1], terr[2].size, terr[4].size,
@@ -869,6 +872,10 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 for f in range(4):
                     week_sums[f] += flows[f, g]
             total += c
+            if by_lineage:
+                b = root[r, g]
+                g_lineages[r, t, 0, b] += c
+                g_lineages[r, t, 1, b] += flows[2, g]
             if keep:
                 g_members[r, t, g] = c
                 for f in range(4):
@@ -972,7 +979,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
      q19, q20, q21) = sched
     (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18,
      s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29, s30, s31, s32) = st
-    o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10 = out
+    o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11 = out
     t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14 = terr
     for run in prange(s12.shape[0]):
         r = np.int64(run)
@@ -983,7 +990,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
                        (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15,
                         s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27,
                         s28, s29, s30, s31, s32),
-                       (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10), delta_pressure,
+                       (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11), delta_pressure,
                        (t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14))
 
 
