@@ -383,6 +383,17 @@ def _entrants(key, w, m, row_live, nl, root, rate, state, entering):  # pragma: 
     return count
 
 
+@njit(cache=True, inline="always")
+def _born_calm(r, s, prev_coef):  # pragma: no cover - compiled
+    """A new group's last multipliers are 1, as every live group's are after a calm week
+    (the calm path of the rates sub-step keeps them so and does not look again). Left at
+    -1 ("none"), the first week that was not calm found them changed and restarted the
+    multistep rule, so a row that never acted changed the last bits of a deterministic
+    world with new groups. The week a group is born restarts the rule anyway (a jump)."""
+    for c in range(3):
+        prev_coef[r, c, s] = 1.0
+
+
 # ---------------------------------------------------------------- one run
 @njit(cache=True, fastmath=FASTMATH)
 def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
@@ -612,6 +623,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             end[r, s] = -1
             alliance[r, s] = p[P_FRACTION] * alliance[r, g]
             inv_alliance[s] = 1.0 / (alliance[r, s] + 1.0)
+            _born_calm(r, s, prev_coef)
             row_live[nl] = s
             nl += 1
             n_used[r] = s + 1
@@ -636,6 +648,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             end[r, s] = -1
             alliance[r, s] = 0.0
             inv_alliance[s] = 1.0
+            _born_calm(r, s, prev_coef)
             row_live[nl] = s
             nl += 1
             n_used[r] = s + 1
