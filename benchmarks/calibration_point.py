@@ -8,7 +8,11 @@ loaded beforehand, not timed):
 * `batched_s`: one replay call of 12 runs per point, as `cartelsim calibrate history` does;
 * `single_s`: 12 replay calls of one run per point, as a sampler that simulates one
   particle per call (ABC-SMC in pyabc) would;
-* `ratio` = single_s / batched_s, in wall and CPU time.
+* `ratio` = single_s / batched_s, in wall and CPU time;
+* `groups_point_s` and `lineages_point_s`: a whole point as the fit computes it (12 replays
+  and the summaries, `record_fit.ReplaySimulator`) keeping every group's series, as the
+  fits before 7 Dec 2026 did, against keeping members and deaths per lineage only, as they
+  do now (run.record = "lineages"); `lineage_ratio` = groups / lineages, CPU time.
 
 Machine, CPU count and load average (before and after) are printed with the figures. Compare
 ratios measured in the same run, not absolute times across runs: the machine may be shared.
@@ -27,11 +31,16 @@ from cartelsim.calibration.record_fit import (
     FITTED,
     FRAGMENTATION,
     RUNS_PER_POINT,
+    ReplaySimulator,
     Space,
     _generator,
 )
+from cartelsim.calibration.record_targets import record_targets
 from cartelsim.record.events import load_events
 from cartelsim.record.replay import build_replay, run_replay
+
+
+RECORDS = ("groups", "lineages")
 
 
 def _timed(call) -> tuple[float, float]:
@@ -56,16 +65,25 @@ def main() -> None:
                                 fragmentation=FRAGMENTATION, parameters=parameters))
 
     replay(values[0], 2, 0)  # compile / load the kernels
+    by_record = {record: ReplaySimulator(record_targets(), 0) for record in RECORDS}
+    for record, simulator in by_record.items():
+        simulator.record = record
+        simulator(values[0])
     load_before = os.getloadavg()
     rows = []
     for repeat in range(args.repeat):
+        points = {record: _timed(lambda s=simulator: [s(v) for v in values])
+                  for record, simulator in by_record.items()}
         batched = _timed(lambda: [replay(v, RUNS_PER_POINT, 1) for v in values])
         single = _timed(lambda: [replay(v, 1, 1 + k) for v in values
                                  for k in range(RUNS_PER_POINT)])
         rows.append({"repeat": repeat + 1, "points": len(values),
                      "batched_s_per_point": batched[0] / len(values),
                      "single_s_per_point": single[0] / len(values),
-                     "ratio_wall": single[0] / batched[0], "ratio_cpu": single[1] / batched[1]})
+                     "ratio_wall": single[0] / batched[0], "ratio_cpu": single[1] / batched[1],
+                     "groups_point_s": points["groups"][1] / len(values),
+                     "lineages_point_s": points["lineages"][1] / len(values),
+                     "lineage_ratio": points["groups"][1] / points["lineages"][1]})
     report = {"machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
               "cpus": os.cpu_count(), "python": platform.python_version(),
               "load_before": load_before, "load_after": os.getloadavg(), "rows": rows}

@@ -67,45 +67,11 @@ def test_without_splinters_the_two_evaluations_agree_bit_for_bit(mexico) -> None
         assert ours[2][2] > 0.0 and ours[2][4] > 0.0
 
 
-def test_splinters_meet_the_lineage_rule(mexico) -> None:
-    """Splinters of a lineage: the world's O(edges + groups) evaluation equals the dense
-    one on the explicit matrix W(a, b) = W_base(root a, root b), splinter_rivalry within a
-    lineage (to rounding: the sums are taken in another order)."""
-    base = base_structure(mexico)
-    n = mexico.n_groups
-    p = parameter_vector(Params.defaults())
-    rng = np.random.default_rng(8)
-    roots = np.concatenate([np.arange(n), [0, 0, 1, 5, 0]])  # five splinters
-    cap = roots.size
-    members = rng.gamma(0.6, 400.0, cap)
-    coef = rng.uniform(0.5, 1.5, (3, cap))
-    inv_alliance = rng.uniform(0.3, 1.0, cap)
-    w_base = mexico.rivalry.toarray() if sp.issparse(mexico.rivalry) else mexico.rivalry
-    matrix = w_base[np.ix_(roots, roots)].astype(float)
-    same = roots[:, None] == roots[None, :]
-    matrix[same] = p[P_SPLINTER_RIVALRY]
-    np.fill_diagonal(matrix, 0.0)
-    ours = _world(members, np.arange(cap), roots, base, p, 7.5, coef, inv_alliance)
-    theirs = _dense(members, matrix, p, 7.5, coef, inv_alliance)
-    for a, b in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
-    assert p[P_SPLINTER_RIVALRY] > 0.0 and not np.allclose(
-        ours[2][2], _dense(members, w_base[np.ix_(roots, roots)], p, 7.5, coef,
-                           inv_alliance)[2][2], rtol=1e-6)
-
-
-def test_local_groups_meet_their_lineage_at_the_entrant_rivalry(mexico) -> None:
-    """Splinters and local groups (entrants and a splinter of one) in three lineages: the
-    world's evaluation equals the dense one on the explicit matrix, where two groups of a
-    lineage fight at entrant_rivalry if either is local and at splinter_rivalry otherwise."""
-    base = base_structure(mexico)
-    n = mexico.n_groups
-    p = parameter_vector(Params.defaults())
-    p[P_ENTRANT_RIVALRY] = 2.5
-    rng = np.random.default_rng(11)
-    roots = np.concatenate([np.arange(n), [0, 0, 0, 1, 5, 5]])
-    local = np.zeros(roots.size, dtype=np.bool_)
-    local[[n + 1, n + 2, n + 5]] = True  # two local groups of lineage 0, one of lineage 5
+def _lineages(mexico, p, roots, local, seed):
+    """Random members and multipliers for groups with these roots, and the explicit matrix
+    of the lineage rule: W_base between lineages; within one, entrant_rivalry where either
+    group is local, splinter_rivalry otherwise."""
+    rng = np.random.default_rng(seed)
     cap = roots.size
     members = rng.gamma(0.6, 400.0, cap)
     coef = rng.uniform(0.5, 1.5, (3, cap))
@@ -117,10 +83,43 @@ def test_local_groups_meet_their_lineage_at_the_entrant_rivalry(mexico) -> None:
     matrix[same & ~either_local] = p[P_SPLINTER_RIVALRY]
     matrix[same & either_local] = p[P_ENTRANT_RIVALRY]
     np.fill_diagonal(matrix, 0.0)
-    ours = _world(members, np.arange(cap), roots, base, p, 7.5, coef, inv_alliance,
-                  local=local)
+    return members, coef, inv_alliance, matrix, w_base[np.ix_(roots, roots)]
+
+
+def test_splinters_meet_the_lineage_rule(mexico) -> None:
+    """Splinters of a lineage: the world's O(edges + groups) evaluation equals the dense
+    one on the explicit matrix W(a, b) = W_base(root a, root b), splinter_rivalry within a
+    lineage (to rounding: the sums are taken in another order)."""
+    base = base_structure(mexico)
+    n = mexico.n_groups
+    p = parameter_vector(Params.defaults())
+    roots = np.concatenate([np.arange(n), [0, 0, 1, 5, 0]])  # five splinters
+    local = np.zeros(roots.size, dtype=np.bool_)
+    members, coef, inv_alliance, matrix, between = _lineages(mexico, p, roots, local, 8)
+    ours = _world(members, np.arange(roots.size), roots, base, p, 7.5, coef, inv_alliance)
     theirs = _dense(members, matrix, p, 7.5, coef, inv_alliance)
     for a, b in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
-    settled = _world(members, np.arange(cap), roots, base, p, 7.5, coef, inv_alliance)
+    assert p[P_SPLINTER_RIVALRY] > 0.0 and not np.allclose(
+        ours[2][2], _dense(members, between, p, 7.5, coef, inv_alliance)[2][2], rtol=1e-6)
+
+
+def test_local_groups_meet_their_lineage_at_the_entrant_rivalry(mexico) -> None:
+    """Splinters and local groups (entrants and a splinter of one) in three lineages: the
+    world's evaluation equals the dense one on the explicit matrix, where two groups of a
+    lineage fight at entrant_rivalry if either is local and at splinter_rivalry otherwise."""
+    base = base_structure(mexico)
+    n = mexico.n_groups
+    p = parameter_vector(Params.defaults())
+    p[P_ENTRANT_RIVALRY] = 2.5
+    roots = np.concatenate([np.arange(n), [0, 0, 0, 1, 5, 5]])
+    local = np.zeros(roots.size, dtype=np.bool_)
+    local[[n + 1, n + 2, n + 5]] = True  # two local groups of lineage 0, one of lineage 5
+    members, coef, inv_alliance, matrix, _ = _lineages(mexico, p, roots, local, 11)
+    everyone = np.arange(roots.size)
+    ours = _world(members, everyone, roots, base, p, 7.5, coef, inv_alliance, local=local)
+    theirs = _dense(members, matrix, p, 7.5, coef, inv_alliance)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    settled = _world(members, everyone, roots, base, p, 7.5, coef, inv_alliance)
     assert not np.allclose(ours[1][2], settled[1][2], rtol=1e-6)  # the weight matters

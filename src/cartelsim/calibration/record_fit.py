@@ -90,6 +90,10 @@ def world_seed(seed: int) -> int:
 class ReplaySimulator:
     """Parameters -> summaries of `RUNS_PER_POINT` replays with fixed seeds."""
 
+    # what a replay keeps: members and deaths per lineage are all the summaries read
+    # (benchmarks/calibration_point.py compares "groups", every group's series)
+    record = "lineages"
+
     def __init__(self, targets: RecordTargets, seed: int, runs: int = RUNS_PER_POINT) -> None:
         self.targets = targets
         self.seed = world_seed(seed)
@@ -101,11 +105,12 @@ class ReplaySimulator:
     def __call__(self, values: dict[str, float]) -> Summaries:
         setup = build_replay(self.events, runs=self.runs, seed=self.seed, engine=ENGINE,
                              fragmentation=FRAGMENTATION, parameters=values,
-                             record="lineages")
+                             record=self.record)
         ds = run_replay(setup)
         self.calls += 1
         if self._removals is None:
-            self._removals = applied_removals(setup, [str(g) for g in ds["lineage"].values])
+            names = ds["lineage"] if "lineage" in ds.coords else ds["group"]
+            self._removals = applied_removals(setup, [str(g) for g in names.values])
         return summarise(ds, self._removals, self.targets)
 
 
