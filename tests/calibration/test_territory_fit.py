@@ -108,11 +108,22 @@ def test_targets_and_likelihood() -> None:
     assert targets.years == (2015, 2016, 2017)
     np.testing.assert_allclose(np.exp(targets.log_state_shares).sum(axis=1), 1.0)
     assert set(crossing_offices().values()) >= set(OFFICE_SHARES)
-    with pytest.raises(CartelsimError, match="--until must be a year from 2015 to 2018"):
-        territory_targets(2019)
+    with pytest.raises(CartelsimError, match="--until must be a year from 2015 to 2024"):
+        territory_targets(2025)
+    # INEGI state points up to 2017 (there are none for 2017): 6 of 2015, 5 of 2016
+    assert len(targets.inegi_points) == 11 and targets.inegi_years == (2015, 2016)
+    chihuahua = targets.inegi_points.index((2015, "08"))  # 1,541 of INEGI's 20,762 in 2015
+    assert np.exp(targets.log_inegi_shares[chihuahua]) == pytest.approx(1541 / 20762)
+    full = territory_targets()  # SESNSP to 2018, every INEGI point to 2024
+    assert full.years == (2015, 2016, 2017, 2018) and len(full.inegi_points) == 91
+    assert full.count == 4 * 32 + 2 + 91
     replay = TerritoryReplay(seed=2, runs=3)
     good = summarise_territory(replay({"territory_presence_spread": 0.4}), targets)
     assert good.log_state_shares.shape == (3, 3, 32)
+    assert good.log_inegi_shares.shape == (3, 11)
+    column = targets.states.index("08")  # the same shares as the SESNSP block's
+    np.testing.assert_allclose(good.log_inegi_shares[:, chihuahua],
+                               good.log_state_shares[:, 0, column])
     # a larger model discrepancy forgives the same misfit more
     assert territory_loglik(good, targets, 1.0, 1.0) > territory_loglik(good, targets, 0.05,
                                                                           1.0)
@@ -120,7 +131,7 @@ def test_targets_and_likelihood() -> None:
 
 COMMANDS = {
     "tiny": ("calibrate", "territory", "--budget", "96", "--out", "fit/terr", "--seed", "4"),
-    "until_bad": ("calibrate", "territory", "--out", "fit", "--until", "2019"),
+    "until_bad": ("calibrate", "territory", "--out", "fit", "--until", "2025"),
     "budget_small": ("calibrate", "territory", "--out", "fit", "--budget", "10"),
     "out_taken": ("calibrate", "territory", "--out", "taken/post", "--budget", "96"),
     "history_capped": ("history", "--out", "out", "--territory", "--fragmentation", "capped",
@@ -140,7 +151,7 @@ def jobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Job]]:
 
 
 @pytest.mark.parametrize("name, fragments", [
-    ("until_bad", ("--until must be a year from 2015 to 2018", "2019")),
+    ("until_bad", ("--until must be a year from 2015 to 2024", "2025")),
     ("budget_small", ("--budget must allow",)),
     ("out_taken", ("taken",)),
     ("history_capped", ("territory", "fragmentation")),
@@ -155,7 +166,8 @@ def test_a_tiny_fit_runs_end_to_end(jobs) -> None:
     posterior = load_posterior(jobs["tiny"].cwd / "fit" / "terr")
     assert posterior.parameters == FITTED
     meta = json.loads((jobs["tiny"].cwd / "fit" / "terr.json").read_text())
-    assert meta["seed"] == 4 and meta["years_fitted"] == [2015, 2018]
+    assert meta["seed"] == 4 and meta["years_fitted"] == [2015, 2024]
+    assert "91 INEGI state-year counts" in meta["data"]["inegi_points"]
     assert set(meta["scores"]) == {"before", "after"}
     for name in FITTED:
         values = posterior.draws[name]

@@ -39,7 +39,7 @@ from cartelsim.calibration.territory_fit import (
     territory_targets,
 )
 from cartelsim.params.catalogue import CATALOGUE
-from cartelsim.territory.observed import FULL_YEARS
+from cartelsim.territory.observed import FULL_YEARS, INEGI_YEARS
 from cartelsim.territory.validation import rank_agreement
 
 SCORE_RUNS = 20  # replays for the scores (before and after), seed as the fit's
@@ -135,7 +135,7 @@ def posterior_from_territory_fit(fit: TerritoryFit, revision: str,
 
 
 def calibrate_territory(stem: Path, *, budget: int, seed: int = 0,
-                        until: int = FULL_YEARS[-1], runs_per_point: int = RUNS_PER_POINT,
+                        until: int = INEGI_YEARS[-1], runs_per_point: int = RUNS_PER_POINT,
                         score_runs: int = SCORE_RUNS, progress: Progress | None = None
                         ) -> Posterior:
     """Fit, score before (catalogue values) and after (posterior median), write STEM.csv and
@@ -161,12 +161,13 @@ def run_territory_calibration(
     stem = posterior_stem(stem)
     label = (f"mode search ({plan.mode_search} points), then emcee on the territory replay: "
              f"{plan.walkers} walkers x {plan.steps} steps, "
-             f"{RUNS_PER_POINT} replays a point, SESNSP 2015-{until}")
+             f"{RUNS_PER_POINT} replays a point, state counts 2015-{until}")
     with progress_bar(label, False) as bar:
         posterior = calibrate_territory(stem, budget=budget, seed=seed, until=until,
                                         progress=bar)
-    shown = Table(title=f"Territory posterior (stage 2), SESNSP state shares 2015-{until} and "
-                  f"CBP field offices ({posterior.meta['observed_values']} observed values)",
+    shown = Table(title=f"Territory posterior (stage 2), SESNSP state shares 2015-"
+                  f"{min(until, FULL_YEARS[-1])}, INEGI state points 2015-{until} and CBP "
+                  f"field offices ({posterior.meta['observed_values']} observed values)",
                   title_justify="left")
     for column in ("parameter", "median", "90 % interval", "prior (catalogue range)"):
         shown.add_column(column)

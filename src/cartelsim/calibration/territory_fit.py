@@ -11,9 +11,14 @@ other.
 Targets, compared on the log scale:
 
 * **state shares**: each state's share of the national SESNSP homicide victims, per year
-  2015..`until` (the packaged `sesnsp_state_year.csv`; Oaxaca's missing months of 2015 and
-  2016 scaled up by the months it has), against the replay's ``state_homicides`` summed by
-  calendar year;
+  2015..min(`until`, 2018) (the packaged `sesnsp_state_year.csv`; Oaxaca's missing months of
+  2015 and 2016 scaled up by the months it has), against the replay's ``state_homicides``
+  summed by calendar year;
+* **INEGI state-year points**: a state's INEGI registered homicides over the national INEGI
+  count of the year, for the 91 points published pages give (22 states, 2015-2024, no 2017;
+  `inegi_state_year.csv`), up to `until`, against the same replay shares. They share the
+  state block's discrepancy (both are a state's share of the nation's homicides; INEGI
+  counts deaths by place of occurrence, SESNSP victims in prosecutors' files);
 * **crossing shares**: the share of the flow north through the ports of two CBP field
   offices, San Diego and Laredo (`OFFICE_SHARES`), against the replay's ``flow_north``
   summed over 2019-2022 and grouped by the ``cbp_field_office`` of nodes.csv. With no
@@ -35,7 +40,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +63,13 @@ from cartelsim.record.events import load_events
 from cartelsim.record.replay import build_replay, run_replay
 from cartelsim.system.csvtable import read_data_file, read_table
 from cartelsim.territory.network import NODE_COLUMNS
-from cartelsim.territory.observed import FULL_YEARS, read_state_year
+from cartelsim.record.observed import national_homicides
+from cartelsim.territory.observed import (
+    FULL_YEARS,
+    INEGI_YEARS,
+    read_inegi_state_year,
+    read_state_year,
+)
 
 FITTED = ("territory_presence_other", "territory_presence_spread", "territory_route_dispersion")
 NOT_FITTED = ("territory_route_violence", "territory_crossing_cost")  # need crackdowns
@@ -89,27 +100,36 @@ class TerritoryTargets:
     """Observed log shares: states [year, state] and field offices [office], with the
     fixed measurement spread of the office shares (log scale, from the 90 % intervals)."""
 
-    years: tuple[int, ...]
+    years: tuple[int, ...]  # SESNSP years
     states: tuple[str, ...]
     log_state_shares: np.ndarray  # [year, state]
     offices: tuple[str, ...]
     log_office_shares: np.ndarray  # [office]
     office_sd: np.ndarray  # [office]
+    until: int
+    inegi_points: tuple[tuple[int, str], ...] = ()  # (year, state code)
+    log_inegi_shares: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [point]
 
     @property
-    def until(self) -> int:
-        return self.years[-1]
+    def inegi_years(self) -> tuple[int, ...]:
+        return tuple(sorted({year for year, _ in self.inegi_points}))
 
     @property
     def count(self) -> int:
-        return int(self.log_state_shares.size + self.log_office_shares.size)
+        return int(self.log_state_shares.size + self.log_office_shares.size
+                   + self.log_inegi_shares.size)
 
     def describe(self) -> dict[str, str]:
         """The data fitted, for the posterior's metadata."""
         return {
             "state_shares": (f"each state's share of national SESNSP homicide victims "
-                             f"(homicidio doloso + feminicidio), {self.years[0]}-{self.until} "
+                             f"(homicidio doloso + feminicidio), {self.years[0]}-{self.years[-1]} "
                              "(cartelsim/data/territory/sesnsp_state_year.csv)"),
+            "inegi_points": (f"{len(self.inegi_points)} INEGI state-year counts over the "
+                             f"national INEGI count, {self.inegi_years[0]}-"
+                             f"{self.inegi_years[-1]} (cartelsim/data/territory/"
+                             "inegi_state_year.csv, each row citing its page)"
+                             if self.inegi_points else "none up to --until"),
             "crossing_shares": ("share of drugs seized at the ports of CBP field offices "
                                 + ", ".join(f"{o} {lo:.0%}-{hi:.0%}" for o, (lo, hi)
                                             in OFFICE_SHARES.items())
@@ -129,24 +149,38 @@ def observed_state_years(table: pd.DataFrame | None = None,
     return victims.groupby([rows["state_code"], rows["year"]]).sum().unstack("year")
 
 
-def territory_targets(until: int = FULL_YEARS[-1]) -> TerritoryTargets:
-    """The observed shares from 2015 to `until`.
+def territory_targets(until: int = INEGI_YEARS[-1]) -> TerritoryTargets:
+    """The observed shares from 2015 to `until` (SESNSP to 2018 at most).
 
     Raises:
-        CartelsimError: `until` outside 2015-2018 (the full SESNSP years shipped).
+        CartelsimError: `until` outside 2015-2024 (the years of the state counts shipped).
     """
-    if until not in FULL_YEARS:
-        raise CartelsimError(f"--until must be a year from {FULL_YEARS[0]} to {FULL_YEARS[-1]} "
-                             f"(the full years of SESNSP state counts), got {until}")
+    if not INEGI_YEARS[0] <= until <= INEGI_YEARS[-1]:
+        raise CartelsimError(f"--until must be a year from {INEGI_YEARS[0]} to "
+                             f"{INEGI_YEARS[-1]} (SESNSP state counts 2015-2018, INEGI state "
+                             f"points to 2024), got {until}")
     years = tuple(y for y in FULL_YEARS if y <= until)
     by_year = observed_state_years(years=years)
     shares = (by_year / by_year.sum(axis=0)).T  # [year, state]
     low = np.log([lo for lo, _ in OFFICE_SHARES.values()])
     high = np.log([hi for _, hi in OFFICE_SHARES.values()])
+    points, log_points = inegi_point_shares(until)
     return TerritoryTargets(
         years=years, states=tuple(by_year.index), log_state_shares=np.log(shares.to_numpy()),
         offices=tuple(OFFICE_SHARES), log_office_shares=(low + high) / 2,
-        office_sd=(high - low) / 2 / Z90)
+        office_sd=(high - low) / 2 / Z90, until=until, inegi_points=points,
+        log_inegi_shares=log_points)
+
+
+def inegi_point_shares(until: int) -> tuple[tuple[tuple[int, str], ...], np.ndarray]:
+    """The INEGI state-year points up to `until` and their log shares of the national
+    INEGI count of their year (`record.observed.national_homicides`)."""
+    table = read_inegi_state_year()
+    table = table[table["year"] <= until].sort_values(["year", "state_code"])
+    national = national_homicides()["inegi_registered"]
+    shares = table["homicides"].to_numpy() / national.loc[table["year"]].to_numpy()
+    points = tuple(zip(table["year"].astype(int), table["state_code"], strict=True))
+    return points, np.log(shares)
 
 
 def crossing_offices() -> dict[str, str]:
@@ -163,6 +197,7 @@ class TerritorySummaries:
 
     log_state_shares: np.ndarray  # [run, year, state]
     log_office_shares: np.ndarray  # [run, office]
+    log_inegi_shares: np.ndarray  # [run, point]
 
 
 def state_year_shares(ds: xr.Dataset, years: tuple[int, ...], states: tuple[str, ...]
@@ -189,10 +224,19 @@ def office_shares(ds: xr.Dataset, offices: tuple[str, ...]) -> np.ndarray:
 
 
 def summarise_territory(ds: xr.Dataset, targets: TerritoryTargets) -> TerritorySummaries:
+    runs = ds.sizes["run"]
+    inegi = np.zeros((runs, 0))
+    if targets.inegi_points:
+        years = targets.inegi_years
+        shares = state_year_shares(ds, years, targets.states)  # of all 32 states
+        column = {code: k for k, code in enumerate(targets.states)}
+        inegi = np.stack([shares[:, years.index(y), column[code]]
+                          for y, code in targets.inegi_points], axis=1)
     with np.errstate(divide="ignore"):
         return TerritorySummaries(
             log_state_shares=np.log(state_year_shares(ds, targets.years, targets.states)),
-            log_office_shares=np.log(office_shares(ds, targets.offices)))
+            log_office_shares=np.log(office_shares(ds, targets.offices)),
+            log_inegi_shares=np.log(inegi))
 
 
 def territory_loglik(summaries: TerritorySummaries, targets: TerritoryTargets,
@@ -201,6 +245,9 @@ def territory_loglik(summaries: TerritorySummaries, targets: TerritoryTargets,
     runs = summaries.log_state_shares.shape[0]
     total = _normal_loglik(targets.log_state_shares.ravel(),
                            summaries.log_state_shares.reshape(runs, -1), sigma_states)
+    if targets.log_inegi_shares.size:
+        total += _normal_loglik(targets.log_inegi_shares, summaries.log_inegi_shares,
+                                sigma_states)
     extra = np.hypot(targets.office_sd, sigma_crossings)
     mean = summaries.log_office_shares.mean(axis=0)
     variance = summaries.log_office_shares.var(axis=0, ddof=1) + extra ** 2
@@ -245,11 +292,11 @@ class TerritoryFit:
                             columns=[*self.space.names, *self.space.nuisance])
 
 
-def fit_territory(*, budget: int, seed: int = 0, until: int = FULL_YEARS[-1],
+def fit_territory(*, budget: int, seed: int = 0, until: int = INEGI_YEARS[-1],
                   names: tuple[str, ...] = FITTED, runs_per_point: int = RUNS_PER_POINT,
                   progress: Progress | None = None) -> TerritoryFit:
-    """Sample the posterior of `names` given the state shares 2015..`until` and the CBP
-    office shares. `budget` counts parameter points; same seed, same chain."""
+    """Sample the posterior of `names` given the state shares and INEGI points 2015..`until`
+    and the CBP office shares. `budget` counts parameter points; same seed, same chain."""
     for name in names:
         if name not in CATALOGUE:
             raise CartelsimError(f"{name!r} is not a catalogue parameter")

@@ -396,8 +396,8 @@ def calibrate(
         "territory: 4 replays a point; default 2000."))] = None,
     until: Annotated[int | None, typer.Option(help=(
         "history: fit the record up to this year only (default 2024; 2021 for the "
-        "out-of-sample scoring). territory: last SESNSP year fitted (default 2018; 2017 "
-        "scores 2018 out of sample)."))] = None,
+        "out-of-sample scoring). territory: last year of state counts fitted (SESNSP to "
+        "2018, INEGI state points to 2024; default 2024; 2017 scores 2018 out of sample)."))] = None,
 ) -> None:
     """Fit parameters to the national violence series by least squares or Bayesian MCMC;
     report what the data pin down, and how the inferred membership moves with the victims'
@@ -413,7 +413,7 @@ def calibrate(
 
         run_territory_calibration(out or Path("outputs/territory-posterior"),
                                   budget=budget or DEFAULT_BUDGET, seed=seed,
-                                  until=2018 if until is None else until, console=console,
+                                  until=2024 if until is None else until, console=console,
                                   progress_bar=progress_bar)
         return
     if target is not None:

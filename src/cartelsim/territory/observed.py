@@ -1,4 +1,5 @@
-"""Observed homicides per state for maps: SESNSP victims by state and year, shipped small.
+"""Observed homicides per state for maps and the territory fit: SESNSP victims by state and
+year, shipped small, and INEGI's annual state counts where a published page gives them.
 
 The shared monthly file (``shared/data/observed/sesnsp_state_month.csv``, 373 KiB) is summed
 into ``cartelsim/data/territory/sesnsp_state_year.csv`` (one row per state and full year of the
@@ -18,6 +19,9 @@ import pandas as pd
 from cartelsim.errors import CartelsimError, DataFileError
 
 YEAR_FILE = "sesnsp_state_year.csv"
+INEGI_FILE = "inegi_state_year.csv"  # copied from shared/data/observed (see its README)
+INEGI_COLUMNS = ("state_code", "year", "homicides", "source_url", "status")
+INEGI_YEARS = (2015, 2024)  # first and last year of the file's points
 MONTH_COLUMNS = ("state_code", "month", "homicide_victims", "population")
 YEAR_COLUMNS = ("state_code", "year", "homicide_victims", "months", "population")
 FULL_YEARS = (2015, 2016, 2017, 2018)  # the complete years of the new methodology in the file
@@ -87,3 +91,53 @@ def observed_rate(years: tuple[int, ...] = FULL_YEARS, table: pd.DataFrame | Non
     series = rate.groupby(rows["state_code"]).mean()
     series.index.name = "state"
     return series.astype(np.float64).rename("homicides per 100,000 per year")
+
+
+def read_inegi_state_year(path: str | Path | None = None) -> pd.DataFrame:
+    """INEGI registered homicides by state (place of occurrence) and year: the 91 points
+    published pages give for 22 states, 2015-2024, no 2017 (shared/data/observed/README.md).
+    Columns: ``state_code`` ("01".."32"), ``year``, ``homicides`` (people a year),
+    ``source_url`` (the page), ``status`` (preliminary or definitive).
+
+    Raises:
+        DataFileError: a missing file or column, or a row whose code, year, count, source or
+            status is not as above (names the line), or a state-year given twice.
+    """
+    if path is None:
+        resource = resources.files("cartelsim") / "data" / "territory" / INEGI_FILE
+        with resources.as_file(resource) as packaged:
+            return read_inegi_state_year(packaged)
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(path, "file not found")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in INEGI_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataFileError(path, f"missing column(s) {', '.join(missing)}; expected "
+                            + ", ".join(INEGI_COLUMNS))
+    codes = {f"{k:02d}" for k in range(1, 33)}
+    seen: set[tuple[str, int]] = set()
+    for line, row in enumerate(frame.itertuples(index=False), start=2):
+        where = f"line {line}"
+        if row.state_code not in codes:
+            raise DataFileError(path, f"{where}: state_code {row.state_code!r} is not a "
+                                "two-digit INEGI code 01-32")
+        if not (row.year.isdigit() and INEGI_YEARS[0] <= int(row.year) <= INEGI_YEARS[1]):
+            raise DataFileError(path, f"{where}: year {row.year!r} is not a year "
+                                f"{INEGI_YEARS[0]}-{INEGI_YEARS[1]}")
+        if not (row.homicides.isdigit() and int(row.homicides) > 0):
+            raise DataFileError(path, f"{where}: homicides {row.homicides!r} is not a "
+                                "positive whole number")
+        if not row.source_url.startswith("http"):
+            raise DataFileError(path, f"{where}: source_url must be the page the number "
+                                "comes from")
+        if row.status not in ("preliminary", "definitive"):
+            raise DataFileError(path, f"{where}: status {row.status!r} is not preliminary "
+                                "or definitive")
+        key = (row.state_code, int(row.year))
+        if key in seen:
+            raise DataFileError(path, f"{where}: state {key[0]} year {key[1]} given twice")
+        seen.add(key)
+    frame["year"] = frame["year"].astype(int)
+    frame["homicides"] = frame["homicides"].astype(int)
+    return frame
