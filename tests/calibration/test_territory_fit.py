@@ -177,7 +177,7 @@ def test_a_tiny_fit_runs_end_to_end(jobs) -> None:
 def test_the_packaged_posterior_applies_only_when_territory_is_on() -> None:
     posterior = load_posterior(packaged=PACKAGED_TERRITORY)
     assert set(posterior.parameters) == set(FITTED)
-    assert posterior.meta["years_fitted"] == [2015, 2018]
+    assert posterior.meta["years_fitted"] == [2015, 2024]
     off, on = calibrated_defaults(False), calibrated_defaults(True)
     for name in FITTED:
         assert off[name] == CATALOGUE[name].default and off.origin(name) == "default"
