@@ -4,8 +4,10 @@
     >>> print(describe_step())          # the sub-steps of a week, in order
 
 Modules: `step` (the compiled step and its declared order), `flows` (L1 rates, RK4 and
-draws), `rng` (keyed random numbers), `state` (per-run arrays), `schedule` (interventions as
-effect arrays), `params` (indices of the parameter vectors), `run` (the driver).
+draws), `ends` (groups that end, and the week's record, shared with `quiet`, the shortcut of
+quiet deterministic worlds), `rng` (keyed random numbers), `state` (per-run arrays),
+`schedule` (interventions as effect arrays), `params` (indices of the parameter vectors),
+`run` (the driver).
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from cartelsim.engines.kernels import (
     rk4_week,
 )
 from cartelsim.world.params import P_END_MEMBERS, P_ETA, P_OMEGA, P_RHO, P_THETA
+from cartelsim.world.ends import end_or_keep, record_group, record_totals
 from cartelsim.world.step import _fail
 
 _AB4 = (55.0 / 24.0, -59.0 / 24.0, 37.0 / 24.0, -9.0 / 24.0)
@@ -122,27 +123,14 @@ def _quiet_run(r, weeks, keep, p, indptr, indices, weights, n, members, alliance
                 _fail(r, t, STATUS_NEGATIVE, status, totals, active, keep, g_members, g_flows,
                       g_integrity)
                 return
-            if c < end_members:  # the group ends; its remainder leaves as exits
-                flows[3, g] += c
-                week_sums[3] += c
-                m[g] = 0.0
-                c = 0.0
-                end[r, g] = t
-                jumped[r] = True
-            else:
-                row_live[kept] = g
-                kept += 1
-                if c >= 1.0:
-                    count += 1
+            c, kept = end_or_keep(r, t, g, c, end_members, flows, week_sums, True, m, end,
+                                  jumped, row_live, kept)
+            if c >= 1.0:
+                count += 1
             total += c
             if keep:
-                g_members[r, t, g] = c
-                for f in range(4):
-                    g_flows[r, t, f, g] = flows[f, g]
-        totals[r, t, 0] = total
-        for f in range(4):
-            totals[r, t, 1 + f] = week_sums[f]
-        active[r, t] = count
+                record_group(r, t, g, c, flows, g_members, g_flows)
+        record_totals(r, t, total, week_sums, count, totals, active)
         n_live[r] = kept
         week[r] = t
     if keep:  # the last date: one more week of recovery of intact commands: still 1

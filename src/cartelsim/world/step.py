@@ -49,6 +49,7 @@ from cartelsim.territory.kernel import territory_income, territory_scratch, terr
 from cartelsim.territory.pressure import feedback, prevented, visible_share
 from cartelsim.world import rng
 from cartelsim.engines.lineage import kin_rivalry, lineage_totals
+from cartelsim.world.ends import end_or_keep, record_group, record_totals
 from cartelsim.world.flows import draw_flows, expected_week, rates_net, rk4_week
 from cartelsim.world.params import (
     F_BRIBE,
@@ -868,19 +869,10 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 _fail(r, t, STATUS_NEGATIVE, status, totals, active, keep, g_members, g_flows,
                       g_integrity)
                 return
-            if c < p[P_END_MEMBERS]:  # the group ends; its remainder leaves as exits
-                flows[3, g] += c
-                if not stochastic:
-                    week_sums[3] += c
-                m[g] = 0.0
-                c = 0.0
-                end[r, g] = t
-                jumped[r] = True
-            else:
-                row_live[kept] = g
-                kept += 1
-                if c >= 1.0:
-                    count += 1
+            c, kept = end_or_keep(r, t, g, c, p[P_END_MEMBERS], flows, week_sums,
+                                  not stochastic, m, end, jumped, row_live, kept)
+            if c >= 1.0:
+                count += 1
             if stochastic:
                 for f in range(4):
                     week_sums[f] += flows[f, g]
@@ -890,13 +882,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                 g_lineages[r, t, 0, b] += c
                 g_lineages[r, t, 1, b] += flows[2, g]
             if keep:
-                g_members[r, t, g] = c
-                for f in range(4):
-                    g_flows[r, t, f, g] = flows[f, g]
-        totals[r, t, 0] = total
-        for f in range(4):
-            totals[r, t, 1 + f] = week_sums[f]
-        active[r, t] = count
+                record_group(r, t, g, c, flows, g_members, g_flows)
+        record_totals(r, t, total, week_sums, count, totals, active)
         n_live[r] = kept
         week[r] = w + 1
     if keep:  # the last date: one more week of recovery, no events
