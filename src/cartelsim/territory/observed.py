@@ -59,19 +59,30 @@ def sesnsp_state_year(month_file: str | Path) -> pd.DataFrame:
 
 def read_state_year(path: str | Path | None = None) -> pd.DataFrame:
     """The packaged (or given) victims per state and year; columns as `sesnsp_state_year`."""
+    return _read_table(path, YEAR_FILE, YEAR_COLUMNS, dtype={"state_code": str})[1]
+
+
+def _read_table(path: str | Path | None, packaged_name: str, columns: tuple[str, ...],
+                **read_options: object) -> tuple[Path, pd.DataFrame]:
+    """A CSV of this module (the packaged `packaged_name` when `path` is None) with its
+    `columns` checked; returns the path read and the frame.
+
+    Raises:
+        DataFileError: a missing file or column.
+    """
     if path is None:
-        resource = resources.files("cartelsim") / "data" / "territory" / YEAR_FILE
+        resource = resources.files("cartelsim") / "data" / "territory" / packaged_name
         with resources.as_file(resource) as packaged:
-            return read_state_year(packaged)
+            return _read_table(packaged, packaged_name, columns, **read_options)
     path = Path(path)
     if not path.is_file():
         raise DataFileError(path, "file not found")
-    frame = pd.read_csv(path, dtype={"state_code": str})
-    missing = [c for c in YEAR_COLUMNS if c not in frame.columns]
+    frame = pd.read_csv(path, **read_options)
+    missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataFileError(path, f"missing column(s) {', '.join(missing)}; expected "
-                            + ", ".join(YEAR_COLUMNS))
-    return frame
+                            + ", ".join(columns))
+    return path, frame
 
 
 def observed_rate(years: tuple[int, ...] = FULL_YEARS, table: pd.DataFrame | None = None
@@ -103,18 +114,8 @@ def read_inegi_state_year(path: str | Path | None = None) -> pd.DataFrame:
         DataFileError: a missing file or column, or a row whose code, year, count, source or
             status is not as above (names the line), or a state-year given twice.
     """
-    if path is None:
-        resource = resources.files("cartelsim") / "data" / "territory" / INEGI_FILE
-        with resources.as_file(resource) as packaged:
-            return read_inegi_state_year(packaged)
-    path = Path(path)
-    if not path.is_file():
-        raise DataFileError(path, "file not found")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in INEGI_COLUMNS if c not in frame.columns]
-    if missing:
-        raise DataFileError(path, f"missing column(s) {', '.join(missing)}; expected "
-                            + ", ".join(INEGI_COLUMNS))
+    path, frame = _read_table(path, INEGI_FILE, INEGI_COLUMNS, dtype=str,
+                              keep_default_na=False)
     codes = {f"{k:02d}" for k in range(1, 33)}
     seen: set[tuple[str, int]] = set()
     for line, row in enumerate(frame.itertuples(index=False), start=2):
