@@ -180,10 +180,12 @@ class EnsembleStore:
             for p in range(design.samples):
                 parts = [xr.load_dataset(self.path(c), engine="netcdf4")
                          for c in design.chunks() if c.scenario == s and c.sample == p]
-                per_sample.append(xr.concat(parts, dim="run", combine_attrs="drop_conflicts"))
-            per_scenario.append(xr.concat(per_sample, dim="sample",
+                per_sample.append(xr.concat(parts, dim="run", combine_attrs="drop_conflicts",
+                                            data_vars="all"))
+            per_scenario.append(xr.concat(per_sample, dim="sample", data_vars="all",
                                           combine_attrs="drop_conflicts"))
-        ds = xr.concat(per_scenario, dim="scenario", combine_attrs="drop_conflicts")
+        ds = xr.concat(per_scenario, dim="scenario", combine_attrs="drop_conflicts",
+                       data_vars="all")
         ds = ds.assign_coords(scenario=self.scenario_names(), sample=range(design.samples))
         for j, name in enumerate(design.parameters):
             ds[f"param_{name}"] = ("sample", [row[j] for row in design.values])

@@ -449,4 +449,4 @@ def join_runs(parts: Sequence[xr.Dataset]) -> xr.Dataset:
     the widest first; see `widen_groups`)."""
     width = max(part.sizes.get("group", 0) for part in parts)
     return xr.concat([widen_groups(part, width) for part in parts], dim="run",
-                     combine_attrs="override")
+                     combine_attrs="override", data_vars="all")
