@@ -52,7 +52,8 @@ def test_never_is_nothing_and_always_is_the_plain_action(engine, action, conditi
                                                          fragmentation) -> None:
     # With new groups (the calibrated entry rate, "open"): a group born in a calm week kept
     # "no last multipliers", so the first week a never-acting row made not calm restarted
-    # the multistep rule and changed the last bits (fixed: world.step._born_calm).
+    # the multistep rule and changed the last bits (fixed: a new column's last multipliers
+    # start at 1, world.state).
     def run(*items: dict) -> xr.Dataset:
         return run_scenario(scenario(*items, engine=engine, fragmentation=fragmentation))
 

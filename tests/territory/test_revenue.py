@@ -50,7 +50,8 @@ def routed_income(system, params, weeks: int, interventions=()):
                                 routes.origin_state.size, routes.cand_km.size,
                                 routes.n_crossings)
     out = np.zeros(n)
-    territory_income(weeks - 1, members, live, n, live, n, terr, scratch, out)
+    territory_income(weeks - 1, members, live, n, live, np.zeros(n, dtype=np.bool_), n, terr,
+                     scratch, out)
     return out, inputs, scratch[6].copy()
 
 

@@ -51,7 +51,8 @@ from cartelsim.record.replay import build_replay, run_replay
 # observation model.
 FITTED = (
     "split_hazard", "split_exponent", "split_fraction", "split_min_members", "entry_rate",
-    "entrant_rivalry", "splinter_rivalry", "integrity_recovery", "conflict_sensitivity", "succession_clarity",
+    "entrant_rivalry", "splinter_rivalry", "integrity_recovery", "conflict_sensitivity",
+    "succession_clarity",
     "recruitment_rate", "conflict_lethality", "incapacitation", "members_2007",
     "victim_member_share", "baseline_homicides",
 )
@@ -248,10 +249,13 @@ def plan_budget(budget: int, dim: int) -> BudgetPlan:
     walkers = 2 * dim + (2 * dim) % 2
     draws = 2 * walkers
 
-    def steps_of(points: int) -> int:  # one step's worth of points goes to the ball
-        return (points - draws - int(MODE_SHARE * max(points - draws, 0))) // walkers - 1
+    def search_of(points: int) -> int:
+        return int(MODE_SHARE * max(points - draws, 0))
 
-    search = int(MODE_SHARE * max(budget - draws, 0))
+    def steps_of(points: int) -> int:  # one step's worth of points goes to the ball
+        return (points - draws - search_of(points)) // walkers - 1
+
+    search = search_of(budget)
     steps = steps_of(budget)
     if steps < 4:
         least = next(b for b in range(budget, budget + 10 * (draws + walkers))

@@ -25,8 +25,8 @@ the week's supply: contested new routes bring violence to the states they cross 
 it moves deaths between states, the national total is L1's. By lineage, as in
 `world.flows`: sum_j W_ij C_j p_js = sum_b W_base(root i, b) T_b p_bs + K_i p_root(i),s,
 with T_b the members of lineage b and K_i = splinter_rivalry (T_root(i) - C_i) when no
-group of the lineage entered (with entrants, `world.flows.kin_rivalry`). A group alone in all its
-states puts its deaths where it is (a_is = p_is). The deaths of a week add up over states
+group of the lineage entered (with entrants, `engines.lineage.kin_rivalry`). A group alone
+in all its states puts its deaths where it is (a_is = p_is). The deaths of a week add up over states
 to the week's total deaths exactly (to rounding).
 
 **Revenue.** With money switched on, the tonnes of the week that got through (flow north)
@@ -44,7 +44,7 @@ import numpy as np
 from numba import njit
 
 from cartelsim.engines.kernels import FASTMATH
-from cartelsim.engines.lineage import kin_rivalry
+from cartelsim.engines.lineage import kin_rivalry, lineage_totals
 
 DEATHS = 2  # row of the per-group flows array holding conflict deaths
 # indices of the territory parameter vector (results.TERRITORY_ORDER names them)
@@ -121,16 +121,13 @@ def _pressure_update(r, t, tp, flow_north, record):  # pragma: no cover - compil
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
-                      in_state):  # pragma: no cover - compiled
-    """lineage[b] = members of lineage b; in_state[s] = members present in state s."""
-    for b in range(n_base):
-        lineage[b] = 0.0
+def _members_by_state(members, live, n_live, root, local, n_base, presence, ptr, cols,
+                      lineage, entered, in_state):  # pragma: no cover - compiled
+    """lineage[b] = members of lineage b, entered[b] those of its local groups
+    (`engines.lineage.lineage_totals`); in_state[s] = members present in state s."""
     for s in range(in_state.size):
         in_state[s] = 0.0
-    for j in range(n_live):
-        g = live[j]
-        lineage[root[g]] += members[g]
+    lineage_totals(members, live, n_live, root, local, lineage, entered)
     for b in range(n_base):
         t_b = lineage[b]
         if t_b == 0.0:
@@ -140,16 +137,17 @@ def _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, 
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def territory_income(w, members, live, n_live, root, n_base, terr, scratch,
+def territory_income(w, members, live, n_live, root, local, n_base, terr, scratch,
                      income):  # pragma: no cover - compiled
     """income[g] = drug revenue of group g over week w - 1 (US$ million): the tonnes that
     crossed north from each origin x the wholesale price, shared by the members present in
     the origin's state, from `members` (those at the start of week w)."""
     (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
      cstate_idx, factors, _, _, _, _) = terr
-    lineage, in_state, _, per_member, traffic, per_origin, flow, shares, cached, _ = scratch
-    _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
-                      in_state)
+    (lineage, in_state, _, per_member, traffic, per_origin, flow, shares, cached,
+     entered) = scratch
+    _members_by_state(members, live, n_live, root, local, n_base, presence, ptr, cols,
+                      lineage, entered, in_state)
     factor = factors[max(w - 1, 0)]
     route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
                   cstate_idx, factor, per_origin, flow, 0.0, traffic, np.zeros(0), shares[0],
@@ -182,13 +180,8 @@ def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, ind
     (lineage, in_state, rival, share, diverted, per_origin, flow, shares, cached,
      entered) = scratch
     n_states = in_state.size
-    _members_by_state(members, live, n_live, root, n_base, presence, ptr, cols, lineage,
-                      in_state)
-    for b in range(n_base):
-        entered[b] = 0.0
-    for j in range(n_live):
-        if local[live[j]]:
-            entered[root[live[j]]] += members[live[j]]
+    _members_by_state(members, live, n_live, root, local, n_base, presence, ptr, cols,
+                      lineage, entered, in_state)
     # routes: traffic with this week's crackdowns minus traffic without them
     for s in range(n_states):
         diverted[s] = 0.0

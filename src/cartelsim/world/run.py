@@ -183,8 +183,9 @@ def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
     runs = members0.shape[0]
     base = base or base_structure(system)
     alliance, base = base[-1], base[:-1]
-    quiet = shortcut and not by_lineage and is_quiet(stochastic, effects.rows, money, protection,
-                                  layout is not None, params["entry_rate"])
+    quiet = (shortcut and not by_lineage  # the shortcut keeps no lineage record
+             and is_quiet(stochastic, effects.rows, money, protection, layout is not None,
+                          params["entry_rate"]))
     if quiet:  # no draws, so no stream keys; no splits, so no room for splinters
         keys = tuple(np.zeros(runs, dtype=np.uint64) for _ in range(3))
         capacity = system.n_groups

@@ -18,7 +18,7 @@ from cartelsim.engines.kernels import STATUS_OK
 # Value a new group column starts with, per state array (the column is unused until a split).
 _STATE_FILL = {"members": 0.0, "integrity": 1.0, "contested": False, "alliance": 0.0,
                "root": -1, "parent": -1, "birth": -1, "end": -1, "live": -1,
-               "hist_net": 0.0, "hist_comps": 0.0, "prev_coef": -1.0, "money": 0.0,
+               "hist_net": 0.0, "hist_comps": 0.0, "prev_coef": 1.0, "money": 0.0,
                "protection": 0.0, "local": False}
 
 
@@ -48,7 +48,8 @@ class WorldState:
     hist_comps: np.ndarray  # [run, 4, 4, cap or 0]
     hist_sums: np.ndarray  # [run, 4, 5]
     since: np.ndarray  # [run] int64 weeks since the multistep rule restarted
-    prev_coef: np.ndarray  # [run, 3, cap] last week's multipliers (restart test; -1: none)
+    prev_coef: np.ndarray  # [run, 3, cap] last week's multipliers (restart test); a new
+    # column starts at 1, as a calm week leaves every live group (step's rates sub-step)
     prev_eta: np.ndarray  # [run] last week's eta (-1: none)
     jumped: np.ndarray  # [run] bool: members jumped since the last week (restart)
     phase: np.ndarray  # [run] int64: 1 = resume a paused week at its splits
@@ -59,7 +60,7 @@ class WorldState:
     held: np.ndarray  # [run, row] bool: the row's condition held this week (see step)
     fired: np.ndarray  # [run, row] bool: a conditional one-off without every_weeks happened
     local: np.ndarray  # [run, cap] bool: a group that entered, or a splinter of one (its
-    # own lineage fights it at entrant_rivalry, world.flows.kin_rivalry)
+    # own lineage fights it at entrant_rivalry, engines.lineage.kin_rivalry)
 
     @classmethod
     def start(cls, members0: np.ndarray, alliance: np.ndarray, capacity: int, keep: bool,
@@ -83,7 +84,7 @@ class WorldState:
             hist_net=np.zeros((runs, 4, capacity)),
             hist_comps=np.zeros((runs, 4, 4, capacity if keep else 0)),
             hist_sums=np.zeros((runs, 4, 5)), since=np.zeros(runs, dtype=np.int64),
-            prev_coef=np.full((runs, 3, capacity), -1.0), prev_eta=np.full(runs, -1.0),
+            prev_coef=np.ones((runs, 3, capacity)), prev_eta=np.full(runs, -1.0),
             jumped=np.zeros(runs, dtype=np.bool_), phase=np.zeros(runs, dtype=np.int64),
             money=np.zeros((runs, capacity)), protection=np.zeros((runs, capacity)),
             was_calm=np.zeros(runs, dtype=np.bool_), intact=np.ones(runs, dtype=np.bool_),

@@ -44,11 +44,11 @@ from cartelsim.engines.kernels import (
     STATUS_STEP,
     THETA_MULT,
 )
+from cartelsim.engines.lineage import kin_rivalry, lineage_totals
 from cartelsim.mechanisms.leadership import AT_REST
 from cartelsim.territory.kernel import territory_income, territory_scratch, territory_week
 from cartelsim.territory.pressure import feedback, prevented, visible_share
 from cartelsim.world import rng
-from cartelsim.engines.lineage import kin_rivalry, lineage_totals
 from cartelsim.world.ends import end_or_keep, record_group, record_totals
 from cartelsim.world.flows import draw_flows, expected_week, rates_net, rk4_week
 from cartelsim.world.params import (
@@ -384,17 +384,6 @@ def _entrants(key, w, m, row_live, nl, root, rate, state, entering):  # pragma: 
     return count
 
 
-@njit(cache=True, inline="always")
-def _born_calm(r, s, prev_coef):  # pragma: no cover - compiled
-    """A new group's last multipliers are 1, as every live group's are after a calm week
-    (the calm path of the rates sub-step keeps them so and does not look again). Left at
-    -1 ("none"), the first week that was not calm found them changed and restarted the
-    multistep rule, so a row that never acted changed the last bits of a deterministic
-    world with new groups. The week a group is born restarts the rule anyway (a jump)."""
-    for c in range(3):
-        prev_coef[r, c, s] = 1.0
-
-
 # ---------------------------------------------------------------- one run
 @njit(cache=True, fastmath=FASTMATH)
 def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
@@ -421,7 +410,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
     cap = members.shape[1]
     drug_income = np.zeros(cap)  # territory: revenue from the tonnes moved north
     n_items = it_kind.size
-    lineage = np.zeros(n_base)  # members of each lineage (see world.flows.lineage_totals)
+    lineage = np.zeros(n_base)  # members of each lineage (engines.lineage.lineage_totals)
     entered_lineage = np.zeros(n_base)  # ... of its local groups
     ahead_lineage = np.zeros(n_base)
     ahead_entered = np.zeros(n_base)
@@ -496,8 +485,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             if money_on or protection_on:
                 if w > 0:
                     if territory_on:
-                        territory_income(w, m, row_live, nl, root[r], n_base, terr, t_scratch,
-                                         drug_income)
+                        territory_income(w, m, row_live, nl, root[r], local[r], n_base, terr,
+                                         t_scratch, drug_income)
                     _finance_week(r, w, m, row_live, nl, root[r], n_base, fin, money,
                                   protection, freeze, prosecution, seizures, resolved,
                                   it_kind, it_value, it_first, it_last, it_target, it_mask,
@@ -624,7 +613,6 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             end[r, s] = -1
             alliance[r, s] = p[P_FRACTION] * alliance[r, g]
             inv_alliance[s] = 1.0 / (alliance[r, s] + 1.0)
-            _born_calm(r, s, prev_coef)
             row_live[nl] = s
             nl += 1
             n_used[r] = s + 1
@@ -649,7 +637,6 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             end[r, s] = -1
             alliance[r, s] = 0.0
             inv_alliance[s] = 1.0
-            _born_calm(r, s, prev_coef)
             row_live[nl] = s
             nl += 1
             n_used[r] = s + 1
