@@ -114,6 +114,29 @@ def test_remove_leader() -> None:
         InterventionSpec(action="arrest_sweep", effect=0.1, kind="killed")
 
 
+def test_demanded_transfer() -> None:
+    """A transfer the U.S. demands is an extradition of the targets' leaders: the same run,
+    bit for bit, as remove_leader with kind = "extradited"."""
+    from cartelsim.system.embedded import mexico_2025
+    from cartelsim.world.run import run_world
+
+    a = action("demanded_transfer")
+    assert not a.lasting and "kind" not in a.options and a.effects(1.0, P) == (RemoveLeader(1.0),)
+    spec = InterventionSpec(action="demanded_transfer", target={"groups": ["cjng"]}, start="2026-02-05")
+    assert a.removal_kind(spec) == "extradited"
+    with pytest.raises(ValueError, match="kind apply to remove_leader, not demanded_transfer"):
+        InterventionSpec(action="demanded_transfer", kind="killed")
+    same = InterventionSpec(action="remove_leader", kind="extradited", target={"groups": ["cjng"]},
+                            start="2026-02-05")
+    killed = same.model_copy(update={"kind": "killed"})
+    runs = [run_world(mexico_2025(), interventions=[s], weeks=30, runs=2, engine="stochastic",
+                      seed=4, start="2026-01-01") for s in (spec, same, killed)]
+    for name in ("total_members", "command_integrity", "hvt_removals"):
+        assert (runs[0][name].values == runs[1][name].values).all()
+    integrity = [float(r.command_integrity.sel(group="cjng").isel(time=6).mean()) for r in runs]
+    assert integrity[0] != integrity[2]  # the kind sets the loss: not a killing
+
+
 def test_freeze_assets() -> None:
     a = action("freeze_assets")
     assert a.needs == ("money",) and a.effects(0.5, P) == (FreezeMoney(0.5),)

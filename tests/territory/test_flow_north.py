@@ -13,8 +13,8 @@ from cartelsim.scenarios.examples import example_path
 from cartelsim.scenarios.schema import load_scenario
 from cartelsim.system.embedded import mexico_2025
 from cartelsim.territory.corridors import route_table
-from cartelsim.territory.kernel import route_traffic
-from cartelsim.territory.results import territory_vector
+from cartelsim.territory.kernel import origin_supply, state_traffic
+from cartelsim.territory.results import drug_supply, territory_vector
 from cartelsim.territory.states import state_layout
 from cartelsim.world.run import run_world, run_world_scenario
 
@@ -49,6 +49,35 @@ def test_tonnes_are_conserved_each_week(pair) -> None:
     assert list(base.crossing.values)[0] == "tijuana" and base.flow_north.sizes["crossing"] == 8
 
 
+def test_each_drug_is_conserved_and_the_flow_north_is_their_sum(pair) -> None:
+    base, crack = pair
+    supply = drug_supply(Params.defaults())  # tonnes a week, market.DRUGS order
+    assert list(base.drug.values) == ["fentanyl", "methamphetamine", "cocaine"]
+    for ds in (base, crack):
+        moved = (ds.flow_north_by_drug + ds.seized_north_by_drug).sum("crossing")
+        np.testing.assert_allclose(moved.isel(time=slice(1, None)).transpose(..., "drug"),
+                                   np.broadcast_to(supply, (1, WEEKS, 3)), rtol=1e-9)
+        np.testing.assert_allclose(ds.flow_north_by_drug.sum("drug", skipna=False), ds.flow_north,
+                                   rtol=1e-12)
+    # the crackdown diverts each drug: less of every one at the crossing
+    during = slice("2026-03-06", "2026-08-01")
+    change = (crack.flow_north_by_drug - base.flow_north_by_drug).sel(
+        time=during, crossing="nuevo_laredo")
+    assert (change < 0).all()
+
+
+def test_a_drug_leaves_only_from_the_origins_that_send_it() -> None:
+    in_state = np.array([10.0, 0.0, 30.0])  # members present in three states
+    origin_state = np.array([0, 1, 2])
+    sends = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]])  # drug x origin
+    supply, tonnes = np.zeros((2, 3)), np.zeros(3)
+    origin_supply(in_state, np.array([5.0, 8.0]), sends, origin_state, supply, tonnes)
+    np.testing.assert_array_equal(supply, [[5.0, 0.0, 0.0], [0.0, 0.0, 8.0]])
+    np.testing.assert_array_equal(tonnes, [5.0, 0.0, 8.0])
+    origin_supply(np.zeros(3), np.array([5.0, 8.0]), sends, origin_state, supply, tonnes)
+    np.testing.assert_array_equal(supply, [[2.5, 2.5, 0.0], [0.0, 4.0, 4.0]])  # no one: equal
+
+
 def test_a_crackdown_diverts_flow_to_every_other_crossing(pair) -> None:
     base, crack = pair
     during = slice("2026-03-06", "2026-08-01")  # weeks ending after the start
@@ -80,14 +109,8 @@ def test_violence_moves_to_the_states_the_diverted_traffic_crosses(pair, mexico)
     in_state = base.members.isel(run=0, time=0).values[:mexico.n_groups] @ layout.presence
     factor = np.ones(routes.n_crossings)
     factor[routes.crossing_ids.index("nuevo_laredo")] = 3.0
-    traffic = np.zeros(layout.n_states)
-    per_origin = np.zeros((3, routes.origin_state.size))
-    flow = np.zeros(routes.cand_km.size)
-    args = (in_state, territory_vector(params), routes.origin_state, routes.cand_origin,
-            routes.cand_crossing, routes.cand_km, routes.state_ptr, routes.state_idx)
-    for sign, factors in ((1.0, factor), (-1.0, np.ones(routes.n_crossings))):
-        route_traffic(*args, factors, per_origin, flow, sign, traffic, np.zeros(0),
-                      np.zeros(flow.size), np.full(routes.n_crossings, -1.0))
+    args = (in_state, territory_vector(params), routes, drug_supply(params))
+    traffic = state_traffic(*args, factor) - state_traffic(*args, np.ones(routes.n_crossings))
     gained = traffic > 1e-9
     assert gained.any()
     assert float(moved[gained].sum()) > 0.0  # the states on the new routes gain deaths

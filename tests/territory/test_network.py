@@ -84,6 +84,9 @@ def _edit(path: Path, line: int, column: str, value: str) -> None:
     ("edges.csv", 4, "km", "50", "shorter than the straight line"),
     ("edges.csv", 4, "distance_source", "guess", "distance_source 'guess'"),
     ("edges.csv", 3, "a", "tepic", "to itself"),
+    ("nodes.csv", 2, "drugs", "cocaine;heroin", "drugs 'heroin'"),
+    ("nodes.csv", 11, "drugs", "cocaine", "only origins"),
+    ("nodes.csv", 2, "drugs_source_url", "", "drugs_source_url"),
 ])
 def test_bad_rows_give_one_line_errors_naming_file_line_and_field(
         copy: Path, file: str, line: int, column: str, value: str, message: str) -> None:
@@ -105,3 +108,28 @@ def test_a_repeated_segment_is_refused_in_either_direction(copy: Path) -> None:
 def test_a_missing_file_is_a_data_file_error(tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match="file not found"):
         load_network(tmp_path)
+
+
+def test_every_drug_needs_an_origin_that_sends_it(copy: Path) -> None:
+    from cartelsim.errors import CartelsimError
+    from cartelsim.params.catalogue import Params
+    from cartelsim.territory.corridors import route_table
+    from cartelsim.territory.geometry import N_STATES
+
+    network = load_network(copy)
+    for line, node in enumerate(network.node_ids, start=2):
+        if "cocaine" in network.drugs[network.index(node)]:
+            left = ";".join(sorted(network.drugs[network.index(node)] - {"cocaine"}))
+            _edit(copy / "nodes.csv", line, "drugs", left)
+    codes = [f"{k:02d}" for k in range(1, N_STATES + 1)]
+    with pytest.raises(CartelsimError, match="no origin sends cocaine"):
+        route_table(Params.defaults(), codes, load_network(copy))
+
+
+def test_the_shipped_origins_send_the_drugs_their_sources_name() -> None:
+    network = load_network()
+    sends = {network.node_ids[i]: network.drugs[i] for i in network.origins}
+    assert sends["tapachula"] == {"cocaine"}  # overland from Central America
+    assert sends["tierra_caliente"] == {"methamphetamine"}
+    assert {"fentanyl", "methamphetamine"} <= sends["culiacan"]
+    assert all(not network.drugs[i] for i in network.crossings)

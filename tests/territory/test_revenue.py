@@ -38,9 +38,9 @@ def routed_income(system, params, weeks: int, interventions=()):
     """(income, inputs, tonnes routed on each candidate route in the week)."""
     inputs = TerritoryInputs.make(system, params, list(interventions), pd.Timestamp(START),
                                   weeks, "test")
-    empty = np.zeros((1, 2, 0))
-    terr = kernel_arrays(inputs, SimpleNamespace(state_deaths=empty, flow_north=empty,
-                                                 seized_north=empty,
+    empty = np.zeros((1, 2, 0, 0))
+    terr = kernel_arrays(inputs, SimpleNamespace(state_deaths=np.zeros((1, 2, 0)),
+                                                 drug_north=empty, drug_seized=empty,
                                                  us_pressure_state=np.zeros((1, 2))))
     n = system.n_groups
     members = system.size_hint.copy()
@@ -48,7 +48,7 @@ def routed_income(system, params, weeks: int, interventions=()):
     routes = inputs.routes
     scratch = territory_scratch(n, inputs.states.n_states, inputs.states.cols.size,
                                 routes.origin_state.size, routes.cand_km.size,
-                                routes.n_crossings)
+                                routes.n_crossings, inputs.supply.size)
     out = np.zeros(n)
     territory_income(weeks - 1, members, live, n, live, np.zeros(n, dtype=np.bool_), n, terr,
                      scratch, out)
@@ -58,10 +58,12 @@ def routed_income(system, params, weeks: int, interventions=()):
 def test_revenue_is_the_tonnes_that_cross_times_the_price(mexico) -> None:
     params = Params.defaults()
     got, inputs = income(mexico, params, 4)
-    supply, seizure = inputs.vector[0], params["territory_seizure_share"]
-    expected = supply * (1 - seizure) * params["territory_wholesale_price"] / 1000.0
+    seizure = params["territory_seizure_share"]
+    # each drug's tonnes past the crossings x its own price, US$ million
+    expected = float(inputs.supply @ inputs.prices) * (1 - seizure) / 1000.0
     assert got.sum() == pytest.approx(expected, rel=1e-9)
-    origins = inputs.routes.origin_state
+    senders = inputs.routes.origin_drugs.any(axis=0)  # origins that send a drug
+    origins = inputs.routes.origin_state[senders]
     outside = inputs.states.presence[:, origins].sum(axis=1) == 0
     assert outside.any() and (got[outside] == 0).all()  # no production or port: no drugs
     assert (got[~outside] > 0).all()

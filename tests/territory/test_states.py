@@ -87,14 +87,14 @@ def allocate(members, deaths, rivalry, presence, ptr, cols) -> np.ndarray:
     tp = np.zeros(N_TERRITORY)
     tp[TP_DISPERSION] = tp[TP_RESPONSE] = 1.0
     terr = (presence, np.asarray(ptr), np.asarray(cols), tp, ints, ints, ints, floats,
-            np.zeros(1, dtype=np.int64), ints, np.ones((1, 0)), out, np.zeros((1, 2, 0)),
-            np.zeros((1, 2, 0)), np.zeros((1, 2)))
+            np.zeros(1, dtype=np.int64), ints, np.ones((1, 0)), out, np.zeros((1, 2, 0, 0)),
+            np.zeros((1, 2, 0, 0)), np.zeros((1, 2)), floats, floats, np.zeros((0, 0)))
     live = np.arange(n)
     territory_week(0, 1, np.asarray(members, dtype=float), live, n, live,
                    np.zeros(n, dtype=np.bool_), n, rivalry.indptr.astype(np.int64),
                    rivalry.indices.astype(np.int64), rivalry.data.astype(float), 0.0, 0.0,
                    flows, terr,
-                   territory_scratch(n, n_states, len(cols), 0, 0, 0))
+                   territory_scratch(n, n_states, len(cols), 0, 0, 0, 0))
     return out[0, 1]
 
 
@@ -166,9 +166,9 @@ def test_an_ensemble_chunk_keeps_the_state_and_crossing_series_of_a_territorial_
 
     ds = territorial(mexico, "stochastic", 1, record="totals")
     kept = kept_series(ds)
-    assert set(kept.dims) == {"run", "time", "state", "crossing"}
-    assert {"total_deaths", "state_homicides", "flow_north", "seized_north",
-            "us_pressure_state"} <= set(kept.data_vars)
+    assert set(kept.dims) == {"run", "time", "state", "crossing", "drug"}
+    assert {"total_deaths", "state_homicides", "flow_north", "flow_north_by_drug",
+            "seized_north", "us_pressure_state"} <= set(kept.data_vars)
     assert "state_deaths" not in kept and "group" not in kept.dims
     assert list(kept["state_name"].values) == list(ds["state_name"].values)
     np.testing.assert_array_equal(kept["flow_north"].values, ds["flow_north"].values)

@@ -32,9 +32,11 @@ OUTPUTS = (*NATIONAL, *OBSERVED)
 KEPT = (*OUTPUTS, "status")
 # With `[mechanisms] territory = true` a chunk keeps the series of states and crossings too
 # (the results contract of the territory: state_homicides (run, time, state), flow_north
-# (run, time, crossing) ...), so an ensemble can be mapped and its diversion measured.
-TERRITORY_KEPT = ("state_homicides", "flow_north", "seized_north", "us_pressure_state")
-KEPT_DIMS = frozenset({"run", "time", "state", "crossing"})
+# (run, time, crossing) and its split by drug ...), so an ensemble can be mapped and its
+# diversion measured.
+TERRITORY_KEPT = ("state_homicides", "flow_north", "flow_north_by_drug", "seized_north",
+                  "us_pressure_state")
+KEPT_DIMS = frozenset({"run", "time", "state", "crossing", "drug"})
 
 
 @dataclass(frozen=True)
@@ -87,15 +89,16 @@ def build_design(paths: list[Path], runs: int, samples: int, seed: int, method: 
 
 def bytes_per_run_week(scenario: Scenario) -> int:
     """Bytes one run keeps per week: the national series, plus with territory on one float
-    per state (state_homicides), two per crossing (flow_north, seized_north) and the
-    pressure state."""
+    per state (state_homicides), two per crossing (flow_north, seized_north), one per drug
+    and crossing (flow_north_by_drug) and the pressure state."""
     if not scenario.mechanisms.territory:
         return BYTES_PER_RUN_WEEK
     from cartelsim.territory.geometry import N_STATES
+    from cartelsim.territory.market import DRUGS
     from cartelsim.territory.network import load_network
 
     crossings = len(load_network().crossings)
-    return BYTES_PER_RUN_WEEK + (N_STATES + 2 * crossings + 1) * 8
+    return BYTES_PER_RUN_WEEK + (N_STATES + (2 + len(DRUGS)) * crossings + 1) * 8
 
 
 def estimated_bytes(design: Design, weeks: int, chunks: Sequence[Chunk] | None = None,

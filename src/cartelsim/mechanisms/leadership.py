@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from cartelsim.engines.streams import stream
+from cartelsim.interventions.actions.leaders import removal_kind
 from cartelsim.interventions.spec import InterventionSpec
 from cartelsim.params.catalogue import Params
 
@@ -138,7 +139,7 @@ class Leadership:
         It succeeds with probability effect x exposure (1 - protection, see `finance`).
         """
         runs = mask.shape[0]
-        delta = self.params[LOSS_PARAMETER[spec.kind or "killed"]]
+        delta = self.params[LOSS_PARAMETER[removal_kind(spec)]]
         clarity = spec.clarity if spec.clarity is not None else self.params["succession_clarity"]
         for r in range(runs):
             hit = np.flatnonzero(mask[r])

@@ -521,13 +521,29 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L5", minimum=0.0, maximum=1.0,
             ),
             _spec(
-                "territory_seized_tonnes", 110.0, "tonnes per year", 70.0, 150.0,
-                "Fentanyl, methamphetamine and cocaine seized a year at the U.S. southwest "
-                "border; with territory_seizure_share it sets the supply moved north.",
-                "market.csv (CBP): fentanyl 12.3 t (FY2023, CBP, ~90 % at the southern "
-                "border) + methamphetamine 54.9 t (FY2023, southwest border) + cocaine 44 t "
-                "(FY2021, CBP, a lower bound) = 111 t; range from the FY2020 rows (fentanyl "
-                "2.2 t, methamphetamine 80.6 t) to a higher cocaine year",
+                "territory_seized_fentanyl", 12.3, "tonnes per year", 2.0, 13.0,
+                "Fentanyl seized a year at the U.S. southwest border; with "
+                "territory_seizure_share it sets the fentanyl moved north.",
+                "market.csv (CBP): 27,023 lb = 12.3 t in FY2023 (CBP nationwide, about 90 % at "
+                "the southern border); range from FY2020 (4,776 lb = 2.2 t, southwest border) "
+                "to just above FY2023 (FY2024: 19,300 lb = 8.8 t)",
+                "L5", maximum=1e4,
+            ),
+            _spec(
+                "territory_seized_methamphetamine", 54.9, "tonnes per year", 50.0, 90.0,
+                "Methamphetamine seized a year at the U.S. southwest border; with "
+                "territory_seizure_share it sets the methamphetamine moved north.",
+                "market.csv (CBP): 121,000 lb = 54.9 t in FY2023 (southwest border); range to "
+                "FY2021's 192,000 lb = 87 t (CBP nationwide)",
+                "L5", maximum=1e5,
+            ),
+            _spec(
+                "territory_seized_cocaine", 44.0, "tonnes per year", 19.0, 50.0,
+                "Cocaine seized a year at the U.S. southwest border; with "
+                "territory_seizure_share it sets the cocaine moved north.",
+                "market.csv (CBP): 'more than 97,000 lb' = 44 t in FY2021 (CBP nationwide, a "
+                "lower bound); range from FY2020's 42,645 lb = 19.3 t (ports of entry only) to "
+                "a year above FY2021",
                 "L5", maximum=1e5,
             ),
             _spec(
@@ -549,14 +565,31 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L5", maximum=1e3,
             ),
             _spec(
-                "territory_wholesale_price", 10_000.0, "US$ per kg", 5_000.0, 20_000.0,
-                "Wholesale price of a kg of the drug mix moved north, near the border: the "
-                "revenue of a tonne that crosses (territory.kernel.territory_income).",
-                "market.csv: methamphetamine 3,500 US$/kg (Ciudad Juarez 2017), cocaine "
-                "10,000-14,000 (Mexico near the border 2017), fentanyl 35,000-42,000 (Sinaloa "
-                "2020); weighted by the seized tonnes of territory_seized_tonnes (54.9 : 44 : "
-                "12.3) = 10,800; range from meth-heavy to fentanyl-heavy mixes",
-                "L5", maximum=1e6,
+                "territory_price_fentanyl", 38_500.0, "US$ per kg", 20_000.0, 80_000.0,
+                "Wholesale price of a kg of fentanyl near the border: the revenue of a tonne "
+                "that crosses (territory.kernel.territory_income).",
+                "market.csv: 35,000-42,000 US$/kg wholesale in Sinaloa (2020); default the "
+                "middle; range to the U.S. wholesale price of cut product, 80,000 US$/kg "
+                "(DEA via the New York Times, 2016)",
+                "L5", maximum=1e7,
+            ),
+            _spec(
+                "territory_price_methamphetamine", 3_500.0, "US$ per kg", 1_300.0, 8_800.0,
+                "Wholesale price of a kg of methamphetamine near the border: the revenue of a "
+                "tonne that crosses (territory.kernel.territory_income).",
+                "market.csv: 3,500 US$/kg base price in Ciudad Juarez (2017); range from the "
+                "top of Sinaloa's announced price (600 US$/lb = 1,300 US$/kg, 2020) to the "
+                "border price after the 2020 shortage (4,000 US$/lb = 8,800 US$/kg)",
+                "L5", maximum=1e7,
+            ),
+            _spec(
+                "territory_price_cocaine", 12_000.0, "US$ per kg", 10_000.0, 25_000.0,
+                "Wholesale price of a kg of cocaine near the border: the revenue of a tonne "
+                "that crosses (territory.kernel.territory_income).",
+                "market.csv: 10,000-14,000 US$/kg in Mexico near the U.S. border (2017); "
+                "default the middle; range to the U.S. wholesale price, 20,000-25,000 US$/kg "
+                "(2017)",
+                "L5", maximum=1e7,
             ),
             _spec(
                 "territory_other_revenue", 40.0, "US$ million per week", 10.0, 220.0,

@@ -20,12 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cartelsim.errors import CartelsimError
 from cartelsim.interventions.effects import RaiseCrossingCost
 from cartelsim.interventions.plan import InterventionPlan
 from cartelsim.interventions.spec import InterventionSpec
 from cartelsim.params.catalogue import Params
 from cartelsim.system.model import System
-from cartelsim.territory.network import CorridorNetwork, load_network
+from cartelsim.territory.market import DRUGS
+from cartelsim.territory.network import NODES_FILE, CorridorNetwork, load_network
 from cartelsim.territory.routing import least_cost_routes
 
 
@@ -33,13 +35,15 @@ from cartelsim.territory.routing import least_cost_routes
 class RouteTable:
     """Candidate routes as flat arrays (k = candidate).
 
-    `origin_state[o]` state index of origin o; `cand_origin[k]`, `cand_crossing[k]`,
+    `origin_state[o]` state index of origin o; `origin_drugs[d, o]` 1 where origin o sends
+    drug d (market.DRUGS order, nodes.csv `drugs`), else 0; `cand_origin[k]`, `cand_crossing[k]`,
     `cand_km[k]` road km; `state_ptr`/`state_idx` the distinct states each candidate passes
     through (CSR over k); `crossing_ids` the crossing node ids, in file order.
     """
 
     origin_ids: tuple[str, ...]
     origin_state: np.ndarray
+    origin_drugs: np.ndarray
     crossing_ids: tuple[str, ...]
     cand_origin: np.ndarray
     cand_crossing: np.ndarray
@@ -83,10 +87,16 @@ def route_table(params: Params, state_codes: Sequence[str],
                 codes = sorted({network.state_codes[n] for n in nodes})
                 states.append([list(state_codes).index(code) for code in codes])
     counts = np.array([len(s) for s in states])
+    sends = np.array([[drug in network.drugs[i] for i in origins] for drug in DRUGS], dtype=float)
+    for drug, row in zip(DRUGS, sends, strict=True):
+        if not row.any():
+            raise CartelsimError(f"{NODES_FILE}: no origin sends {drug} (column drugs); every "
+                                 f"drug of {', '.join(DRUGS)} needs one")
     return RouteTable(
         origin_ids=tuple(network.node_ids[i] for i in origins),
         origin_state=np.array([list(state_codes).index(network.state_codes[i])
                                for i in origins], dtype=np.int64),
+        origin_drugs=sends,
         crossing_ids=tuple(network.node_ids[i] for i in crossings),
         cand_origin=np.array(cand_origin, dtype=np.int64),
         cand_crossing=np.array(cand_crossing, dtype=np.int64),

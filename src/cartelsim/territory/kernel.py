@@ -4,9 +4,10 @@ week's conflict deaths put into states.
 Compiled, called once a week per run from `world.step` (sub-step "territory"), on the same
 live groups, lineages and rivalry graph as the L1 flows.
 
-**Routes.** `territory_supply` tonnes a week leave the origins (ports, producing regions,
-the southern border), shared among them in proportion to the members present in each
-origin's state (who holds the production and the ports). An origin's supply splits over
+**Routes.** Each drug's tonnes a week (fentanyl, methamphetamine, cocaine: `drug_supply`)
+leave the origins that send it (ports, producing regions, the southern border; nodes.csv
+`drugs`), shared among them in proportion to the members present in each origin's state
+(who holds the production and the ports). An origin's tonnes split over
 its candidate routes (`territory.corridors`) by a logit on cost, km + crossing cost x the
 week's crackdown factor at its crossing. At the crossing a share `territory_seizure_share`
 x factor is seized; the rest is the flow north. A crackdown thus diverts flow to other
@@ -29,8 +30,8 @@ group of the lineage entered (with entrants, `engines.lineage.kin_rivalry`). A g
 in all its states puts its deaths where it is (a_is = p_is). The deaths of a week add up over states
 to the week's total deaths exactly (to rounding).
 
-**Revenue.** With money switched on, the tonnes of the week that got through (flow north)
-times the wholesale price are the drug revenue of the groups present in each route's
+**Revenue.** With money switched on, the tonnes of each drug that got through (flow north)
+times its wholesale price are the drug revenue of the groups present in each route's
 origin state, shared by their members there (`territory_income`, read by the finance
 sub-step the next week in place of the drug part of the fixed pot).
 
@@ -40,47 +41,79 @@ present + candidate routes x their states): presence rows are short.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numba import njit
 
 from cartelsim.engines.kernels import FASTMATH
 from cartelsim.engines.lineage import kin_rivalry, lineage_totals
 
+if TYPE_CHECKING:
+    from cartelsim.territory.corridors import RouteTable
+
 DEATHS = 2  # row of the per-group flows array holding conflict deaths
 # indices of the territory parameter vector (results.TERRITORY_ORDER names them)
-(TP_SUPPLY, TP_SEIZURE, TP_CROSSING_COST, TP_DISPERSION, TP_ROUTE_VIOLENCE, TP_PRICE,
- TP_FLOW_GAIN, TP_RESPONSE, TP_VISIBLE, TP_STRUCTURAL, TP_REFERENCE) = range(11)
-N_TERRITORY = 11
+(TP_SUPPLY, TP_SEIZURE, TP_CROSSING_COST, TP_DISPERSION, TP_ROUTE_VIOLENCE, TP_FLOW_GAIN,
+ TP_RESPONSE, TP_VISIBLE, TP_STRUCTURAL, TP_REFERENCE) = range(10)
+N_TERRITORY = 10
+# positions in the territory tuple (results.kernel_arrays) read by name outside this module
+STATE_DEATHS, DRUG_NORTH, DRUG_SEIZED, PRESSURE = 11, 12, 13, 14
+DRUG_SUPPLY, DRUG_PRICE, ORIGIN_DRUGS = 15, 16, 17
 
 
 @njit(cache=True)
-def territory_scratch(n_base, n_states, n_cells, n_origins, n_routes,
-                      n_crossings):  # pragma: no cover - compiled
+def territory_scratch(n_base, n_states, n_cells, n_origins, n_routes, n_crossings,
+                      n_drugs):  # pragma: no cover - compiled
     """Work arrays of one run (lineage totals, members per state, rival pressure per cell,
     weights per state, diverted traffic per state, per origin, per route, the logit
-    shares of the routes cached for the last crackdown factors seen, with and without, and
-    the members of each lineage's local groups)."""
+    shares of the routes cached for the last crackdown factors seen, with and without, the
+    members of each lineage's local groups, and the tonnes of each drug per origin)."""
     return (np.zeros(n_base), np.zeros(n_states), np.zeros(n_cells), np.zeros(n_states),
             np.zeros(n_states), np.zeros((3, n_origins)), np.zeros(n_routes),
-            np.zeros((2, n_routes)), np.full((2, n_crossings), -1.0), np.zeros(n_base))
+            np.zeros((2, n_routes)), np.full((2, n_crossings), -1.0), np.zeros(n_base),
+            np.zeros((n_drugs, n_origins)))
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def origin_supply(in_state, drug_supply, origin_drugs, origin_state, supply,
+                  tonnes):  # pragma: no cover - compiled
+    """supply[d, o] = tonnes of drug d leaving origin o this week: the drug's supply shared
+    among the origins that send it in proportion to the members present in each origin's
+    state (equally when no one is there); tonnes[o] = all drugs leaving o."""
+    n_drugs, n_origins = origin_drugs.shape
+    for o in range(n_origins):
+        tonnes[o] = 0.0
+    for d in range(n_drugs):
+        held, senders = 0.0, 0.0
+        for o in range(n_origins):
+            if origin_drugs[d, o] > 0.0:
+                held += in_state[origin_state[o]]
+                senders += 1.0
+        for o in range(n_origins):
+            if origin_drugs[d, o] == 0.0:
+                supply[d, o] = 0.0
+            elif held > 0.0:
+                supply[d, o] = drug_supply[d] * in_state[origin_state[o]] / held
+            else:
+                supply[d, o] = drug_supply[d] / senders
+            tonnes[o] += supply[d, o]
 
 
 @njit(cache=True, fastmath=FASTMATH)
 def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
-                  cstate_ptr, cstate_idx, factor, per_origin, flow, sign, traffic,
-                  arrive, shares, cached):  # pragma: no cover - compiled
-    """Route the week's supply: flow[k] tonnes on each candidate; adds sign x flow to the
-    traffic of the states a route crosses and flow to arrive[crossing] (if given). The
-    logit shares of the routes depend on the factors only: they are recomputed when the
-    factors differ from those `cached` with `shares` (one row of the scratch's cache)."""
+                  cstate_ptr, cstate_idx, factor, drug_supply, origin_drugs, supply,
+                  per_origin, flow, sign, traffic, arrive, shares,
+                  cached):  # pragma: no cover - compiled
+    """Route the week's supply: supply[d, o] tonnes of drug d leave origin o
+    (`origin_supply`), flow[k] tonnes of all drugs go on each candidate; adds sign x flow to
+    the traffic of the states a route crosses and each drug's tonnes to arrive[drug,
+    crossing] (if given). The logit shares of the routes depend on the factors only: they
+    are recomputed when the factors differ from those `cached` with `shares` (one row of the
+    scratch's cache)."""
     n_origins = origin_state.size
-    supply, lowest, total = per_origin[0], per_origin[1], per_origin[2]
-    held = 0.0
-    for o in range(n_origins):
-        supply[o] = in_state[origin_state[o]]
-        held += supply[o]
-    for o in range(n_origins):
-        supply[o] = tp[TP_SUPPLY] * (supply[o] / held if held > 0.0 else 1.0 / n_origins)
+    tonnes, lowest, total = per_origin[0], per_origin[1], per_origin[2]
+    origin_supply(in_state, drug_supply, origin_drugs, origin_state, supply, tonnes)
     same = True
     for c in range(factor.size):
         if cached[c] != factor[c]:
@@ -102,19 +135,37 @@ def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_k
         for k in range(cand_km.size):
             shares[k] /= total[cand_origin[k]]
     for k in range(cand_km.size):
-        flow[k] = supply[cand_origin[k]] * shares[k]
+        o = cand_origin[k]
+        flow[k] = tonnes[o] * shares[k]
         for e in range(cstate_ptr[k], cstate_ptr[k + 1]):
             traffic[cstate_idx[e]] += sign * flow[k]
-        if arrive.size:
-            arrive[cand_crossing[k]] += flow[k]
+        if arrive.shape[0]:
+            for d in range(supply.shape[0]):
+                arrive[d, cand_crossing[k]] += supply[d, o] * shares[k]
+
+
+def state_traffic(in_state: np.ndarray, tp: np.ndarray, routes: RouteTable,
+                  drug_supply: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """Tonnes a week through each state (all drugs) with crossing factors `factor`, for
+    members `in_state` per state: `route_traffic` called from Python (the brief's C6 and
+    tests ask where a crackdown sends the traffic)."""
+    n_origins, n_routes = routes.origin_state.size, routes.cand_km.size
+    traffic = np.zeros(in_state.size)
+    route_traffic(in_state, tp, routes.origin_state, routes.cand_origin, routes.cand_crossing,
+                  routes.cand_km, routes.state_ptr, routes.state_idx, factor, drug_supply,
+                  routes.origin_drugs, np.zeros((drug_supply.size, n_origins)),
+                  np.zeros((3, n_origins)), np.zeros(n_routes), 1.0, traffic,
+                  np.zeros((0, 0)), np.zeros(n_routes), np.full(routes.n_crossings, -1.0))
+    return traffic
 
 
 @njit(cache=True)
-def _pressure_update(r, t, tp, flow_north, record):  # pragma: no cover - compiled
+def _pressure_update(r, t, tp, drug_north, record):  # pragma: no cover - compiled
     """U.S. pressure's feedback state at date t (see `territory.pressure`)."""
     total = 0.0
-    for c in range(flow_north.shape[2]):
-        total += flow_north[r, t, c]
+    for d in range(drug_north.shape[2]):
+        for c in range(drug_north.shape[3]):
+            total += drug_north[r, t, d, c]
     drive = tp[TP_FLOW_GAIN] * total / tp[TP_REFERENCE] if tp[TP_REFERENCE] > 0.0 else 0.0
     before = record[r, t - 1]
     record[r, t] = before + (drive - before) / tp[TP_RESPONSE]
@@ -139,25 +190,28 @@ def _members_by_state(members, live, n_live, root, local, n_base, presence, ptr,
 @njit(cache=True, fastmath=FASTMATH)
 def territory_income(w, members, live, n_live, root, local, n_base, terr, scratch,
                      income):  # pragma: no cover - compiled
-    """income[g] = drug revenue of group g over week w - 1 (US$ million): the tonnes that
-    crossed north from each origin x the wholesale price, shared by the members present in
-    the origin's state, from `members` (those at the start of week w)."""
+    """income[g] = drug revenue of group g over week w - 1 (US$ million): the tonnes of each
+    drug that crossed north from each origin x its wholesale price, shared by the members
+    present in the origin's state, from `members` (those at the start of week w)."""
     (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
-     cstate_idx, factors, _, _, _, _) = terr
+     cstate_idx, factors, _, _, _, _, drug_supply, drug_price, origin_drugs) = terr
     (lineage, in_state, _, per_member, traffic, per_origin, flow, shares, cached,
-     entered) = scratch
+     entered, supply) = scratch
     _members_by_state(members, live, n_live, root, local, n_base, presence, ptr, cols,
                       lineage, entered, in_state)
     factor = factors[max(w - 1, 0)]
     route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
-                  cstate_idx, factor, per_origin, flow, 0.0, traffic, np.zeros(0), shares[0],
-                  cached[0])
+                  cstate_idx, factor, drug_supply, origin_drugs, supply, per_origin, flow, 0.0,
+                  traffic, np.zeros((0, 0)), shares[0], cached[0])
     for s in range(per_member.size):
         per_member[s] = 0.0
     for k in range(cand_km.size):  # tonnes past the crossing x US$ million per tonne
         taken = min(1.0, tp[TP_SEIZURE] * factor[cand_crossing[k]])
-        s = origin_state[cand_origin[k]]
-        per_member[s] += flow[k] * (1.0 - taken) * tp[TP_PRICE] / 1000.0
+        o = cand_origin[k]
+        value = 0.0  # US$ per kg x tonnes / 1000 = US$ million
+        for d in range(supply.shape[0]):
+            value += supply[d, o] * drug_price[d]
+        per_member[origin_state[o]] += shares[0][k] * value * (1.0 - taken) / 1000.0
     for s in range(per_member.size):  # revenue per member present in the state
         per_member[s] = per_member[s] / in_state[s] if in_state[s] > 0.0 else 0.0
     for j in range(n_live):
@@ -173,12 +227,13 @@ def territory_income(w, members, live, n_live, root, local, n_base, terr, scratc
 def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, indices,
                    weights, splinter_rivalry, entrant_rivalry, flows, terr,
                    scratch):  # pragma: no cover - compiled
-    """Route run r's supply of the week ending at date t into flow_north[r, t, :] and
-    seized[r, t, :], and add its conflict deaths to state_deaths[r, t, :]."""
+    """Route run r's supply of the week ending at date t into drug_north[r, t, drug, :]
+    and drug_seized[r, t, drug, :], and add its conflict deaths to state_deaths[r, t, :]."""
     (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
-     cstate_idx, factors, state_deaths, flow_north, seized, pressure) = terr
+     cstate_idx, factors, state_deaths, drug_north, drug_seized, pressure, drug_supply, _,
+     origin_drugs) = terr
     (lineage, in_state, rival, share, diverted, per_origin, flow, shares, cached,
-     entered) = scratch
+     entered, supply) = scratch
     n_states = in_state.size
     _members_by_state(members, live, n_live, root, local, n_base, presence, ptr, cols,
                       lineage, entered, in_state)
@@ -186,22 +241,24 @@ def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, ind
     for s in range(n_states):
         diverted[s] = 0.0
     factor = factors[t - 1]
-    arrive = flow_north[r, t]
+    arrive = drug_north[r, t]
     route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
-                  cstate_idx, factor, per_origin, flow, 1.0, diverted, arrive, shares[0],
-                  cached[0])
+                  cstate_idx, factor, drug_supply, origin_drugs, supply, per_origin, flow, 1.0,
+                  diverted, arrive, shares[0], cached[0])
     cracked = False
     for c in range(factor.size):
         if factor[c] != 1.0:
             cracked = True
         taken = min(1.0, tp[TP_SEIZURE] * factor[c])
-        seized[r, t, c] = arrive[c] * taken
-        arrive[c] -= seized[r, t, c]
-    _pressure_update(r, t, tp, flow_north, pressure)
+        for d in range(arrive.shape[0]):
+            drug_seized[r, t, d, c] = arrive[d, c] * taken
+            arrive[d, c] -= drug_seized[r, t, d, c]
+    _pressure_update(r, t, tp, drug_north, pressure)
     if cracked:
         route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
-                      cstate_ptr, cstate_idx, np.ones(factor.size), per_origin, flow, -1.0,
-                      diverted, np.zeros(0), shares[1], cached[1])
+                      cstate_ptr, cstate_idx, np.ones(factor.size), drug_supply, origin_drugs,
+                      supply, per_origin, flow, -1.0, diverted, np.zeros((0, 0)), shares[1],
+                      cached[1])
     for s in range(n_states):
         diverted[s] = tp[TP_ROUTE_VIOLENCE] * max(diverted[s], 0.0) / tp[TP_SUPPLY] \
             if cracked and tp[TP_SUPPLY] > 0.0 else 0.0

@@ -18,12 +18,13 @@ import numpy as np
 
 from cartelsim.errors import DataFileError
 from cartelsim.system.csvtable import Row, read_table
+from cartelsim.territory.market import DRUGS
 from cartelsim.textmatch import closest
 
 NODES_FILE = "nodes.csv"
 EDGES_FILE = "edges.csv"
 NODE_COLUMNS = ("id", "name", "kind", "state_code", "lat", "lon", "us_port", "cbp_field_office",
-                "coord_source", "source_url", "notes")
+                "drugs", "drugs_source_url", "coord_source", "source_url", "notes")
 EDGE_COLUMNS = ("a", "b", "km", "distance_source", "source_url", "notes")
 NODE_KINDS = ("port", "production", "border_entry", "hub", "crossing")
 ORIGIN_KINDS = ("port", "production", "border_entry")
@@ -50,6 +51,7 @@ class CorridorNetwork:
     lat: np.ndarray
     lon: np.ndarray
     us_ports: tuple[str, ...]
+    drugs: tuple[frozenset[str], ...]  # the drugs (market.DRUGS) that leave each origin
     edges: np.ndarray  # (n_edges, 2) node indices
     km: np.ndarray
     sourced: np.ndarray  # bool
@@ -124,10 +126,27 @@ def _number(path: Path, row: Row, column: str, low: float, high: float) -> float
     return value
 
 
+def _drugs(path: Path, row: Row, kind: str) -> frozenset[str]:
+    """The `drugs` cell: ';'-separated names of market.DRUGS, on origins only, with a source."""
+    names = [name.strip() for name in row.text("drugs").split(";") if name.strip()]
+    for name in names:
+        if name not in DRUGS:
+            raise DataFileError(path, f"drugs {name!r}: expected names among "
+                                + ", ".join(DRUGS) + " separated by ';'", row.line)
+    if names and kind not in ORIGIN_KINDS:
+        raise DataFileError(path, f"drugs: only origins ({', '.join(ORIGIN_KINDS)}) send drugs "
+                            f"north, not a {kind}", row.line)
+    if names and not row.text("drugs_source_url").startswith(("http://", "https://")):
+        raise DataFileError(path, "drugs_source_url: expected an http(s) URL for the drugs "
+                            "this origin sends", row.line)
+    return frozenset(names)
+
+
 def _load(nodes_path: Path, edges_path: Path, detour: float,
           codes: frozenset[str]) -> CorridorNetwork:
     ids: list[str] = []
-    fields: dict[str, list] = {k: [] for k in ("name", "kind", "state_code", "lat", "lon", "us_port")}
+    fields: dict[str, list] = {k: [] for k in ("name", "kind", "state_code", "lat", "lon", "us_port",
+                                               "drugs")}
     for row in read_table(nodes_path, NODE_COLUMNS):
         node_id = row.text("id")
         if not node_id or not node_id.replace("_", "").isalnum() or node_id != node_id.lower():
@@ -147,6 +166,7 @@ def _load(nodes_path: Path, edges_path: Path, detour: float,
             raise DataFileError(nodes_path, f"crossing {node_id!r} needs a us_port", row.line)
         if not row.text("source_url").startswith(("http://", "https://")):
             raise DataFileError(nodes_path, "source_url: expected an http(s) URL", row.line)
+        fields["drugs"].append(_drugs(nodes_path, row, kind))
         ids.append(node_id)
         fields["name"].append(row.text("name") or node_id)
         fields["kind"].append(kind)
@@ -204,6 +224,6 @@ def _load(nodes_path: Path, edges_path: Path, detour: float,
     return CorridorNetwork(
         node_ids=tuple(ids), names=tuple(fields["name"]), kinds=tuple(fields["kind"]),
         state_codes=tuple(fields["state_code"]), lat=lat, lon=lon,
-        us_ports=tuple(fields["us_port"]), edges=np.asarray(pairs, dtype=np.int64).reshape(-1, 2),
+        us_ports=tuple(fields["us_port"]), drugs=tuple(fields["drugs"]), edges=np.asarray(pairs, dtype=np.int64).reshape(-1, 2),
         km=np.asarray(km), sourced=np.asarray(sourced, dtype=bool), detour=float(detour),
     )

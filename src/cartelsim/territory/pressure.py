@@ -17,11 +17,11 @@ from __future__ import annotations
 from numba import njit
 
 from cartelsim.territory.kernel import (
+    PRESSURE,
     TP_STRUCTURAL,
     TP_VISIBLE,
 )
 
-PRESSURE = 14  # position of the pressure record [run, time] in the territory tuple
 MAX_PREVENTED = 0.9  # structural prevention never stops more than 90 % of recruitment
 
 

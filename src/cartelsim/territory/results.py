@@ -30,6 +30,7 @@ from cartelsim.params.catalogue import Params
 from cartelsim.system.model import System
 from cartelsim.territory.corridors import RouteTable, crossing_factors, route_table
 from cartelsim.territory.kernel import N_TERRITORY, TP_FLOW_GAIN
+from cartelsim.territory.market import DRUGS
 from cartelsim.territory.states import StateLayout, state_layout
 
 if TYPE_CHECKING:
@@ -38,18 +39,28 @@ if TYPE_CHECKING:
 WEEKS_PER_YEAR = 365.25 / 7.0
 
 
+def drug_supply(params: Params) -> np.ndarray:
+    """Tonnes of each drug (market.DRUGS order) a week that reach the crossings: seized
+    tonnes a year / seizure share / weeks a year."""
+    seized = np.array([params[f"territory_seized_{drug}"] for drug in DRUGS])
+    return seized / params["territory_seizure_share"] / WEEKS_PER_YEAR
+
+
+def drug_prices(params: Params) -> np.ndarray:
+    """Wholesale US$ per kg of each drug (market.DRUGS order)."""
+    return np.array([params[f"territory_price_{drug}"] for drug in DRUGS])
+
+
 def territory_vector(params: Params) -> np.ndarray:
-    """The kernel's parameters (kernel.TP_*): supply in tonnes per week = seized tonnes a
-    year / seizure share / weeks a year, then seizure share, crossing cost, dispersion,
-    route violence, the wholesale price, then U.S. pressure's feedback (territory.pressure)
-    and the reference flow north (supply less seizures without crackdowns)."""
-    supply = params["territory_seized_tonnes"] / params["territory_seizure_share"] \
-        / WEEKS_PER_YEAR
+    """The kernel's parameters (kernel.TP_*): all drugs' supply in tonnes per week
+    (`drug_supply`), then seizure share, crossing cost, dispersion, route violence, then U.S.
+    pressure's feedback (territory.pressure) and the reference flow north (supply less
+    seizures without crackdowns)."""
+    supply = float(drug_supply(params).sum())
     reference = supply * (1.0 - params["territory_seizure_share"])  # flow north, no crackdown
     vector = np.array([supply, params["territory_seizure_share"],
                        params["territory_crossing_cost"], params["territory_route_dispersion"],
-                       params["territory_route_violence"],
-                       params["territory_wholesale_price"], params["us_pressure_flow_gain"],
+                       params["territory_route_violence"], params["us_pressure_flow_gain"],
                        params["us_pressure_response_weeks"], params["state_visible_weight"],
                        params["pressure_structural_gain"], reference])
     assert vector.size == N_TERRITORY
@@ -65,6 +76,8 @@ class TerritoryInputs:
     routes: RouteTable
     factors: np.ndarray  # [week, crossing]
     vector: np.ndarray
+    supply: np.ndarray  # [drug] tonnes a week
+    prices: np.ndarray  # [drug] US$ per kg
 
     @classmethod
     def make(cls, system: System, params: Params, interventions: Sequence[InterventionSpec],
@@ -73,7 +86,8 @@ class TerritoryInputs:
         routes = route_table(params, states.codes)
         factors = crossing_factors(system, params, interventions, start, weeks,
                                    routes.crossing_ids, source)
-        return cls(states, routes, factors, territory_vector(params))
+        return cls(states, routes, factors, territory_vector(params), drug_supply(params),
+                   drug_prices(params))
 
 
 def kernel_arrays(inputs: TerritoryInputs | None,
@@ -85,20 +99,23 @@ def kernel_arrays(inputs: TerritoryInputs | None,
         none_f, none_i = np.zeros(0), np.zeros(0, dtype=np.int64)
         return (np.zeros((0, 0)), np.zeros(1, dtype=np.int64), none_i, none_f, none_i, none_i,
                 none_i, none_f, np.zeros(1, dtype=np.int64), none_i, np.zeros((0, 0)),
-                np.zeros((0, 0, 0)), np.zeros((0, 0, 0)), np.zeros((0, 0, 0)), np.zeros((0, 0)))
+                np.zeros((0, 0, 0)), np.zeros((0, 0, 0, 0)), np.zeros((0, 0, 0, 0)),
+                np.zeros((0, 0)), none_f, none_f, np.zeros((0, 0)))
     s, k = inputs.states, inputs.routes
     out.us_pressure_state[:, 0] = inputs.vector[TP_FLOW_GAIN]
     return (s.presence, s.ptr, s.cols, inputs.vector, k.origin_state, k.cand_origin,
             k.cand_crossing, k.cand_km, k.state_ptr, k.state_idx, inputs.factors,
-            out.state_deaths, out.flow_north, out.seized_north, out.us_pressure_state)
+            out.state_deaths, out.drug_north, out.drug_seized, out.us_pressure_state,
+            inputs.supply, inputs.prices, k.origin_drugs)
 
 
 def _weekly(ds: xr.Dataset, values: np.ndarray) -> np.ndarray:
     """NaN at the first date (no week has ended) and where the run failed."""
     values = values.copy()
-    values[:, 0, :] = np.nan
-    failed = np.isnan(ds["total_deaths"].values)
-    values[np.broadcast_to(failed[:, :, None], values.shape)] = np.nan
+    values[:, 0] = np.nan
+    failed = np.isnan(ds["total_deaths"].values)  # [run, time]
+    failed = failed.reshape(failed.shape + (1,) * (values.ndim - 2))
+    values[np.broadcast_to(failed, values.shape)] = np.nan
     return values
 
 
@@ -122,13 +139,18 @@ def add_territory(ds: xr.Dataset, inputs: TerritoryInputs, out: WorldRecord,
         units="people per week", description="homicides in the state over the week ending at "
         "the date: its conflict deaths through the observation model, plus baseline_homicides "
         "spread by population (cartelsim.territory.results)")
-    ds = ds.assign_coords(crossing=list(inputs.routes.crossing_ids))
+    ds = ds.assign_coords(crossing=list(inputs.routes.crossing_ids), drug=list(DRUGS))
     for name, values, what in (
-            ("flow_north", out.flow_north, "that crossed into the U.S. at the crossing"),
-            ("seized_north", out.seized_north, "seized at the crossing")):
-        ds[name] = (("run", "time", "crossing"), _weekly(ds, values))
+            ("flow_north", out.drug_north, "that crossed into the U.S. at the crossing"),
+            ("seized_north", out.drug_seized, "seized at the crossing")):
+        by_drug = _weekly(ds, values)  # [run, time, drug, crossing]
+        ds[f"{name}_by_drug"] = (("run", "time", "drug", "crossing"), by_drug)
+        ds[f"{name}_by_drug"].attrs.update(
+            units="tonnes per week", description=f"tonnes of each drug {what} over the week "
+            "ending at the date (cartelsim.territory.kernel)")
+        ds[name] = (("run", "time", "crossing"), by_drug.sum(axis=2))
         ds[name].attrs.update(units="tonnes per week", description=f"drugs {what} over the "
-                              "week ending at the date (cartelsim.territory.kernel)")
+                              "week ending at the date, all drugs (cartelsim.territory.kernel)")
     ds["crackdown_factor"] = (("time", "crossing"),
                               np.vstack([inputs.factors, inputs.factors[-1:]]))
     ds["crackdown_factor"].attrs.update(

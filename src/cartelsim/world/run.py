@@ -33,6 +33,7 @@ from cartelsim.params.catalogue import Params
 from cartelsim.scenarios.guards import check_memory, flag_non_finite_runs
 from cartelsim.scenarios.schema import Scenario
 from cartelsim.system.model import System
+from cartelsim.territory.market import DRUGS
 from cartelsim.territory.results import TerritoryInputs, add_territory, kernel_arrays
 from cartelsim.world import step
 from cartelsim.world.params import N_FINANCE, N_PARAMS
@@ -201,6 +202,7 @@ def _simulate_chunk(system: System, params: Params, effects: EffectArrays,
     out = WorldRecord.start(state, weeks, keep, finance=money or protection,
                             states=layout.states.n_states if layout else 0,
                             crossings=layout.routes.n_crossings if layout else 0,
+                            drugs=len(DRUGS) if layout else 0,
                             lineages=system.n_groups if by_lineage else 0)
     p = parameter_vector(params)
     fin = finance_vector(params, money, protection)

@@ -41,6 +41,7 @@ from cartelsim.interventions.effects import (
     SetPressure,
 )
 from cartelsim.interventions.plan import InterventionPlan
+from cartelsim.interventions.actions.leaders import removal_kind
 from cartelsim.interventions.spec import InterventionSpec
 from cartelsim.mechanisms.leadership import LOSS_PARAMETER
 from cartelsim.params.catalogue import Params
@@ -191,7 +192,7 @@ def compile_interventions(system: System, params: Params,
         if spec.when is not None:
             _compile_condition(arrays, row, spec, once=not effect.lasting)
         if isinstance(effect, RemoveLeader):  # kind and succession are the intervention's
-            arrays.delta[row] = params[LOSS_PARAMETER[spec.kind or "killed"]]
+            arrays.delta[row] = params[LOSS_PARAMETER[removal_kind(spec)]]
             arrays.succession[row] = SUCCESSION_CODES[spec.succession]
             arrays.clarity[row] = (spec.clarity if spec.clarity is not None
                                    else params["succession_clarity"])

@@ -135,15 +135,15 @@ class WorldRecord:
     protection: np.ndarray  # [run, time, cap]
     seizures: np.ndarray  # [run, time]: money frozen over the week ending at the date
     state_deaths: np.ndarray  # [run, time, state] (empty unless territory is on)
-    flow_north: np.ndarray  # [run, time, crossing] tonnes (empty unless territory is on)
-    seized_north: np.ndarray  # [run, time, crossing] tonnes seized at the crossings
+    drug_north: np.ndarray  # [run, time, drug, crossing] tonnes that crossed (territory on)
+    drug_seized: np.ndarray  # [run, time, drug, crossing] tonnes seized at the crossings
     us_pressure_state: np.ndarray  # [run, time] U.S. pressure's feedback state (territory)
     lineages: np.ndarray  # [run, time, 2, base group]: members and deaths of each lineage
     # (record = "lineages": what the record's summaries need, without per-group series)
 
     @classmethod
     def start(cls, state: WorldState, weeks: int, keep: bool,
-              finance: bool = False, states: int = 0, crossings: int = 0,
+              finance: bool = False, states: int = 0, crossings: int = 0, drugs: int = 0,
               lineages: int = 0) -> WorldRecord:
         runs, cap = state.members.shape
         times = weeks + 1
@@ -158,8 +158,8 @@ class WorldRecord:
             protection=np.full((*lead, width) if finance else (0, 0, 0), np.nan),
             seizures=np.zeros((runs, times)),
             state_deaths=np.zeros((runs, times, states) if states else (0, 0, 0)),
-            flow_north=np.zeros((runs, times, crossings) if states else (0, 0, 0)),
-            seized_north=np.zeros((runs, times, crossings) if states else (0, 0, 0)),
+            drug_north=np.zeros((runs, times, drugs, crossings) if states else (0, 0, 0, 0)),
+            drug_seized=np.zeros((runs, times, drugs, crossings) if states else (0, 0, 0, 0)),
             us_pressure_state=np.zeros((runs, times) if states else (0, 0)),
             lineages=np.zeros((runs, times, 2, lineages) if lineages else (0, 0, 2, 0)),
         )

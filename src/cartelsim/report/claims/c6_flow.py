@@ -46,9 +46,10 @@ from cartelsim.report.world import scenario_data
 from cartelsim.scenarios.schema import parse_scenario
 from cartelsim.territory import maps
 from cartelsim.territory.corridors import route_table
-from cartelsim.territory.kernel import TP_SUPPLY, route_traffic
+from cartelsim.territory.kernel import TP_SUPPLY, state_traffic
+from cartelsim.territory.market import DRUGS
 from cartelsim.territory.network import load_network
-from cartelsim.territory.results import territory_vector
+from cartelsim.territory.results import drug_supply, territory_vector
 from cartelsim.territory.states import state_layout
 
 ID = "C6"
@@ -108,6 +109,8 @@ def window(cracked: xr.Dataset) -> slice:
     last = min(int(active[-1]) + 2, cracked.sizes["time"])
     return slice(int(active[0]) + 1, last)
 
+# the seized tonnes that set each drug's supply north (territory.results.drug_supply)
+SEIZED = tuple(f"territory_seized_{drug}" for drug in DRUGS)
 
 def tonnes(ds: xr.Dataset, weeks: slice, name: str = "flow_north") -> xr.DataArray:
     """Tonnes per world and crossing over `weeks` (`flow_north` or `seized_north`)."""
@@ -127,17 +130,12 @@ def route_states(ctx: Context, overrides: dict[str, float] | None = None) -> lis
     routes = route_table(params, layout.codes)
     members = initial_members(system, params, 1, "auto", ctx.setup.seed, "stochastic")[0]
     in_state = members[:layout.presence.shape[0]] @ layout.presence
-    vector = territory_vector(params)
-    n_crossings, n_routes = routes.n_crossings, routes.cand_km.size
-    traffic = np.zeros(layout.n_states)
-    factor = np.ones(n_crossings)
+    vector, supply_by_drug = territory_vector(params), drug_supply(params)
+    factor = np.ones(routes.n_crossings)
     factor[routes.crossing_ids.index(CROSSING)] = CRACKDOWN_FACTOR
-    for factors, sign in ((factor, 1.0), (np.ones(n_crossings), -1.0)):
-        route_traffic(in_state, vector, routes.origin_state, routes.cand_origin,
-                      routes.cand_crossing, routes.cand_km, routes.state_ptr, routes.state_idx,
-                      factors, np.zeros((3, routes.origin_state.size)), np.zeros(n_routes),
-                      sign, traffic, np.zeros(0), np.zeros(n_routes),
-                      np.full(n_crossings, -1.0))
+    traffic = (state_traffic(in_state, vector, routes, supply_by_drug, factor)
+               - state_traffic(in_state, vector, routes, supply_by_drug,
+                               np.ones(routes.n_crossings)))
     supply = vector[TP_SUPPLY]
     return [code for code, added in zip(layout.codes, traffic, strict=True)
             if supply > 0 and added / supply >= ROUTE_SHARE]
@@ -154,6 +152,7 @@ class Flows:
     diverted: Estimate  # % of the tonnes kept from the crossing that crossed elsewhere
     seized: Estimate  # the crackdown's change in tonnes seized
     weeks: int  # weeks under the crackdown
+    by_drug: dict[str, Estimate]  # the crackdown's change in tonnes north of each drug
 
     @property
     def words(self) -> str:
@@ -195,7 +194,11 @@ def measure(runs: dict[str, xr.Dataset]) -> Flows:
         elsewhere=elsewhere, diverted=diverted,
         seized=paired_total(base["seized_north"], cracked["seized_north"], weeks,
                             f"crackdown: tonnes seized {span}", "t", digits=1),
-        weeks=n)
+        weeks=n,
+        by_drug={str(d): paired_total(base["flow_north_by_drug"].sel(drug=d),
+                                      cracked["flow_north_by_drug"].sel(drug=d), weeks,
+                                      f"crackdown: tonnes of {d} north {span}", "t", digits=2)
+                 for d in base["drug"].values})
 
 
 PARTS = (("crackdown", "(a) a crossing crackdown lowers the total flow north",
@@ -319,20 +322,25 @@ def section(ctx: Context) -> ClaimSection:
         headline=f"crackdown {crack.fmt(crack.median, True)} t north ({relative:+.1f} %, "
                  f"{flows.words}); raids {total['raids'].fmt(total['raids'].median, True)} t",
         parts=parts, figures=figs,
-        assumptions=assumptions(PARAMETERS + ("territory_seized_tonnes",)),
+        assumptions=assumptions(PARAMETERS + SEIZED),
         sensitivity=sensitivity,
         notes=[f"Cut or diverted: the crackdown changed the tonnes north at {crossing} by "
                f"{flows.at_crossing.text()} and at the other crossings by "
                f"{flows.elsewhere.text()}; in all by {crack.text()} (status quo "
                f"{crack.fmt(crack.base or 0.0)} t). Seizures changed by "
                f"{flows.seized.text()}.",
+               "By drug, the crackdown changed the tonnes north by "
+               + "; ".join(f"{drug} {estimate.text()} (status quo "
+                           f"{estimate.fmt(estimate.base or 0.0)} t)"
+                           for drug, estimate in flows.by_drug.items()) + ".",
                route_note,
                "Route states: where the crackdown adds at least "
                f"{100 * ROUTE_SHARE:g} % of the week's supply in traffic, by the model's "
                "routing at the start. The default split of the flow over crossings is not "
                "calibrated to CBP's seizure shares (docs/territory.md)."],
         assumed="Built in: the supply moved north is set by demand "
-                "(territory_seized_tonnes / territory_seizure_share), so raids and pressure, "
+                "(each drug's territory_seized_* / territory_seizure_share), so raids and "
+                "pressure, "
                 "which remove members and leaders, cannot lower it; only seizures at the "
                 "crossings do. That a crackdown diverts flows and violence is an assumption "
                 "after EVIDENCE F7 and F17; how much rests on assumed crossing costs and "
