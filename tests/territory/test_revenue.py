@@ -48,7 +48,8 @@ def routed_income(system, params, weeks: int, interventions=()):
     routes = inputs.routes
     scratch = territory_scratch(n, inputs.states.n_states, inputs.states.cols.size,
                                 routes.origin_state.size, routes.cand_km.size,
-                                routes.n_crossings, inputs.supply.size)
+                                routes.n_crossings, inputs.supply.size,
+                                routes.group_share.size)
     out = np.zeros(n)
     territory_income(weeks - 1, members, live, n, live, np.zeros(n, dtype=np.bool_), n, terr,
                      scratch, out)
@@ -114,8 +115,10 @@ def test_a_crossing_crackdown_cuts_the_revenue_of_the_groups_whose_routes_use_it
         mexico) -> None:
     """A crackdown at Nogales seizes more of the loads that cross there and diverts the rest:
     the groups present in an origin state that sends a real share (over 10 %) of its drugs
-    through Nogales lose revenue; the others lose less than a tenth as much, none gains."""
-    params = Params.defaults()
+    through Nogales lose revenue; the others lose less than a tenth as much, none gains.
+    With the U.S. side off (territory_us_km_weight = 0) routes differ sharply by origin,
+    which is what this checks; the U.S. side spreads every origin over every crossing."""
+    params = Params.defaults().override({"territory_us_km_weight": 0.0}, "test")
     nogales = [InterventionSpec(action="crossing_crackdown", crossing="nogales", effect=4.0,
                                 start="2026-03-05")]
     before, inputs, flow = routed_income(mexico, params, 20)

@@ -465,6 +465,17 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "L5", minimum=1.0, maximum=1e5,
             ),
             _spec(
+                "territory_us_km_weight", 1.0, "km-equivalent per U.S. road km", 0.0, 2.0,
+                "Cost of a road km inside the United States, from the crossing to the hub of "
+                "the demand region a load is bound for (territory.destinations), against a "
+                "road km in Mexico: 0 = shippers choose the crossing ignoring where the drugs "
+                "go; 1 = a km costs the same on either side.",
+                "assumption: no published estimate; default a km on either side costs the "
+                "same, range from ignoring the U.S. side to twice the Mexican cost; "
+                "calibrated to CBP field-office shares (`cartelsim calibrate territory`)",
+                "L5", maximum=100.0,
+            ),
+            _spec(
                 "territory_crossing_cost", 200.0, "km-equivalent", 0.0, 1000.0,
                 "Cost of taking a load through one U.S. port of entry, in the same km-equivalent "
                 "units as road segments; a crossing crackdown multiplies it.",

@@ -48,6 +48,7 @@ from cartelsim.engines.lineage import kin_rivalry, lineage_totals
 from cartelsim.mechanisms.leadership import AT_REST
 from cartelsim.territory.kernel import (
     DRUG_SUPPLY,
+    GROUP_SHARE,
     STATE_DEATHS,
     territory_income,
     territory_scratch,
@@ -409,7 +410,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
     territory_on = terr[STATE_DEATHS].shape[0] > 0  # [run, time, state], empty when off
     comps = keep or territory_on  # per-group flows of every week (territory reads deaths)
     t_scratch = territory_scratch(n_base, terr[0].shape[1], terr[2].size, terr[4].size,
-                                  terr[7].size, terr[10].shape[1], terr[DRUG_SUPPLY].size)
+                                  terr[7].size, terr[10].shape[1], terr[DRUG_SUPPLY].size,
+                                  terr[GROUP_SHARE].size)
     money_on = fin[F_MONEY_ON] != 0.0
     protection_on = fin[F_PROTECTION_ON] != 0.0
     keep_finance = keep and g_money.shape[0] > 0
@@ -973,7 +975,8 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
     (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18,
      s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29, s30, s31, s32) = st
     o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11 = out
-    t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17 = terr
+    (t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18,
+     t19) = terr
     for run in prange(s12.shape[0]):
         r = np.int64(run)
         if s12[r] == STATUS_OK and s11[r] < weeks:
@@ -985,7 +988,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
                         s28, s29, s30, s31, s32),
                        (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11), delta_pressure,
                        (t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15,
-                        t16, t17))
+                        t16, t17, t18, t19))
 
 
 @njit(cache=True)
