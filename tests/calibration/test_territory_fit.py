@@ -169,6 +169,12 @@ def test_a_tiny_fit_runs_end_to_end(jobs) -> None:
     assert meta["seed"] == 4 and meta["years_fitted"] == [2015, 2024]
     assert "91 INEGI state-year counts" in meta["data"]["inegi_points"]
     assert set(meta["scores"]) == {"before", "after"}
+    by_drug = meta["scores"]["after"]["office_shares_by_drug"]  # each drug's own crossings
+    assert set(by_drug) == {"fentanyl", "methamphetamine", "cocaine"}
+    for shares in by_drug.values():
+        assert set(shares) == set(meta["scores"]["after"]["office_shares"])
+        assert sum(shares.values()) == pytest.approx(1.0, abs=0.01)  # medians over runs
+    assert "methamphetamine: " in result.stdout
     for name in FITTED:
         values = posterior.draws[name]
         assert values.between(CATALOGUE[name].low, CATALOGUE[name].high).all()

@@ -58,7 +58,8 @@ def territory_scores(values: Mapping[str, float], *, until: int, seed: int,
     """How the replay with territory `values` ranks the states (Spearman rho against SESNSP,
     `territory.validation.rank_agreement`) over the fitted years and, when `until` < 2018,
     over the later years left out of the fit; with population alone beside it; the mean
-    absolute error of the state shares (model and population); the field offices' shares."""
+    absolute error of the state shares (model and population); the field offices' shares,
+    of all drugs and of each."""
     ds = TerritoryReplay(seed, runs)(values)
     observed = observed_state_years()
     out: dict[str, Any] = {}
@@ -84,6 +85,11 @@ def territory_scores(values: Mapping[str, float], *, until: int, seed: int,
     out["office_shares"] = {o: {"median": float(np.median(shares[:, k])),
                                 "observed_90": list(OFFICE_SHARES.get(o, (None, None)))}
                             for k, o in enumerate(offices)}
+    by_drug = {str(d): office_shares(ds, offices, ds["flow_north_by_drug"].sel(drug=d))
+               for d in ds["drug"].values}
+    out["office_shares_by_drug"] = {d: {o: float(np.median(s[:, k]))
+                                        for k, o in enumerate(offices)}
+                                    for d, s in by_drug.items()}
     return out
 
 
@@ -205,4 +211,7 @@ def score_lines(scores: dict[str, Any]) -> list[str]:
         lines.append(f"{office}: share of the flow north {CROSSING_YEARS[0]}-"
                      f"{CROSSING_YEARS[1]} {before:.1%} before, {row['median']:.1%} after "
                      f"({observed})")
+    for drug, row in scores["after"].get("office_shares_by_drug", {}).items():
+        lines.append(f"{drug}: " + ", ".join(f"{office} {share:.1%}"
+                                             for office, share in row.items()))
     return lines

@@ -211,12 +211,13 @@ def state_year_shares(ds: xr.Dataset, years: tuple[int, ...], states: tuple[str,
     return sums / sums.sum(axis=2, keepdims=True)
 
 
-def office_shares(ds: xr.Dataset, offices: tuple[str, ...]) -> np.ndarray:
-    """Share of the flow north through each office's crossings over `CROSSING_YEARS`:
-    [run, office]."""
+def office_shares(ds: xr.Dataset, offices: tuple[str, ...],
+                  flow: xr.DataArray | None = None) -> np.ndarray:
+    """Share of the flow north (or of `flow`, one drug's) through each office's crossings
+    over `CROSSING_YEARS`: [run, office]."""
     office_of = crossing_offices()
-    flow = ds["flow_north"].sel(time=slice(f"{CROSSING_YEARS[0]}-01-01",
-                                           f"{CROSSING_YEARS[1]}-12-31"))
+    flow = ds["flow_north"] if flow is None else flow
+    flow = flow.sel(time=slice(f"{CROSSING_YEARS[0]}-01-01", f"{CROSSING_YEARS[1]}-12-31"))
     totals = flow.sum("time", skipna=True).transpose("run", "crossing")
     labels = [office_of[str(c)] for c in totals["crossing"].values]
     by = np.stack([totals.to_numpy()[:, [lab == o for lab in labels]].sum(axis=1)
