@@ -36,13 +36,18 @@ def territory_result(scale: float = 1.0, runs: int = 4, weeks: int = 8) -> Resul
     homicides[:, :, CODES.index("12")] = 20.0 * scale  # Guerrero
     flows = np.zeros((runs, weeks, len(crossings)))
     flows[:, :, crossings.index("tijuana")] = 2.0
+    by_drug = np.zeros((runs, weeks, 3, len(crossings)))  # fentanyl, meth, cocaine
+    by_drug[:, :, 0, crossings.index("nogales")] = 0.5
+    by_drug[:, :, 1, crossings.index("tijuana")] = 2.0
     members = np.zeros((runs, weeks, 2))
     members[:, :, 0], members[:, :, 1] = 1000.0, 400.0
     data = xr.Dataset(
         {"state_homicides": (("run", "time", "state"), homicides),
          "flow_north": (("run", "time", "crossing"), flows),
+         "flow_north_by_drug": (("run", "time", "drug", "crossing"), by_drug),
          "members": (("run", "time", "group"), members)},
         coords={"run": np.arange(runs), "time": time, "state": CODES, "crossing": crossings,
+                "drug": ["fentanyl", "methamphetamine", "cocaine"],
                 "group": ["cjng", "syn_001"], "group_name": ("group", ["CJNG", "Local"]),
                 "home_state": ("group", ["14", "14"])},
         attrs={"scenario": "synthetic", "system": "mexico2025"})
@@ -66,6 +71,19 @@ def test_a_result_maps_control_from_members_and_flows_by_crossing() -> None:
     plotly = result.map("flows", backend="plotly")
     labels = [t for t in plotly.data if t.mode == "markers+text"][0].text
     assert any(label.startswith("Tijuana 2 t") for label in labels)
+
+
+def test_a_result_maps_one_drug_and_refuses_an_unknown_one() -> None:
+    result = territory_result()
+    fentanyl = result.map("flows", backend="plotly", drug="fentanyl")
+    labels = [t for t in fentanyl.data if t.mode == "markers+text"][0].text
+    assert any(label.startswith("Nogales 0.5 t") for label in labels)
+    assert any(label.startswith("Tijuana 0 t") for label in labels)
+    assert "fentanyl" in fentanyl.layout.title.text
+    with pytest.raises(CartelsimError, match="drug = 'heroin': expected one of fentanyl"):
+        result.map("flows", drug="heroin")
+    with pytest.raises(CartelsimError, match="applies to the \"flows\" map only"):
+        result.map("homicides", drug="fentanyl")
 
 
 def test_a_comparison_maps_the_paired_change() -> None:

@@ -67,7 +67,7 @@ class Result:
         return groups_figure(self.data, self._group_ids(groups))
 
     def map(self, what: str = "homicides", *, per: str = "rate", weeks: int = 52,
-            backend: str = "matplotlib") -> Figure | go.Figure:
+            backend: str = "matplotlib", drug: str | None = None) -> Figure | go.Figure:
         """A map of Mexico's states from these results (median over runs, the last `weeks`):
 
         * ``"homicides"``: ``state_homicides`` per state, `per` "rate" (per 100,000 people per
@@ -75,17 +75,28 @@ class Result:
         * ``"control"``: the strongest group per state, contested states hatched, from the
           results' ``presence (run, group, state)`` or else from members at the end spread
           over the states where each group is reported present;
-        * ``"flows"``: ``flow_north`` in tonnes per week by crossing, on the corridor network.
+        * ``"flows"``: ``flow_north`` in tonnes per week by crossing, on the corridor network;
+          with `drug` ("fentanyl", "methamphetamine" or "cocaine") that drug's tonnes only.
 
         `backend` "matplotlib" returns a Figure, "plotly" a Plotly figure (offline).
         """
         from cartelsim.territory.mapdata import variable
 
         maps = _map_module(backend)
+        if drug is not None and what != "flows":
+            raise CartelsimError(f"drug = {drug!r} applies to the \"flows\" map only")
         if what == "homicides":
             return maps.homicide_map(variable(self.data, "state_homicides", "state"), per, weeks)
         if what == "flows":
-            return maps.flow_map(variable(self.data, "flow_north", "crossing"), weeks=weeks)
+            if drug is None:
+                return maps.flow_map(variable(self.data, "flow_north", "crossing"), weeks=weeks)
+            by_drug = variable(self.data, "flow_north_by_drug", "drug")
+            drugs = [str(d) for d in by_drug["drug"].values]
+            if drug not in drugs:
+                raise CartelsimError(f"drug = {drug!r}: expected one of {', '.join(drugs)}")
+            return maps.flow_map(by_drug.sel(drug=drug), weeks=weeks,
+                                 title=f"Flow north of {drug} by crossing, tonnes per week, "
+                                 f"last {weeks} weeks (median of runs)")
         if what == "control":
             return maps.control_map(self._presence(), self._names(),
                                     title=f"Strongest group by state, {self._end()} "
