@@ -175,6 +175,10 @@ def test_a_tiny_fit_runs_end_to_end(jobs) -> None:
         assert set(shares) == set(meta["scores"]["after"]["office_shares"])
         assert sum(shares.values()) == pytest.approx(1.0, abs=0.01)  # medians over runs
     assert "methamphetamine: " in result.stdout
+    inegi = meta["scores"]["after"]["inegi_points"]  # every shipped point, fitted or not
+    assert inegi["all"]["points"] == 91 and 0 < inegi["2019_2024"]["points"] < 91
+    assert 0 < inegi["all"]["share_mae_model"] < 0.2 and -1 <= inegi["all"]["rho_model"] <= 1
+    assert "INEGI state-year points (all, 91)" in result.stdout
     for name in FITTED:
         values = posterior.draws[name]
         assert values.between(CATALOGUE[name].low, CATALOGUE[name].high).all()

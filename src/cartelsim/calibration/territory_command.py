@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xarray as xr
 from rich.console import Console
+from scipy.stats import spearmanr
 from rich.table import Table
 
 from cartelsim.calibration.history_command import posterior_stem
@@ -34,8 +36,10 @@ from cartelsim.calibration.territory_fit import (
     TerritoryReplay,
     crossing_offices,
     fit_territory,
+    inegi_point_shares,
     observed_state_years,
     office_shares,
+    state_year_shares,
     territory_targets,
 )
 from cartelsim.params.catalogue import CATALOGUE
@@ -90,6 +94,32 @@ def territory_scores(values: Mapping[str, float], *, until: int, seed: int,
     out["office_shares_by_drug"] = {d: {o: float(np.median(s[:, k]))
                                         for k, o in enumerate(offices)}
                                     for d, s in by_drug.items()}
+    out["inegi_points"] = inegi_point_scores(ds)
+    return out
+
+
+def inegi_point_scores(ds: xr.Dataset) -> dict[str, dict[str, float]]:
+    """The replay against every INEGI state-year point shipped (2015-2024, fitted or not):
+    mean absolute error of the shares and Spearman rho over the points, the model (shares
+    averaged over runs) beside population alone; all points, and those of 2019-2024, which
+    SESNSP's state file does not reach."""
+    points, log_observed = inegi_point_shares(INEGI_YEARS[-1])
+    years = tuple(sorted({year for year, _ in points}))
+    states = tuple(str(s) for s in ds["state"].values)
+    shares = state_year_shares(ds, years, states).mean(axis=0)  # [year, state]
+    model = np.array([shares[years.index(y), states.index(c)] for y, c in points])
+    population = ds["state_population"].to_numpy()
+    naive = np.array([population[states.index(c)] for _, c in points]) / population.sum()
+    observed = np.exp(log_observed)
+    late = np.array([y >= 2019 for y, _ in points])
+    out = {}
+    for label, keep in (("all", np.ones_like(late)), ("2019_2024", late)):
+        out[label] = {
+            "points": int(keep.sum()),
+            "share_mae_model": float(np.mean(np.abs(model[keep] - observed[keep]))),
+            "share_mae_population_only": float(np.mean(np.abs(naive[keep] - observed[keep]))),
+            "rho_model": float(spearmanr(model[keep], observed[keep]).statistic),
+            "rho_population_only": float(spearmanr(naive[keep], observed[keep]).statistic)}
     return out
 
 
@@ -211,6 +241,12 @@ def score_lines(scores: dict[str, Any]) -> list[str]:
         lines.append(f"{office}: share of the flow north {CROSSING_YEARS[0]}-"
                      f"{CROSSING_YEARS[1]} {before:.1%} before, {row['median']:.1%} after "
                      f"({observed})")
+    for label, row in scores["after"].get("inegi_points", {}).items():
+        lines.append(f"INEGI state-year points ({label.replace('_', '-')}, {row['points']}): "
+                     f"mean abs. error of shares {row['share_mae_model']:.4f}, population "
+                     f"alone {row['share_mae_population_only']:.4f}; Spearman rho "
+                     f"{row['rho_model']:.2f}, population alone "
+                     f"{row['rho_population_only']:.2f}")
     for drug, row in scores["after"].get("office_shares_by_drug", {}).items():
         lines.append(f"{drug}: " + ", ".join(f"{office} {share:.1%}"
                                              for office, share in row.items()))
