@@ -48,8 +48,7 @@ def routed_income(system, params, weeks: int, interventions=()):
     routes = inputs.routes
     scratch = territory_scratch(n, inputs.states.n_states, inputs.states.cols.size,
                                 routes.origin_state.size, routes.cand_km.size,
-                                routes.n_crossings, inputs.supply.size,
-                                routes.group_share.size)
+                                routes.n_crossings, inputs.supply.size)
     out = np.zeros(n)
     territory_income(weeks - 1, members, live, n, live, np.zeros(n, dtype=np.bool_), n, terr,
                      scratch, out)

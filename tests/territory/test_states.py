@@ -88,14 +88,14 @@ def allocate(members, deaths, rivalry, presence, ptr, cols) -> np.ndarray:
     tp[TP_DISPERSION] = tp[TP_RESPONSE] = 1.0
     terr = (presence, np.asarray(ptr), np.asarray(cols), tp, ints, ints, ints, floats,
             np.zeros(1, dtype=np.int64), ints, np.ones((1, 0)), out, np.zeros((1, 2, 0, 0)),
-            np.zeros((1, 2, 0, 0)), np.zeros((1, 2)), floats, floats, np.zeros((0, 0)), ints,
-            floats)
+            np.zeros((1, 2, 0, 0)), np.zeros((1, 2)), floats, floats, np.zeros((0, 0)),
+            np.zeros((0, 0)), floats)
     live = np.arange(n)
     territory_week(0, 1, np.asarray(members, dtype=float), live, n, live,
                    np.zeros(n, dtype=np.bool_), n, rivalry.indptr.astype(np.int64),
                    rivalry.indices.astype(np.int64), rivalry.data.astype(float), 0.0, 0.0,
                    flows, terr,
-                   territory_scratch(n, n_states, len(cols), 0, 0, 0, 0, 0))
+                   territory_scratch(n, n_states, len(cols), 0, 0, 0, 0))
     return out[0, 1]
 
 

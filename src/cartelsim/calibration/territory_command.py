@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 from rich.console import Console
-from scipy.stats import spearmanr
 from rich.table import Table
+from scipy.stats import spearmanr
 
 from cartelsim.calibration.history_command import posterior_stem
 from cartelsim.calibration.posterior import Posterior

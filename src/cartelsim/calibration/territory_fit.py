@@ -60,10 +60,10 @@ from cartelsim.calibration.record_fit import (
 from cartelsim.errors import CartelsimError
 from cartelsim.params.catalogue import CATALOGUE
 from cartelsim.record.events import load_events
+from cartelsim.record.observed import national_homicides
 from cartelsim.record.replay import build_replay, run_replay
 from cartelsim.system.csvtable import read_data_file, read_table
 from cartelsim.territory.network import NODE_COLUMNS
-from cartelsim.record.observed import national_homicides
 from cartelsim.territory.observed import (
     FULL_YEARS,
     INEGI_YEARS,

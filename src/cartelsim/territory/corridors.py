@@ -4,12 +4,12 @@ For each origin (port, producing region, southern border) and each crossing ther
 to two candidate routes: the least-cost one on road km (`routing.least_cost_routes`,
 scipy.sparse.csgraph Dijkstra) and the least-cost one when the first route's segments cost
 `territory_crackdown_multiplier` times more (a detour that avoids them where the network
-allows; dropped when it is the same route). Each is taken once per U.S. demand region
-(`territory.destinations`), its cost raised by `territory_us_km_weight` x the road km from
-its crossing to the region's hub. Inside the week (`territory.kernel`) a candidate costs
-that plus its crossing's cost times the crackdown factor of that week; an origin's tonnes
-bound for a region (the region's share of demand) split over its candidates by the logit of
-`routing.crossing_shares`.
+allows; dropped when it is the same route). Inside the week (`territory.kernel`) a
+candidate costs its km plus its crossing's cost times the crackdown factor of that week;
+for loads bound for a U.S. demand region (`territory.destinations`) it also costs
+`territory_us_km_weight` x the road km from its crossing to the region's hub, and an
+origin's tonnes bound for each region (the region's share of demand) split over its
+candidates by the logit of `routing.crossing_shares`.
 
 `crossing_factors` turns the scenario's `crossing_crackdown` interventions into a factor
 per week and crossing (1 = no crackdown) with the weeks of `interventions.plan`.
@@ -41,11 +41,10 @@ class RouteTable:
 
     `origin_state[o]` state index of origin o; `origin_drugs[d, o]` 1 where origin o sends
     drug d (market.DRUGS order, nodes.csv `drugs`), else 0; `cand_origin[k]`, `cand_crossing[k]`,
-    `cand_km[k]` road km in Mexico plus the weighted U.S. km to its region's hub,
-    `cand_group[k]` = origin x regions + region (the logit's choice set) and
-    `group_share[g]` that region's share of demand; `state_ptr`/`state_idx` the distinct
-    Mexican states each candidate passes through (CSR over k); `crossing_ids` the crossing
-    node ids, in file order.
+    `cand_km[k]` road km in Mexico; `onward_km[c, m]` the weighted cost of the U.S. road from
+    crossing c to the hub of region m and `region_share[m]` that region's share of demand;
+    `state_ptr`/`state_idx` the distinct Mexican states each candidate passes through (CSR
+    over k); `crossing_ids` the crossing node ids, in file order.
     """
 
     origin_ids: tuple[str, ...]
@@ -55,8 +54,8 @@ class RouteTable:
     cand_origin: np.ndarray
     cand_crossing: np.ndarray
     cand_km: np.ndarray
-    cand_group: np.ndarray
-    group_share: np.ndarray
+    onward_km: np.ndarray
+    region_share: np.ndarray
     state_ptr: np.ndarray
     state_idx: np.ndarray
 
@@ -80,11 +79,9 @@ def route_table(params: Params, state_codes: Sequence[str],
     to the U.S. demand regions of `markets` (default: the packaged us_markets.csv)."""
     network = network or load_network(detour=params["territory_road_detour"])
     markets = markets or load_markets()
-    onward = params["territory_us_km_weight"] * markets.onward_km(network)  # [crossing, region]
-    regions = len(markets.regions)
     first = least_cost_routes(network, crossing_cost_km=0.0)
     origins, crossings = first.origins, first.crossings
-    cand_origin, cand_crossing, cand_km, cand_group, states = [], [], [], [], []
+    cand_origin, cand_crossing, cand_km, states = [], [], [], []
     for o, origin in enumerate(origins):
         for c in range(len(crossings)):
             path = first.paths[o][c]
@@ -95,14 +92,11 @@ def route_table(params: Params, state_codes: Sequence[str],
             detour = least_cost_routes(network, penalty, crossing_cost_km=0.0).paths[o][c]
             for segments in (path, detour) if detour != path else (path,):
                 nodes = _path_nodes(network, origin, segments)
+                cand_origin.append(o)
+                cand_crossing.append(c)
+                cand_km.append(float(network.km[list(segments)].sum()))
                 codes = sorted({network.state_codes[n] for n in nodes})
-                km = float(network.km[list(segments)].sum())
-                for region in range(regions):
-                    cand_origin.append(o)
-                    cand_crossing.append(c)
-                    cand_km.append(km + float(onward[c, region]))
-                    cand_group.append(o * regions + region)
-                    states.append([list(state_codes).index(code) for code in codes])
+                states.append([list(state_codes).index(code) for code in codes])
     counts = np.array([len(s) for s in states])
     sends = np.array([[drug in network.drugs[i] for i in origins] for drug in DRUGS], dtype=float)
     for drug, row in zip(DRUGS, sends, strict=True):
@@ -118,8 +112,8 @@ def route_table(params: Params, state_codes: Sequence[str],
         cand_origin=np.array(cand_origin, dtype=np.int64),
         cand_crossing=np.array(cand_crossing, dtype=np.int64),
         cand_km=np.array(cand_km),
-        cand_group=np.array(cand_group, dtype=np.int64),
-        group_share=np.tile(markets.share, len(origins)),
+        onward_km=params["territory_us_km_weight"] * markets.onward_km(network),
+        region_share=markets.share,
         state_ptr=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         state_idx=np.array([s for row in states for s in row], dtype=np.int64),
     )

@@ -59,19 +59,19 @@ DEATHS = 2  # row of the per-group flows array holding conflict deaths
 N_TERRITORY = 10
 # positions in the territory tuple (results.kernel_arrays) read by name outside this module
 STATE_DEATHS, DRUG_NORTH, DRUG_SEIZED, PRESSURE = 11, 12, 13, 14
-DRUG_SUPPLY, DRUG_PRICE, ORIGIN_DRUGS, CAND_GROUP, GROUP_SHARE = 15, 16, 17, 18, 19
+DRUG_SUPPLY, DRUG_PRICE, ORIGIN_DRUGS, ONWARD_KM, REGION_SHARE = 15, 16, 17, 18, 19
 
 
 @njit(cache=True)
 def territory_scratch(n_base, n_states, n_cells, n_origins, n_routes, n_crossings,
-                      n_drugs, n_groups):  # pragma: no cover - compiled
+                      n_drugs):  # pragma: no cover - compiled
     """Work arrays of one run (lineage totals, members per state, rival pressure per cell,
-    weights per state, diverted traffic per state, per origin and choice set (origin x U.S.
-    region: tonnes, lowest cost, logit total), per route, the logit
+    weights per state, diverted traffic per state, per origin (tonnes, lowest cost, logit
+    total), per route, the logit
     shares of the routes cached for the last crackdown factors seen, with and without, the
     members of each lineage's local groups, and the tonnes of each drug per origin)."""
     return (np.zeros(n_base), np.zeros(n_states), np.zeros(n_cells), np.zeros(n_states),
-            np.zeros(n_states), np.zeros((3, max(n_origins, n_groups))), np.zeros(n_routes),
+            np.zeros(n_states), np.zeros((3, n_origins)), np.zeros(n_routes),
             np.zeros((2, n_routes)), np.full((2, n_crossings), -1.0), np.zeros(n_base),
             np.zeros((n_drugs, n_origins)))
 
@@ -103,16 +103,17 @@ def origin_supply(in_state, drug_supply, origin_drugs, origin_state, supply,
 
 @njit(cache=True, fastmath=FASTMATH)
 def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
-                  cand_group, group_share, cstate_ptr, cstate_idx, factor, drug_supply,
+                  onward_km, region_share, cstate_ptr, cstate_idx, factor, drug_supply,
                   origin_drugs, supply, per_origin, flow, sign, traffic, arrive, shares,
                   cached):  # pragma: no cover - compiled
     """Route the week's supply: supply[d, o] tonnes of drug d leave origin o
-    (`origin_supply`), a share group_share[g] of them bound for each U.S. region (choice
-    set g = origin x region); flow[k] tonnes of all drugs go on each candidate; adds sign x
-    flow to the traffic of the states a route crosses and each drug's tonnes to
-    arrive[drug, crossing] (if given). The logit shares of the routes within their choice
-    set depend on the factors only: they are recomputed when the factors differ from those
-    `cached` with `shares` (one row of the scratch's cache)."""
+    (`origin_supply`), a share region_share[m] of them bound for each U.S. region m;
+    flow[k] tonnes of all drugs go on each candidate; adds sign x flow to the traffic of the
+    states a route crosses and each drug's tonnes to arrive[drug, crossing] (if given).
+    shares[k] = sum over regions of region_share[m] x the logit share of route k among its
+    origin's routes at the cost of loads bound for m. The shares depend on the factors only:
+    they are recomputed when the factors differ from those `cached` (one row of the
+    scratch's cache)."""
     n_origins = origin_state.size
     tonnes, lowest, total = per_origin[0], per_origin[1], per_origin[2]
     origin_supply(in_state, drug_supply, origin_drugs, origin_state, supply, tonnes)
@@ -121,22 +122,28 @@ def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_k
         if cached[c] != factor[c]:
             same = False
             cached[c] = factor[c]
-    if not same:  # a logit on cost per choice set (km + crossing cost x factor)
-        for g in range(group_share.size):
-            lowest[g] = np.inf
-            total[g] = 0.0
+    if not same:  # per region, a logit on cost per origin (km + crossing cost x factor + U.S. km)
         for k in range(cand_km.size):
-            cost = cand_km[k] + tp[TP_CROSSING_COST] * factor[cand_crossing[k]]
-            shares[k] = cost
-            if cost < lowest[cand_group[k]]:
-                lowest[cand_group[k]] = cost
-        for k in range(cand_km.size):
-            g = cand_group[k]
-            shares[k] = np.exp(-(shares[k] - lowest[g]) / tp[TP_DISPERSION])
-            total[g] += shares[k]
-        for k in range(cand_km.size):  # times the region's share of demand
-            g = cand_group[k]
-            shares[k] *= group_share[g] / total[g]
+            shares[k] = 0.0
+        for m in range(region_share.size):
+            for o in range(n_origins):
+                lowest[o] = np.inf
+                total[o] = 0.0
+            for k in range(cand_km.size):
+                c = cand_crossing[k]
+                cost = cand_km[k] + tp[TP_CROSSING_COST] * factor[c] + onward_km[c, m]
+                if cost < lowest[cand_origin[k]]:
+                    lowest[cand_origin[k]] = cost
+            for k in range(cand_km.size):
+                c = cand_crossing[k]
+                cost = cand_km[k] + tp[TP_CROSSING_COST] * factor[c] + onward_km[c, m]
+                total[cand_origin[k]] += np.exp(-(cost - lowest[cand_origin[k]])
+                                                / tp[TP_DISPERSION])
+            for k in range(cand_km.size):
+                c, o = cand_crossing[k], cand_origin[k]
+                cost = cand_km[k] + tp[TP_CROSSING_COST] * factor[c] + onward_km[c, m]
+                shares[k] += region_share[m] * np.exp(-(cost - lowest[o])
+                                                      / tp[TP_DISPERSION]) / total[o]
     for k in range(cand_km.size):
         o = cand_origin[k]
         flow[k] = tonnes[o] * shares[k]
@@ -155,11 +162,10 @@ def state_traffic(in_state: np.ndarray, tp: np.ndarray, routes: RouteTable,
     n_origins, n_routes = routes.origin_state.size, routes.cand_km.size
     traffic = np.zeros(in_state.size)
     route_traffic(in_state, tp, routes.origin_state, routes.cand_origin, routes.cand_crossing,
-                  routes.cand_km, routes.cand_group, routes.group_share, routes.state_ptr,
+                  routes.cand_km, routes.onward_km, routes.region_share, routes.state_ptr,
                   routes.state_idx, factor, drug_supply, routes.origin_drugs,
-                  np.zeros((drug_supply.size, n_origins)),
-                  np.zeros((3, max(n_origins, routes.group_share.size))), np.zeros(n_routes),
-                  1.0, traffic,
+                  np.zeros((drug_supply.size, n_origins)), np.zeros((3, n_origins)),
+                  np.zeros(n_routes), 1.0, traffic,
                   np.zeros((0, 0)), np.zeros(n_routes), np.full(routes.n_crossings, -1.0))
     return traffic
 
@@ -199,15 +205,15 @@ def territory_income(w, members, live, n_live, root, local, n_base, terr, scratc
     drug that crossed north from each origin x its wholesale price, shared by the members
     present in the origin's state, from `members` (those at the start of week w)."""
     (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
-     cstate_idx, factors, _, _, _, _, drug_supply, drug_price, origin_drugs, cand_group,
-     group_share) = terr
+     cstate_idx, factors, _, _, _, _, drug_supply, drug_price, origin_drugs, onward_km,
+     region_share) = terr
     (lineage, in_state, _, per_member, traffic, per_origin, flow, shares, cached,
      entered, supply) = scratch
     _members_by_state(members, live, n_live, root, local, n_base, presence, ptr, cols,
                       lineage, entered, in_state)
     factor = factors[max(w - 1, 0)]
-    route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, cand_group,
-                  group_share, cstate_ptr, cstate_idx, factor, drug_supply, origin_drugs,
+    route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, onward_km,
+                  region_share, cstate_ptr, cstate_idx, factor, drug_supply, origin_drugs,
                   supply, per_origin, flow, 0.0, traffic, np.zeros((0, 0)), shares[0],
                   cached[0])
     for s in range(per_member.size):
@@ -238,7 +244,7 @@ def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, ind
     and drug_seized[r, t, drug, :], and add its conflict deaths to state_deaths[r, t, :]."""
     (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
      cstate_idx, factors, state_deaths, drug_north, drug_seized, pressure, drug_supply, _,
-     origin_drugs, cand_group, group_share) = terr
+     origin_drugs, onward_km, region_share) = terr
     (lineage, in_state, rival, share, diverted, per_origin, flow, shares, cached,
      entered, supply) = scratch
     n_states = in_state.size
@@ -249,8 +255,8 @@ def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, ind
         diverted[s] = 0.0
     factor = factors[t - 1]
     arrive = drug_north[r, t]
-    route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, cand_group,
-                  group_share, cstate_ptr, cstate_idx, factor, drug_supply, origin_drugs,
+    route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, onward_km,
+                  region_share, cstate_ptr, cstate_idx, factor, drug_supply, origin_drugs,
                   supply, per_origin, flow, 1.0, diverted, arrive, shares[0], cached[0])
     cracked = False
     for c in range(factor.size):
@@ -263,7 +269,7 @@ def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, ind
     _pressure_update(r, t, tp, drug_north, pressure)
     if cracked:
         route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
-                      cand_group, group_share, cstate_ptr, cstate_idx, np.ones(factor.size),
+                      onward_km, region_share, cstate_ptr, cstate_idx, np.ones(factor.size),
                       drug_supply, origin_drugs, supply, per_origin, flow, -1.0, diverted,
                       np.zeros((0, 0)), shares[1], cached[1])
     for s in range(n_states):

@@ -31,8 +31,8 @@ from cartelsim.engines.kernels import (
     _rates_net,
     rk4_week,
 )
-from cartelsim.world.params import P_END_MEMBERS, P_ETA, P_OMEGA, P_RHO, P_THETA
 from cartelsim.world.ends import end_or_keep, record_group, record_totals
+from cartelsim.world.params import P_END_MEMBERS, P_ETA, P_OMEGA, P_RHO, P_THETA
 from cartelsim.world.step import _fail
 
 _AB4 = (55.0 / 24.0, -59.0 / 24.0, 37.0 / 24.0, -9.0 / 24.0)

@@ -29,6 +29,7 @@ import pandas as pd
 
 from cartelsim.engines.kernels import FOCUS, RHO_MULT, THETA_MULT
 from cartelsim.errors import CartelsimError
+from cartelsim.interventions.actions.leaders import removal_kind
 from cartelsim.interventions.effects import (
     CutProtection,
     Effect,
@@ -41,7 +42,6 @@ from cartelsim.interventions.effects import (
     SetPressure,
 )
 from cartelsim.interventions.plan import InterventionPlan
-from cartelsim.interventions.actions.leaders import removal_kind
 from cartelsim.interventions.spec import InterventionSpec
 from cartelsim.mechanisms.leadership import LOSS_PARAMETER
 from cartelsim.params.catalogue import Params

@@ -48,7 +48,6 @@ from cartelsim.engines.lineage import kin_rivalry, lineage_totals
 from cartelsim.mechanisms.leadership import AT_REST
 from cartelsim.territory.kernel import (
     DRUG_SUPPLY,
-    GROUP_SHARE,
     STATE_DEATHS,
     territory_income,
     territory_scratch,
@@ -410,8 +409,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
     territory_on = terr[STATE_DEATHS].shape[0] > 0  # [run, time, state], empty when off
     comps = keep or territory_on  # per-group flows of every week (territory reads deaths)
     t_scratch = territory_scratch(n_base, terr[0].shape[1], terr[2].size, terr[4].size,
-                                  terr[7].size, terr[10].shape[1], terr[DRUG_SUPPLY].size,
-                                  terr[GROUP_SHARE].size)
+                                  terr[7].size, terr[10].shape[1], terr[DRUG_SUPPLY].size)
     money_on = fin[F_MONEY_ON] != 0.0
     protection_on = fin[F_PROTECTION_ON] != 0.0
     keep_finance = keep and g_money.shape[0] > 0
