@@ -190,3 +190,17 @@ def test_entrants_fight_their_lineage_at_the_entrant_rivalry(mexico) -> None:
     other = world(mexico, Params.defaults().override({"entrant_rivalry": 0.0}, "test"), runs=2)
     for name in base.data_vars:
         np.testing.assert_array_equal(base[name].values, other[name].values, str(name))
+
+
+def test_an_entrant_starts_with_its_payroll_when_money_is_on(mexico) -> None:
+    """With money on, a new local group starts with the payroll reserve of its members, so
+    it recruits from its first week (with no money it could pay no recruit: rho x 0)."""
+    ds = world(mexico, entering(), engine="deterministic", runs=2, money=True)
+    runs, columns = np.nonzero(ds.group_entrant.values)
+    assert runs.size > 0
+    for r, g in zip(runs, columns, strict=True):
+        b = int(ds.group_birth_week.values[r, g])
+        if b + 2 >= ds.sizes["time"]:
+            continue
+        assert ds.money.values[r, b + 1, g] > 0.0
+        assert ds.recruits.values[r, b + 2, g] > 0.0  # its own recruitment, week two

@@ -129,8 +129,10 @@ STEP_ORDER: tuple[tuple[str, str], ...] = (
               "proportion to its members: it arises in that lineage's territory and fights "
               "the lineage at entrant_rivalry, its other rivals as the lineage's), with "
               "entry_members new recruits "
-              "(counted as recruits of the week), integrity 1, no money, protection or "
-              "alliances, parent -1 and its birth week"),
+              "(counted as recruits of the week), integrity 1, with money on the payroll "
+              "reserve of its members (payroll_weeks x member_wage x its members: it "
+              "recruits at the full rate at birth, then lives on its income), no "
+              "protection or alliances, parent -1 and its birth week"),
     ("sweeps", "RemoveMembers effects (arrest sweeps) remove a share of the targets' members "
                "at once (counted as arrests of the week)"),
     ("rates", "per-group multipliers: policy (ScaleGroupRate on the targets, ScaleRate on "
@@ -634,6 +636,8 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
             c = p[P_ENTRY_MEMBERS]
             m[s] = math.floor(c) if stochastic else c
             entered[s] = m[s]
+            if money_on:  # the payroll reserve of its members: solvent at birth
+                money[r, s] = fin[F_PAYROLL] * fin[F_WAGE] * m[s]
             integrity[r, s] = 1.0
             contested[r, s] = False
             root[r, s] = entering[k]
