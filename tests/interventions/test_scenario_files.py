@@ -9,7 +9,9 @@ calibrated posterior became the default world (the BACRIM example, the published
 did not change), and again when money was made to bind (issue 14: operating costs and a
 sourced market; only the two scenarios with money on changed), and again when the record
 posterior was re-fitted with entrant_rivalry and the territory posterior with INEGI's state
-points (7 Dec 2026; the BACRIM example did not change). Write it with
+points (7 Dec 2026; the BACRIM example did not change), and again when entrants started
+with their payroll reserve under money (7 Dec 2026, session 5; only the two scenarios with
+money on changed). Write it with
 `python tests/interventions/test_scenario_files.py`; it changes only in a deliberate commit
 of its own.
 """
