@@ -29,6 +29,18 @@ def test_draws_are_reproducible_and_come_from_the_posterior(posterior_file):
     assert {d["incapacitation"] for d in first} <= {60.0, 110.0, 160.0, 200.0}
     assert chosen.draws(12, seed=4) != first
     assert "parameter uncertainty" in chosen.statement
+    assert "chain is short" not in chosen.statement  # no diagnostics: nothing to say
+
+
+def test_a_short_chain_is_said_beside_the_intervals(tmp_path):
+    draws = pd.DataFrame({"split_hazard": [0.1, 0.2]})
+    meta = {"diagnostics": {"kept_steps_per_autocorrelation": 8.7}}
+    short = Posterior(draws, np.array([0.5, 0.5]), meta).save(tmp_path / "short")[0]
+    statement = uncertainty.choose(short).statement
+    assert "kept steps are 8.7 times" in statement and "too narrow" in statement
+    meta["diagnostics"]["kept_steps_per_autocorrelation"] = 60.0
+    long = Posterior(draws, np.array([0.5, 0.5]), meta).save(tmp_path / "long")[0]
+    assert "chain is short" not in uncertainty.choose(long).statement
 
 
 def test_without_a_posterior_the_brief_says_noise_only(posterior_file):

@@ -15,6 +15,8 @@ from cartelsim.calibration.posterior import Posterior, load_posterior
 from cartelsim.errors import CartelsimError
 
 DRAW_STREAM = 7  # added to the brief's seed, so the draws do not reuse the worlds' stream
+# emcee's guidance: a chain of at least 50 integrated autocorrelation times
+CONVERGED_STEPS_PER_TAU = 50.0
 
 
 @dataclass(frozen=True)
@@ -76,4 +78,19 @@ def _with(posterior: Posterior) -> Uncertainty:
                        f"noise: every world of every experiment runs with a posterior draw of "
                        f"{names} (from {posterior.source}, {len(posterior.draws)} draws), the "
                        "same draw under the policy and the status quo; a few consecutive "
-                       "worlds share a draw. The other parameters are at their defaults.")
+                       "worlds share a draw. The other parameters are at their defaults."
+                       + _short_chain(posterior))
+
+
+def _short_chain(posterior: Posterior) -> str:
+    """A warning when the posterior's chain is shorter than emcee's guidance (from its
+    metadata), since its intervals are then likely too narrow."""
+    ratio = posterior.meta.get("diagnostics", {}).get("kept_steps_per_autocorrelation")
+    if ratio is None or ratio >= CONVERGED_STEPS_PER_TAU:
+        return ""
+    return (f" The posterior's chain is short: its kept steps are {ratio:.1f} times the "
+            "longest autocorrelation time estimated, where emcee's guidance asks for "
+            f"{CONVERGED_STEPS_PER_TAU:g}; its intervals are likely too narrow, most for the "
+            "leadership and split parameters, which a longer chain spread over most of their "
+            "ranges (VALIDATION.md, \"What the record pins down\"), so parameter uncertainty "
+            "is understated here.")
