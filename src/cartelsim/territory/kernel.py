@@ -67,9 +67,9 @@ def territory_scratch(n_base, n_states, n_cells, n_origins, n_routes, n_crossing
                       n_drugs):  # pragma: no cover - compiled
     """Work arrays of one run (lineage totals, members per state, rival pressure per cell,
     weights per state, diverted traffic per state, per origin (tonnes, lowest cost, logit
-    total), per route, the logit
-    shares of the routes cached for the last crackdown factors seen, with and without, the
-    members of each lineage's local groups, and the tonnes of each drug per origin)."""
+    total), per route, the logit shares of the routes cached for the last crackdown factors
+    seen, with and without, the members of each lineage's local groups, and the tonnes of
+    each drug per origin)."""
     return (np.zeros(n_base), np.zeros(n_states), np.zeros(n_cells), np.zeros(n_states),
             np.zeros(n_states), np.zeros((3, n_origins)), np.zeros(n_routes),
             np.zeros((2, n_routes)), np.full((2, n_crossings), -1.0), np.zeros(n_base),
@@ -122,7 +122,7 @@ def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_k
         if cached[c] != factor[c]:
             same = False
             cached[c] = factor[c]
-    if not same:  # per region, a logit on cost per origin (km + crossing cost x factor + U.S. km)
+    if not same:  # per region, a logit per origin on km + crossing cost x factor + U.S. km
         for k in range(cand_km.size):
             shares[k] = 0.0
         for m in range(region_share.size):
