@@ -96,6 +96,33 @@ def test_the_walkers_start_around_the_mode_the_search_finds():
     assert run.evaluations <= 400 and len(seen) == run.evaluations
 
 
+def test_logit_coordinates_keep_every_proposal_inside_and_find_an_edge_mode():
+    """A surface piled against the range's low end (split_hazard's range starts at 0.05):
+    in logit coordinates no proposal falls outside, so every proposal is simulated, the
+    acceptance is higher than in unit coordinates from the same start, the chain comes
+    back in unit coordinates inside the box, and the same seed gives the same chain."""
+    from cartelsim.calibration.record_fit import Space, sample_ensemble
+
+    space = Space(("split_hazard",), nuisance=("sigma_homicides",))
+
+    def log_likelihood(values: np.ndarray) -> float:
+        return -(values[0] - 0.05) / 0.01 - 0.5 * (math.log(values[1]) / 0.5) ** 2
+
+    unit = sample_ensemble(space, log_likelihood, budget=800, seed=3)
+    logit = sample_ensemble(space, log_likelihood, budget=800, seed=3, coordinates="logit")
+    again = sample_ensemble(space, log_likelihood, budget=800, seed=3, coordinates="logit")
+    assert np.array_equal(logit.chain, again.chain)
+    assert np.array_equal(logit.mode, unit.mode)  # the search is the same
+    assert logit.evaluations > unit.evaluations  # none outside the box is skipped
+    assert logit.acceptance.mean() > unit.acceptance.mean()
+    low, high = np.array(space.bounds).T
+    assert np.all((logit.chain > low) & (logit.chain < high))
+    draws = space.values(logit.chain[logit.burn:].reshape(-1, space.dim))
+    assert 0.05 < np.median(draws[:, 0]) < 0.07  # an exponential of scale 0.01 above 0.05
+    with pytest.raises(CartelsimError, match="coordinates must be one of unit, logit"):
+        sample_ensemble(space, log_likelihood, budget=800, seed=3, coordinates="polar")
+
+
 def test_the_chain_is_determined_by_the_seed():
     first = fit_record(budget=66, seed=5, until=2021, **TINY)
     again = fit_record(budget=66, seed=5, until=2021, **TINY)
@@ -108,7 +135,7 @@ def test_the_chain_is_determined_by_the_seed():
 
 def test_calibrate_history_writes_a_whole_posterior(tmp_path):
     posterior, paths = calibrate_history(tmp_path / "fit", budget=66, seed=1, until=2021,
-                                         **TINY)
+                                         coordinates="logit", **TINY)
     assert not list(tmp_path.glob("*.part"))
     loaded = load_posterior(tmp_path / "fit")
     assert loaded.parameters == ("split_hazard",)
@@ -117,6 +144,7 @@ def test_calibrate_history_writes_a_whole_posterior(tmp_path):
     assert meta["years_fitted"] == [2007, 2021] and meta["seed"] == 1
     assert meta["library"].startswith("emcee") and meta["revision"]
     assert meta["replay"]["fragmentation"] == "open"
+    assert meta["coordinates"] == "logit" and meta["command"].endswith("--coordinates logit")
     assert {"parameter_points", "replays", "walkers", "steps"} <= set(meta["budget"])
     assert "members" not in meta["data"]  # F18 (2022) lies after the cut-off
     assert len(nuisance_draws(loaded, "sigma_homicides")) == len(loaded.draws)

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from cartelsim.calibration.identifiability import identifiability_table
 from cartelsim.calibration.posterior import Posterior
-from cartelsim.calibration.record_fit import FITTED, RUNS_PER_POINT, plan_budget
+from cartelsim.calibration.record_fit import COORDINATES, FITTED, RUNS_PER_POINT, plan_budget
 from cartelsim.calibration.record_posterior import calibrate_history, summary_lines
 from cartelsim.calibration.record_targets import record_targets
 from cartelsim.errors import CartelsimError
@@ -36,17 +36,22 @@ def posterior_stem(stem: Path) -> Path:
 
 def run_history_calibration(
         stem: Path, *, budget: int, seed: int, until: int, console: Console,
-        progress_bar: Callable[[str, bool], AbstractContextManager]) -> Posterior:
+        progress_bar: Callable[[str, bool], AbstractContextManager],
+        coordinates: str = "unit") -> Posterior:
     """Check the options, fit with a progress bar, print the table, write the files."""
     record_targets(until)  # a bad --until fails here, before any simulation
+    if coordinates not in COORDINATES:
+        raise CartelsimError(f"--coordinates must be one of {', '.join(COORDINATES)}, got "
+                             f"{coordinates!r}")
     plan = plan_budget(budget, len(FITTED) + 2)
     stem = posterior_stem(stem)
     label = (f"mode search ({plan.mode_search} points), then emcee on the replay: "
              f"{plan.walkers} walkers x {plan.steps} steps, {RUNS_PER_POINT} "
-             f"replays a point, record to {until}")
+             f"replays a point, record to {until}"
+             + ("" if coordinates == "unit" else f", walkers in {coordinates} coordinates"))
     with progress_bar(label, False) as bar:
         posterior, paths = calibrate_history(stem, budget=budget, seed=seed, until=until,
-                                             progress=bar)
+                                             progress=bar, coordinates=coordinates)
     shown = Table(title=f"Posterior of the replay, record 2007-{until} "
                   f"({posterior.meta['observed_values']} observed values)",
                   title_justify="left")

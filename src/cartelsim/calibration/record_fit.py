@@ -33,6 +33,7 @@ import emcee
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
+from scipy.special import expit
 
 from cartelsim.calibration.record_summaries import (
     Removal,
@@ -73,6 +74,10 @@ MODE_SHARE = 0.35
 # Spread of the walkers' starting ball around the mode, in sampler coordinates: the
 # parameters' [0, 1] ranges and the log discrepancies.
 BALL_UNIT, BALL_LOG_SIGMA = 0.01, 0.05
+# Where the walkers move: "unit" (the [0, 1] ranges and log discrepancies, the shipped fits)
+# or "logit" (each coordinate's place in its bounds through logit, so no proposal falls
+# outside the prior; a diagnostic on the record fit doubled acceptance, docs/calibration.md).
+COORDINATES = ("unit", "logit")
 # Named sub-streams of the seed (apart from the engines' own streams).
 _STREAM_START, _STREAM_MOVES, _STREAM_WORLDS, _STREAM_BALL = 3000, 3001, 3002, 3003
 
@@ -213,6 +218,7 @@ class RecordFit:
     walkers: int
     mode: np.ndarray  # [dim] where the walkers started from (sampler coordinates)
     mode_log_prob: float
+    coordinates: str = "unit"  # where the walkers moved (COORDINATES); the chain is in unit
 
     def draws(self, limit: int = MAX_DRAWS) -> pd.DataFrame:
         """Post-burn-in draws in parameter units (sigmas included), thinned evenly."""
@@ -268,7 +274,7 @@ def plan_budget(budget: int, dim: int) -> BudgetPlan:
 
 def fit_record(*, budget: int, seed: int = 0, until: int = 2024,
                names: tuple[str, ...] = FITTED, runs_per_point: int = RUNS_PER_POINT,
-               progress: Progress | None = None) -> RecordFit:
+               progress: Progress | None = None, coordinates: str = "unit") -> RecordFit:
     """Sample the posterior of `names` given the record up to `until`.
 
     `budget` counts parameter points (each simulates `runs_per_point` replays).
@@ -289,11 +295,13 @@ def fit_record(*, budget: int, seed: int = 0, until: int = 2024,
             return -math.inf
         return synthetic_loglik(summaries, targets, float(values[k]), float(values[k + 1]))
 
-    run = sample_ensemble(space, log_likelihood, budget=budget, seed=seed, progress=progress)
+    run = sample_ensemble(space, log_likelihood, budget=budget, seed=seed, progress=progress,
+                          coordinates=coordinates)
     return RecordFit(space=space, targets=targets, chain=run.chain, log_prob=run.log_prob,
                      burn=run.burn, acceptance=run.acceptance, evaluations=run.evaluations,
                      budget=budget, runs_per_point=runs_per_point, seed=seed,
-                     walkers=run.walkers, mode=run.mode, mode_log_prob=run.mode_log_prob)
+                     walkers=run.walkers, mode=run.mode, mode_log_prob=run.mode_log_prob,
+                     coordinates=coordinates)
 
 
 @dataclass(frozen=True)
@@ -311,17 +319,24 @@ class EnsembleRun:
 
 
 def sample_ensemble(space: Space, log_likelihood: Callable[[np.ndarray], float], *,
-                    budget: int, seed: int, progress: Progress | None = None) -> EnsembleRun:
+                    budget: int, seed: int, progress: Progress | None = None,
+                    coordinates: str = "unit") -> EnsembleRun:
     """emcee's affine-invariant ensemble on `space` (uniform priors on the catalogue ranges,
     log-uniform discrepancies), started in a small ball around the mode that a bounded
     Nelder-Mead search finds from the best of the prior draws (`plan_budget` shares the
     budget); the first half of the steps is burn-in. `log_likelihood` takes the values of
     one point (parameters, then sigmas) and returns a log-likelihood (-inf where undefined).
+    With `coordinates="logit"` the walkers move in logit coordinates of the box (`_Logit`);
+    the mode search, the starting ball and the chain returned stay in unit coordinates.
     Same seed, same chain.
 
     Raises:
-        CartelsimError: a budget too small for 4 steps, or no finite starting point.
+        CartelsimError: a budget too small for 4 steps, no finite starting point, or
+            unknown coordinates.
     """
+    if coordinates not in COORDINATES:
+        raise CartelsimError(f"coordinates must be one of {', '.join(COORDINATES)}, "
+                             f"got {coordinates!r}")
     plan = plan_budget(budget, space.dim)
     walkers = plan.walkers
     done = 0
@@ -350,13 +365,54 @@ def sample_ensemble(space: Space, log_likelihood: Callable[[np.ndarray], float],
                          for k, p in enumerate(start)])
     lost = ~np.isfinite(start_lp)  # undefined points of the ball start at the mode
     start[lost], start_lp[lost] = mode, mode_lp
-    sampler = emcee.EnsembleSampler(walkers, space.dim, log_probability)
+    moves = _Logit(space) if coordinates == "logit" else None
+    sampler = emcee.EnsembleSampler(
+        walkers, space.dim, log_probability if moves is None
+        else lambda y: moves.log_probability(y, log_probability))
     sampler._random = np.random.RandomState(np.random.MT19937(np.random.SeedSequence(
         seed, spawn_key=(_STREAM_MOVES,))))  # emcee draws its moves from this only
-    sampler.run_mcmc(emcee.State(start, log_prob=start_lp), plan.steps)
-    return EnsembleRun(chain=sampler.get_chain(), log_prob=sampler.get_log_prob(),
+    if moves is None:
+        sampler.run_mcmc(emcee.State(start, log_prob=start_lp), plan.steps)
+        chain, log_prob = sampler.get_chain(), sampler.get_log_prob()
+    else:
+        ys = moves.to_logit(start)
+        moved = np.any(np.abs(moves.from_logit(ys) - start) > 1e-9, axis=1)  # off an edge
+        start_lp[moved] = [log_probability(p) for p in moves.from_logit(ys[moved])]
+        sampler.run_mcmc(emcee.State(ys, log_prob=start_lp + moves.log_jacobian(ys)),
+                         plan.steps)
+        ys = sampler.get_chain()
+        chain = moves.from_logit(ys)
+        log_prob = sampler.get_log_prob() - moves.log_jacobian(ys)  # back to the box's density
+    return EnsembleRun(chain=chain, log_prob=log_prob,
                        burn=plan.steps // 2, acceptance=np.asarray(sampler.acceptance_fraction),
                        evaluations=done, walkers=walkers, mode=mode, mode_log_prob=mode_lp)
+
+
+class _Logit:
+    """Logit coordinates of `space`'s box: y = logit((x - low) / (high - low)) per
+    coordinate. The uniform prior on the box becomes the density prod q (1 - q) in y (up to
+    a constant), so every proposal is inside and the box's edges cost no rejections."""
+
+    EDGE = 1e-9  # a unit-coordinate start this close to an edge is moved inside
+
+    def __init__(self, space: Space) -> None:
+        self.low, self.high = np.array(space.bounds).T
+
+    def to_logit(self, points: np.ndarray) -> np.ndarray:
+        q = np.clip((points - self.low) / (self.high - self.low), self.EDGE, 1 - self.EDGE)
+        return np.log(q) - np.log1p(-q)
+
+    def from_logit(self, ys: np.ndarray) -> np.ndarray:
+        return self.low + expit(ys) * (self.high - self.low)
+
+    def log_jacobian(self, ys: np.ndarray) -> np.ndarray:
+        """log prod q (1 - q) over the last axis: the prior density in y (up to a constant)."""
+        return np.sum(-np.logaddexp(0.0, ys) - np.logaddexp(0.0, -ys), axis=-1)
+
+    def log_probability(self, y: np.ndarray,
+                        unit_log_probability: Callable[[np.ndarray], float]) -> float:
+        value = unit_log_probability(self.from_logit(y))
+        return value + float(self.log_jacobian(y)) if math.isfinite(value) else -math.inf
 
 
 def _search_mode(space: Space, log_probability: Callable[[np.ndarray], float],

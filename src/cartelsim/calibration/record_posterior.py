@@ -67,7 +67,9 @@ def posterior_from_fit(fit: RecordFit, revision: str) -> Posterior:
     meta = {
         "what": "calibration of the history replay (2007-2026) to the record",
         "command": (f"cartelsim calibrate history --budget {fit.budget} "
-                    f"--seed {fit.seed} --until {fit.targets.until}"),
+                    f"--seed {fit.seed} --until {fit.targets.until}"
+                    + ("" if fit.coordinates == "unit"
+                       else f" --coordinates {fit.coordinates}")),
         "data": fit.targets.describe(),
         "years_fitted": [int(fit.targets.homicide_years[0]), int(fit.targets.until)],
         "observed_values": fit.targets.count,
@@ -80,6 +82,7 @@ def posterior_from_fit(fit: RecordFit, revision: str) -> Posterior:
         "priors": ("uniform on each catalogue range; model discrepancies "
                    f"{', '.join(NUISANCE)} log-uniform on [{SIGMA_BOUNDS[0]}, "
                    f"{SIGMA_BOUNDS[1]}]"),
+        "coordinates": fit.coordinates,  # where the walkers moved (record_fit.COORDINATES)
         "replay": {"engine": ENGINE, "fragmentation": FRAGMENTATION,
                    "runs_per_point": fit.runs_per_point, "world_seed": world_seed(fit.seed)},
         "budget": {"parameter_points": fit.evaluations, "replays": fit.evaluations *
@@ -120,7 +123,8 @@ def nuisance_draws(posterior: Posterior, name: str) -> np.ndarray:
 
 def calibrate_history(stem: Path, *, budget: int, seed: int = 0, until: int = 2024,
                       names: tuple[str, ...] = FITTED, runs_per_point: int = RUNS_PER_POINT,
-                      progress: Progress | None = None) -> tuple[Posterior, dict[str, Path]]:
+                      progress: Progress | None = None,
+                      coordinates: str = "unit") -> tuple[Posterior, dict[str, Path]]:
     """Fit, then write STEM.csv/.json, STEM-identifiability.csv/.png and
     STEM-correlations.csv; returns the posterior and the paths written."""
     from cartelsim.analysis.figures import save_figure
@@ -128,7 +132,7 @@ def calibrate_history(stem: Path, *, budget: int, seed: int = 0, until: int = 20
 
     revision = code_revision()  # the code that runs the fit, taken before it starts
     fit = fit_record(budget=budget, seed=seed, until=until, names=names,
-                     runs_per_point=runs_per_point, progress=progress)
+                     runs_per_point=runs_per_point, progress=progress, coordinates=coordinates)
     posterior = posterior_from_fit(fit, revision)
     csv_path, json_path = posterior.save(stem)
     table = identifiability_table(posterior)

@@ -399,6 +399,9 @@ def calibrate(
         "history: fit the record up to this year only (default 2024; 2021 for the "
         "out-of-sample scoring). territory: last year of state counts fitted (SESNSP to "
         "2018, INEGI state points to 2024; default 2024; 2017 scores 2018 out of sample)."))] = None,
+    coordinates: Annotated[str | None, typer.Option(help=(
+        "history: where the walkers move, 'unit' (default; the shipped fits) or 'logit' "
+        "(no proposal falls outside the prior; docs/calibration.md)."))] = None,
 ) -> None:
     """Fit parameters to the national violence series by least squares or Bayesian MCMC;
     report what the data pin down, and how the inferred membership moves with the victims'
@@ -406,6 +409,8 @@ def calibrate(
     fits the replay of 2007-2026 to the record instead (docs/calibration.md)."""
     from cartelsim.calibration.command import load_system, run_bayes
 
+    if coordinates is not None and target != "history":
+        raise CartelsimError("--coordinates applies to `calibrate history` only")
     if target == "territory":
         from cartelsim.calibration.territory_command import (
             DEFAULT_BUDGET,
@@ -427,7 +432,8 @@ def calibrate(
         run_history_calibration(out or Path("outputs/record-posterior"),
                                 budget=budget or 16000, seed=seed,
                                 until=2024 if until is None else until,
-                                console=console, progress_bar=progress_bar)
+                                console=console, progress_bar=progress_bar,
+                                coordinates=coordinates or "unit")
         return
     out = out or Path("outputs/calibrated.toml")
     if method not in ("least-squares", "bayes"):
