@@ -89,6 +89,25 @@ def test_unknown_name_is_refused_with_a_suggestion() -> None:
         Params.defaults().override({"incapacitaton": 200}, origin="cli")
 
 
+def test_a_replaced_name_says_how_to_migrate_in_scenarios_files_and_code(tmp_path) -> None:
+    """Old scenario files that set the one-mix territory parameters get a one-line error
+    naming the parameters by drug that replaced them, not a look-alike name."""
+    from cartelsim.scenarios.schema import parse_scenario, read_parameter_file
+
+    with pytest.raises(CartelsimError, match=r"unknown parameter 'territory_wholesale_price'; "
+                                             r"it was split by drug.*territory_price_fentanyl"):
+        Params.defaults().override({"territory_wholesale_price": 9000}, origin="cli")
+    with pytest.raises(CartelsimError, match=r"territory_seized_tonnes'; it was split by drug"
+                                             r".*territory_seized_cocaine") as caught:
+        parse_scenario({"parameters": {"territory_seized_tonnes": 110.0}}, "old.toml")
+    assert "\n" not in str(caught.value) and "old.toml" in str(caught.value)
+    path = tmp_path / "params.toml"
+    path.write_text("[parameters]\nterritory_wholesale_price = 9000\n", encoding="utf-8")
+    with pytest.raises(CartelsimError, match="params.toml: unknown parameter "
+                                             "'territory_wholesale_price'; it was split"):
+        read_parameter_file(path)
+
+
 @pytest.mark.parametrize(("name", "value"), [
     ("recruitment_rate", -1.0),
     ("recruitment_rate", 1.5),

@@ -696,6 +696,27 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
 )
 
 
+# Parameters that were replaced, and what to write instead (old scenario files get this in
+# their one-line error).
+REPLACED: Mapping[str, str] = MappingProxyType({
+    "territory_seized_tonnes": "it was split by drug (7 Dec 2026): set territory_seized_fentanyl, "
+                               "territory_seized_methamphetamine and territory_seized_cocaine "
+                               "(tonnes a year each)",
+    "territory_wholesale_price": "it was split by drug (7 Dec 2026): set "
+                                 "territory_price_fentanyl, territory_price_methamphetamine and "
+                                 "territory_price_cocaine (US$ per kg each)",
+})
+
+
+def unknown_parameter_hint(name: str) -> str:
+    """What follows "unknown parameter NAME" in an error: how to migrate a replaced name,
+    else the closest catalogue name."""
+    if name in REPLACED:
+        return f"; {REPLACED[name]}"
+    hint = closest(name, CATALOGUE)
+    return f"; did you mean {hint!r}?" if hint else ""
+
+
 class Params(Mapping[str, float]):
     """An immutable set of parameter values with the origin of each value.
 
@@ -732,9 +753,8 @@ class Params(Mapping[str, float]):
         chains = dict(self._chains)
         for name, value in values.items():
             if name not in self._catalogue:
-                hint = closest(name, self._catalogue)
-                suggestion = f"; did you mean {hint!r}?" if hint else ""
-                raise CartelsimError(f"{origin}: unknown parameter {name!r}{suggestion}")
+                raise CartelsimError(f"{origin}: unknown parameter {name!r}"
+                                     f"{unknown_parameter_hint(name)}")
             merged[name] = self._catalogue[name].check(value, origin)  # type: ignore[arg-type]
             origins[name] = origin
             chains[name] = (*chains[name], (origin, merged[name]))

@@ -62,7 +62,7 @@ from pydantic import (
 
 from cartelsim.errors import CartelsimError
 from cartelsim.interventions.spec import InterventionSpec
-from cartelsim.params.catalogue import CATALOGUE, Params
+from cartelsim.params.catalogue import CATALOGUE, Params, unknown_parameter_hint
 from cartelsim.scenarios.tomltext import read_toml
 from cartelsim.system.model import System
 from cartelsim.textmatch import closest
@@ -216,9 +216,7 @@ class Scenario(_Strict):
     def _known_parameters(cls, values: dict[str, float]) -> dict[str, float]:
         for name, value in values.items():
             if name not in CATALOGUE:
-                hint = closest(name, CATALOGUE)
-                suggestion = f"; did you mean {hint!r}?" if hint else ""
-                raise ValueError(f"unknown parameter {name!r}{suggestion}")
+                raise ValueError(f"unknown parameter {name!r}{unknown_parameter_hint(name)}")
             spec = CATALOGUE[name]
             if not spec.minimum <= value <= spec.maximum:  # also refuses NaN
                 raise ValueError(
@@ -395,9 +393,8 @@ def read_parameter_file(path: Path) -> dict[str, float]:
     values = _load_parameter_file(path)["parameters"]
     for name, value in values.items():
         if name not in CATALOGUE:
-            hint = closest(name, CATALOGUE)
             raise CartelsimError(f"{path}: unknown parameter {name!r}"
-                                 + (f"; did you mean {hint!r}?" if hint else ""))
+                                 f"{unknown_parameter_hint(name)}")
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise CartelsimError(f"{path}: parameter {name!r} must be a number, got {value!r}")
     return {name: float(value) for name, value in values.items()}
