@@ -130,10 +130,10 @@ def test_targets_and_likelihood() -> None:
 
 
 COMMANDS = {
-    "tiny": ("calibrate", "territory", "--budget", "120", "--out", "fit/terr", "--seed", "4"),
+    "tiny": ("calibrate", "territory", "--budget", "140", "--out", "fit/terr", "--seed", "4"),
     "until_bad": ("calibrate", "territory", "--out", "fit", "--until", "2025"),
     "budget_small": ("calibrate", "territory", "--out", "fit", "--budget", "10"),
-    "out_taken": ("calibrate", "territory", "--out", "taken/post", "--budget", "120"),
+    "out_taken": ("calibrate", "territory", "--out", "taken/post", "--budget", "140"),
     "history_capped": ("history", "--out", "out", "--territory", "--fragmentation", "capped",
                        "--runs", "1"),
 }

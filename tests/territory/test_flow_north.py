@@ -106,10 +106,10 @@ def test_violence_moves_to_the_states_the_diverted_traffic_crosses(pair, mexico)
     params = Params.defaults()
     layout = state_layout(mexico, params)
     routes = route_table(params, layout.codes)
-    in_state = base.members.isel(run=0, time=0).values[:mexico.n_groups] @ layout.presence
+    lineage = base.members.isel(run=0, time=0).values[:mexico.n_groups]
     factor = np.ones(routes.n_crossings)
     factor[routes.crossing_ids.index("nuevo_laredo")] = 3.0
-    args = (in_state, territory_vector(params), routes, drug_supply(params))
+    args = (lineage, layout.presence, territory_vector(params), routes, drug_supply(params))
     traffic = state_traffic(*args, factor) - state_traffic(*args, np.ones(routes.n_crossings))
     gained = traffic > 1e-9
     assert gained.any()

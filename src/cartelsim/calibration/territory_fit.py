@@ -72,7 +72,7 @@ from cartelsim.territory.observed import (
 )
 
 FITTED = ("territory_presence_other", "territory_presence_spread", "territory_route_dispersion",
-          "territory_us_km_weight")
+          "territory_us_km_weight", "territory_control_penalty")
 NOT_FITTED = ("territory_route_violence", "territory_crossing_cost")  # need crackdowns
 NUISANCE = ("sigma_states", "sigma_crossings")
 RUNS_PER_POINT = 4  # paired replays per point: a mean and a variance at ~0.2 s a point

@@ -494,11 +494,22 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
             ),
             _spec(
                 "territory_control_penalty", 0.5, "extra cost fraction", 0.0, 2.0,
-                "Extra cost of moving a load over a segment controlled by a rival group "
-                "(segment penalty for the routing; not yet used by an engine).",
+                "Extra cost of moving a load through states its shipper does not hold, as a "
+                "fraction of the route's km: a route wholly on rivals' ground costs (1 + "
+                "penalty) times its km (territory.kernel.route_control).",
                 "assumption: groups charge or fight for passage (DESIGN.md L5, Dell 2015); no "
-                "published magnitude found; wide range",
+                "published magnitude found; wide range; fitted in stage 2 (calibrate "
+                "territory)",
                 "L5", maximum=100.0,
+            ),
+            _spec(
+                "territory_control_weeks", 4.0, "weeks", 1.0, 13.0,
+                "How often the routes' control costs are re-read from the members present "
+                "(territory.kernel.refresh_control); 1 = every week.",
+                "assumption: control of a corridor changes hands over months, not weeks; "
+                "re-reading it monthly keeps a territorial run within the 2x cost goal of "
+                "issue 14 (BENCHMARKS.md)",
+                "L5", minimum=1.0, maximum=52.0,
             ),
             _spec(
                 "territory_contested_ratio", 0.5, "runner-up strength / leader's strength",

@@ -9,9 +9,17 @@ leave the origins that send it (ports, producing regions, the southern border; n
 `drugs`), shared among them in proportion to the members present in each origin's state
 (who holds the production and the ports). An origin's tonnes split over
 its candidate routes (`territory.corridors`) by a logit on cost, km + crossing cost x the
-week's crackdown factor at its crossing. At the crossing a share `territory_seizure_share`
+week's crackdown factor at its crossing + the cost of passing rivals' ground (below). At the crossing a share `territory_seizure_share`
 x factor is seized; the rest is the flow north. A crackdown thus diverts flow to other
 crossings (EVIDENCE F7, F17) and seizes more where it acts.
+
+**Control.** Groups control the states they hold, in proportion to their members there
+(q_bs = members of lineage b in state s / all members in s). A load leaving origin o belongs
+to lineage b with probability q_b,origin; on route k it crosses states S_k, of which it
+holds on average h_bk = mean over s in S_k of q_bs (a state nobody holds counts as its
+own). Route k costs ``territory_control_penalty x km_k x (1 - sum_b q_b,origin h_bk)``
+more: a route through rivals' states costs more than one through the shipper's own
+(`route_control`). Control is re-read every ``territory_control_weeks`` weeks.
 
 **Deaths.** The L1 conflict term of group i is sum_j M_ij C_j with M_ij proportional to
 W_ij + 1: i fights every other group, its rivals harder. Localised, group i meets group j
@@ -55,8 +63,9 @@ if TYPE_CHECKING:
 DEATHS = 2  # row of the per-group flows array holding conflict deaths
 # indices of the territory parameter vector (results.TERRITORY_ORDER names them)
 (TP_SUPPLY, TP_SEIZURE, TP_CROSSING_COST, TP_DISPERSION, TP_ROUTE_VIOLENCE, TP_FLOW_GAIN,
- TP_RESPONSE, TP_VISIBLE, TP_STRUCTURAL, TP_REFERENCE) = range(10)
-N_TERRITORY = 10
+ TP_RESPONSE, TP_VISIBLE, TP_STRUCTURAL, TP_REFERENCE, TP_CONTROL,
+ TP_CONTROL_WEEKS) = range(12)
+N_TERRITORY = 12
 # positions in the territory tuple (results.kernel_arrays) read by name outside this module
 STATE_DEATHS, DRUG_NORTH, DRUG_SEIZED, PRESSURE = 11, 12, 13, 14
 DRUG_SUPPLY, DRUG_PRICE, ORIGIN_DRUGS, ONWARD_KM, REGION_SHARE = 15, 16, 17, 18, 19
@@ -68,12 +77,70 @@ def territory_scratch(n_base, n_states, n_cells, n_origins, n_routes, n_crossing
     """Work arrays of one run (lineage totals, members per state, rival pressure per cell,
     weights per state, diverted traffic per state, per origin (tonnes, lowest cost, logit
     total), per route, the logit shares of the routes cached for the last crackdown factors
-    seen, with and without, the members of each lineage's local groups, and the tonnes of
-    each drug per origin)."""
+    seen, with and without, the members of each lineage's local groups, the tonnes of
+    each drug per origin, and for `route_control`: each route's control cost, the holders
+    of each origin (lineage, share; how many) and the period the costs were read in, and
+    per crossing the U.S. road's logit factor of one region (`route_traffic`))."""
     return (np.zeros(n_base), np.zeros(n_states), np.zeros(n_cells), np.zeros(n_states),
             np.zeros(n_states), np.zeros((3, n_origins)), np.zeros(n_routes),
             np.zeros((2, n_routes)), np.full((2, n_crossings), -1.0), np.zeros(n_base),
-            np.zeros((n_drugs, n_origins)))
+            np.zeros((n_drugs, n_origins)), np.zeros(n_routes),
+            np.zeros((n_origins, n_base)), np.zeros((n_origins, n_base), dtype=np.int64),
+            np.zeros(n_origins, dtype=np.int64), np.full(1, -1, dtype=np.int64),
+            np.zeros(n_crossings))
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def route_control(lineage, presence, in_state, origin_state, cand_origin, cand_km,
+                  cstate_ptr, cstate_idx, penalty, holder_share, holder, n_holders,
+                  control):  # pragma: no cover - compiled
+    """control[k] = penalty x km_k x (1 - sum_b q_b,origin h_bk), the extra cost of route k
+    through rivals' states (module docstring, **Control**); zero where nobody holds the
+    origin's state. holder_share/holder/n_holders: scratch per origin."""
+    for o in range(origin_state.size):
+        so = origin_state[o]
+        n_holders[o] = 0
+        if in_state[so] <= 0.0:
+            continue
+        for b in range(lineage.size):
+            q = lineage[b] * presence[b, so]
+            if q > 0.0:
+                holder[o, n_holders[o]] = b
+                holder_share[o, n_holders[o]] = q / in_state[so]
+                n_holders[o] += 1
+    for k in range(cand_km.size):
+        o = cand_origin[k]
+        control[k] = 0.0
+        if penalty == 0.0 or n_holders[o] == 0:
+            continue
+        n_s = cstate_ptr[k + 1] - cstate_ptr[k]
+        held = 0.0
+        for i in range(n_holders[o]):
+            b = holder[o, i]
+            own = 0.0
+            for e in range(cstate_ptr[k], cstate_ptr[k + 1]):
+                s = cstate_idx[e]
+                own += lineage[b] * presence[b, s] / in_state[s] if in_state[s] > 0.0 else 1.0
+            held += holder_share[o, i] * own / n_s
+        control[k] = penalty * cand_km[k] * max(0.0, 1.0 - held)
+
+
+@njit(cache=True)
+def refresh_control(t, lineage, presence, in_state, tp, origin_state, cand_origin, cand_km,
+                    cstate_ptr, cstate_idx, scratch):  # pragma: no cover - compiled
+    """Re-read the routes' control costs (`route_control`) when week t starts a new period
+    of territory_control_weeks weeks, and drop the cached route shares."""
+    control, holder_share, holder, n_holders, period = scratch[11:16]
+    now = int((t - 1) / max(tp[TP_CONTROL_WEEKS], 1.0))
+    if now == period[0]:
+        return
+    period[0] = now
+    route_control(lineage, presence, in_state, origin_state, cand_origin, cand_km, cstate_ptr,
+                  cstate_idx, tp[TP_CONTROL], holder_share, holder, n_holders, control)
+    cached = scratch[8]
+    for i in range(cached.shape[0]):
+        for c in range(cached.shape[1]):
+            cached[i, c] = -1.0
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -103,17 +170,18 @@ def origin_supply(in_state, drug_supply, origin_drugs, origin_state, supply,
 
 @njit(cache=True, fastmath=FASTMATH)
 def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
-                  onward_km, region_share, cstate_ptr, cstate_idx, factor, drug_supply,
-                  origin_drugs, supply, per_origin, flow, sign, traffic, arrive, shares,
-                  cached):  # pragma: no cover - compiled
+                  control, onward_km, region_share, cstate_ptr, cstate_idx, factor,
+                  drug_supply, origin_drugs, supply, per_origin, flow, sign, traffic, arrive,
+                  shares, cached, reach):  # pragma: no cover - compiled
     """Route the week's supply: supply[d, o] tonnes of drug d leave origin o
     (`origin_supply`), a share region_share[m] of them bound for each U.S. region m;
     flow[k] tonnes of all drugs go on each candidate; adds sign x flow to the traffic of the
     states a route crosses and each drug's tonnes to arrive[drug, crossing] (if given).
     shares[k] = sum over regions of region_share[m] x the logit share of route k among its
-    origin's routes at the cost of loads bound for m. The shares depend on the factors only:
-    they are recomputed when the factors differ from those `cached` (one row of the
-    scratch's cache)."""
+    origin's routes at the cost of loads bound for m (km + control[k] + crossing cost x
+    factor + U.S. km). The shares depend on the factors and the control costs only: they are
+    recomputed when the factors differ from those `cached` (one row of the scratch's cache;
+    `refresh_control` clears it when the control costs change)."""
     n_origins = origin_state.size
     tonnes, lowest, total = per_origin[0], per_origin[1], per_origin[2]
     origin_supply(in_state, drug_supply, origin_drugs, origin_state, supply, tonnes)
@@ -123,27 +191,32 @@ def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_k
             same = False
             cached[c] = factor[c]
     if not same:  # per region, a logit per origin on km + crossing cost x factor + U.S. km
+        # exp(-cost / d) factorises into the part in Mexico (per route, flow[k] until it is
+        # set below) and the U.S. road (per crossing and region, `reach`): one exp per route
+        # and one per crossing and region; each part shifted by its lowest cost
+        d = tp[TP_DISPERSION]
+        for o in range(n_origins):
+            lowest[o] = np.inf
         for k in range(cand_km.size):
             shares[k] = 0.0
+            flow[k] = cand_km[k] + control[k] + tp[TP_CROSSING_COST] * factor[cand_crossing[k]]
+            lowest[cand_origin[k]] = min(lowest[cand_origin[k]], flow[k])
+        for k in range(cand_km.size):
+            flow[k] = np.exp(-(flow[k] - lowest[cand_origin[k]]) / d)
         for m in range(region_share.size):
+            nearest = np.inf
+            for c in range(reach.size):
+                nearest = min(nearest, onward_km[c, m])
+            for c in range(reach.size):
+                reach[c] = np.exp(-(onward_km[c, m] - nearest) / d)
             for o in range(n_origins):
-                lowest[o] = np.inf
                 total[o] = 0.0
             for k in range(cand_km.size):
-                c = cand_crossing[k]
-                cost = cand_km[k] + tp[TP_CROSSING_COST] * factor[c] + onward_km[c, m]
-                if cost < lowest[cand_origin[k]]:
-                    lowest[cand_origin[k]] = cost
+                total[cand_origin[k]] += flow[k] * reach[cand_crossing[k]]
             for k in range(cand_km.size):
-                c = cand_crossing[k]
-                cost = cand_km[k] + tp[TP_CROSSING_COST] * factor[c] + onward_km[c, m]
-                total[cand_origin[k]] += np.exp(-(cost - lowest[cand_origin[k]])
-                                                / tp[TP_DISPERSION])
-            for k in range(cand_km.size):
-                c, o = cand_crossing[k], cand_origin[k]
-                cost = cand_km[k] + tp[TP_CROSSING_COST] * factor[c] + onward_km[c, m]
-                shares[k] += region_share[m] * np.exp(-(cost - lowest[o])
-                                                      / tp[TP_DISPERSION]) / total[o]
+                o = cand_origin[k]
+                if total[o] > 0.0:
+                    shares[k] += region_share[m] * flow[k] * reach[cand_crossing[k]] / total[o]
     for k in range(cand_km.size):
         o = cand_origin[k]
         flow[k] = tonnes[o] * shares[k]
@@ -154,19 +227,28 @@ def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_k
                 arrive[d, cand_crossing[k]] += supply[d, o] * shares[k]
 
 
-def state_traffic(in_state: np.ndarray, tp: np.ndarray, routes: RouteTable,
-                  drug_supply: np.ndarray, factor: np.ndarray) -> np.ndarray:
+def state_traffic(lineage: np.ndarray, presence: np.ndarray, tp: np.ndarray,
+                  routes: RouteTable, drug_supply: np.ndarray,
+                  factor: np.ndarray) -> np.ndarray:
     """Tonnes a week through each state (all drugs) with crossing factors `factor`, for
-    members `in_state` per state: `route_traffic` called from Python (the brief's C6 and
-    tests ask where a crackdown sends the traffic)."""
+    members `lineage` per base lineage present by `presence` [lineage, state]: the control
+    costs and `route_traffic` called from Python (the brief's C6 and tests ask where a
+    crackdown sends the traffic)."""
     n_origins, n_routes = routes.origin_state.size, routes.cand_km.size
+    in_state = lineage @ presence
+    control = np.zeros(n_routes)
+    route_control(lineage, presence, in_state, routes.origin_state, routes.cand_origin,
+                  routes.cand_km, routes.state_ptr, routes.state_idx, tp[TP_CONTROL],
+                  np.zeros((n_origins, lineage.size)),
+                  np.zeros((n_origins, lineage.size), dtype=np.int64),
+                  np.zeros(n_origins, dtype=np.int64), control)
     traffic = np.zeros(in_state.size)
     route_traffic(in_state, tp, routes.origin_state, routes.cand_origin, routes.cand_crossing,
-                  routes.cand_km, routes.onward_km, routes.region_share, routes.state_ptr,
-                  routes.state_idx, factor, drug_supply, routes.origin_drugs,
+                  routes.cand_km, control, routes.onward_km, routes.region_share,
+                  routes.state_ptr, routes.state_idx, factor, drug_supply, routes.origin_drugs,
                   np.zeros((drug_supply.size, n_origins)), np.zeros((3, n_origins)),
-                  np.zeros(n_routes), 1.0, traffic,
-                  np.zeros((0, 0)), np.zeros(n_routes), np.full(routes.n_crossings, -1.0))
+                  np.zeros(n_routes), 1.0, traffic, np.zeros((0, 0)), np.zeros(n_routes),
+                  np.full(routes.n_crossings, -1.0), np.zeros(routes.n_crossings))
     return traffic
 
 
@@ -208,14 +290,16 @@ def territory_income(w, members, live, n_live, root, local, n_base, terr, scratc
      cstate_idx, factors, _, _, _, _, drug_supply, drug_price, origin_drugs, onward_km,
      region_share) = terr
     (lineage, in_state, _, per_member, traffic, per_origin, flow, shares, cached,
-     entered, supply) = scratch
+     entered, supply, control) = scratch[:12]
     _members_by_state(members, live, n_live, root, local, n_base, presence, ptr, cols,
                       lineage, entered, in_state)
+    refresh_control(max(w, 1), lineage, presence, in_state, tp, origin_state, cand_origin,
+                    cand_km, cstate_ptr, cstate_idx, scratch)
     factor = factors[max(w - 1, 0)]
-    route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, onward_km,
-                  region_share, cstate_ptr, cstate_idx, factor, drug_supply, origin_drugs,
-                  supply, per_origin, flow, 0.0, traffic, np.zeros((0, 0)), shares[0],
-                  cached[0])
+    route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, control,
+                  onward_km, region_share, cstate_ptr, cstate_idx, factor, drug_supply,
+                  origin_drugs, supply, per_origin, flow, 0.0, traffic, np.zeros((0, 0)),
+                  shares[0], cached[0], scratch[16])
     for s in range(per_member.size):
         per_member[s] = 0.0
     for k in range(cand_km.size):  # tonnes past the crossing x US$ million per tonne
@@ -246,18 +330,21 @@ def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, ind
      cstate_idx, factors, state_deaths, drug_north, drug_seized, pressure, drug_supply, _,
      origin_drugs, onward_km, region_share) = terr
     (lineage, in_state, rival, share, diverted, per_origin, flow, shares, cached,
-     entered, supply) = scratch
+     entered, supply, control) = scratch[:12]
     n_states = in_state.size
     _members_by_state(members, live, n_live, root, local, n_base, presence, ptr, cols,
                       lineage, entered, in_state)
+    refresh_control(t, lineage, presence, in_state, tp, origin_state, cand_origin, cand_km,
+                    cstate_ptr, cstate_idx, scratch)
     # routes: traffic with this week's crackdowns minus traffic without them
     for s in range(n_states):
         diverted[s] = 0.0
     factor = factors[t - 1]
     arrive = drug_north[r, t]
-    route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, onward_km,
-                  region_share, cstate_ptr, cstate_idx, factor, drug_supply, origin_drugs,
-                  supply, per_origin, flow, 1.0, diverted, arrive, shares[0], cached[0])
+    route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, control,
+                  onward_km, region_share, cstate_ptr, cstate_idx, factor, drug_supply,
+                  origin_drugs, supply, per_origin, flow, 1.0, diverted, arrive, shares[0],
+                  cached[0], scratch[16])
     cracked = False
     for c in range(factor.size):
         if factor[c] != 1.0:
@@ -269,9 +356,10 @@ def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, ind
     _pressure_update(r, t, tp, drug_north, pressure)
     if cracked:
         route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
-                      onward_km, region_share, cstate_ptr, cstate_idx, np.ones(factor.size),
-                      drug_supply, origin_drugs, supply, per_origin, flow, -1.0, diverted,
-                      np.zeros((0, 0)), shares[1], cached[1])
+                      control, onward_km, region_share, cstate_ptr, cstate_idx,
+                      np.ones(factor.size), drug_supply, origin_drugs, supply, per_origin,
+                      flow, -1.0, diverted, np.zeros((0, 0)), shares[1], cached[1],
+                      scratch[16])
     for s in range(n_states):
         diverted[s] = tp[TP_ROUTE_VIOLENCE] * max(diverted[s], 0.0) / tp[TP_SUPPLY] \
             if cracked and tp[TP_SUPPLY] > 0.0 else 0.0

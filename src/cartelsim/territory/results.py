@@ -54,15 +54,16 @@ def drug_prices(params: Params) -> np.ndarray:
 def territory_vector(params: Params) -> np.ndarray:
     """The kernel's parameters (kernel.TP_*): all drugs' supply in tonnes per week
     (`drug_supply`), then seizure share, crossing cost, dispersion, route violence, then U.S.
-    pressure's feedback (territory.pressure) and the reference flow north (supply less
-    seizures without crackdowns)."""
+    pressure's feedback (territory.pressure), the reference flow north (supply less
+    seizures without crackdowns), and the control penalty and how often control is re-read."""
     supply = float(drug_supply(params).sum())
     reference = supply * (1.0 - params["territory_seizure_share"])  # flow north, no crackdown
     vector = np.array([supply, params["territory_seizure_share"],
                        params["territory_crossing_cost"], params["territory_route_dispersion"],
                        params["territory_route_violence"], params["us_pressure_flow_gain"],
                        params["us_pressure_response_weeks"], params["state_visible_weight"],
-                       params["pressure_structural_gain"], reference])
+                       params["pressure_structural_gain"], reference,
+                       params["territory_control_penalty"], params["territory_control_weeks"]])
     assert vector.size == N_TERRITORY
     return vector
 

@@ -129,13 +129,12 @@ def route_states(ctx: Context, overrides: dict[str, float] | None = None) -> lis
     layout = state_layout(system, params)
     routes = route_table(params, layout.codes)
     members = initial_members(system, params, 1, "auto", ctx.setup.seed, "stochastic")[0]
-    in_state = members[:layout.presence.shape[0]] @ layout.presence
+    lineage = members[:layout.presence.shape[0]]
     vector, supply_by_drug = territory_vector(params), drug_supply(params)
     factor = np.ones(routes.n_crossings)
     factor[routes.crossing_ids.index(CROSSING)] = CRACKDOWN_FACTOR
-    traffic = (state_traffic(in_state, vector, routes, supply_by_drug, factor)
-               - state_traffic(in_state, vector, routes, supply_by_drug,
-                               np.ones(routes.n_crossings)))
+    args = (lineage, layout.presence, vector, routes, supply_by_drug)
+    traffic = state_traffic(*args, factor) - state_traffic(*args, np.ones(routes.n_crossings))
     supply = vector[TP_SUPPLY]
     return [code for code, added in zip(layout.codes, traffic, strict=True)
             if supply > 0 and added / supply >= ROUTE_SHARE]
