@@ -51,7 +51,7 @@ def test_the_us_side_sends_west_bound_loads_through_california() -> None:
 
 
 @pytest.mark.parametrize(("column", "value", "message"), [
-    ("lat", "-34.0", "lat -34 is outside"),
+    ("lat", "-34.0", "lat -34.0 is outside"),
     ("population", "many", "population 'many' is not a number"),
     ("region", "West", "region 'West'"),
     ("source_url", "census", "source_url"),

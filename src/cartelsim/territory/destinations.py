@@ -11,7 +11,6 @@ Dallas a Texas crossing, and the split over crossings follows where the demand i
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from cartelsim.errors import DataFileError
-from cartelsim.system.csvtable import read_table
+from cartelsim.system.csvtable import parse_number, read_table
 from cartelsim.territory.network import CorridorNetwork, great_circle_km
 
 MARKETS_FILE = "us_markets.csv"
@@ -64,15 +63,7 @@ def _read(path: Path) -> Markets:
             raise DataFileError(path, f"region {region!r}: expected a name given once", row.line)
         for column, low, high, into in (("lat", *US_LAT, lat), ("lon", *US_LON, lon),
                                         ("population", 1.0, 1e9, population)):
-            try:
-                value = float(row.text(column))
-            except ValueError:
-                raise DataFileError(path, f"{column} {row.text(column)!r} is not a number",
-                                    row.line) from None
-            if not (math.isfinite(value) and low <= value <= high):
-                raise DataFileError(path, f"{column} {value:g} is outside {low:g}..{high:g}",
-                                    row.line)
-            into.append(value)
+            into.append(parse_number(path, row, column, low, high))
         if not row.text("source_url").startswith(("http://", "https://")):
             raise DataFileError(path, "source_url: expected an http(s) URL", row.line)
         regions.append(region)
