@@ -51,7 +51,7 @@ def test_the_us_side_sends_west_bound_loads_through_california() -> None:
 
 
 @pytest.mark.parametrize(("column", "value", "message"), [
-    ("lat", "-34.0", "lat -34 is outside"),
+    ("lat", "-34.0", "lat -34.0 is outside"),
     ("population", "many", "population 'many' is not a number"),
     ("region", "West", "region 'West'"),
     ("source_url", "census", "source_url"),
@@ -70,3 +70,54 @@ def test_bad_rows_are_one_line_errors_naming_the_line(tmp_path: Path, column: st
     text = str(info.value)
     assert "\n" not in text and "us_markets.csv" in text and "line 3" in text
     assert message in text
+
+
+DEMAND = resources.files("cartelsim") / "data" / "territory" / "us_demand.csv"
+
+
+def test_each_drugs_demand_is_its_own_split_of_the_regions() -> None:
+    """us_demand.csv: fentanyl by overdose deaths (T40.4, 2023), methamphetamine and cocaine
+    by past-year users (NSDUH 2018-2019); shares per drug, in the order of market.DRUGS."""
+    markets = load_markets()
+    np.testing.assert_allclose(markets.demand.sum(axis=1), 1.0)
+    west, northeast = markets.regions.index("West"), markets.regions.index("Northeast")
+    meth = markets.demand[1]
+    assert meth[west] == pytest.approx(673 / 1933)  # NSDUH 2018-2019, thousands of users
+    assert meth[west] > markets.share[west] > meth[northeast]  # the West uses more meth
+    assert markets.demand[0, markets.regions.index("South")] == pytest.approx(28_015 / 74_091)
+
+
+@pytest.mark.parametrize(("line", "column", "value", "message"), [
+    (3, "drug", "heroin", "drug 'heroin': expected one of"),
+    (3, "region", "Pacific", "region 'Pacific': expected one of West"),
+    (3, "count", "lots", "count 'lots' is not a number"),
+    (3, "region", "Northeast", "duplicate region and drug (first on line 2)"),
+    (3, "source_url", "cdc", "source_url"),
+])
+def test_bad_demand_rows_are_one_line_errors_naming_the_line(
+        tmp_path: Path, line: int, column: str, value: str, message: str) -> None:
+    markets, demand = tmp_path / "us_markets.csv", tmp_path / "us_demand.csv"
+    for source, target in ((PACKAGED, markets), (DEMAND, demand)):
+        with resources.as_file(source) as packaged:
+            shutil.copy(packaged, target)
+    rows = list(csv.reader(demand.open(encoding="utf-8")))
+    rows[line - 1][rows[0].index(column)] = value
+    with demand.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    with pytest.raises(DataFileError) as info:
+        load_markets(markets)
+    text = str(info.value)
+    assert "\n" not in text and "us_demand.csv" in text and f"line {line}" in text
+    assert message in text
+
+
+def test_a_missing_demand_row_names_the_drug_and_region(tmp_path: Path) -> None:
+    markets, demand = tmp_path / "us_markets.csv", tmp_path / "us_demand.csv"
+    with resources.as_file(PACKAGED) as packaged:
+        shutil.copy(packaged, markets)
+    with resources.as_file(DEMAND) as packaged:
+        lines = Path(packaged).read_text(encoding="utf-8").splitlines(keepends=True)
+    demand.write_text("".join(line for line in lines if not line.startswith("West,cocaine")),
+                      encoding="utf-8")
+    with pytest.raises(DataFileError, match="no cocaine row for West"):
+        load_markets(markets)

@@ -133,3 +133,26 @@ def test_the_shipped_origins_send_the_drugs_their_sources_name() -> None:
     assert sends["tierra_caliente"] == {"methamphetamine"}
     assert {"fentanyl", "methamphetamine"} <= sends["culiacan"]
     assert all(not network.drugs[i] for i in network.crossings)
+
+
+def test_the_packaged_routes_are_searched_once_and_keyed_by_what_changes_them() -> None:
+    """route_table caches the packaged network's candidate routes (72 Dijkstra searches) by
+    detour and crackdown multiplier: a cached table equals a fresh search, and changing
+    either parameter gives that parameter's routes, not the cached ones."""
+    from cartelsim.params.catalogue import Params
+    from cartelsim.territory.corridors import route_table
+    from cartelsim.territory.geometry import N_STATES
+
+    codes = [f"{k:02d}" for k in range(1, N_STATES + 1)]
+    params = Params.defaults()
+    cached = route_table(params, codes)
+    fresh = route_table(params, codes, load_network(detour=params["territory_road_detour"]))
+    for field in ("cand_origin", "cand_crossing", "cand_km", "state_ptr", "state_idx",
+                  "onward_km", "region_share"):
+        np.testing.assert_array_equal(getattr(cached, field), getattr(fresh, field))
+    longer = route_table(params.override({"territory_road_detour": 1.4}, "test"), codes)
+    assert longer.cand_km.sum() > cached.cand_km.sum()
+    strict = params.override({"territory_crackdown_multiplier": 5.0}, "test")
+    np.testing.assert_array_equal(
+        route_table(strict, codes).cand_km,
+        route_table(strict, codes, load_network(detour=params["territory_road_detour"])).cand_km)

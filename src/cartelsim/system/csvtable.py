@@ -123,6 +123,19 @@ def parse_weight(path: Path, row: Row, column: str, *, maximum: float = 1e6) -> 
     return value
 
 
+def parse_number(path: Path, row: Row, column: str, low: float, high: float) -> float:
+    """Parse a finite number in [low, high] from `column` ("{column} {raw} is outside
+    {low}..{high}" otherwise)."""
+    raw = row.text(column)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise DataFileError(path, f"{column} {raw!r} is not a number", row.line) from None
+    if not (math.isfinite(value) and low <= value <= high):
+        raise DataFileError(path, f"{column} {raw} is outside {low:g}..{high:g}", row.line)
+    return value
+
+
 # Years outside this range are typos (a missing digit, a day instead of a year).
 YEAR_RANGE = (1900, 2100)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -72,13 +73,24 @@ def _path_nodes(network: CorridorNetwork, origin: int, segments: tuple[int, ...]
     return nodes
 
 
-def route_table(params: Params, state_codes: Sequence[str],
-                network: CorridorNetwork | None = None,
-                markets: Markets | None = None) -> RouteTable:
-    """The candidate routes of `network` (default: the packaged one, with `params`' detour)
-    to the U.S. demand regions of `markets` (default: the packaged us_markets.csv)."""
-    network = network or load_network(detour=params["territory_road_detour"])
-    markets = markets or load_markets()
+@dataclass(frozen=True)
+class _Candidates:
+    """The candidate routes of one network and crackdown multiplier (RouteTable's fields of
+    the same names); shared by every RouteTable made from the cache: never modified."""
+
+    origins: tuple[int, ...]
+    crossings: tuple[int, ...]
+    cand_origin: np.ndarray
+    cand_crossing: np.ndarray
+    cand_km: np.ndarray
+    state_ptr: np.ndarray
+    state_idx: np.ndarray
+
+
+def _candidates(network: CorridorNetwork, multiplier: float,
+                state_codes: tuple[str, ...]) -> _Candidates:
+    """Each origin's least-cost route to each crossing, and its detour when that route's
+    segments cost `multiplier` times more (72 Dijkstra searches: worth caching)."""
     first = least_cost_routes(network, crossing_cost_km=0.0)
     origins, crossings = first.origins, first.crossings
     cand_origin, cand_crossing, cand_km, states = [], [], [], []
@@ -88,7 +100,7 @@ def route_table(params: Params, state_codes: Sequence[str],
             if not path:
                 continue
             penalty = np.zeros(network.n_edges)
-            penalty[list(path)] = params["territory_crackdown_multiplier"] - 1.0
+            penalty[list(path)] = multiplier - 1.0
             detour = least_cost_routes(network, penalty, crossing_cost_km=0.0).paths[o][c]
             for segments in (path, detour) if detour != path else (path,):
                 nodes = _path_nodes(network, origin, segments)
@@ -96,8 +108,38 @@ def route_table(params: Params, state_codes: Sequence[str],
                 cand_crossing.append(c)
                 cand_km.append(float(network.km[list(segments)].sum()))
                 codes = sorted({network.state_codes[n] for n in nodes})
-                states.append([list(state_codes).index(code) for code in codes])
+                states.append([state_codes.index(code) for code in codes])
     counts = np.array([len(s) for s in states])
+    return _Candidates(
+        origins=tuple(origins), crossings=tuple(crossings),
+        cand_origin=np.array(cand_origin, dtype=np.int64),
+        cand_crossing=np.array(cand_crossing, dtype=np.int64), cand_km=np.array(cand_km),
+        state_ptr=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        state_idx=np.array([s for row in states for s in row], dtype=np.int64))
+
+
+@lru_cache(maxsize=16)
+def _packaged(detour: float, multiplier: float,
+              state_codes: tuple[str, ...]) -> tuple[CorridorNetwork, _Candidates]:
+    """The packaged network and its candidates: read and searched once per (detour,
+    multiplier), not once per run or per calibration point."""
+    network = load_network(detour=detour)
+    return network, _candidates(network, multiplier, state_codes)
+
+
+def route_table(params: Params, state_codes: Sequence[str],
+                network: CorridorNetwork | None = None,
+                markets: Markets | None = None) -> RouteTable:
+    """The candidate routes of `network` (default: the packaged one, with `params`' detour)
+    to the U.S. demand regions of `markets` (default: the packaged us_markets.csv)."""
+    codes = tuple(state_codes)
+    multiplier = params["territory_crackdown_multiplier"]
+    if network is None:
+        network, found = _packaged(params["territory_road_detour"], multiplier, codes)
+    else:
+        found = _candidates(network, multiplier, codes)
+    markets = markets or load_markets()
+    origins = found.origins
     sends = np.array([[drug in network.drugs[i] for i in origins] for drug in DRUGS], dtype=float)
     for drug, row in zip(DRUGS, sends, strict=True):
         if not row.any():
@@ -105,17 +147,17 @@ def route_table(params: Params, state_codes: Sequence[str],
                                  f"drug of {', '.join(DRUGS)} needs one")
     return RouteTable(
         origin_ids=tuple(network.node_ids[i] for i in origins),
-        origin_state=np.array([list(state_codes).index(network.state_codes[i])
-                               for i in origins], dtype=np.int64),
+        origin_state=np.array([codes.index(network.state_codes[i]) for i in origins],
+                              dtype=np.int64),
         origin_drugs=sends,
-        crossing_ids=tuple(network.node_ids[i] for i in crossings),
-        cand_origin=np.array(cand_origin, dtype=np.int64),
-        cand_crossing=np.array(cand_crossing, dtype=np.int64),
-        cand_km=np.array(cand_km),
+        crossing_ids=tuple(network.node_ids[i] for i in found.crossings),
+        cand_origin=found.cand_origin,
+        cand_crossing=found.cand_crossing,
+        cand_km=found.cand_km,
         onward_km=params["territory_us_km_weight"] * markets.onward_km(network),
         region_share=markets.share,
-        state_ptr=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-        state_idx=np.array([s for row in states for s in row], dtype=np.int64),
+        state_ptr=found.state_ptr,
+        state_idx=found.state_idx,
     )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from cartelsim.errors import DataFileError
-from cartelsim.system.csvtable import Row, read_table
+from cartelsim.system.csvtable import Row, parse_number, read_table
 from cartelsim.territory.market import DRUGS
 from cartelsim.textmatch import closest
 
@@ -115,17 +115,6 @@ def load_network(directory: str | Path | None = None, *, detour: float | None = 
     return _load(directory / NODES_FILE, directory / EDGES_FILE, detour, codes)
 
 
-def _number(path: Path, row: Row, column: str, low: float, high: float) -> float:
-    raw = row.text(column)
-    try:
-        value = float(raw)
-    except ValueError:
-        raise DataFileError(path, f"{column} {raw!r} is not a number", row.line) from None
-    if not (math.isfinite(value) and low <= value <= high):
-        raise DataFileError(path, f"{column} {raw} is outside {low:g}..{high:g}", row.line)
-    return value
-
-
 def _drugs(path: Path, row: Row, kind: str) -> frozenset[str]:
     """The `drugs` cell: ';'-separated names of market.DRUGS, on origins only, with a source."""
     names = [name.strip() for name in row.text("drugs").split(";") if name.strip()]
@@ -171,8 +160,8 @@ def _load(nodes_path: Path, edges_path: Path, detour: float,
         fields["name"].append(row.text("name") or node_id)
         fields["kind"].append(kind)
         fields["state_code"].append(code)
-        fields["lat"].append(_number(nodes_path, row, "lat", *LAT_RANGE))
-        fields["lon"].append(_number(nodes_path, row, "lon", *LON_RANGE))
+        fields["lat"].append(parse_number(nodes_path, row, "lat", *LAT_RANGE))
+        fields["lon"].append(parse_number(nodes_path, row, "lon", *LON_RANGE))
         fields["us_port"].append(row.text("us_port"))
     lat, lon = np.asarray(fields["lat"]), np.asarray(fields["lon"])
 
@@ -208,7 +197,7 @@ def _load(nodes_path: Path, edges_path: Path, detour: float,
             if not row.text("km"):
                 raise DataFileError(edges_path, "km is empty but distance_source is 'sourced'",
                                     row.line)
-            length = _number(edges_path, row, "km", 1.0, MAX_ROAD_KM)
+            length = parse_number(edges_path, row, "km", 1.0, MAX_ROAD_KM)
             if length < straight:
                 raise DataFileError(edges_path, f"km {length:g} is shorter than the straight line "
                                     f"between the two nodes ({straight:.0f} km)", row.line)
