@@ -22,7 +22,7 @@ def two_routes() -> RouteTable:
     return RouteTable(
         origin_ids=("origin",), origin_state=np.array([0]), origin_drugs=np.ones((3, 1)),
         crossing_ids=("a", "b"), cand_origin=np.array([0, 0]), cand_crossing=np.array([0, 1]),
-        cand_km=np.array([KM, KM]), onward_km=np.zeros((2, 1)), region_share=np.array([1.0]),
+        cand_km=np.array([KM, KM]), onward_km=np.zeros((2, 1)), region_demand=np.ones((3, 1)),
         state_ptr=np.array([0, 2, 4]), state_idx=np.array([0, 1, 0, 2]))
 
 
@@ -52,7 +52,7 @@ def test_a_shared_origin_ships_for_each_holder_in_proportion() -> None:
     routes = RouteTable(
         origin_ids=("origin",), origin_state=np.array([0]), origin_drugs=np.ones((3, 1)),
         crossing_ids=("a",), cand_origin=np.array([0]), cand_crossing=np.array([0]),
-        cand_km=np.array([KM]), onward_km=np.zeros((1, 1)), region_share=np.array([1.0]),
+        cand_km=np.array([KM]), onward_km=np.zeros((1, 1)), region_demand=np.ones((3, 1)),
         state_ptr=np.array([0, 2]), state_idx=np.array([0, 1]))
     out = np.zeros(1)
     route_control(lineage, presence, lineage @ presence, routes.origin_state,

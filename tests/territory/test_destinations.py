@@ -15,6 +15,7 @@ from cartelsim.params.catalogue import Params
 from cartelsim.system.embedded import mexico_2025
 from cartelsim.territory.destinations import load_markets
 from cartelsim.territory.network import load_network
+from cartelsim.territory.results import drug_supply
 from cartelsim.world.run import run_world
 
 PACKAGED = resources.files("cartelsim") / "data" / "territory" / "us_markets.csv"
@@ -46,7 +47,8 @@ def test_the_us_side_sends_west_bound_loads_through_california() -> None:
     near, weighted = _shares(0.0), _shares(2.0)
     california = ("tijuana", "mexicali")
     assert sum(near[c] for c in california) < 0.02  # Mexican km alone: the Gulf crossings
-    west = load_markets().share[0]
+    supply = drug_supply(Params.defaults())  # tonnes of each drug: the West's share of all
+    west = float(supply @ load_markets().demand[:, 0] / supply.sum())  # demand weighted by them
     assert 0.5 * west < sum(weighted[c] for c in california) <= west + 0.01
 
 
@@ -121,3 +123,52 @@ def test_a_missing_demand_row_names_the_drug_and_region(tmp_path: Path) -> None:
                       encoding="utf-8")
     with pytest.raises(DataFileError, match="no cocaine row for West"):
         load_markets(markets)
+
+
+def _arrivals(markets) -> np.ndarray:
+    """Tonnes of each drug a week at each crossing [drug, crossing] with the embedded world's
+    members, at us_km_weight 2, for the U.S. demand of `markets`."""
+    from cartelsim.territory.corridors import route_table
+    from cartelsim.territory.kernel import TP_CONTROL, route_control, route_traffic
+    from cartelsim.territory.results import territory_vector
+    from cartelsim.territory.states import state_layout
+
+    params = Params.defaults().override({"territory_us_km_weight": 2.0}, "test")
+    system = mexico_2025()
+    layout = state_layout(system, params)
+    routes = route_table(params, layout.codes, markets=markets)
+    lineage = system.size_hint.astype(float)
+    in_state = lineage @ layout.presence
+    tp, supply = territory_vector(params), drug_supply(params)
+    n_o, n_k, n_c = routes.origin_state.size, routes.cand_km.size, routes.n_crossings
+    control = np.zeros(n_k)
+    route_control(lineage, layout.presence, in_state, routes.origin_state, routes.cand_origin,
+                  routes.cand_km, routes.state_ptr, routes.state_idx, tp[TP_CONTROL],
+                  np.zeros((n_o, lineage.size)), np.zeros((n_o, lineage.size), dtype=np.int64),
+                  np.zeros(n_o, dtype=np.int64), control)
+    arrive = np.zeros((supply.size, n_c))
+    route_traffic(in_state, tp, routes.origin_state, routes.cand_origin, routes.cand_crossing,
+                  routes.cand_km, control, routes.onward_km, routes.region_demand,
+                  routes.state_ptr, routes.state_idx, np.ones(n_c), supply, routes.origin_drugs,
+                  np.zeros((supply.size, n_o)), np.zeros((3, n_o)), np.zeros(n_k), 1.0,
+                  np.zeros(in_state.size), arrive, np.zeros((supply.size, n_k)),
+                  np.full(n_c, -1.0), np.zeros(n_c))
+    return arrive / arrive.sum(axis=1, keepdims=True)
+
+
+def test_each_drug_goes_where_its_own_demand_is() -> None:
+    """Methamphetamine's demand leans West (35 % of users against 24 % of people), fentanyl's
+    does not: bound by demand instead of population, more methamphetamine crosses in
+    California, and fentanyl's split barely moves."""
+    from dataclasses import replace
+
+    shipped = load_markets()
+    by_people = replace(shipped, demand=np.tile(shipped.share, (3, 1)))
+    names = load_network()
+    california = [i for i, c in enumerate(names.crossings)
+                  if names.node_ids[c] in ("tijuana", "mexicali")]
+    demand, people = _arrivals(shipped), _arrivals(by_people)
+    meth, fentanyl = 1, 0  # market.DRUGS order
+    gained = demand[:, california].sum(axis=1) - people[:, california].sum(axis=1)
+    assert gained[meth] > 0.03
+    assert abs(gained[fentanyl]) < 0.01

@@ -148,7 +148,7 @@ def test_the_packaged_routes_are_searched_once_and_keyed_by_what_changes_them() 
     cached = route_table(params, codes)
     fresh = route_table(params, codes, load_network(detour=params["territory_road_detour"]))
     for field in ("cand_origin", "cand_crossing", "cand_km", "state_ptr", "state_idx",
-                  "onward_km", "region_share"):
+                  "onward_km", "region_demand"):
         np.testing.assert_array_equal(getattr(cached, field), getattr(fresh, field))
     longer = route_table(params.override({"territory_road_detour": 1.4}, "test"), codes)
     assert longer.cand_km.sum() > cached.cand_km.sum()

@@ -8,8 +8,8 @@ allows; dropped when it is the same route). Inside the week (`territory.kernel`)
 candidate costs its km plus its crossing's cost times the crackdown factor of that week;
 for loads bound for a U.S. demand region (`territory.destinations`) it also costs
 `territory_us_km_weight` x the road km from its crossing to the region's hub, and an
-origin's tonnes bound for each region (the region's share of demand) split over its
-candidates by the logit of `routing.crossing_shares`.
+origin's tonnes of each drug bound for each region (the region's share of that drug's
+demand) split over its candidates by the logit of `routing.crossing_shares`.
 
 `crossing_factors` turns the scenario's `crossing_crackdown` interventions into a factor
 per week and crossing (1 = no crackdown) with the weeks of `interventions.plan`.
@@ -43,7 +43,8 @@ class RouteTable:
     `origin_state[o]` state index of origin o; `origin_drugs[d, o]` 1 where origin o sends
     drug d (market.DRUGS order, nodes.csv `drugs`), else 0; `cand_origin[k]`, `cand_crossing[k]`,
     `cand_km[k]` road km in Mexico; `onward_km[c, m]` the weighted cost of the U.S. road from
-    crossing c to the hub of region m and `region_share[m]` that region's share of demand;
+    crossing c to the hub of region m and `region_demand[d, m]` that region's share of
+    the demand for drug d (us_demand.csv);
     `state_ptr`/`state_idx` the distinct Mexican states each candidate passes through (CSR
     over k); `crossing_ids` the crossing node ids, in file order.
     """
@@ -56,7 +57,7 @@ class RouteTable:
     cand_crossing: np.ndarray
     cand_km: np.ndarray
     onward_km: np.ndarray
-    region_share: np.ndarray
+    region_demand: np.ndarray
     state_ptr: np.ndarray
     state_idx: np.ndarray
 
@@ -155,7 +156,7 @@ def route_table(params: Params, state_codes: Sequence[str],
         cand_crossing=found.cand_crossing,
         cand_km=found.cand_km,
         onward_km=params["territory_us_km_weight"] * markets.onward_km(network),
-        region_share=markets.share,
+        region_demand=markets.demand,
         state_ptr=found.state_ptr,
         state_idx=found.state_idx,
     )

@@ -68,7 +68,7 @@ DEATHS = 2  # row of the per-group flows array holding conflict deaths
 N_TERRITORY = 12
 # positions in the territory tuple (results.kernel_arrays) read by name outside this module
 STATE_DEATHS, DRUG_NORTH, DRUG_SEIZED, PRESSURE = 11, 12, 13, 14
-DRUG_SUPPLY, DRUG_PRICE, ORIGIN_DRUGS, ONWARD_KM, REGION_SHARE = 15, 16, 17, 18, 19
+DRUG_SUPPLY, DRUG_PRICE, ORIGIN_DRUGS, ONWARD_KM, REGION_DEMAND = 15, 16, 17, 18, 19
 
 
 @njit(cache=True)
@@ -83,7 +83,7 @@ def territory_scratch(n_base, n_states, n_cells, n_origins, n_routes, n_crossing
     per crossing the U.S. road's logit factor of one region (`route_traffic`))."""
     return (np.zeros(n_base), np.zeros(n_states), np.zeros(n_cells), np.zeros(n_states),
             np.zeros(n_states), np.zeros((3, n_origins)), np.zeros(n_routes),
-            np.zeros((2, n_routes)), np.full((2, n_crossings), -1.0), np.zeros(n_base),
+            np.zeros((2, n_drugs, n_routes)), np.full((2, n_crossings), -1.0), np.zeros(n_base),
             np.zeros((n_drugs, n_origins)), np.zeros(n_routes),
             np.zeros((n_origins, n_base)), np.zeros((n_origins, n_base), dtype=np.int64),
             np.zeros(n_origins, dtype=np.int64), np.full(1, -1, dtype=np.int64),
@@ -170,15 +170,15 @@ def origin_supply(in_state, drug_supply, origin_drugs, origin_state, supply,
 
 @njit(cache=True, fastmath=FASTMATH)
 def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
-                  control, onward_km, region_share, cstate_ptr, cstate_idx, factor,
+                  control, onward_km, region_demand, cstate_ptr, cstate_idx, factor,
                   drug_supply, origin_drugs, supply, per_origin, flow, sign, traffic, arrive,
                   shares, cached, reach):  # pragma: no cover - compiled
     """Route the week's supply: supply[d, o] tonnes of drug d leave origin o
-    (`origin_supply`), a share region_share[m] of them bound for each U.S. region m;
+    (`origin_supply`), a share region_demand[d, m] of them bound for each U.S. region m;
     flow[k] tonnes of all drugs go on each candidate; adds sign x flow to the traffic of the
     states a route crosses and each drug's tonnes to arrive[drug, crossing] (if given).
-    shares[k] = sum over regions of region_share[m] x the logit share of route k among its
-    origin's routes at the cost of loads bound for m (km + control[k] + crossing cost x
+    shares[d, k] = sum over regions of region_demand[d, m] x the logit share of route k among
+    its origin's routes at the cost of loads bound for m (km + control[k] + crossing cost x
     factor + U.S. km). The shares depend on the factors and the control costs only: they are
     recomputed when the factors differ from those `cached` (one row of the scratch's cache;
     `refresh_control` clears it when the control costs change)."""
@@ -194,21 +194,22 @@ def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_k
         # exp(-cost / d) factorises into the part in Mexico (per route, flow[k] until it is
         # set below) and the U.S. road (per crossing and region, `reach`): one exp per route
         # and one per crossing and region; each part shifted by its lowest cost
-        d = tp[TP_DISPERSION]
+        spread = tp[TP_DISPERSION]
         for o in range(n_origins):
             lowest[o] = np.inf
         for k in range(cand_km.size):
-            shares[k] = 0.0
+            for d in range(shares.shape[0]):
+                shares[d, k] = 0.0
             flow[k] = cand_km[k] + control[k] + tp[TP_CROSSING_COST] * factor[cand_crossing[k]]
             lowest[cand_origin[k]] = min(lowest[cand_origin[k]], flow[k])
         for k in range(cand_km.size):
-            flow[k] = np.exp(-(flow[k] - lowest[cand_origin[k]]) / d)
-        for m in range(region_share.size):
+            flow[k] = np.exp(-(flow[k] - lowest[cand_origin[k]]) / spread)
+        for m in range(region_demand.shape[1]):
             nearest = np.inf
             for c in range(reach.size):
                 nearest = min(nearest, onward_km[c, m])
             for c in range(reach.size):
-                reach[c] = np.exp(-(onward_km[c, m] - nearest) / d)
+                reach[c] = np.exp(-(onward_km[c, m] - nearest) / spread)
             for o in range(n_origins):
                 total[o] = 0.0
             for k in range(cand_km.size):
@@ -216,15 +217,19 @@ def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_k
             for k in range(cand_km.size):
                 o = cand_origin[k]
                 if total[o] > 0.0:
-                    shares[k] += region_share[m] * flow[k] * reach[cand_crossing[k]] / total[o]
+                    logit = flow[k] * reach[cand_crossing[k]] / total[o]
+                    for d in range(shares.shape[0]):
+                        shares[d, k] += region_demand[d, m] * logit
     for k in range(cand_km.size):
         o = cand_origin[k]
-        flow[k] = tonnes[o] * shares[k]
+        flow[k] = 0.0
+        for d in range(supply.shape[0]):
+            flow[k] += supply[d, o] * shares[d, k]
         for e in range(cstate_ptr[k], cstate_ptr[k + 1]):
             traffic[cstate_idx[e]] += sign * flow[k]
         if arrive.shape[0]:
             for d in range(supply.shape[0]):
-                arrive[d, cand_crossing[k]] += supply[d, o] * shares[k]
+                arrive[d, cand_crossing[k]] += supply[d, o] * shares[d, k]
 
 
 def state_traffic(lineage: np.ndarray, presence: np.ndarray, tp: np.ndarray,
@@ -244,10 +249,11 @@ def state_traffic(lineage: np.ndarray, presence: np.ndarray, tp: np.ndarray,
                   np.zeros(n_origins, dtype=np.int64), control)
     traffic = np.zeros(in_state.size)
     route_traffic(in_state, tp, routes.origin_state, routes.cand_origin, routes.cand_crossing,
-                  routes.cand_km, control, routes.onward_km, routes.region_share,
+                  routes.cand_km, control, routes.onward_km, routes.region_demand,
                   routes.state_ptr, routes.state_idx, factor, drug_supply, routes.origin_drugs,
                   np.zeros((drug_supply.size, n_origins)), np.zeros((3, n_origins)),
-                  np.zeros(n_routes), 1.0, traffic, np.zeros((0, 0)), np.zeros(n_routes),
+                  np.zeros(n_routes), 1.0, traffic, np.zeros((0, 0)),
+                  np.zeros((drug_supply.size, n_routes)),
                   np.full(routes.n_crossings, -1.0), np.zeros(routes.n_crossings))
     return traffic
 
@@ -288,7 +294,7 @@ def territory_income(w, members, live, n_live, root, local, n_base, terr, scratc
     present in the origin's state, from `members` (those at the start of week w)."""
     (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
      cstate_idx, factors, _, _, _, _, drug_supply, drug_price, origin_drugs, onward_km,
-     region_share) = terr
+     region_demand) = terr
     (lineage, in_state, _, per_member, traffic, per_origin, flow, shares, cached,
      entered, supply, control) = scratch[:12]
     _members_by_state(members, live, n_live, root, local, n_base, presence, ptr, cols,
@@ -297,7 +303,7 @@ def territory_income(w, members, live, n_live, root, local, n_base, terr, scratc
                     cand_km, cstate_ptr, cstate_idx, scratch)
     factor = factors[max(w - 1, 0)]
     route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, control,
-                  onward_km, region_share, cstate_ptr, cstate_idx, factor, drug_supply,
+                  onward_km, region_demand, cstate_ptr, cstate_idx, factor, drug_supply,
                   origin_drugs, supply, per_origin, flow, 0.0, traffic, np.zeros((0, 0)),
                   shares[0], cached[0], scratch[16])
     for s in range(per_member.size):
@@ -307,8 +313,8 @@ def territory_income(w, members, live, n_live, root, local, n_base, terr, scratc
         o = cand_origin[k]
         value = 0.0  # US$ per kg x tonnes / 1000 = US$ million
         for d in range(supply.shape[0]):
-            value += supply[d, o] * drug_price[d]
-        per_member[origin_state[o]] += shares[0][k] * value * (1.0 - taken) / 1000.0
+            value += supply[d, o] * shares[0][d, k] * drug_price[d]
+        per_member[origin_state[o]] += value * (1.0 - taken) / 1000.0
     for s in range(per_member.size):  # revenue per member present in the state
         per_member[s] = per_member[s] / in_state[s] if in_state[s] > 0.0 else 0.0
     for j in range(n_live):
@@ -328,7 +334,7 @@ def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, ind
     and drug_seized[r, t, drug, :], and add its conflict deaths to state_deaths[r, t, :]."""
     (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
      cstate_idx, factors, state_deaths, drug_north, drug_seized, pressure, drug_supply, _,
-     origin_drugs, onward_km, region_share) = terr
+     origin_drugs, onward_km, region_demand) = terr
     (lineage, in_state, rival, share, diverted, per_origin, flow, shares, cached,
      entered, supply, control) = scratch[:12]
     n_states = in_state.size
@@ -342,7 +348,7 @@ def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, ind
     factor = factors[t - 1]
     arrive = drug_north[r, t]
     route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, control,
-                  onward_km, region_share, cstate_ptr, cstate_idx, factor, drug_supply,
+                  onward_km, region_demand, cstate_ptr, cstate_idx, factor, drug_supply,
                   origin_drugs, supply, per_origin, flow, 1.0, diverted, arrive, shares[0],
                   cached[0], scratch[16])
     cracked = False
@@ -356,7 +362,7 @@ def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, ind
     _pressure_update(r, t, tp, drug_north, pressure)
     if cracked:
         route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
-                      control, onward_km, region_share, cstate_ptr, cstate_idx,
+                      control, onward_km, region_demand, cstate_ptr, cstate_idx,
                       np.ones(factor.size), drug_supply, origin_drugs, supply, per_origin,
                       flow, -1.0, diverted, np.zeros((0, 0)), shares[1], cached[1],
                       scratch[16])

@@ -101,13 +101,14 @@ def kernel_arrays(inputs: TerritoryInputs | None,
         return (np.zeros((0, 0)), np.zeros(1, dtype=np.int64), none_i, none_f, none_i, none_i,
                 none_i, none_f, np.zeros(1, dtype=np.int64), none_i, np.zeros((0, 0)),
                 np.zeros((0, 0, 0)), np.zeros((0, 0, 0, 0)), np.zeros((0, 0, 0, 0)),
-                np.zeros((0, 0)), none_f, none_f, np.zeros((0, 0)), np.zeros((0, 0)), none_f)
+                np.zeros((0, 0)), none_f, none_f, np.zeros((0, 0)), np.zeros((0, 0)),
+                np.zeros((0, 0)))
     s, k = inputs.states, inputs.routes
     out.us_pressure_state[:, 0] = inputs.vector[TP_FLOW_GAIN]
     return (s.presence, s.ptr, s.cols, inputs.vector, k.origin_state, k.cand_origin,
             k.cand_crossing, k.cand_km, k.state_ptr, k.state_idx, inputs.factors,
             out.state_deaths, out.drug_north, out.drug_seized, out.us_pressure_state,
-            inputs.supply, inputs.prices, k.origin_drugs, k.onward_km, k.region_share)
+            inputs.supply, inputs.prices, k.origin_drugs, k.onward_km, k.region_demand)
 
 
 def _weekly(ds: xr.Dataset, values: np.ndarray) -> np.ndarray:
