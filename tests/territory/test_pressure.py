@@ -65,3 +65,48 @@ def test_a_state_that_values_visible_wins_captures_the_other_prevents(mexico,
     # visible arrests: the visible state arrests more
     assert float(visible.total_arrests.isel(time=slice(1, None)).sum()) > \
         float(structural.total_arrests.isel(time=slice(1, None)).sum())
+
+
+def structural_run(mexico, **values):
+    """Two years of u = 2 answered wholly structurally (v = 0), money and protection on."""
+    from cartelsim.world.run import run_world
+
+    pressure = [InterventionSpec(action="us_pressure", effect=2.0, start=START)]
+    return run_world(mexico, with_(state_visible_weight=0.0, **values), interventions=pressure,
+                     weeks=104, runs=2, engine="deterministic", seed=4, start=START,
+                     territory=True, money=True, protection=True)
+
+
+def test_the_structural_answer_freezes_money_and_destroys_protection_by_its_shares(
+        mexico) -> None:
+    """All of the structural effort on prevention, on finance, or on anti-corruption: each
+    channel moves its own quantity (recruits, money seized, protection) and only it."""
+    prevent = structural_run(mexico, state_structural_finance=0.0,
+                             state_structural_corruption=0.0)
+    finance = structural_run(mexico, state_structural_finance=1.0,
+                             state_structural_corruption=0.0)
+    corrupt = structural_run(mexico, state_structural_finance=0.0,
+                             state_structural_corruption=1.0)
+    weeks = slice(1, None)
+
+    def recruits(ds):
+        return float(ds.total_recruits.isel(time=weeks).sum())
+
+    def seized(ds):
+        return float(ds.seizures.isel(time=weeks).sum())
+
+    def protection(ds):
+        return float(ds.protection.isel(time=-1).sum())
+
+    assert seized(prevent) == 0.0 and seized(corrupt) == 0.0
+    assert seized(finance) > 0.0  # 0.1 x 2 = 20 % of every group's money frozen a year
+    assert protection(corrupt) < protection(prevent)
+    assert protection(finance) == pytest.approx(protection(prevent), rel=0.05)
+    assert recruits(prevent) < recruits(finance) and recruits(prevent) < recruits(corrupt)
+
+
+def test_structural_shares_that_add_up_to_more_than_all_are_refused(mexico) -> None:
+    from cartelsim.errors import CartelsimError
+
+    with pytest.raises(CartelsimError, match="state_structural_finance .* expected at most 1"):
+        structural_run(mexico, state_structural_finance=0.7, state_structural_corruption=0.5)

@@ -651,7 +651,9 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
                 "state_visible_weight", 1.0, "share of the response", 0.0, 1.0,
                 "How much the Mexican state values visible wins: the share of U.S. pressure it "
                 "answers with visible operations (leader captures, arrests); the rest goes to "
-                "structural action (recruitment prevention). With territory on.",
+                "structural action (recruitment prevention, financial intelligence, "
+                "anti-corruption: state_structural_finance, state_structural_corruption). "
+                "With territory on.",
                 "assumption (DESIGN.md L3: pressure tilts effort toward observable "
                 "instruments; claim C5); 1 = every unit of pressure buys visible operations, "
                 "the pressure model without territory",
@@ -660,11 +662,34 @@ CATALOGUE: Mapping[str, ParameterSpec] = MappingProxyType(
             _spec(
                 "pressure_structural_gain", 0.1, "share of recruitment per unit pressure",
                 0.0, 0.3,
-                "Structural answer to pressure: recruitment of every group x (1 - min(0.9, "
-                "this x (1 - state_visible_weight) x u)).",
+                "Structural answer to pressure, effort E = this x (1 - state_visible_weight) "
+                "x u shared by three channels (territory.pressure): recruitment of every group "
+                "x (1 - min(0.9, E x prevention share)); a share min(0.9, E x finance share) of "
+                "every group's money frozen a year (money on); a share E x corruption share of "
+                "its protection destroyed a year (protection on).",
                 "assumption: scaled so that the 2025 level of pressure (u = 1) spent wholly on "
                 "prevention stops 10 % of recruitment, between no effect and the 50 % of the "
-                "published halving experiment (EVIDENCE F18)",
+                "published halving experiment (EVIDENCE F18); the same effort buys 10 % of the "
+                "money a year in finance, 10 % of the protection a year in anti-corruption",
+                "L5", maximum=1.0,
+            ),
+            _spec(
+                "state_structural_finance", 1.0 / 3.0, "share of the structural effort",
+                0.0, 1.0,
+                "Share of the state's structural answer to pressure spent on financial "
+                "intelligence (freezing the groups' money); with state_structural_corruption "
+                "at most 1, the rest is recruitment prevention.",
+                "assumption: no published split of the Mexican state's non-visible effort was "
+                "found; equal thirds for finance, anti-corruption and prevention",
+                "L5", maximum=1.0,
+            ),
+            _spec(
+                "state_structural_corruption", 1.0 / 3.0, "share of the structural effort",
+                0.0, 1.0,
+                "Share of the state's structural answer to pressure spent on anti-corruption "
+                "(destroying the groups' political protection); with state_structural_finance "
+                "at most 1, the rest is recruitment prevention.",
+                "assumption: as state_structural_finance",
                 "L5", maximum=1.0,
             ),
             _spec(

@@ -135,6 +135,14 @@ def scenario_data(setup: Setup, name: str, interventions: list[dict], *,
     }
 
 
+def territory_data(setup: Setup, name: str, interventions: list[dict]) -> dict:
+    """A scenario of the territorial claims (C5, C6): territory with money and protection
+    on, so that drug revenue comes from the tonnes that cross and the state's structural
+    answer to pressure acts on money and protection as well as on recruitment."""
+    return scenario_data(setup, name, interventions, money=True, protection=True,
+                         territory=True)
+
+
 Request = tuple[dict, dict, int | None, int | None]  # data, overrides, runs, weeks
 Job = tuple[Callable[[Any], Any], Any]  # a top-level function and its argument
 

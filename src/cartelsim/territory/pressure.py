@@ -7,9 +7,19 @@ week moves toward `us_pressure_flow_gain` x (flow north / reference flow) with t
 constant `us_pressure_response_weeks` (reference = the flow north without crackdowns;
 updated in `kernel.territory_week`).
 The Mexican state answers a share `state_visible_weight` v of u with visible operations
-(leader captures, arrests: the existing pressure rules) and the rest structurally
-(recruitment prevention: rho x (1 - min(0.9, pressure_structural_gain x (1 - v) u))).
-At the defaults (gain 0, v = 1) this is the pressure model without territory.
+(leader captures, arrests: the existing pressure rules) and the rest structurally, an
+effort E = pressure_structural_gain x (1 - v) u shared by three channels, finance share f =
+`state_structural_finance`, anti-corruption share c = `state_structural_corruption`:
+
+* recruitment prevention: rho x (1 - min(0.9, E (1 - f - c))) (the "rates" sub-step);
+* financial intelligence: a share min(0.9, E f) of every group's money frozen a year, as
+  `freeze_assets` does (the "finance" sub-step, money on);
+* anti-corruption: a share E c of every group's protection destroyed a year, spread over its
+  weeks, as `prosecute_corruption` does (the "finance" sub-step, protection on).
+
+The finance sub-step reads the pressure of the week before, as it reads that week's
+freezes and prosecutions. At the defaults (gain 0, v = 1) this is the pressure model
+without territory.
 """
 
 from __future__ import annotations
@@ -19,10 +29,14 @@ from numba import njit
 from cartelsim.territory.kernel import (
     PRESSURE,
     TP_STRUCTURAL,
+    TP_STRUCTURAL_CORRUPTION,
+    TP_STRUCTURAL_FINANCE,
     TP_VISIBLE,
 )
 
 MAX_PREVENTED = 0.9  # structural prevention never stops more than 90 % of recruitment
+MAX_FROZEN = 0.9  # nor financial intelligence more than 90 % of the money a year
+WEEKS_PER_YEAR = 365.25 / 7.0
 
 
 @njit(cache=True, inline="always")
@@ -41,9 +55,32 @@ def visible_share(terr):  # pragma: no cover - compiled
 
 
 @njit(cache=True, inline="always")
-def prevented(u_total, terr):  # pragma: no cover - compiled
-    """Share of recruitment the structural response to pressure u_total prevents."""
+def _effort(u_total, terr):  # pragma: no cover - compiled
+    """E: the structural effort pressure u_total buys (0 without territory)."""
     if terr[PRESSURE].shape[0] == 0:
         return 0.0
     tp = terr[3]
-    return min(MAX_PREVENTED, tp[TP_STRUCTURAL] * (1.0 - tp[TP_VISIBLE]) * u_total)
+    return tp[TP_STRUCTURAL] * (1.0 - tp[TP_VISIBLE]) * u_total
+
+
+@njit(cache=True, inline="always")
+def prevented(u_total, terr):  # pragma: no cover - compiled
+    """Share of recruitment the structural response to pressure u_total prevents."""
+    effort = _effort(u_total, terr)
+    if effort == 0.0:
+        return 0.0
+    tp = terr[3]
+    return min(MAX_PREVENTED, effort * (1.0 - tp[TP_STRUCTURAL_FINANCE]
+                                        - tp[TP_STRUCTURAL_CORRUPTION]))
+
+
+@njit(cache=True, inline="always")
+def frozen_a_year(u_total, terr):  # pragma: no cover - compiled
+    """Share of every group's money financial intelligence freezes a year under u_total."""
+    return min(MAX_FROZEN, _effort(u_total, terr) * terr[3][TP_STRUCTURAL_FINANCE])
+
+
+@njit(cache=True, inline="always")
+def prosecuted_a_week(u_total, terr):  # pragma: no cover - compiled
+    """Share of every group's protection anti-corruption destroys a week under u_total."""
+    return _effort(u_total, terr) * terr[3][TP_STRUCTURAL_CORRUPTION] / WEEKS_PER_YEAR

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from cartelsim.errors import CartelsimError
 from cartelsim.interventions.spec import InterventionSpec
 from cartelsim.params.catalogue import Params
 from cartelsim.system.model import System
@@ -55,7 +56,15 @@ def territory_vector(params: Params) -> np.ndarray:
     """The kernel's parameters (kernel.TP_*): all drugs' supply in tonnes per week
     (`drug_supply`), then seizure share, crossing cost, dispersion, route violence, then U.S.
     pressure's feedback (territory.pressure), the reference flow north (supply less
-    seizures without crackdowns), and the control penalty and how often control is re-read."""
+    seizures without crackdowns), the control penalty and how often control is re-read, and
+    the structural answer's shares for finance and anti-corruption."""
+    finance, corruption = (params["state_structural_finance"],
+                           params["state_structural_corruption"])
+    if finance + corruption > 1.0 + 1e-12:
+        raise CartelsimError(f"parameters state_structural_finance ({finance:g}) + "
+                             f"state_structural_corruption ({corruption:g}) = "
+                             f"{finance + corruption:g}: expected at most 1 (the rest of the "
+                             "structural answer is recruitment prevention)")
     supply = float(drug_supply(params).sum())
     reference = supply * (1.0 - params["territory_seizure_share"])  # flow north, no crackdown
     vector = np.array([supply, params["territory_seizure_share"],
@@ -63,7 +72,8 @@ def territory_vector(params: Params) -> np.ndarray:
                        params["territory_route_violence"], params["us_pressure_flow_gain"],
                        params["us_pressure_response_weeks"], params["state_visible_weight"],
                        params["pressure_structural_gain"], reference,
-                       params["territory_control_penalty"], params["territory_control_weeks"]])
+                       params["territory_control_penalty"], params["territory_control_weeks"],
+                       params["state_structural_finance"], params["state_structural_corruption"]])
     assert vector.size == N_TERRITORY
     return vector
 

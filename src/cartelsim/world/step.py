@@ -53,7 +53,13 @@ from cartelsim.territory.kernel import (
     territory_scratch,
     territory_week,
 )
-from cartelsim.territory.pressure import feedback, prevented, visible_share
+from cartelsim.territory.pressure import (
+    feedback,
+    frozen_a_year,
+    prevented,
+    prosecuted_a_week,
+    visible_share,
+)
 from cartelsim.world import rng
 from cartelsim.world.ends import end_or_keep, record_group, record_totals
 from cartelsim.world.flows import draw_flows, expected_week, rates_net, rk4_week
@@ -499,7 +505,7 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
                                   protection, freeze, prosecution, seizures, resolved,
                                   it_kind, it_value, it_first, it_last, it_target, it_mask,
                                   it_ref, end[r], c_on, c_group, held_r, m_cond, drug_income,
-                                  weight)  # weight: free until the pressure step
+                                  weight, terr)  # weight: free until the pressure step
                 for j in range(nl):
                     g = row_live[j]
                     exposure[g] = 1.0 - protection[r, g] if protection_on else 1.0
@@ -897,16 +903,22 @@ def _run_weeks(r, weeks, stochastic, keep, p, fin, base, sched, st, out,
 def _finance_week(r, w, m, row_live, nl, root, n_base, fin, money, protection, freeze,
                   prosecution, seizures, resolved, it_kind, it_value, it_first, it_last,
                   it_target, it_mask, it_ref, end, c_on, c_group, held_r,
-                  m_cond, drug_income, sized):  # pragma: no cover - compiled
+                  m_cond, drug_income, sized, terr):  # pragma: no cover - compiled
     """Money and protection from week w - 1 to w (the Euler step of `mechanisms.finance`),
     with members at the start of week w and the freezes and prosecutions of week w - 1
-    (a conditional one where its condition held in week w - 1; a group size, at week w).
+    (a conditional one where its condition held in week w - 1; a group size, at week w),
+    including the structural answer to that week's U.S. pressure (`territory.pressure`).
     `sized` is scratch [live group] for members ** market_share_exponent."""
     held = w - 1
+    u = feedback(r, held, terr)  # U.S. pressure of week w - 1, for the structural answer
+    for it in range(it_kind.size):
+        if it_kind[it] == E_PRESSURE and _acts(it, held, it_first, it_last, c_on, held_r):
+            u += it_value[it]
+    frozen, prosecuted = frozen_a_year(u, terr), prosecuted_a_week(u, terr)
     for j in range(nl):
         g = row_live[j]
-        freeze[g] = 0.0
-        prosecution[g] = 0.0
+        freeze[g] = frozen
+        prosecution[g] = prosecuted
     for it in range(it_kind.size):
         a = it_kind[it]
         if (a != E_FREEZE and a != E_CUT_PROTECTION) or not _acts(it, held, it_first, it_last,

@@ -1,14 +1,16 @@
 """C5: U.S. pressure makes the state produce observable results.
 
-Experiment, with territory on (states, routes to the border, the flow north in tonnes;
-`cartelsim.territory`): the two U.S. levers of February 2025 from the policy date, a tariff
+Experiment, with territory, money and protection on (states, routes to the border, the flow
+north in tonnes and the revenue it brings; `cartelsim.territory`): the two U.S. levers of February 2025 from the policy date, a tariff
 threat and, 19 days later, the FTO designation (`tariff_threat` and `fto_designation`, each
 adding 0.5 to U.S. pressure u, the 2025 level together), against the status quo with
 territory on, on the same worlds. U.S. pressure is these dated events plus the feedback
 state of `territory.pressure` that the flow north drives (`us_pressure_flow_gain`, 0 in the
 catalogue until calibrated, so swung). The Mexican state answers a share v =
 `state_visible_weight` of pressure with visible operations (leader captures, more arrests)
-and the rest structurally (recruitment prevention).
+and the rest structurally (recruitment prevention, financial intelligence and
+anti-corruption, by the shares `state_structural_finance` and
+`state_structural_corruption`).
 
 Observable results: extra leader removals a year and extra arrests over the first 3 years.
 What they cost or buy: homicides, active groups (fragmentation) and members at 3 years, and
@@ -38,7 +40,7 @@ from cartelsim.report.claims.base import (
 from cartelsim.report.model import ClaimSection, Estimate, Verdict
 from cartelsim.report.stats import difference, level, paired_total
 from cartelsim.report.verdict import judge
-from cartelsim.report.world import Request, scenario_data
+from cartelsim.report.world import Request, territory_data
 
 ID = "C5"
 QUOTE = "U.S. pressure makes the state produce observable results"
@@ -55,17 +57,16 @@ NEGLIGIBLE_REMOVALS = 0.5  # leader removals a year
 
 def status_quo(ctx: Context) -> dict:
     """No new policy, with territory on (shared with C6)."""
-    return scenario_data(ctx.setup, "status-quo-territory", [], territory=True)
+    return territory_data(ctx.setup, "status-quo-territory", [])
 
 
 def levers(ctx: Context) -> dict:
     """The tariff threat from the policy date and the FTO designation 19 days later, each
     at its action's default level (u = 0.5), lasting to the horizon (shared with C6)."""
     start = ctx.setup.policy_date
-    return scenario_data(ctx.setup, "us-levers", [
+    return territory_data(ctx.setup, "us-levers", [
         {"action": "tariff_threat", "start": start},
-        {"action": "fto_designation", "start": start + dt.timedelta(days=FTO_AFTER_DAYS)}],
-        territory=True)
+        {"action": "fto_designation", "start": start + dt.timedelta(days=FTO_AFTER_DAYS)}])
 
 
 def removals_a_year(base: xr.Dataset, policy: xr.Dataset, months: float = MONTHS) -> Estimate:
@@ -146,7 +147,7 @@ def section(ctx: Context) -> ClaimSection:
                          xlabel="state_visible_weight v (share of pressure answered visibly)"),
         "Left: extra successful leader removals a year under the levers, against the status "
         "quo, as the state answers more of the pressure with visible operations (v = 1: all "
-        "visible; v = 0: all recruitment prevention). Right: members and homicides at 3 years "
+        "visible; v = 0: all structural: prevention, finance, anti-corruption). Right: members and homicides at 3 years "
         "against the status quo (%).")]
     base, policy = _pair_at(ctx, central)
     figs.append(figures.embed(figures.fans([

@@ -1,7 +1,8 @@
 """C6: pressure and raids reduce the drug flow north.
 
 Experiment, with territory on (routes to the border, the flow north in tonnes by crossing;
-`cartelsim.territory`), against the status quo with territory on, on the same worlds:
+`cartelsim.territory`) and money and protection on (drug revenue from the tonnes that
+cross), against the status quo with the same mechanisms, on the same worlds:
 
 - a **crossing crackdown**: the Nuevo Laredo crossing's cost and seizure share x 3 for two
   years from the policy date (as examples/crossing-crackdown.toml);
@@ -42,7 +43,7 @@ from cartelsim.report.maps import ATTRIBUTION
 from cartelsim.report.model import ClaimSection, Estimate, Verdict
 from cartelsim.report.stats import difference, level, paired_total
 from cartelsim.report.verdict import combine, cut_or_diverted, judge, judge_cut
-from cartelsim.report.world import scenario_data
+from cartelsim.report.world import territory_data
 from cartelsim.scenarios.schema import parse_scenario
 from cartelsim.territory import maps
 from cartelsim.territory.corridors import route_table
@@ -76,18 +77,18 @@ def crossing_names() -> dict[str, str]:
 def crackdown(ctx: Context) -> dict:
     """Nuevo Laredo's crossing cost and seizure share x 3 for two years."""
     start = ctx.setup.policy_date
-    return scenario_data(ctx.setup, "crossing-crackdown", [{
+    return territory_data(ctx.setup, "crossing-crackdown", [{
         "action": "crossing_crackdown", "crossing": CROSSING, "effect": CRACKDOWN_FACTOR,
-        "start": start, "end": start + dt.timedelta(days=POLICY_DAYS)}], territory=True)
+        "start": start, "end": start + dt.timedelta(days=POLICY_DAYS)}])
 
 
 def raids(ctx: Context) -> dict:
     """Arrest sweeps in the five largest groups every 26 weeks for two years."""
     start = ctx.setup.policy_date
-    return scenario_data(ctx.setup, "raids-territory", [{
+    return territory_data(ctx.setup, "raids-territory", [{
         "action": "arrest_sweep", "effect": SWEEP_SHARE, "start": start,
         "every_weeks": SWEEP_EVERY, "end": start + dt.timedelta(days=POLICY_DAYS),
-        "target": {"largest": SWEEP_LARGEST}}], territory=True)
+        "target": {"largest": SWEEP_LARGEST}}])
 
 
 def scenarios(ctx: Context) -> dict[str, dict]:
