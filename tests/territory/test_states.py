@@ -89,7 +89,7 @@ def allocate(members, deaths, rivalry, presence, ptr, cols) -> np.ndarray:
     terr = (presence, np.asarray(ptr), np.asarray(cols), tp, ints, ints, ints, floats,
             np.zeros(1, dtype=np.int64), ints, np.ones((1, 0)), out, np.zeros((1, 2, 0, 0)),
             np.zeros((1, 2, 0, 0)), np.zeros((1, 2)), floats, floats, np.zeros((0, 0)),
-            np.zeros((0, 0)), np.zeros((0, 0)))
+            np.zeros((0, 0)), np.zeros((0, 0)), np.zeros((1, 0)))
     live = np.arange(n)
     territory_week(0, 1, np.asarray(members, dtype=float), live, n, live,
                    np.zeros(n, dtype=np.bool_), n, rivalry.indptr.astype(np.int64),

@@ -37,6 +37,15 @@ class ScaleGroupRate(Effect):
 
 
 @dataclass(frozen=True)
+class RaiseSegmentCost(Effect):
+    """Multiply the cost of moving loads over one road segment of the corridor network (read
+    by `territory.corridors`: routes that use it divert to other roads). The segment is the
+    intervention's."""
+
+    factor: float
+
+
+@dataclass(frozen=True)
 class ScaleRate(Effect):
     """Multiply a national rate (eta: total incapacitation per week) for every group. The
     world engine scales rho, eta and theta (omega only in the capped engines)."""

@@ -150,7 +150,8 @@ class InterventionPlan:
         """The same action on the same groups at the same time has no clear meaning."""
         for i, a in enumerate(self.scheduled):
             for b in self.scheduled[i + 1:]:
-                if a.spec.action != b.spec.action or a.spec.crossing != b.spec.crossing:
+                if (a.spec.action, a.spec.crossing, a.spec.segment) != (b.spec.action, b.spec.crossing,
+                                                                b.spec.segment):
                     continue
                 if a.lasting:
                     overlap = a.first < b.last and b.first < a.last

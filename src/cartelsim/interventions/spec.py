@@ -100,6 +100,7 @@ class InterventionSpec(_Strict):
     succession: Literal["settled", "contested", "uncertain"] | None = None
     clarity: Number | None = Field(default=None, ge=0.0, le=1.0)  # uncertain: P(settled)
     crossing: str | None = None  # crossing_crackdown: a crossing id of data/territory
+    segment: str | None = None  # segment_crackdown: "a-b", the node ids of an edges.csv row
     start: dt.date | None = None
     end: dt.date | None = None
     every_weeks: StrictWhole | None = Field(default=None, ge=1, le=52 * 50)

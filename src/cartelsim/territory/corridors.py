@@ -11,8 +11,10 @@ for loads bound for a U.S. demand region (`territory.destinations`) it also cost
 origin's tonnes of each drug bound for each region (the region's share of that drug's
 demand) split over its candidates by the logit of `routing.crossing_shares`.
 
-`crossing_factors` turns the scenario's `crossing_crackdown` interventions into a factor
-per week and crossing (1 = no crackdown) with the weeks of `interventions.plan`.
+`crackdowns` turns the scenario's `crossing_crackdown` interventions into a factor per week
+and crossing (1 = no crackdown), and its `segment_crackdown` interventions into the extra
+cost per week of each candidate route over the segment, with the weeks of
+`interventions.plan`.
 """
 
 from __future__ import annotations
@@ -25,14 +27,14 @@ import numpy as np
 import pandas as pd
 
 from cartelsim.errors import CartelsimError
-from cartelsim.interventions.effects import RaiseCrossingCost
+from cartelsim.interventions.effects import RaiseCrossingCost, RaiseSegmentCost
 from cartelsim.interventions.plan import InterventionPlan
 from cartelsim.interventions.spec import InterventionSpec
 from cartelsim.params.catalogue import Params
 from cartelsim.system.model import System
 from cartelsim.territory.destinations import Markets, load_markets
 from cartelsim.territory.market import DRUGS
-from cartelsim.territory.network import NODES_FILE, CorridorNetwork, load_network
+from cartelsim.territory.network import NODES_FILE, CorridorNetwork, load_network, segment_index
 from cartelsim.territory.routing import least_cost_routes
 
 
@@ -45,8 +47,9 @@ class RouteTable:
     `cand_km[k]` road km in Mexico; `onward_km[c, m]` the weighted cost of the U.S. road from
     crossing c to the hub of region m and `region_demand[d, m]` that region's share of
     the demand for drug d (us_demand.csv);
-    `state_ptr`/`state_idx` the distinct Mexican states each candidate passes through (CSR
-    over k); `crossing_ids` the crossing node ids, in file order.
+    `state_ptr`/`state_idx` the distinct Mexican states each candidate passes through and
+    `segment_ptr`/`segment_idx` its road segments (CSR over k), `segment_km` each segment's
+    km; `crossing_ids` the crossing node ids, in file order.
     """
 
     origin_ids: tuple[str, ...]
@@ -60,6 +63,9 @@ class RouteTable:
     region_demand: np.ndarray
     state_ptr: np.ndarray
     state_idx: np.ndarray
+    segment_ptr: np.ndarray
+    segment_idx: np.ndarray
+    segment_km: np.ndarray
 
     @property
     def n_crossings(self) -> int:
@@ -86,6 +92,8 @@ class _Candidates:
     cand_km: np.ndarray
     state_ptr: np.ndarray
     state_idx: np.ndarray
+    segment_ptr: np.ndarray
+    segment_idx: np.ndarray
 
 
 def _candidates(network: CorridorNetwork, multiplier: float,
@@ -94,7 +102,7 @@ def _candidates(network: CorridorNetwork, multiplier: float,
     segments cost `multiplier` times more (72 Dijkstra searches: worth caching)."""
     first = least_cost_routes(network, crossing_cost_km=0.0)
     origins, crossings = first.origins, first.crossings
-    cand_origin, cand_crossing, cand_km, states = [], [], [], []
+    cand_origin, cand_crossing, cand_km, states, roads = [], [], [], [], []
     for o, origin in enumerate(origins):
         for c in range(len(crossings)):
             path = first.paths[o][c]
@@ -108,6 +116,7 @@ def _candidates(network: CorridorNetwork, multiplier: float,
                 cand_origin.append(o)
                 cand_crossing.append(c)
                 cand_km.append(float(network.km[list(segments)].sum()))
+                roads.append(list(segments))
                 codes = sorted({network.state_codes[n] for n in nodes})
                 states.append([state_codes.index(code) for code in codes])
     counts = np.array([len(s) for s in states])
@@ -116,7 +125,9 @@ def _candidates(network: CorridorNetwork, multiplier: float,
         cand_origin=np.array(cand_origin, dtype=np.int64),
         cand_crossing=np.array(cand_crossing, dtype=np.int64), cand_km=np.array(cand_km),
         state_ptr=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-        state_idx=np.array([s for row in states for s in row], dtype=np.int64))
+        state_idx=np.array([s for row in states for s in row], dtype=np.int64),
+        segment_ptr=np.concatenate([[0], np.cumsum([len(r) for r in roads])]).astype(np.int64),
+        segment_idx=np.array([e for row in roads for e in row], dtype=np.int64))
 
 
 @lru_cache(maxsize=16)
@@ -159,19 +170,45 @@ def route_table(params: Params, state_codes: Sequence[str],
         region_demand=markets.demand,
         state_ptr=found.state_ptr,
         state_idx=found.state_idx,
+        segment_ptr=found.segment_ptr,
+        segment_idx=found.segment_idx,
+        segment_km=network.km,
     )
 
 
-def crossing_factors(system: System, params: Params, interventions: Sequence[InterventionSpec],
-                     start: pd.Timestamp, weeks: int, crossing_ids: Sequence[str],
-                     source: str = "interventions") -> np.ndarray:
-    """Crackdown factor per week and crossing, float [weeks, crossing] (1 = none); factors of
-    interventions on the same crossing at the same time multiply."""
-    factors = np.ones((weeks, len(crossing_ids)))
+@dataclass(frozen=True)
+class Crackdowns:
+    """The scenario's crackdowns, week by week: `crossing` the factor on each crossing's cost
+    and seizure share [week, crossing] (1 = none); `route_extra` the extra km-equivalents
+    each candidate route costs from segment crackdowns [week, route] (one row of zeros when
+    there are none)."""
+
+    crossing: np.ndarray
+    route_extra: np.ndarray
+
+
+def crackdowns(system: System, params: Params, interventions: Sequence[InterventionSpec],
+               start: pd.Timestamp, weeks: int, routes: RouteTable,
+               source: str = "interventions") -> Crackdowns:
+    """The `crossing_crackdown` and `segment_crackdown` interventions as factors per week,
+    with the weeks of `interventions.plan`; factors on the same crossing or segment at the
+    same time multiply. A segment cracked down on by factor f adds its km x (f - 1) to every
+    route over it."""
+    crossing = np.ones((weeks, routes.n_crossings))
+    segment = np.ones((weeks, routes.segment_km.size))
     plan = InterventionPlan(system, params, interventions, start, weeks, source)
     for item in plan.scheduled:
         for effect in item.effects:
             if isinstance(effect, RaiseCrossingCost):
-                factors[item.first:item.last, list(crossing_ids).index(item.spec.crossing)] \
+                crossing[item.first:item.last, routes.crossing_ids.index(item.spec.crossing)] \
                     *= effect.factor
-    return factors
+            elif isinstance(effect, RaiseSegmentCost):
+                segment[item.first:item.last, segment_index(item.spec.segment)] *= effect.factor
+    if (segment == 1.0).all():
+        return Crackdowns(crossing, np.zeros((1, routes.cand_km.size)))
+    extra = (segment - 1.0) * routes.segment_km[None, :]  # [week, segment]
+    per_route = np.zeros((weeks, routes.cand_km.size))
+    for k in range(routes.cand_km.size):
+        on_route = routes.segment_idx[routes.segment_ptr[k]:routes.segment_ptr[k + 1]]
+        per_route[:, k] = extra[:, on_route].sum(axis=1)
+    return Crackdowns(crossing, per_route)

@@ -68,7 +68,8 @@ DEATHS = 2  # row of the per-group flows array holding conflict deaths
 N_TERRITORY = 14
 # positions in the territory tuple (results.kernel_arrays) read by name outside this module
 STATE_DEATHS, DRUG_NORTH, DRUG_SEIZED, PRESSURE = 11, 12, 13, 14
-DRUG_SUPPLY, DRUG_PRICE, ORIGIN_DRUGS, ONWARD_KM, REGION_DEMAND = 15, 16, 17, 18, 19
+DRUG_SUPPLY, DRUG_PRICE, ORIGIN_DRUGS, ONWARD_KM, REGION_DEMAND, ROUTE_EXTRA = (15, 16, 17, 18, 19,
+                                                                          20)
 
 
 @njit(cache=True)
@@ -83,7 +84,8 @@ def territory_scratch(n_base, n_states, n_cells, n_origins, n_routes, n_crossing
     per crossing the U.S. road's logit factor of one region (`route_traffic`))."""
     return (np.zeros(n_base), np.zeros(n_states), np.zeros(n_cells), np.zeros(n_states),
             np.zeros(n_states), np.zeros((3, n_origins)), np.zeros(n_routes),
-            np.zeros((2, n_drugs, n_routes)), np.full((2, n_crossings), -1.0), np.zeros(n_base),
+            np.zeros((2, n_drugs, n_routes)), np.full((2, n_crossings + n_routes), -1.0),
+            np.zeros(n_base),
             np.zeros((n_drugs, n_origins)), np.zeros(n_routes),
             np.zeros((n_origins, n_base)), np.zeros((n_origins, n_base), dtype=np.int64),
             np.zeros(n_origins, dtype=np.int64), np.full(1, -1, dtype=np.int64),
@@ -170,7 +172,7 @@ def origin_supply(in_state, drug_supply, origin_drugs, origin_state, supply,
 
 @njit(cache=True, fastmath=FASTMATH)
 def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
-                  control, onward_km, region_demand, cstate_ptr, cstate_idx, factor,
+                  control, onward_km, region_demand, cstate_ptr, cstate_idx, factor, extra,
                   drug_supply, origin_drugs, supply, per_origin, flow, sign, traffic, arrive,
                   shares, cached, reach):  # pragma: no cover - compiled
     """Route the week's supply: supply[d, o] tonnes of drug d leave origin o
@@ -190,6 +192,10 @@ def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_k
         if cached[c] != factor[c]:
             same = False
             cached[c] = factor[c]
+    for k in range(extra.size):
+        if cached[factor.size + k] != extra[k]:
+            same = False
+            cached[factor.size + k] = extra[k]
     if not same:  # per region, a logit per origin on km + crossing cost x factor + U.S. km
         # exp(-cost / d) factorises into the part in Mexico (per route, flow[k] until it is
         # set below) and the U.S. road (per crossing and region, `reach`): one exp per route
@@ -200,7 +206,8 @@ def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_k
         for k in range(cand_km.size):
             for d in range(shares.shape[0]):
                 shares[d, k] = 0.0
-            flow[k] = cand_km[k] + control[k] + tp[TP_CROSSING_COST] * factor[cand_crossing[k]]
+            flow[k] = cand_km[k] + control[k] + extra[k] \
+                + tp[TP_CROSSING_COST] * factor[cand_crossing[k]]
             lowest[cand_origin[k]] = min(lowest[cand_origin[k]], flow[k])
         for k in range(cand_km.size):
             flow[k] = np.exp(-(flow[k] - lowest[cand_origin[k]]) / spread)
@@ -233,9 +240,10 @@ def route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_k
 
 
 def state_traffic(lineage: np.ndarray, presence: np.ndarray, tp: np.ndarray,
-                  routes: RouteTable, drug_supply: np.ndarray,
-                  factor: np.ndarray) -> np.ndarray:
-    """Tonnes a week through each state (all drugs) with crossing factors `factor`, for
+                  routes: RouteTable, drug_supply: np.ndarray, factor: np.ndarray,
+                  extra: np.ndarray | None = None) -> np.ndarray:
+    """Tonnes a week through each state (all drugs) with crossing factors `factor` and
+    segment crackdowns' extra cost per route `extra` (default none), for
     members `lineage` per base lineage present by `presence` [lineage, state]: the control
     costs and `route_traffic` called from Python (the brief's C6 and tests ask where a
     crackdown sends the traffic)."""
@@ -250,11 +258,12 @@ def state_traffic(lineage: np.ndarray, presence: np.ndarray, tp: np.ndarray,
     traffic = np.zeros(in_state.size)
     route_traffic(in_state, tp, routes.origin_state, routes.cand_origin, routes.cand_crossing,
                   routes.cand_km, control, routes.onward_km, routes.region_demand,
-                  routes.state_ptr, routes.state_idx, factor, drug_supply, routes.origin_drugs,
-                  np.zeros((drug_supply.size, n_origins)), np.zeros((3, n_origins)),
-                  np.zeros(n_routes), 1.0, traffic, np.zeros((0, 0)),
+                  routes.state_ptr, routes.state_idx, factor,
+                  np.zeros(n_routes) if extra is None else extra, drug_supply,
+                  routes.origin_drugs, np.zeros((drug_supply.size, n_origins)),
+                  np.zeros((3, n_origins)), np.zeros(n_routes), 1.0, traffic, np.zeros((0, 0)),
                   np.zeros((drug_supply.size, n_routes)),
-                  np.full(routes.n_crossings, -1.0), np.zeros(routes.n_crossings))
+                  np.full(routes.n_crossings + n_routes, -1.0), np.zeros(routes.n_crossings))
     return traffic
 
 
@@ -294,7 +303,7 @@ def territory_income(w, members, live, n_live, root, local, n_base, terr, scratc
     present in the origin's state, from `members` (those at the start of week w)."""
     (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
      cstate_idx, factors, _, _, _, _, drug_supply, drug_price, origin_drugs, onward_km,
-     region_demand) = terr
+     region_demand, route_extra) = terr
     (lineage, in_state, _, per_member, traffic, per_origin, flow, shares, cached,
      entered, supply, control) = scratch[:12]
     _members_by_state(members, live, n_live, root, local, n_base, presence, ptr, cols,
@@ -302,8 +311,9 @@ def territory_income(w, members, live, n_live, root, local, n_base, terr, scratc
     refresh_control(max(w, 1), lineage, presence, in_state, tp, origin_state, cand_origin,
                     cand_km, cstate_ptr, cstate_idx, scratch)
     factor = factors[max(w - 1, 0)]
+    extra = route_extra[min(max(w - 1, 0), route_extra.shape[0] - 1)]
     route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, control,
-                  onward_km, region_demand, cstate_ptr, cstate_idx, factor, drug_supply,
+                  onward_km, region_demand, cstate_ptr, cstate_idx, factor, extra, drug_supply,
                   origin_drugs, supply, per_origin, flow, 0.0, traffic, np.zeros((0, 0)),
                   shares[0], cached[0], scratch[16])
     for s in range(per_member.size):
@@ -334,7 +344,7 @@ def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, ind
     and drug_seized[r, t, drug, :], and add its conflict deaths to state_deaths[r, t, :]."""
     (presence, ptr, cols, tp, origin_state, cand_origin, cand_crossing, cand_km, cstate_ptr,
      cstate_idx, factors, state_deaths, drug_north, drug_seized, pressure, drug_supply, _,
-     origin_drugs, onward_km, region_demand) = terr
+     origin_drugs, onward_km, region_demand, route_extra) = terr
     (lineage, in_state, rival, share, diverted, per_origin, flow, shares, cached,
      entered, supply, control) = scratch[:12]
     n_states = in_state.size
@@ -346,9 +356,10 @@ def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, ind
     for s in range(n_states):
         diverted[s] = 0.0
     factor = factors[t - 1]
+    extra = route_extra[min(t - 1, route_extra.shape[0] - 1)]
     arrive = drug_north[r, t]
     route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km, control,
-                  onward_km, region_demand, cstate_ptr, cstate_idx, factor, drug_supply,
+                  onward_km, region_demand, cstate_ptr, cstate_idx, factor, extra, drug_supply,
                   origin_drugs, supply, per_origin, flow, 1.0, diverted, arrive, shares[0],
                   cached[0], scratch[16])
     cracked = False
@@ -359,11 +370,15 @@ def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, ind
         for d in range(arrive.shape[0]):
             drug_seized[r, t, d, c] = arrive[d, c] * taken
             arrive[d, c] -= drug_seized[r, t, d, c]
+    for k in range(extra.size):  # segment crackdowns divert too
+        if extra[k] != 0.0:
+            cracked = True
     _pressure_update(r, t, tp, drug_north, pressure)
     if cracked:
         route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
                       control, onward_km, region_demand, cstate_ptr, cstate_idx,
-                      np.ones(factor.size), drug_supply, origin_drugs, supply, per_origin,
+                      np.ones(factor.size), np.zeros(extra.size), drug_supply, origin_drugs,
+                      supply, per_origin,
                       flow, -1.0, diverted, np.zeros((0, 0)), shares[1], cached[1],
                       scratch[16])
     for s in range(n_states):

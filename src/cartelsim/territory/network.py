@@ -216,3 +216,26 @@ def _load(nodes_path: Path, edges_path: Path, detour: float,
         us_ports=tuple(fields["us_port"]), drugs=tuple(fields["drugs"]), edges=np.asarray(pairs, dtype=np.int64).reshape(-1, 2),
         km=np.asarray(km), sourced=np.asarray(sourced, dtype=bool), detour=float(detour),
     )
+
+
+def segment_index(segment: str | None, network: CorridorNetwork | None = None) -> int:
+    """The edge index of `segment`, "a-b" with the node ids of an edges.csv row in either
+    order (default network: the packaged one); ValueError in one line naming what exists."""
+    network = network or load_network()
+    if not segment or segment.count("-") != 1:
+        raise ValueError("segment_crackdown needs segment = the two node ids of an edges.csv "
+                         f"row joined by '-' (e.g. monterrey-nuevo_laredo), got {segment!r}")
+    ends = [name.strip() for name in segment.split("-")]
+    for name in ends:
+        if name not in network.node_ids:
+            hint = closest(name, network.node_ids)
+            raise ValueError(f"segment {segment!r}: {name!r} is not a node of nodes.csv"
+                             + (f" (did you mean {hint!r}?)" if hint else ""))
+    a, b = (network.index(name) for name in ends)
+    for e, (i, j) in enumerate(network.edges):
+        if {int(i), int(j)} == {a, b}:
+            return e
+    roads = sorted(f"{network.node_ids[int(i)]}-{network.node_ids[int(j)]}"
+                   for i, j in network.edges if a in (int(i), int(j)))
+    raise ValueError(f"segment {segment!r} is not a road of edges.csv; the roads from "
+                     f"{ends[0]}: {', '.join(roads)}")

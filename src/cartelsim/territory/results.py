@@ -29,7 +29,7 @@ from cartelsim.errors import CartelsimError
 from cartelsim.interventions.spec import InterventionSpec
 from cartelsim.params.catalogue import Params
 from cartelsim.system.model import System
-from cartelsim.territory.corridors import RouteTable, crossing_factors, route_table
+from cartelsim.territory.corridors import RouteTable, crackdowns, route_table
 from cartelsim.territory.kernel import N_TERRITORY, TP_FLOW_GAIN
 from cartelsim.territory.market import DRUGS
 from cartelsim.territory.states import StateLayout, state_layout
@@ -89,16 +89,16 @@ class TerritoryInputs:
     vector: np.ndarray
     supply: np.ndarray  # [drug] tonnes a week
     prices: np.ndarray  # [drug] US$ per kg
+    route_extra: np.ndarray  # [week, route] km-equivalents from segment crackdowns
 
     @classmethod
     def make(cls, system: System, params: Params, interventions: Sequence[InterventionSpec],
              start: pd.Timestamp, weeks: int, source: str) -> TerritoryInputs:
         states = state_layout(system, params)
         routes = route_table(params, states.codes)
-        factors = crossing_factors(system, params, interventions, start, weeks,
-                                   routes.crossing_ids, source)
-        return cls(states, routes, factors, territory_vector(params), drug_supply(params),
-                   drug_prices(params))
+        cracked = crackdowns(system, params, interventions, start, weeks, routes, source)
+        return cls(states, routes, cracked.crossing, territory_vector(params),
+                   drug_supply(params), drug_prices(params), cracked.route_extra)
 
 
 def kernel_arrays(inputs: TerritoryInputs | None,
@@ -112,13 +112,14 @@ def kernel_arrays(inputs: TerritoryInputs | None,
                 none_i, none_f, np.zeros(1, dtype=np.int64), none_i, np.zeros((0, 0)),
                 np.zeros((0, 0, 0)), np.zeros((0, 0, 0, 0)), np.zeros((0, 0, 0, 0)),
                 np.zeros((0, 0)), none_f, none_f, np.zeros((0, 0)), np.zeros((0, 0)),
-                np.zeros((0, 0)))
+                np.zeros((0, 0)), np.zeros((0, 0)))
     s, k = inputs.states, inputs.routes
     out.us_pressure_state[:, 0] = inputs.vector[TP_FLOW_GAIN]
     return (s.presence, s.ptr, s.cols, inputs.vector, k.origin_state, k.cand_origin,
             k.cand_crossing, k.cand_km, k.state_ptr, k.state_idx, inputs.factors,
             out.state_deaths, out.drug_north, out.drug_seized, out.us_pressure_state,
-            inputs.supply, inputs.prices, k.origin_drugs, k.onward_km, k.region_demand)
+            inputs.supply, inputs.prices, k.origin_drugs, k.onward_km, k.region_demand,
+            inputs.route_extra)
 
 
 def _weekly(ds: xr.Dataset, values: np.ndarray) -> np.ndarray:

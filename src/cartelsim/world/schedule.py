@@ -35,6 +35,7 @@ from cartelsim.interventions.effects import (
     Effect,
     FreezeMoney,
     RaiseCrossingCost,
+    RaiseSegmentCost,
     RemoveLeader,
     RemoveMembers,
     ScaleGroupRate,
@@ -127,7 +128,7 @@ def effect_code(effect: Effect, field: str) -> tuple[int, int, float]:
         return step.E_CUT_PROTECTION, 0, effect.share
     if isinstance(effect, SetPressure):
         return step.E_PRESSURE, 0, effect.level
-    if isinstance(effect, RaiseCrossingCost):  # read by territory.corridors, outside the step
+    if isinstance(effect, RaiseCrossingCost | RaiseSegmentCost):  # territory.corridors reads
         return step.E_ELSEWHERE, 0, effect.factor
     raise CartelsimError(f"{field}: the world engine does not know the effect "
                          f"{type(effect).__name__}; use fragmentation = \"capped\"")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from cartelsim.interventions.spec import InterventionSpec
 
 MECHANISMS = ("money", "protection", "territory")  # [mechanisms] switches an action may need
-OPTION_FIELDS = ("kind", "succession", "clarity", "crossing")  # fields only some actions read
+OPTION_FIELDS = ("kind", "succession", "clarity", "crossing", "segment")  # some actions only
 
 
 @dataclass(frozen=True)

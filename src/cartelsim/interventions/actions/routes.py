@@ -1,4 +1,5 @@
-"""Actions on the routes to the border (L5): crackdowns that make a crossing costlier."""
+"""Actions on the routes to the border (L5): crackdowns that make a crossing, or one road
+segment of the corridor network, costlier."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cartelsim.interventions.actions.base import Action, Amount
-from cartelsim.interventions.effects import Effect, RaiseCrossingCost
+from cartelsim.interventions.effects import Effect, RaiseCrossingCost, RaiseSegmentCost
 from cartelsim.params.catalogue import Params
 
 if TYPE_CHECKING:
@@ -42,4 +43,34 @@ class CrossingCrackdown(Action):
     def describe(self, spec: InterventionSpec) -> str | None:
         end = f" to {spec.end}" if spec.end else ""
         return (f"{spec.label or 'crackdown'} at the {spec.crossing} crossing (cost x "
+                f"{spec.effect:g}) from {spec.start or 'the start'}{end}")
+
+
+class SegmentCrackdown(Action):
+    name = "segment_crackdown"
+    meaning = ("Checkpoints, patrols and operations on one road segment of the corridors to the "
+               "border: loads over it cost more, so routes that use it move to other roads and "
+               "bring their violence with them (EVIDENCE F7: Dell 2015's crackdowns divert "
+               "trafficking along the road network).")
+    amount = Amount("factor on the segment's cost (1 = no crackdown; the catalogue's "
+                    "territory_crackdown_multiplier is a typical value)", 1.0, 20.0,
+                    "cost multiplier")
+    needs = ("territory",)
+    national = True
+    options = MappingProxyType({"segment": "the segment cracked down on (required): the two "
+                                "node ids of a row of data/territory/edges.csv joined by '-', "
+                                "e.g. monterrey-nuevo_laredo (either order)"})
+
+    def effects(self, amount: float, params: Params) -> tuple[Effect, ...]:
+        return (RaiseSegmentCost(amount),)
+
+    def check(self, spec: InterventionSpec) -> None:
+        super().check(spec)
+        from cartelsim.territory.network import segment_index
+
+        segment_index(spec.segment)  # a one-line error naming the segments near the given one
+
+    def describe(self, spec: InterventionSpec) -> str | None:
+        end = f" to {spec.end}" if spec.end else ""
+        return (f"{spec.label or 'crackdown'} on the {spec.segment} road (cost x "
                 f"{spec.effect:g}) from {spec.start or 'the start'}{end}")
