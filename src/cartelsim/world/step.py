@@ -990,7 +990,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
      s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29, s30, s31, s32) = st
     o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11 = out
     (t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15, t16, t17, t18,
-     t19) = terr
+     t19, t20) = terr
     for run in prange(s12.shape[0]):
         r = np.int64(run)
         if s12[r] == STATUS_OK and s11[r] < weeks:
@@ -1002,7 +1002,7 @@ def world_batch(weeks, stochastic, keep, p, fin, base, sched, st, out,
                         s28, s29, s30, s31, s32),
                        (o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, o10, o11), delta_pressure,
                        (t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12, t13, t14, t15,
-                        t16, t17, t18, t19))
+                        t16, t17, t18, t19, t20))
 
 
 @njit(cache=True)
