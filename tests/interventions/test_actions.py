@@ -19,6 +19,7 @@ from cartelsim.interventions.effects import (
     CutProtection,
     FreezeMoney,
     RaiseCrossingCost,
+    RaiseSegmentCost,
     RemoveLeader,
     RemoveMembers,
     ScaleGroupRate,
@@ -183,6 +184,20 @@ def test_unilateral_action_threat() -> None:
     assert float(runs[0].hvt_removals.sum()) > 0
     for name in ("total_members", "hvt_removals"):
         assert (runs[0][name].values == runs[1][name].values).all()
+
+
+def test_segment_crackdown() -> None:
+    a = action("segment_crackdown")
+    assert a.needs == ("territory",) and a.national
+    assert a.effects(3.0, P) == (RaiseSegmentCost(3.0),)
+    spec = InterventionSpec(action="segment_crackdown", effect=2.0,
+                            segment="monterrey-nuevo_laredo")
+    assert "monterrey-nuevo_laredo road" in spec.describe()
+    with pytest.raises(ValueError, match="is not a road of edges.csv"):
+        InterventionSpec(action="segment_crackdown", effect=2.0, segment="monterrey-tijuana")
+    with pytest.raises(ValueError, match="segment apply to segment_crackdown"):
+        InterventionSpec(action="crossing_crackdown", effect=2.0, crossing="nogales",
+                         segment="monterrey-nuevo_laredo")
 
 
 def test_crossing_crackdown() -> None:

@@ -246,8 +246,13 @@ def test_a_splinter_takes_its_share_of_money_and_its_parents_protection(params, 
 
 def scenario(weeks: int = 104, runs: int = 1, mechanisms: dict | None = None,
              interventions: list | None = None, **run) -> dict:
+    """A scenario at the catalogue's values: these tests are about the finance mechanism, so
+    their world does not move with each re-fit of the record posterior (at the posterior of
+    session 6 six of 150 groups dip below the payroll rule in the last two of the 104 weeks,
+    which breaks the premise of the solvency tests, not the mechanism)."""
     return {
         "name": "finance-test",
+        "defaults": "catalogue",
         "horizon": {"start": "2026-01-01", "weeks": weeks},
         "run": {"engine": "deterministic", "runs": runs, "seed": 0, **run},
         "mechanisms": mechanisms or {},
