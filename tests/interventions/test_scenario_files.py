@@ -11,7 +11,9 @@ sourced market; only the two scenarios with money on changed), and again when th
 posterior was re-fitted with entrant_rivalry and the territory posterior with INEGI's state
 points (7 Dec 2026; the BACRIM example did not change), and again when entrants started
 with their payroll reserve under money (7 Dec 2026, session 5; only the two scenarios with
-money on changed). Write it with
+money on changed), and again when the record posterior became the fit in logit coordinates
+(7 Dec 2026, session 6; every scenario on the calibrated world changed, the BACRIM example
+did not; segment-crackdown added). Write it with
 `python tests/interventions/test_scenario_files.py`; it changes only in a deliberate commit
 of its own.
 """
