@@ -37,7 +37,7 @@ def posterior_stem(stem: Path) -> Path:
 def run_history_calibration(
         stem: Path, *, budget: int, seed: int, until: int, console: Console,
         progress_bar: Callable[[str, bool], AbstractContextManager],
-        coordinates: str = "unit") -> Posterior:
+        coordinates: str = "logit") -> Posterior:
     """Check the options, fit with a progress bar, print the table, write the files."""
     record_targets(until)  # a bad --until fails here, before any simulation
     if coordinates not in COORDINATES:
@@ -48,7 +48,7 @@ def run_history_calibration(
     label = (f"mode search ({plan.mode_search} points), then emcee on the replay: "
              f"{plan.walkers} walkers x {plan.steps} steps, {RUNS_PER_POINT} "
              f"replays a point, record to {until}"
-             + ("" if coordinates == "unit" else f", walkers in {coordinates} coordinates"))
+             + ("" if coordinates == "logit" else f", walkers in {coordinates} coordinates"))
     with progress_bar(label, False) as bar:
         posterior, paths = calibrate_history(stem, budget=budget, seed=seed, until=until,
                                              progress=bar, coordinates=coordinates)

@@ -67,9 +67,8 @@ def posterior_from_fit(fit: RecordFit, revision: str) -> Posterior:
     meta = {
         "what": "calibration of the history replay (2007-2026) to the record",
         "command": (f"cartelsim calibrate history --budget {fit.budget} "
-                    f"--seed {fit.seed} --until {fit.targets.until}"
-                    + ("" if fit.coordinates == "unit"
-                       else f" --coordinates {fit.coordinates}")),
+                    f"--seed {fit.seed} --until {fit.targets.until} "
+                    f"--coordinates {fit.coordinates}"),
         "data": fit.targets.describe(),
         "years_fitted": [int(fit.targets.homicide_years[0]), int(fit.targets.until)],
         "observed_values": fit.targets.count,

@@ -392,16 +392,17 @@ def calibrate(
     seed: Annotated[int, typer.Option(min=0, help="bayes, history: seed of the chain.")] = 0,
     budget: Annotated[int | None, typer.Option(min=1, help=(
         "history: parameter points the sampler proposes (each point inside the prior "
-        "simulates 12 paired replays); 16000 (default) made the shipped posterior, 12000 "
-        "its fit to 2021. "
+        "simulates 12 paired replays); 16000 (default) made the shipped posterior and its "
+        "fit to 2021. "
         "territory: 4 replays a point; default 2000."))] = None,
     until: Annotated[int | None, typer.Option(help=(
         "history: fit the record up to this year only (default 2024; 2021 for the "
         "out-of-sample scoring). territory: last year of state counts fitted (SESNSP to "
         "2018, INEGI state points to 2024; default 2024; 2017 scores 2018 out of sample)."))] = None,
     coordinates: Annotated[str | None, typer.Option(help=(
-        "history: where the walkers move, 'unit' (default; the shipped fits) or 'logit' "
-        "(no proposal falls outside the prior; docs/calibration.md)."))] = None,
+        "history: where the walkers move, 'logit' (default; the shipped fits: no proposal "
+        "falls outside the prior) or 'unit' (the [0, 1] box of the fits before session 6; "
+        "docs/calibration.md)."))] = None,
 ) -> None:
     """Fit parameters to the national violence series by least squares or Bayesian MCMC;
     report what the data pin down, and how the inferred membership moves with the victims'
@@ -433,7 +434,7 @@ def calibrate(
                                 budget=budget or 16000, seed=seed,
                                 until=2024 if until is None else until,
                                 console=console, progress_bar=progress_bar,
-                                coordinates=coordinates or "unit")
+                                coordinates=coordinates or "logit")
         return
     out = out or Path("outputs/calibrated.toml")
     if method not in ("least-squares", "bayes"):
