@@ -23,7 +23,9 @@ def two_routes() -> RouteTable:
         origin_ids=("origin",), origin_state=np.array([0]), origin_drugs=np.ones((3, 1)),
         crossing_ids=("a", "b"), cand_origin=np.array([0, 0]), cand_crossing=np.array([0, 1]),
         cand_km=np.array([KM, KM]), onward_km=np.zeros((2, 1)), region_demand=np.ones((3, 1)),
-        state_ptr=np.array([0, 2, 4]), state_idx=np.array([0, 1, 0, 2]))
+        state_ptr=np.array([0, 2, 4]), state_idx=np.array([0, 1, 0, 2]),
+        segment_ptr=np.array([0, 1, 2]), segment_idx=np.array([0, 1]),
+        segment_km=np.array([KM, KM]))
 
 
 def control_costs(lineage: np.ndarray, penalty: float, routes: RouteTable) -> np.ndarray:
@@ -53,7 +55,8 @@ def test_a_shared_origin_ships_for_each_holder_in_proportion() -> None:
         origin_ids=("origin",), origin_state=np.array([0]), origin_drugs=np.ones((3, 1)),
         crossing_ids=("a",), cand_origin=np.array([0]), cand_crossing=np.array([0]),
         cand_km=np.array([KM]), onward_km=np.zeros((1, 1)), region_demand=np.ones((3, 1)),
-        state_ptr=np.array([0, 2]), state_idx=np.array([0, 1]))
+        state_ptr=np.array([0, 2]), state_idx=np.array([0, 1]),
+        segment_ptr=np.array([0, 1]), segment_idx=np.array([0]), segment_km=np.array([KM]))
     out = np.zeros(1)
     route_control(lineage, presence, lineage @ presence, routes.origin_state,
                   routes.cand_origin, routes.cand_km, routes.state_ptr, routes.state_idx, 1.0,

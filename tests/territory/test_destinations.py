@@ -149,10 +149,10 @@ def _arrivals(markets) -> np.ndarray:
     arrive = np.zeros((supply.size, n_c))
     route_traffic(in_state, tp, routes.origin_state, routes.cand_origin, routes.cand_crossing,
                   routes.cand_km, control, routes.onward_km, routes.region_demand,
-                  routes.state_ptr, routes.state_idx, np.ones(n_c), supply, routes.origin_drugs,
-                  np.zeros((supply.size, n_o)), np.zeros((3, n_o)), np.zeros(n_k), 1.0,
-                  np.zeros(in_state.size), arrive, np.zeros((supply.size, n_k)),
-                  np.full(n_c, -1.0), np.zeros(n_c))
+                  routes.state_ptr, routes.state_idx, np.ones(n_c), np.zeros(n_k), supply,
+                  routes.origin_drugs, np.zeros((supply.size, n_o)), np.zeros((3, n_o)),
+                  np.zeros(n_k), 1.0, np.zeros(in_state.size), arrive,
+                  np.zeros((supply.size, n_k)), np.full(n_c + n_k, -1.0), np.zeros(n_c))
     return arrive / arrive.sum(axis=1, keepdims=True)
 
 
