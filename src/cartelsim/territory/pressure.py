@@ -76,11 +76,16 @@ def prevented(u_total, terr):  # pragma: no cover - compiled
 
 @njit(cache=True, inline="always")
 def frozen_a_year(u_total, terr):  # pragma: no cover - compiled
-    """Share of every group's money financial intelligence freezes a year under u_total."""
-    return min(MAX_FROZEN, _effort(u_total, terr) * terr[3][TP_STRUCTURAL_FINANCE])
+    """Share of every group's money financial intelligence freezes a year under u_total
+    (the parameter vector is read only with territory on: without it, it is empty)."""
+    effort = _effort(u_total, terr)
+    return min(MAX_FROZEN, effort * terr[3][TP_STRUCTURAL_FINANCE]) if effort != 0.0 else 0.0
 
 
 @njit(cache=True, inline="always")
 def prosecuted_a_week(u_total, terr):  # pragma: no cover - compiled
-    """Share of every group's protection anti-corruption destroys a week under u_total."""
-    return _effort(u_total, terr) * terr[3][TP_STRUCTURAL_CORRUPTION] / WEEKS_PER_YEAR
+    """Share of every group's protection anti-corruption destroys a week under u_total
+    (as `frozen_a_year`, the parameter vector is read only with territory on)."""
+    effort = _effort(u_total, terr)
+    return effort * terr[3][TP_STRUCTURAL_CORRUPTION] / WEEKS_PER_YEAR if effort != 0.0 \
+        else 0.0
