@@ -57,3 +57,14 @@ def test_the_replay_shares_its_runs_among_posterior_draws(tmp_path):
     assert args["draws"] == 10 // replay.RUNS_PER_DRAW and args["posterior"] is posterior
     plain_key, (_, plain) = replay.job(10, 3, None)
     assert plain["draws"] == 0 and plain_key != key
+
+
+def test_the_package_ships_the_out_of_sample_scores_of_its_fit_to_2021():
+    """data/validation/summary.csv is what `cartelsim validate` wrote for the packaged fit to
+    2021, so the brief shows the scores without --validation."""
+    assert replay.packaged_scores() is not None
+    scores = replay.scores(None)
+    rows = {row["forecaster"]: row for row in scores["rows"]}
+    assert scores["available"] and set(rows) == {"model", "persistence", "linear trend"}
+    assert all(row["years"] == "3" for row in rows.values())  # 2022-2024
+    assert rows["linear trend"]["mean_crps"] > rows["persistence"]["mean_crps"]
