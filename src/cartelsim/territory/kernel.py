@@ -9,8 +9,9 @@ leave the origins that send it (ports, producing regions, the southern border; n
 `drugs`), shared among them in proportion to the members present in each origin's state
 (who holds the production and the ports). An origin's tonnes split over
 its candidate routes (`territory.corridors`) by a logit on cost, km + crossing cost x the
-week's crackdown factor at its crossing + the cost of passing rivals' ground (below). At the crossing a share `territory_seizure_share`
-x factor is seized; the rest is the flow north. A crackdown thus diverts flow to other
+week's crackdown factor at its crossing + the cost of passing rivals' ground (below) + a
+segment crackdown's extra cost. At the crossing a share `territory_seizure_share` x factor
+is seized; the rest is the flow north. A crackdown thus diverts flow to other
 crossings (EVIDENCE F7, F17) and seizes more where it acts.
 
 **Control.** Groups control the states they hold, in proportion to their members there
@@ -68,8 +69,8 @@ DEATHS = 2  # row of the per-group flows array holding conflict deaths
 N_TERRITORY = 14
 # positions in the territory tuple (results.kernel_arrays) read by name outside this module
 STATE_DEATHS, DRUG_NORTH, DRUG_SEIZED, PRESSURE = 11, 12, 13, 14
-DRUG_SUPPLY, DRUG_PRICE, ORIGIN_DRUGS, ONWARD_KM, REGION_DEMAND, ROUTE_EXTRA = (15, 16, 17, 18, 19,
-                                                                          20)
+DRUG_SUPPLY, DRUG_PRICE, ORIGIN_DRUGS, ONWARD_KM, REGION_DEMAND = 15, 16, 17, 18, 19
+ROUTE_EXTRA = 20
 
 
 @njit(cache=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -218,10 +219,17 @@ def _load(nodes_path: Path, edges_path: Path, detour: float,
     )
 
 
+@lru_cache(maxsize=1)
+def packaged_network() -> CorridorNetwork:
+    """The packaged network at the catalogue's detour, read once (segment names are checked
+    at every scenario parse and every run's crackdowns); shared: never modified."""
+    return load_network()
+
+
 def segment_index(segment: str | None, network: CorridorNetwork | None = None) -> int:
     """The edge index of `segment`, "a-b" with the node ids of an edges.csv row in either
     order (default network: the packaged one); ValueError in one line naming what exists."""
-    network = network or load_network()
+    network = network or packaged_network()
     if not segment or segment.count("-") != 1:
         raise ValueError("segment_crackdown needs segment = the two node ids of an edges.csv "
                          f"row joined by '-' (e.g. monterrey-nuevo_laredo), got {segment!r}")

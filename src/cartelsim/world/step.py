@@ -48,6 +48,7 @@ from cartelsim.engines.lineage import kin_rivalry, lineage_totals
 from cartelsim.mechanisms.leadership import AT_REST
 from cartelsim.territory.kernel import (
     DRUG_SUPPLY,
+    PRESSURE,
     STATE_DEATHS,
     territory_income,
     territory_scratch,
@@ -910,11 +911,13 @@ def _finance_week(r, w, m, row_live, nl, root, n_base, fin, money, protection, f
     including the structural answer to that week's U.S. pressure (`territory.pressure`).
     `sized` is scratch [live group] for members ** market_share_exponent."""
     held = w - 1
-    u = feedback(r, held, terr)  # U.S. pressure of week w - 1, for the structural answer
-    for it in range(it_kind.size):
-        if it_kind[it] == E_PRESSURE and _acts(it, held, it_first, it_last, c_on, held_r):
-            u += it_value[it]
-    frozen, prosecuted = frozen_a_year(u, terr), prosecuted_a_week(u, terr)
+    frozen, prosecuted = 0.0, 0.0
+    if terr[PRESSURE].shape[0] > 0:  # territory on: the structural answer to week w - 1's u
+        u = feedback(r, held, terr)
+        for it in range(it_kind.size):
+            if it_kind[it] == E_PRESSURE and _acts(it, held, it_first, it_last, c_on, held_r):
+                u += it_value[it]
+        frozen, prosecuted = frozen_a_year(u, terr), prosecuted_a_week(u, terr)
     for j in range(nl):
         g = row_live[j]
         freeze[g] = frozen
