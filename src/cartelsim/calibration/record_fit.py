@@ -84,7 +84,8 @@ _STREAM_START, _STREAM_MOVES, _STREAM_WORLDS, _STREAM_BALL = 3000, 3001, 3002, 3
 Progress = Callable[[int, int], None]
 
 
-def _generator(seed: int, key: int) -> np.random.Generator:
+def stream_generator(seed: int, key: int) -> np.random.Generator:
+    """The generator of the seed's named sub-stream `key` (the _STREAM_ constants)."""
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(key,))))
 
 
@@ -272,19 +273,21 @@ def plan_budget(budget: int, dim: int) -> BudgetPlan:
     return BudgetPlan(walkers=walkers, starting_draws=draws, mode_search=search, steps=steps)
 
 
-def fit_record(*, budget: int, seed: int = 0, until: int = 2024,
-               names: tuple[str, ...] = FITTED, runs_per_point: int = RUNS_PER_POINT,
-               progress: Progress | None = None, coordinates: str = "unit") -> RecordFit:
-    """Sample the posterior of `names` given the record up to `until`.
+def check_names(names: tuple[str, ...]) -> None:
+    """Every fitted name is a catalogue parameter.
 
-    `budget` counts parameter points (each simulates `runs_per_point` replays).
-    Same seed, same chain.
+    Raises:
+        CartelsimError: a name the catalogue does not know.
     """
     for name in names:
         if name not in CATALOGUE:
             raise CartelsimError(f"{name!r} is not a catalogue parameter")
-    targets = record_targets(until)
-    space = Space(tuple(names))
+
+
+def record_log_likelihood(targets: RecordTargets, names: tuple[str, ...], seed: int,
+                          runs_per_point: int) -> Callable[[np.ndarray], float]:
+    """The synthetic log-likelihood of one point's values (`names`, then the two sigmas),
+    from `runs_per_point` replays with the seed's fixed worlds (-inf where undefined)."""
     simulate = ReplaySimulator(targets, seed, runs_per_point)
     k = len(names)
 
@@ -295,6 +298,21 @@ def fit_record(*, budget: int, seed: int = 0, until: int = 2024,
             return -math.inf
         return synthetic_loglik(summaries, targets, float(values[k]), float(values[k + 1]))
 
+    return log_likelihood
+
+
+def fit_record(*, budget: int, seed: int = 0, until: int = 2024,
+               names: tuple[str, ...] = FITTED, runs_per_point: int = RUNS_PER_POINT,
+               progress: Progress | None = None, coordinates: str = "unit") -> RecordFit:
+    """Sample the posterior of `names` given the record up to `until` with emcee.
+
+    `budget` counts parameter points (each simulates `runs_per_point` replays).
+    Same seed, same chain.
+    """
+    check_names(names)
+    targets = record_targets(until)
+    space = Space(tuple(names))
+    log_likelihood = record_log_likelihood(targets, tuple(names), seed, runs_per_point)
     run = sample_ensemble(space, log_likelihood, budget=budget, seed=seed, progress=progress,
                           coordinates=coordinates)
     return RecordFit(space=space, targets=targets, chain=run.chain, log_prob=run.log_prob,
@@ -352,14 +370,14 @@ def sample_ensemble(space: Space, log_likelihood: Callable[[np.ndarray], float],
             progress(min(done, total), total)
         return result
 
-    draws = space.prior_draws(plan.starting_draws, _generator(seed, _STREAM_START))
+    draws = space.prior_draws(plan.starting_draws, stream_generator(seed, _STREAM_START))
     draws_lp = np.array([log_probability(p) for p in draws])
     best = int(np.argmax(draws_lp))
     if not np.isfinite(draws_lp[best]):
         raise CartelsimError("no starting point with a finite likelihood; raise --budget")
     mode, mode_lp = _search_mode(space, log_probability, draws[best], float(draws_lp[best]),
                                  plan.mode_search)
-    start = space.ball(mode, walkers, _generator(seed, _STREAM_BALL))
+    start = space.ball(mode, walkers, stream_generator(seed, _STREAM_BALL))
     start[0] = mode  # the mode itself is one walker: the ball holds at least one finite point
     start_lp = np.array([mode_lp if k == 0 else log_probability(p)
                          for k, p in enumerate(start)])
