@@ -43,6 +43,16 @@ def test_a_short_chain_is_said_beside_the_intervals(tmp_path):
     assert "chain is short" not in uncertainty.choose(long).statement
 
 
+def test_smc_particles_barely_refreshed_are_said_beside_the_intervals(tmp_path):
+    draws = pd.DataFrame({"split_hazard": [0.1, 0.2]})
+    meta = {"sampler": "smc", "diagnostics": {"final_mutation_ratio": 0.3}}
+    stale = Posterior(draws, np.array([0.5, 0.5]), meta).save(tmp_path / "stale")[0]
+    assert "moved 30% of them" in uncertainty.choose(stale).statement
+    meta["diagnostics"]["final_mutation_ratio"] = 0.9
+    fresh = Posterior(draws, np.array([0.5, 0.5]), meta).save(tmp_path / "fresh")[0]
+    assert "refreshed" not in uncertainty.choose(fresh).statement
+
+
 def test_without_a_posterior_the_brief_says_noise_only(posterior_file):
     assert uncertainty.choose(posterior_file, noise_only=True).posterior is None
     assert "noise only" in uncertainty.choose(None, noise_only=True).statement

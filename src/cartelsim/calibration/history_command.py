@@ -16,10 +16,13 @@ from rich.table import Table
 from cartelsim.calibration.identifiability import identifiability_table
 from cartelsim.calibration.posterior import Posterior
 from cartelsim.calibration.record_fit import COORDINATES, FITTED, RUNS_PER_POINT, plan_budget
-from cartelsim.calibration.record_posterior import calibrate_history, summary_lines
+from cartelsim.calibration.record_posterior import SAMPLERS, calibrate_history, summary_lines
+from cartelsim.calibration.record_smc import MCMC_STEPS, PARTICLES, check_smc_options
 from cartelsim.calibration.record_targets import record_targets
 from cartelsim.errors import CartelsimError
 from cartelsim.io.atomic import check_target
+
+DEFAULT_BUDGET = 16000  # emcee's points: the shipped emcee fits' budget
 
 
 def posterior_stem(stem: Path) -> Path:
@@ -35,23 +38,44 @@ def posterior_stem(stem: Path) -> Path:
 
 
 def run_history_calibration(
-        stem: Path, *, budget: int, seed: int, until: int, console: Console,
+        stem: Path, *, budget: int | None, seed: int, until: int, console: Console,
         progress_bar: Callable[[str, bool], AbstractContextManager],
-        coordinates: str = "logit") -> Posterior:
+        coordinates: str | None = None, sampler: str = "emcee", particles: int | None = None,
+        mcmc_steps: int | None = None) -> Posterior:
     """Check the options, fit with a progress bar, print the table, write the files."""
     record_targets(until)  # a bad --until fails here, before any simulation
-    if coordinates not in COORDINATES:
-        raise CartelsimError(f"--coordinates must be one of {', '.join(COORDINATES)}, got "
-                             f"{coordinates!r}")
-    plan = plan_budget(budget, len(FITTED) + 2)
+    if sampler not in SAMPLERS:
+        raise CartelsimError(f"--sampler must be one of {', '.join(SAMPLERS)}, got "
+                             f"{sampler!r}")
+    if sampler == "smc":
+        if budget is not None or coordinates is not None:
+            raise CartelsimError("--budget and --coordinates apply to --sampler emcee; the "
+                                 "SMC's cost is set by --particles and --mcmc-steps")
+        particles = PARTICLES if particles is None else particles
+        mcmc_steps = MCMC_STEPS if mcmc_steps is None else mcmc_steps
+        check_smc_options(len(FITTED) + 2, particles, mcmc_steps)
+        label = (f"tempered SMC on the replay: {particles} particles, {mcmc_steps} "
+                 f"Metropolis steps a stage, {RUNS_PER_POINT} replays a point, record to "
+                 f"{until} (the bar follows phi from 0 to 1)")
+        options = {"particles": particles, "mcmc_steps": mcmc_steps}
+    else:
+        if particles is not None or mcmc_steps is not None:
+            raise CartelsimError("--particles and --mcmc-steps apply to --sampler smc")
+        budget = DEFAULT_BUDGET if budget is None else budget
+        coordinates = coordinates or "logit"
+        if coordinates not in COORDINATES:
+            raise CartelsimError(f"--coordinates must be one of {', '.join(COORDINATES)}, "
+                                 f"got {coordinates!r}")
+        plan = plan_budget(budget, len(FITTED) + 2)
+        label = (f"mode search ({plan.mode_search} points), then emcee on the replay: "
+                 f"{plan.walkers} walkers x {plan.steps} steps, {RUNS_PER_POINT} "
+                 f"replays a point, record to {until}"
+                 + ("" if coordinates == "logit" else f", walkers in {coordinates} coordinates"))
+        options = {"budget": budget, "coordinates": coordinates}
     stem = posterior_stem(stem)
-    label = (f"mode search ({plan.mode_search} points), then emcee on the replay: "
-             f"{plan.walkers} walkers x {plan.steps} steps, {RUNS_PER_POINT} "
-             f"replays a point, record to {until}"
-             + ("" if coordinates == "logit" else f", walkers in {coordinates} coordinates"))
     with progress_bar(label, False) as bar:
-        posterior, paths = calibrate_history(stem, budget=budget, seed=seed, until=until,
-                                             progress=bar, coordinates=coordinates)
+        posterior, paths = calibrate_history(stem, seed=seed, until=until, progress=bar,
+                                             sampler=sampler, **options)
     shown = Table(title=f"Posterior of the replay, record 2007-{until} "
                   f"({posterior.meta['observed_values']} observed values)",
                   title_justify="left")
@@ -65,12 +89,22 @@ def run_history_calibration(
     console.print(shown)
     for line in summary_lines(posterior):
         console.print(line, highlight=False)
-    diagnostics = posterior.meta["diagnostics"]
-    ratio = diagnostics["kept_steps_per_autocorrelation"]
-    console.print(f"mean acceptance {diagnostics['acceptance_mean']:.2f}; kept steps / "
-                  "longest autocorrelation time "
-                  f"{'undefined' if ratio is None else f'{ratio:.1f}'} (emcee asks for 50 or "
-                  "more)", highlight=False)
+    console.print(diagnostics_line(posterior), highlight=False)
     for what, path in paths.items():
         console.print(f"{what}: {path}")
     return posterior
+
+
+def diagnostics_line(posterior: Posterior) -> str:
+    """How far the sampler got, in its own terms."""
+    diagnostics = posterior.meta["diagnostics"]
+    if posterior.meta.get("sampler") == "smc":
+        return (f"{diagnostics['stages']} tempering stages to phi = 1; the last stage's moves "
+                f"changed {diagnostics['final_mutation_ratio']:.0%} of the particles; "
+                f"{diagnostics['unique_particles']} distinct particles of "
+                f"{posterior.meta['budget']['particles']}; "
+                f"{posterior.meta['budget']['parameter_points']} parameter points simulated")
+    ratio = diagnostics["kept_steps_per_autocorrelation"]
+    return (f"mean acceptance {diagnostics['acceptance_mean']:.2f}; kept steps / longest "
+            f"autocorrelation time {'undefined' if ratio is None else f'{ratio:.1f}'} (emcee "
+            "asks for 50 or more)")

@@ -15,6 +15,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from cartelsim.calibration.identifiability import (
     correlation_matrix,
@@ -36,8 +37,14 @@ from cartelsim.calibration.record_fit import (
     plan_budget,
     world_seed,
 )
+from cartelsim.calibration.record_smc import MCMC_STEPS, PARTICLES, SmcFit, fit_record_smc
+from cartelsim.errors import CartelsimError
 
 NUISANCE_KEY = "nuisance_draws"
+SAMPLERS = ("emcee", "smc")
+LIKELIHOOD = ("Bayesian synthetic likelihood (Wood 2010): Gaussian on the log scale per "
+              "summary, mean and variance over paired replays with fixed seeds, plus fixed "
+              "measurement errors and fitted model discrepancies")
 SHIPPED_STEM = Path(__file__).resolve().parents[1] / "data" / "posterior" / "record-posterior"
 
 
@@ -59,31 +66,45 @@ def code_revision() -> str:
     return f"{head} (uncommitted changes)" if dirty else head
 
 
-def posterior_from_fit(fit: RecordFit, revision: str) -> Posterior:
-    """The chain's post-burn-in draws as a `Posterior` with its metadata."""
-    draws = fit.draws()
-    steps = fit.chain.shape[0]
-    tau = fit.autocorrelation()
-    meta = {
+def _shared_meta(fit: RecordFit | SmcFit, revision: str, draws: pd.DataFrame) -> dict:
+    """What every record posterior's metadata says, whichever sampler made it."""
+    return {
         "what": "calibration of the history replay (2007-2026) to the record",
-        "command": (f"cartelsim calibrate history --budget {fit.budget} "
-                    f"--seed {fit.seed} --until {fit.targets.until} "
-                    f"--coordinates {fit.coordinates}"),
         "data": fit.targets.describe(),
         "years_fitted": [int(fit.targets.homicide_years[0]), int(fit.targets.until)],
         "observed_values": fit.targets.count,
-        "method": ("Bayesian synthetic likelihood (Wood 2010): Gaussian on the log scale per "
-                   "summary, mean and variance over paired replays with fixed seeds, plus "
-                   "fixed measurement errors and fitted model discrepancies; sampled with "
-                   "emcee's affine-invariant ensemble started in a small ball around the "
-                   "mode a bounded Nelder-Mead search (scipy) finds from the best prior draw"),
-        "library": f"emcee {version('emcee')}",
         "priors": ("uniform on each catalogue range; model discrepancies "
                    f"{', '.join(NUISANCE)} log-uniform on [{SIGMA_BOUNDS[0]}, "
                    f"{SIGMA_BOUNDS[1]}]"),
-        "coordinates": fit.coordinates,  # where the walkers moved (record_fit.COORDINATES)
         "replay": {"engine": ENGINE, "fragmentation": FRAGMENTATION,
                    "runs_per_point": fit.runs_per_point, "world_seed": world_seed(fit.seed)},
+        "seed": fit.seed,
+        "revision": revision,
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        NUISANCE_KEY: {n: [float(v) for v in draws[n]] for n in NUISANCE},
+    }
+
+
+def _posterior(fit: RecordFit | SmcFit, draws: pd.DataFrame, meta: dict) -> Posterior:
+    return Posterior(draws[list(fit.space.names)], np.full(len(draws), 1.0 / len(draws)),
+                     meta, "calibrate history")
+
+
+def posterior_from_fit(fit: RecordFit, revision: str) -> Posterior:
+    """The emcee chain's post-burn-in draws as a `Posterior` with its metadata."""
+    draws = fit.draws()
+    steps = fit.chain.shape[0]
+    tau = fit.autocorrelation()
+    meta = _shared_meta(fit, revision, draws) | {
+        "command": (f"cartelsim calibrate history --sampler emcee --budget {fit.budget} "
+                    f"--seed {fit.seed} --until {fit.targets.until} "
+                    f"--coordinates {fit.coordinates}"),
+        "method": (f"{LIKELIHOOD}; sampled with emcee's affine-invariant ensemble started in "
+                   "a small ball around the mode a bounded Nelder-Mead search (scipy) finds "
+                   "from the best prior draw"),
+        "library": f"emcee {version('emcee')}",
+        "sampler": "emcee",
+        "coordinates": fit.coordinates,  # where the walkers moved (record_fit.COORDINATES)
         "budget": {"parameter_points": fit.evaluations, "replays": fit.evaluations *
                    fit.runs_per_point, "walkers": fit.walkers, "steps": steps,
                    "burn_in": fit.burn, "starting_draws": 2 * fit.walkers,
@@ -98,13 +119,38 @@ def posterior_from_fit(fit: RecordFit, revision: str) -> Posterior:
                             (steps - fit.burn) / np.max(tau))
                         if np.all(np.isfinite(tau)) and np.max(tau) > 0
                         else None},
-        "seed": fit.seed,
-        "revision": revision,
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        NUISANCE_KEY: {n: [float(v) for v in draws[n]] for n in NUISANCE},
     }
-    return Posterior(draws[list(fit.space.names)], np.full(len(draws), 1.0 / len(draws)),
-                     meta, "calibrate history")
+    return _posterior(fit, draws, meta)
+
+
+def posterior_from_smc(fit: SmcFit, revision: str) -> Posterior:
+    """The SMC's final particles as a `Posterior` with its metadata."""
+    draws = fit.draws()
+    run = fit.run
+    meta = _shared_meta(fit, revision, draws) | {
+        "command": (f"cartelsim calibrate history --sampler smc --particles {fit.particles} "
+                    f"--mcmc-steps {fit.mcmc_steps} --seed {fit.seed} "
+                    f"--until {fit.targets.until}"),
+        "method": (f"{LIKELIHOOD}; sampled by adaptive tempered sequential Monte Carlo: "
+                   "particles drawn from the prior, the likelihood brought in as "
+                   "likelihood^phi with each increment of phi chosen to keep the effective "
+                   f"sample size at {fit.target_ess:g} of the particles, then resampling "
+                   f"and {fit.mcmc_steps} random-walk Metropolis steps with the particles' "
+                   "covariance at each stage, until phi = 1"),
+        "library": f"smcpy {version('smcpy')}",
+        "sampler": "smc",
+        "budget": {"parameter_points": run.evaluations,
+                   "replays": run.evaluations * fit.runs_per_point,
+                   "particles": fit.particles, "mcmc_steps": fit.mcmc_steps,
+                   "stages": len(run.phi) - 1, "target_ess": fit.target_ess},
+        "diagnostics": {"stages": len(run.phi) - 1,
+                        "phi": [float(p) for p in run.phi],
+                        "mutation_ratio": [float(m) for m in run.mutation_ratio],
+                        "final_mutation_ratio": float(run.mutation_ratio[-1]),
+                        "unique_particles": run.unique,
+                        "log_evidence": _number(run.log_evidence)},
+    }
+    return _posterior(fit, draws, meta)
 
 
 def _number(value: float) -> float | None:
@@ -120,19 +166,33 @@ def nuisance_draws(posterior: Posterior, name: str) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
-def calibrate_history(stem: Path, *, budget: int, seed: int = 0, until: int = 2024,
-                      names: tuple[str, ...] = FITTED, runs_per_point: int = RUNS_PER_POINT,
-                      progress: Progress | None = None,
-                      coordinates: str = "unit") -> tuple[Posterior, dict[str, Path]]:
-    """Fit, then write STEM.csv/.json, STEM-identifiability.csv/.png and
-    STEM-correlations.csv; returns the posterior and the paths written."""
+def calibrate_history(stem: Path, *, budget: int | None = None, seed: int = 0,
+                      until: int = 2024, names: tuple[str, ...] = FITTED,
+                      runs_per_point: int = RUNS_PER_POINT, progress: Progress | None = None,
+                      coordinates: str = "unit", sampler: str = "emcee",
+                      particles: int = PARTICLES,
+                      mcmc_steps: int = MCMC_STEPS) -> tuple[Posterior, dict[str, Path]]:
+    """Fit with `sampler` (emcee: `budget`, `coordinates`; smc: `particles`, `mcmc_steps`),
+    then write STEM.csv/.json, STEM-identifiability.csv/.png and STEM-correlations.csv;
+    returns the posterior and the paths written."""
     from cartelsim.analysis.figures import save_figure
     from cartelsim.io.atomic import write_atomically
 
+    if sampler not in SAMPLERS:
+        raise CartelsimError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
     revision = code_revision()  # the code that runs the fit, taken before it starts
-    fit = fit_record(budget=budget, seed=seed, until=until, names=names,
-                     runs_per_point=runs_per_point, progress=progress, coordinates=coordinates)
-    posterior = posterior_from_fit(fit, revision)
+    if sampler == "smc":
+        smc = fit_record_smc(seed=seed, until=until, names=names,
+                             runs_per_point=runs_per_point, particles=particles,
+                             mcmc_steps=mcmc_steps, progress=progress)
+        posterior = posterior_from_smc(smc, revision)
+    else:
+        if budget is None:
+            raise CartelsimError("the emcee sampler needs a budget of parameter points")
+        fit = fit_record(budget=budget, seed=seed, until=until, names=names,
+                         runs_per_point=runs_per_point, progress=progress,
+                         coordinates=coordinates)
+        posterior = posterior_from_fit(fit, revision)
     csv_path, json_path = posterior.save(stem)
     table = identifiability_table(posterior)
     corr = correlation_matrix(posterior)
@@ -164,4 +224,4 @@ def summary_lines(posterior: Posterior) -> list[str]:
 
 
 __all__ = ["calibrate_history", "code_revision", "nuisance_draws", "posterior_from_fit",
-           "summary_lines", "SHIPPED_STEM"]
+           "posterior_from_smc", "summary_lines", "SAMPLERS", "SHIPPED_STEM"]

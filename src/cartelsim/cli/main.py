@@ -391,18 +391,27 @@ def calibrate(
     burn: Annotated[int, typer.Option(help="bayes: steps dropped as burn-in.")] = 500,
     seed: Annotated[int, typer.Option(min=0, help="bayes, history: seed of the chain.")] = 0,
     budget: Annotated[int | None, typer.Option(min=1, help=(
-        "history: parameter points the sampler proposes (each point inside the prior "
-        "simulates 12 paired replays); 16000 (default) made the shipped posterior and its "
-        "fit to 2021. "
+        "history with --sampler emcee: parameter points the sampler proposes (each point "
+        "inside the prior simulates 12 paired replays); 16000 (default) made the shipped "
+        "posterior and its fit to 2021. "
         "territory: 4 replays a point; default 2000."))] = None,
     until: Annotated[int | None, typer.Option(help=(
         "history: fit the record up to this year only (default 2024; 2021 for the "
         "out-of-sample scoring). territory: last year of state counts fitted (SESNSP to "
         "2018, INEGI state points to 2024; default 2024; 2017 scores 2018 out of sample)."))] = None,
     coordinates: Annotated[str | None, typer.Option(help=(
-        "history: where the walkers move, 'logit' (default; the shipped fits: no proposal "
-        "falls outside the prior) or 'unit' (the [0, 1] box of the fits before session 6; "
-        "docs/calibration.md)."))] = None,
+        "history with --sampler emcee: where the walkers move, 'logit' (default; the shipped "
+        "fits: no proposal falls outside the prior) or 'unit' (the [0, 1] box of the fits "
+        "before session 6; docs/calibration.md)."))] = None,
+    sampler: Annotated[str, typer.Option(help=(
+        "history: 'emcee' (default; a mode search, then an affine-invariant ensemble) or "
+        "'smc' (tempered sequential Monte Carlo from the prior; docs/calibration.md)."))] = (
+        "emcee"),
+    particles: Annotated[int | None, typer.Option(help=(
+        "history with --sampler smc: particles (default 200)."))] = None,
+    mcmc_steps: Annotated[int | None, typer.Option(help=(
+        "history with --sampler smc: Metropolis steps per particle at each tempering stage "
+        "(default 5)."))] = None,
 ) -> None:
     """Fit parameters to the national violence series by least squares or Bayesian MCMC;
     report what the data pin down, and how the inferred membership moves with the victims'
@@ -410,8 +419,12 @@ def calibrate(
     fits the replay of 2007-2026 to the record instead (docs/calibration.md)."""
     from cartelsim.calibration.command import load_system, run_bayes
 
-    if coordinates is not None and target != "history":
-        raise CartelsimError("--coordinates applies to `calibrate history` only")
+    history_only = {"--coordinates": coordinates, "--particles": particles,
+                    "--mcmc-steps": mcmc_steps,
+                    "--sampler": None if sampler == "emcee" else sampler}
+    for option, value in history_only.items():
+        if value is not None and target != "history":
+            raise CartelsimError(f"{option} applies to `calibrate history` only")
     if target == "territory":
         from cartelsim.calibration.territory_command import (
             DEFAULT_BUDGET,
@@ -431,10 +444,11 @@ def calibrate(
         from cartelsim.calibration.history_command import run_history_calibration
 
         run_history_calibration(out or Path("outputs/record-posterior"),
-                                budget=budget or 16000, seed=seed,
+                                budget=budget, seed=seed,
                                 until=2024 if until is None else until,
                                 console=console, progress_bar=progress_bar,
-                                coordinates=coordinates or "logit")
+                                coordinates=coordinates, sampler=sampler,
+                                particles=particles, mcmc_steps=mcmc_steps)
         return
     out = out or Path("outputs/calibrated.toml")
     if method not in ("least-squares", "bayes"):

@@ -17,6 +17,9 @@ from cartelsim.errors import CartelsimError
 DRAW_STREAM = 7  # added to the brief's seed, so the draws do not reuse the worlds' stream
 # emcee's guidance: a chain of at least 50 integrated autocorrelation times
 CONVERGED_STEPS_PER_TAU = 50.0
+# An SMC whose last stage moved fewer of its particles than this leaves many duplicates of
+# the resampling (assumption: a rule of thumb, half the particles refreshed).
+REFRESHED_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,17 @@ def _with(posterior: Posterior) -> Uncertainty:
 
 
 def _short_chain(posterior: Posterior) -> str:
-    """A warning when the posterior's chain is shorter than emcee's guidance (from its
-    metadata), since its intervals are then likely too narrow."""
-    ratio = posterior.meta.get("diagnostics", {}).get("kept_steps_per_autocorrelation")
+    """A warning when the posterior's sampler stopped short (from its metadata): an emcee
+    chain shorter than emcee's guidance, or SMC particles its last moves barely refreshed;
+    the intervals are then likely too narrow."""
+    diagnostics = posterior.meta.get("diagnostics", {})
+    refreshed = diagnostics.get("final_mutation_ratio")
+    if refreshed is not None and refreshed < REFRESHED_SHARE:
+        return (f" The posterior's particles were barely refreshed: the last stage of its "
+                f"sequential Monte Carlo moved {refreshed:.0%} of them (at least "
+                f"{REFRESHED_SHARE:.0%} expected), so many are copies and its intervals are "
+                "likely too narrow.")
+    ratio = diagnostics.get("kept_steps_per_autocorrelation")
     if ratio is None or ratio >= CONVERGED_STEPS_PER_TAU:
         return ""
     return (f" The posterior's chain is short: its kept steps are {ratio:.1f} times the "
