@@ -82,3 +82,12 @@ def test_calibrate_history_by_smc_writes_a_whole_posterior(tmp_path):
     assert meta["budget"]["parameter_points"] >= 6 and meta["budget"]["particles"] == 6
     assert len(nuisance_draws(loaded, "sigma_groups")) == 6
     assert paths["figure"].read_bytes().startswith(b"\x89PNG")
+
+
+def test_smc_from_a_starting_point_reaches_the_same_posterior():
+    """Started around a point away from the posterior, the path still ends at it."""
+    start = np.array([0.6, 0.6])
+    run = sample_smc(SPACE, gaussian, particles=400, mcmc_steps=4, seed=1, start=start)
+    values = SPACE.values(run.particles)
+    np.testing.assert_allclose((values.mean(axis=0) - CENTRE) / SD, 0, atol=0.25)
+    np.testing.assert_allclose(values.std(axis=0) / SD, 1, atol=0.2)

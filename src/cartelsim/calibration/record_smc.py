@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from smcpy import AdaptiveSampler, VectorMCMC, VectorMCMCKernel
+from smcpy.paths import GeometricPath
 
 from cartelsim.calibration.record_fit import (
     FITTED,
@@ -45,7 +46,11 @@ from cartelsim.errors import CartelsimError
 # by side in the issue's two hours on two cores and can be compared.
 PARTICLES = 200
 MCMC_STEPS = 5
-TARGET_ESS = 0.5  # each stage keeps half the particles' effective sample size
+TARGET_ESS = 0.5
+# sd of the starting distribution around a point, as a share of each coordinate's range
+# (assumption: wide enough to cover the widest posterior intervals of the emcee fits, which
+# span 70-100 % of their ranges, within about two sd of the mode)
+START_SCALE = 0.25  # each stage keeps half the particles' effective sample size
 _STREAM_SMC = 3004  # named sub-stream of the seed (record_fit's are 3000-3003)
 
 
@@ -84,13 +89,34 @@ def check_smc_options(dim: int, particles: int, mcmc_steps: int) -> None:
         raise CartelsimError(f"--mcmc-steps must be at least 1, got {mcmc_steps}")
 
 
+class BoxNormal:
+    """Independent normals truncated to a box: a broad starting distribution around a point
+    for the SMC (smcpy's proposal interface: logpdf of rows, rvs with a generator)."""
+
+    def __init__(self, centre: np.ndarray, sd: np.ndarray, bounds: list[tuple[float, float]]):
+        low, high = np.array(bounds).T
+        self.dists = [stats.truncnorm((lo - c) / s, (hi - c) / s, loc=c, scale=s)
+                      for c, s, lo, hi in zip(centre, sd, low, high, strict=True)]
+
+    def logpdf(self, inputs: np.ndarray) -> np.ndarray:
+        inputs = np.atleast_2d(inputs)
+        return sum(d.logpdf(inputs[:, k]) for k, d in enumerate(self.dists))
+
+    def rvs(self, n: int, random_state: np.random.Generator) -> np.ndarray:
+        return np.column_stack([d.rvs(n, random_state=random_state) for d in self.dists])
+
+
 def sample_smc(space: Space, log_likelihood: Callable[[np.ndarray], float], *,
                particles: int = PARTICLES, mcmc_steps: int = MCMC_STEPS,
                target_ess: float = TARGET_ESS, seed: int = 0,
+               start: np.ndarray | None = None, start_scale: float = START_SCALE,
                progress: Progress | None = None) -> SmcRun:
-    """Adaptive tempered SMC from the uniform prior on `space` to the posterior.
-    `log_likelihood` takes the values of one point (parameters, then sigmas) and returns a
-    log-likelihood (-inf where undefined). Progress reports phi in thousandths.
+    """Adaptive tempered SMC to the posterior on `space`, from the uniform prior or, with
+    `start` (a point in sampler coordinates), from `BoxNormal` around it with sd
+    `start_scale` of each coordinate's range (the geometric path from that distribution to
+    the posterior; the result is the posterior either way, the start only where particles
+    begin). `log_likelihood` takes the values of one point (parameters, then sigmas) and
+    returns a log-likelihood (-inf where undefined). Progress reports phi in thousandths.
 
     Raises:
         CartelsimError: options `check_smc_options` refuses, a target ESS outside (0, 1),
@@ -122,7 +148,12 @@ def sample_smc(space: Space, log_likelihood: Callable[[np.ndarray], float], *,
     names = [f"x{k}" for k in range(space.dim)]
     mcmc = VectorMCMC(lambda x: x, np.zeros(1), _uniform_priors(space),
                       log_like_func=_SyntheticLogLike)
-    kernel = VectorMCMCKernel(mcmc, param_order=names, rng=stream_generator(seed, _STREAM_SMC))
+    path = None
+    if start is not None:
+        width = np.array([high - low for low, high in space.bounds])
+        path = GeometricPath(proposal=BoxNormal(start, start_scale * width, space.bounds))
+    kernel = VectorMCMCKernel(mcmc, param_order=names, path=path,
+                              rng=stream_generator(seed, _STREAM_SMC))
     sampler = AdaptiveSampler(kernel, show_progress_bar=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # exp(-inf - -inf) of dead particles
