@@ -68,7 +68,8 @@ def jobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Job]]:
     ("smc_few_particles", ("--particles must be at least 36", "got 10")),
     ("smc_no_moves", ("--mcmc-steps must be at least 1", "got 0")),
     ("smc_with_budget", ("--budget and --coordinates apply to --sampler emcee",)),
-    ("particles_with_emcee", ("--particles and --mcmc-steps apply to --sampler smc",)),
+    ("particles_with_emcee", ("--particles, --mcmc-steps and --search-points apply to "
+                              "--sampler smc",)),
     ("sampler_elsewhere", ("--sampler applies to `calibrate history` only",)),
     ("validate_file", ("--out taken is a file",)),
     ("validate_no_years", ("does not say which years",)),

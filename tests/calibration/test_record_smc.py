@@ -68,8 +68,8 @@ def test_smc_options_are_checked():
 
 def test_calibrate_history_by_smc_writes_a_whole_posterior(tmp_path):
     posterior, paths = calibrate_history(tmp_path / "fit", seed=1, until=2021, sampler="smc",
-                                         particles=6, mcmc_steps=1, names=("split_hazard",),
-                                         runs_per_point=2)
+                                         particles=6, mcmc_steps=1, search_points=4,
+                                         names=("split_hazard",), runs_per_point=2)
     assert not list(tmp_path.glob("*.part"))
     loaded = load_posterior(tmp_path / "fit")
     assert loaded.parameters == ("split_hazard",) and len(loaded.draws) == 6
@@ -77,9 +77,10 @@ def test_calibrate_history_by_smc_writes_a_whole_posterior(tmp_path):
     meta = json.loads(paths["metadata"].read_text())
     assert meta["sampler"] == "smc" and meta["library"].startswith("smcpy ")
     assert meta["command"] == ("cartelsim calibrate history --sampler smc --particles 6 "
-                               "--mcmc-steps 1 --seed 1 --until 2021")
+                               "--mcmc-steps 1 --search-points 4 --seed 1 --until 2021")
     assert meta["diagnostics"]["phi"][-1] == 1.0
-    assert meta["budget"]["parameter_points"] >= 6 and meta["budget"]["particles"] == 6
+    assert meta["budget"]["parameter_points"] >= 6 + 72 and meta["budget"]["particles"] == 6
+    assert meta["budget"]["mode_search"] == 4 and "split_hazard" in meta["mode"]
     assert len(nuisance_draws(loaded, "sigma_groups")) == 6
     assert paths["figure"].read_bytes().startswith(b"\x89PNG")
 

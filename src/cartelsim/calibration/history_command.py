@@ -17,7 +17,12 @@ from cartelsim.calibration.identifiability import identifiability_table
 from cartelsim.calibration.posterior import Posterior
 from cartelsim.calibration.record_fit import COORDINATES, FITTED, RUNS_PER_POINT, plan_budget
 from cartelsim.calibration.record_posterior import SAMPLERS, calibrate_history, summary_lines
-from cartelsim.calibration.record_smc import MCMC_STEPS, PARTICLES, check_smc_options
+from cartelsim.calibration.record_smc import (
+    MCMC_STEPS,
+    PARTICLES,
+    SEARCH_POINTS,
+    check_smc_options,
+)
 from cartelsim.calibration.record_targets import record_targets
 from cartelsim.errors import CartelsimError
 from cartelsim.io.atomic import check_target
@@ -41,7 +46,7 @@ def run_history_calibration(
         stem: Path, *, budget: int | None, seed: int, until: int, console: Console,
         progress_bar: Callable[[str, bool], AbstractContextManager],
         coordinates: str | None = None, sampler: str = "emcee", particles: int | None = None,
-        mcmc_steps: int | None = None) -> Posterior:
+        mcmc_steps: int | None = None, search_points: int | None = None) -> Posterior:
     """Check the options, fit with a progress bar, print the table, write the files."""
     record_targets(until)  # a bad --until fails here, before any simulation
     if sampler not in SAMPLERS:
@@ -53,14 +58,19 @@ def run_history_calibration(
                                  "SMC's cost is set by --particles and --mcmc-steps")
         particles = PARTICLES if particles is None else particles
         mcmc_steps = MCMC_STEPS if mcmc_steps is None else mcmc_steps
+        search_points = SEARCH_POINTS if search_points is None else search_points
         check_smc_options(len(FITTED) + 2, particles, mcmc_steps)
-        label = (f"tempered SMC on the replay: {particles} particles, {mcmc_steps} "
+        start = (f"a mode search ({search_points} points), then " if search_points
+                 else "from the prior, ")
+        label = (f"{start}tempered SMC on the replay: {particles} particles, {mcmc_steps} "
                  f"Metropolis steps a stage, {RUNS_PER_POINT} replays a point, record to "
-                 f"{until} (the bar follows phi from 0 to 1)")
-        options = {"particles": particles, "mcmc_steps": mcmc_steps}
+                 f"{until} (the bar: the search's points, then phi from 0 to 1)")
+        options = {"particles": particles, "mcmc_steps": mcmc_steps,
+                   "search_points": search_points}
     else:
-        if particles is not None or mcmc_steps is not None:
-            raise CartelsimError("--particles and --mcmc-steps apply to --sampler smc")
+        if particles is not None or mcmc_steps is not None or search_points is not None:
+            raise CartelsimError("--particles, --mcmc-steps and --search-points apply to "
+                                 "--sampler smc")
         budget = DEFAULT_BUDGET if budget is None else budget
         coordinates = coordinates or "logit"
         if coordinates not in COORDINATES:

@@ -370,13 +370,8 @@ def sample_ensemble(space: Space, log_likelihood: Callable[[np.ndarray], float],
             progress(min(done, total), total)
         return result
 
-    draws = space.prior_draws(plan.starting_draws, stream_generator(seed, _STREAM_START))
-    draws_lp = np.array([log_probability(p) for p in draws])
-    best = int(np.argmax(draws_lp))
-    if not np.isfinite(draws_lp[best]):
-        raise CartelsimError("no starting point with a finite likelihood; raise --budget")
-    mode, mode_lp = _search_mode(space, log_probability, draws[best], float(draws_lp[best]),
-                                 plan.mode_search)
+    mode, mode_lp = find_mode(space, log_probability, seed=seed, draws=plan.starting_draws,
+                              points=plan.mode_search)
     start = space.ball(mode, walkers, stream_generator(seed, _STREAM_BALL))
     start[0] = mode  # the mode itself is one walker: the ball holds at least one finite point
     start_lp = np.array([mode_lp if k == 0 else log_probability(p)
@@ -431,6 +426,22 @@ class _Logit:
                         unit_log_probability: Callable[[np.ndarray], float]) -> float:
         value = unit_log_probability(self.from_logit(y))
         return value + float(self.log_jacobian(y)) if math.isfinite(value) else -math.inf
+
+
+def find_mode(space: Space, log_probability: Callable[[np.ndarray], float], *, seed: int,
+              draws: int, points: int) -> tuple[np.ndarray, float]:
+    """The best of `draws` prior draws, then a bounded Nelder-Mead search from it for
+    `points` more evaluations (`_search_mode`). Same seed, same mode.
+
+    Raises:
+        CartelsimError: no prior draw with a finite likelihood.
+    """
+    starts = space.prior_draws(draws, stream_generator(seed, _STREAM_START))
+    starts_lp = np.array([log_probability(p) for p in starts])
+    best = int(np.argmax(starts_lp))
+    if not np.isfinite(starts_lp[best]):
+        raise CartelsimError("no starting point with a finite likelihood; raise the budget")
+    return _search_mode(space, log_probability, starts[best], float(starts_lp[best]), points)
 
 
 def _search_mode(space: Space, log_probability: Callable[[np.ndarray], float],

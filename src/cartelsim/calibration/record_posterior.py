@@ -33,11 +33,20 @@ from cartelsim.calibration.record_fit import (
     SIGMA_BOUNDS,
     Progress,
     RecordFit,
+    Space,
     fit_record,
     plan_budget,
     world_seed,
 )
-from cartelsim.calibration.record_smc import MCMC_STEPS, PARTICLES, SmcFit, fit_record_smc
+from cartelsim.calibration.record_smc import (
+    MCMC_STEPS,
+    PARTICLES,
+    SEARCH_POINTS,
+    START_SCALE,
+    STARTING_DRAWS,
+    SmcFit,
+    fit_record_smc,
+)
 from cartelsim.errors import CartelsimError
 
 NUISANCE_KEY = "nuisance_draws"
@@ -109,9 +118,7 @@ def posterior_from_fit(fit: RecordFit, revision: str) -> Posterior:
                    fit.runs_per_point, "walkers": fit.walkers, "steps": steps,
                    "burn_in": fit.burn, "starting_draws": 2 * fit.walkers,
                    "mode_search": plan_budget(fit.budget, fit.space.dim).mode_search},
-        "mode": {"log_likelihood": _number(fit.mode_log_prob),
-                 **dict(zip([*fit.space.names, *NUISANCE],
-                            map(float, fit.space.values(fit.mode)[0]), strict=True))},
+        "mode": _mode(fit.space, fit.mode, fit.mode_log_prob),
         "diagnostics": {"acceptance_mean": float(np.mean(fit.acceptance)),
                         "autocorrelation_steps": dict(zip(
                             [*fit.space.names, *NUISANCE], map(_number, tau), strict=True)),
@@ -127,22 +134,28 @@ def posterior_from_smc(fit: SmcFit, revision: str) -> Posterior:
     """The SMC's final particles as a `Posterior` with its metadata."""
     draws = fit.draws()
     run = fit.run
+    start = ("drawn from the prior" if fit.mode is None else
+             f"drawn around the mode a bounded Nelder-Mead search (scipy, {fit.search_points} "
+             "points from the best prior draw) finds, from independent normals truncated to "
+             f"the box with sd {START_SCALE:g} of each range")
     meta = _shared_meta(fit, revision, draws) | {
         "command": (f"cartelsim calibrate history --sampler smc --particles {fit.particles} "
-                    f"--mcmc-steps {fit.mcmc_steps} --seed {fit.seed} "
-                    f"--until {fit.targets.until}"),
+                    f"--mcmc-steps {fit.mcmc_steps} --search-points {fit.search_points} "
+                    f"--seed {fit.seed} --until {fit.targets.until}"),
         "method": (f"{LIKELIHOOD}; sampled by adaptive tempered sequential Monte Carlo: "
-                   "particles drawn from the prior, the likelihood brought in as "
-                   "likelihood^phi with each increment of phi chosen to keep the effective "
-                   f"sample size at {fit.target_ess:g} of the particles, then resampling "
-                   f"and {fit.mcmc_steps} random-walk Metropolis steps with the particles' "
-                   "covariance at each stage, until phi = 1"),
+                   f"particles {start}, the path tempered to the posterior with each "
+                   "increment chosen to keep the effective sample size at "
+                   f"{fit.target_ess:g} of the particles, then resampling and "
+                   f"{fit.mcmc_steps} random-walk Metropolis steps with the particles' "
+                   "covariance at each stage, until the posterior is reached (phi = 1)"),
         "library": f"smcpy {version('smcpy')}",
         "sampler": "smc",
-        "budget": {"parameter_points": run.evaluations,
-                   "replays": run.evaluations * fit.runs_per_point,
+        "budget": {"parameter_points": fit.evaluations,
+                   "replays": fit.evaluations * fit.runs_per_point,
                    "particles": fit.particles, "mcmc_steps": fit.mcmc_steps,
-                   "stages": len(run.phi) - 1, "target_ess": fit.target_ess},
+                   "stages": len(run.phi) - 1, "target_ess": fit.target_ess,
+                   "mode_search": fit.search_points,
+                   "starting_draws": STARTING_DRAWS if fit.search_points else 0},
         "diagnostics": {"stages": len(run.phi) - 1,
                         "phi": [float(p) for p in run.phi],
                         "mutation_ratio": [float(m) for m in run.mutation_ratio],
@@ -150,7 +163,16 @@ def posterior_from_smc(fit: SmcFit, revision: str) -> Posterior:
                         "unique_particles": run.unique,
                         "log_evidence": _number(run.log_evidence)},
     }
+    if fit.mode is not None:
+        meta["mode"] = _mode(fit.space, fit.mode, fit.mode_log_prob)
     return _posterior(fit, draws, meta)
+
+
+def _mode(space: Space, mode: np.ndarray, log_prob: float | None) -> dict:
+    """The mode's log-likelihood and values, as the metadata keeps them."""
+    return {"log_likelihood": None if log_prob is None else _number(log_prob),
+            **dict(zip([*space.names, *NUISANCE], map(float, space.values(mode)[0]),
+                       strict=True))}
 
 
 def _number(value: float) -> float | None:
@@ -170,9 +192,10 @@ def calibrate_history(stem: Path, *, budget: int | None = None, seed: int = 0,
                       until: int = 2024, names: tuple[str, ...] = FITTED,
                       runs_per_point: int = RUNS_PER_POINT, progress: Progress | None = None,
                       coordinates: str = "unit", sampler: str = "emcee",
-                      particles: int = PARTICLES,
-                      mcmc_steps: int = MCMC_STEPS) -> tuple[Posterior, dict[str, Path]]:
-    """Fit with `sampler` (emcee: `budget`, `coordinates`; smc: `particles`, `mcmc_steps`),
+                      particles: int = PARTICLES, mcmc_steps: int = MCMC_STEPS,
+                      search_points: int = SEARCH_POINTS) -> tuple[Posterior, dict[str, Path]]:
+    """Fit with `sampler` (emcee: `budget`, `coordinates`; smc: `particles`, `mcmc_steps`,
+    `search_points`),
     then write STEM.csv/.json, STEM-identifiability.csv/.png and STEM-correlations.csv;
     returns the posterior and the paths written."""
     from cartelsim.analysis.figures import save_figure
@@ -184,7 +207,8 @@ def calibrate_history(stem: Path, *, budget: int | None = None, seed: int = 0,
     if sampler == "smc":
         smc = fit_record_smc(seed=seed, until=until, names=names,
                              runs_per_point=runs_per_point, particles=particles,
-                             mcmc_steps=mcmc_steps, progress=progress)
+                             mcmc_steps=mcmc_steps, search_points=search_points,
+                             progress=progress)
         posterior = posterior_from_smc(smc, revision)
     else:
         if budget is None:

@@ -412,6 +412,9 @@ def calibrate(
     mcmc_steps: Annotated[int | None, typer.Option(help=(
         "history with --sampler smc: Metropolis steps per particle at each tempering stage "
         "(default 5)."))] = None,
+    search_points: Annotated[int | None, typer.Option(min=0, help=(
+        "history with --sampler smc: points of the mode search the particles start around "
+        "(default 5000; 0 starts them from the prior)."))] = None,
 ) -> None:
     """Fit parameters to the national violence series by least squares or Bayesian MCMC;
     report what the data pin down, and how the inferred membership moves with the victims'
@@ -420,7 +423,7 @@ def calibrate(
     from cartelsim.calibration.command import load_system, run_bayes
 
     history_only = {"--coordinates": coordinates, "--particles": particles,
-                    "--mcmc-steps": mcmc_steps,
+                    "--mcmc-steps": mcmc_steps, "--search-points": search_points,
                     "--sampler": None if sampler == "emcee" else sampler}
     for option, value in history_only.items():
         if value is not None and target != "history":
@@ -448,7 +451,8 @@ def calibrate(
                                 until=2024 if until is None else until,
                                 console=console, progress_bar=progress_bar,
                                 coordinates=coordinates, sampler=sampler,
-                                particles=particles, mcmc_steps=mcmc_steps)
+                                particles=particles, mcmc_steps=mcmc_steps,
+                                search_points=search_points)
         return
     out = out or Path("outputs/calibrated.toml")
     if method not in ("least-squares", "bayes"):
