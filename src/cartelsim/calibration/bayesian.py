@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from cartelsim.calibration.least_squares import search_bounds
+from cartelsim.calibration.streams import stream_generator
 from cartelsim.engines.initial import zipf_sizes
 from cartelsim.engines.plan import RATE_NAMES, ConstantPlan, base_rates
 from cartelsim.engines.rates import ConflictStructure
@@ -57,9 +58,6 @@ MIN_TAU_MULTIPLE = 50
 _STREAM_START, _STREAM_MOVES, _STREAM_PREDICTIVE = 1000, 1001, 1002
 _RATE_OF = {name: key for key, name in RATE_NAMES.items()}
 
-
-def _generator(seed: int, key: int) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(key,))))
 
 
 @dataclass(frozen=True)
@@ -317,7 +315,7 @@ def sample(system: System, names: list[str], *, walkers: int = 32, steps: int = 
         result[inside] = np.where(ok & np.isfinite(ll), ll, -np.inf)
         return result
 
-    start_rng = _generator(seed, _STREAM_START)
+    start_rng = stream_generator(seed, _STREAM_START)
     initial = _start_points(low, high, base, names, walkers, start_rng)
     sampler = emcee.EnsembleSampler(walkers, dim, log_probability, vectorize=True)
     moves = np.random.RandomState(np.random.MT19937(np.random.SeedSequence(
@@ -344,7 +342,7 @@ def sample(system: System, names: list[str], *, walkers: int = 32, steps: int = 
 def _add_predictive(posterior: Posterior, forward: Forward, draws: int) -> None:
     """Posterior predictive 5/50/95 % bands of each series: model at posterior draws with
     log-normal observation noise of the draw's sigma added."""
-    rng = _generator(posterior.seed, _STREAM_PREDICTIVE)
+    rng = stream_generator(posterior.seed, _STREAM_PREDICTIVE)
     pool = posterior.samples
     chosen = pool[rng.choice(len(pool), size=min(draws, len(pool)), replace=False)]
     hom, dis, members, ok = forward(chosen[:, :-1])

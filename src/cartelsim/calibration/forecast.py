@@ -28,6 +28,7 @@ from cartelsim.calibration.scoring import (
     summary,
     trend_forecast,
 )
+from cartelsim.calibration.streams import stream_generator
 from cartelsim.errors import CartelsimError
 from cartelsim.record.draws import draw_seed
 from cartelsim.record.events import load_events
@@ -37,9 +38,6 @@ from cartelsim.record.replay import build_replay, run_replay
 
 _STREAM_ROWS, _STREAM_NOISE = 4000, 4001
 
-
-def _generator(seed: int, key: int) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(key,))))
 
 
 def cutoff_year(posterior: Posterior) -> int:
@@ -55,9 +53,9 @@ def model_samples(posterior: Posterior, years: np.ndarray, *, draws: int, runs_p
                   seed: int, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """Posterior predictive INEGI-comparable homicides: shape [year, draws x runs_per_draw]."""
     events = load_events()
-    rows = _generator(seed, _STREAM_ROWS).choice(len(posterior.draws), size=draws,
+    rows = stream_generator(seed, _STREAM_ROWS).choice(len(posterior.draws), size=draws,
                                                  p=posterior.weights)
-    noise = _generator(seed, _STREAM_NOISE)
+    noise = stream_generator(seed, _STREAM_NOISE)
     sigma = nuisance_draws(posterior, "sigma_homicides")
     fragmentation = posterior.meta.get("replay", {}).get("fragmentation", FRAGMENTATION)
     columns = []

@@ -42,6 +42,7 @@ from cartelsim.calibration.record_summaries import (
     summarise,
 )
 from cartelsim.calibration.record_targets import RecordTargets, record_targets
+from cartelsim.calibration.streams import stream_generator
 from cartelsim.errors import CartelsimError
 from cartelsim.params.catalogue import CATALOGUE
 from cartelsim.record.events import load_events
@@ -83,10 +84,6 @@ _STREAM_START, _STREAM_MOVES, _STREAM_WORLDS, _STREAM_BALL = 3000, 3001, 3002, 3
 
 Progress = Callable[[int, int], None]
 
-
-def stream_generator(seed: int, key: int) -> np.random.Generator:
-    """The generator of the seed's named sub-stream `key` (the _STREAM_ constants)."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(key,))))
 
 
 def world_seed(seed: int) -> int:

@@ -38,9 +38,9 @@ from cartelsim.calibration.record_fit import (
     check_names,
     find_mode,
     record_log_likelihood,
-    stream_generator,
 )
 from cartelsim.calibration.record_targets import RecordTargets, record_targets
+from cartelsim.calibration.streams import stream_generator
 from cartelsim.errors import CartelsimError
 
 # Defaults (docs/calibration.md, "SMC"): 200 particles and 5 Metropolis steps a stage
