@@ -43,10 +43,10 @@ from cartelsim.calibration.record_targets import RecordTargets, record_targets
 from cartelsim.calibration.streams import stream_generator
 from cartelsim.errors import CartelsimError
 
-# Defaults (docs/calibration.md, "SMC"): 200 particles and 5 Metropolis steps a stage
-# reached phi = 1 in about an hour on one thread for the record fit, so two seeds fit side
-# by side in the two hours on two cores and can be compared.
-PARTICLES = 200
+# Defaults (docs/calibration.md, "The second sampler"): with 500 particles and 5 Metropolis
+# steps a stage the record fit reached phi = 1 in 38-47 minutes on one thread (search
+# included), so two seeds fit side by side within the two hours on two cores.
+PARTICLES = 500
 MCMC_STEPS = 5
 TARGET_ESS = 0.5
 # sd of the starting distribution around a point, as a share of each coordinate's range

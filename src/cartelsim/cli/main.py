@@ -408,7 +408,7 @@ def calibrate(
         "'smc' (tempered sequential Monte Carlo from the prior; docs/calibration.md)."))] = (
         "emcee"),
     particles: Annotated[int | None, typer.Option(help=(
-        "history with --sampler smc: particles (default 200)."))] = None,
+        "history with --sampler smc: particles (default 500)."))] = None,
     mcmc_steps: Annotated[int | None, typer.Option(help=(
         "history with --sampler smc: Metropolis steps per particle at each tempering stage "
         "(default 5)."))] = None,
