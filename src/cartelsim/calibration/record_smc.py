@@ -4,13 +4,16 @@ Why a second sampler: the posterior of the replay is wide in the leadership and 
 directions (most of their prior ranges) and narrow in the L1 rates. emcee's walkers,
 started in a ball at the mode, spread into the wide directions slowly, and no chain within
 the issue's two hours reached the 50 autocorrelation times emcee asks for (docs/calibration.md).
-An SMC sampler starts its particles over the whole prior and brings the likelihood in by
-tempering, prior x likelihood^phi with phi from 0 to 1, each increment chosen so the
-particles' effective sample size stays at `target_ess` of their number; after each
-reweighting the particles are resampled and moved by `mcmc_steps` random-walk Metropolis
-steps whose proposal is the particles' own covariance (smcpy's AdaptiveSampler, Nguyen and
-others, NASA). Wide directions stay wide because the particles never left them; the run
-ends when phi reaches 1, and its evidence estimate comes for free.
+An SMC sampler starts its particles over a broad distribution and brings the likelihood in
+by tempering, start^(1 - phi) x (prior x likelihood)^phi with phi from 0 to 1, each
+increment chosen so the particles' effective sample size stays at `target_ess` of their
+number; after each reweighting the particles are resampled and moved by `mcmc_steps`
+random-walk Metropolis steps whose proposal is the particles' own covariance (smcpy's
+AdaptiveSampler, NASA). Wide directions stay wide because the particles began wide; the run
+ends when phi reaches 1, and its evidence estimate comes for free. The start is the prior,
+or (by default in `fit_record_smc`) independent truncated normals around the mode a search
+finds: from the prior, the particles missed the region of highest likelihood
+(docs/calibration.md, "The second sampler").
 
 The sampler moves in the same coordinates as `record_fit.Space` (each parameter's [0, 1]
 range, log sigma of each discrepancy), all with uniform priors; proposals outside the box
@@ -48,11 +51,11 @@ from cartelsim.errors import CartelsimError
 # included), so two seeds fit side by side within the issue's two hours on two cores.
 PARTICLES = 500
 MCMC_STEPS = 5
-TARGET_ESS = 0.5
+TARGET_ESS = 0.5  # each stage keeps half the particles' effective sample size
 # sd of the starting distribution around a point, as a share of each coordinate's range
 # (assumption: wide enough to cover the widest posterior intervals of the emcee fits, which
 # span 70-100 % of their ranges, within about two sd of the mode)
-START_SCALE = 0.25  # each stage keeps half the particles' effective sample size
+START_SCALE = 0.25
 # Points of the mode search the particles start around by default: about what the shipped
 # emcee fit's search used (5,574 of --budget 16000), where its Nelder-Mead had levelled off.
 SEARCH_POINTS = 5000
@@ -192,14 +195,14 @@ class SmcFit:
     mcmc_steps: int
     target_ess: float
     search_points: int  # Nelder-Mead points of the mode search (0: started from the prior)
+    searched: int  # points the starting draws and the search simulated
     mode: np.ndarray | None  # where the particles started around (sampler coordinates)
     mode_log_prob: float | None
 
     @property
     def evaluations(self) -> int:
         """Parameter points simulated: the starting draws and search, then the SMC."""
-        return self.run.evaluations + (self.search_points + STARTING_DRAWS
-                                       if self.search_points else 0)
+        return self.searched + self.run.evaluations
 
     def draws(self) -> pd.DataFrame:
         """The particles in parameter units (sigmas included), equally weighted."""
@@ -242,8 +245,8 @@ def fit_record_smc(*, seed: int = 0, until: int = 2024, names: tuple[str, ...] =
                      else lambda done, _: progress(searching + done, total))
     return SmcFit(space=space, targets=targets, run=run, seed=seed,
                   runs_per_point=runs_per_point, particles=particles, mcmc_steps=mcmc_steps,
-                  target_ess=target_ess, search_points=search_points, mode=mode,
-                  mode_log_prob=mode_lp)
+                  target_ess=target_ess, search_points=search_points, searched=searched,
+                  mode=mode, mode_log_prob=mode_lp)
 
 
 __all__ = ["MCMC_STEPS", "PARTICLES", "SmcFit", "SmcRun", "TARGET_ESS", "check_smc_options",
