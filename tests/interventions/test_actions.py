@@ -193,6 +193,11 @@ def test_segment_crackdown() -> None:
     spec = InterventionSpec(action="segment_crackdown", effect=2.0,
                             segment="monterrey-nuevo_laredo")
     assert "monterrey-nuevo_laredo road" in spec.describe()
+    from cartelsim.territory.network import packaged_network, segment_index
+
+    roads = a.choices()["segment"]  # the dashboard's menu: every road, each one accepted
+    assert len(roads) == packaged_network().n_edges and "monterrey-nuevo_laredo" in roads
+    assert [segment_index(road) for road in roads] == list(range(len(roads)))
     with pytest.raises(ValueError, match="is not a road of edges.csv"):
         InterventionSpec(action="segment_crackdown", effect=2.0, segment="monterrey-tijuana")
     with pytest.raises(ValueError, match="segment apply to segment_crackdown"):
@@ -209,6 +214,8 @@ def test_crossing_crackdown() -> None:
     assert a.effects(3.0, P) == (RaiseCrossingCost(3.0),)
     network = load_network()
     assert CROSSINGS == tuple(network.node_ids[c] for c in network.crossings)
+    assert a.choices() == {"crossing": list(CROSSINGS)}  # the dashboard's menu
+    assert catalogue()["crossing_crackdown"]["choices"] == {"crossing": list(CROSSINGS)}
     spec = InterventionSpec(action="crossing_crackdown", effect=2.0, crossing="nogales")
     assert "nogales" in spec.describe()
     with pytest.raises(ValueError, match="crossing_crackdown needs crossing = one of tijuana"):

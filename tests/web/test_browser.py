@@ -152,6 +152,43 @@ def test_the_edited_scenario_downloads_as_toml(server: str, browser) -> None:
     page.close()
 
 
+def test_route_crackdowns_offer_their_crossings_and_segments(server: str, browser) -> None:
+    """The crossing and the road of a crackdown are menus of what the network holds, and
+    the chosen one reaches the scenario."""
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+
+    def downloaded() -> object:
+        with page.expect_download(timeout=10_000) as download:
+            page.click("#download-toml")
+            page.wait_for_timeout(3000)
+            assert page.locator("#error").is_hidden(), page.inner_text("#error")
+        return parse_scenario(tomllib.loads(Path(download.value.path()).read_text()))
+
+    page.select_option("#scenario", "segment-crackdown")
+    segment = page.locator(".intervention .option-segment")
+    segment.wait_for()
+    assert page.is_checked("#territory")  # the example's switch, kept with the form's
+    assert segment.input_value() == "monterrey-nuevo_laredo"
+    roads = segment.locator("option").all_inner_texts()
+    assert len(roads) > 20 and "monterrey-nuevo_laredo" in roads
+    other = next(road for road in roads if road != "monterrey-nuevo_laredo")
+    segment.select_option(other)
+    scenario = downloaded()
+    assert [i.segment for i in scenario.interventions if i.segment] == [other]
+    assert scenario.mechanisms.territory and scenario.mechanisms.fragmentation == "open"
+
+    page.select_option("#scenario", "crossing-crackdown")
+    crossing = page.locator(".intervention .option-crossing")
+    crossing.wait_for()
+    assert crossing.input_value() == "nuevo_laredo"
+    assert "nogales" in crossing.locator("option").all_inner_texts()
+    crossing.select_option("nogales")
+    assert [i.crossing for i in downloaded().interventions if i.crossing] == ["nogales"]
+    page.close()
+
+
 def test_a_system_this_server_lacks_is_explained(server: str, browser) -> None:
     page = browser.new_page()
     page.goto(server + "/")

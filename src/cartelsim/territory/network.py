@@ -226,6 +226,13 @@ def packaged_network() -> CorridorNetwork:
     return load_network()
 
 
+def segment_names(network: CorridorNetwork | None = None) -> list[str]:
+    """Every road of the network as "a-b" (node ids, in edges.csv's order), the names
+    `segment_index` accepts; default network: the packaged one."""
+    network = network or packaged_network()
+    return [f"{network.node_ids[int(i)]}-{network.node_ids[int(j)]}" for i, j in network.edges]
+
+
 def segment_index(segment: str | None, network: CorridorNetwork | None = None) -> int:
     """The edge index of `segment`, "a-b" with the node ids of an edges.csv row in either
     order (default network: the packaged one); ValueError in one line naming what exists."""

@@ -23,9 +23,10 @@ def action(name: str) -> Action:
 
 def catalogue() -> dict[str, dict[str, object]]:
     """Every action as plain data (for the dashboard, the CLI and the docs): what it
-    means, its effect's meaning, bounds and unit, lasting or once, what it needs."""
+    means, its effect's meaning, bounds and unit, lasting or once, what it needs, its options
+    and the values of those that take a fixed list."""
     return {name: {"meaning": a.meaning, "effect": a.amount.meaning, "low": a.amount.low,
                    "high": a.amount.high, "unit": a.amount.unit, "default": a.amount.default,
                    "kind": a.kind, "needs": list(a.needs), "national": a.national,
-                   "options": dict(a.options)}
+                   "options": dict(a.options), "choices": a.choices()}
             for name, a in registry().items()}

@@ -75,6 +75,11 @@ class Action:
         """A sentence for results and reports; None for the generic one."""
         return None
 
+    def choices(self) -> dict[str, list[str]]:
+        """The values an option can take, where they are a fixed list (for the dashboard's
+        menus); options not listed take any value `check` accepts."""
+        return {}
+
     @property
     def kind(self) -> str:
         return "lasting" if self.lasting else "once"

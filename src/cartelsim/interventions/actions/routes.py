@@ -40,6 +40,9 @@ class CrossingCrackdown(Action):
             raise ValueError(f"crossing_crackdown needs crossing = one of "
                              f"{', '.join(CROSSINGS)}, got {spec.crossing!r}")
 
+    def choices(self) -> dict[str, list[str]]:
+        return {"crossing": list(CROSSINGS)}
+
     def describe(self, spec: InterventionSpec) -> str | None:
         end = f" to {spec.end}" if spec.end else ""
         return (f"{spec.label or 'crackdown'} at the {spec.crossing} crossing (cost x "
@@ -69,6 +72,11 @@ class SegmentCrackdown(Action):
         from cartelsim.territory.network import segment_index
 
         segment_index(spec.segment)  # a one-line error naming the segments near the given one
+
+    def choices(self) -> dict[str, list[str]]:
+        from cartelsim.territory.network import segment_names
+
+        return {"segment": segment_names()}
 
     def describe(self, spec: InterventionSpec) -> str | None:
         end = f" to {spec.end}" if spec.end else ""

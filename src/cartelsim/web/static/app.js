@@ -105,7 +105,7 @@ async function loadScenario(name) {
     { name: "my-scenario", description: "", system: { name: "mexico2025" },
       horizon: { start: "2026-01-01", weeks: 260 }, parameters: {},
       run: { engine: "stochastic", runs: DEFAULT_RUNS, seed: 1 },
-      mechanisms: { money: false, protection: false }, interventions: [] };
+      mechanisms: { money: false, protection: false, territory: false }, interventions: [] };
   state.loaded = scenario;
   $("#system").value = scenario.system.name;
   $("#scenario-description").textContent = scenario.description || "";
@@ -117,6 +117,7 @@ async function loadScenario(name) {
   $("#seed").value = scenario.run.seed;
   $("#money").checked = !!(scenario.mechanisms && scenario.mechanisms.money);
   $("#protection").checked = !!(scenario.mechanisms && scenario.mechanisms.protection);
+  $("#territory").checked = !!(scenario.mechanisms && scenario.mechanisms.territory);
   for (const row of document.querySelectorAll("#parameters .param")) {
     const spec = state.parameters.find((p) => p.name === row.dataset.name);
     const value = scenario.parameters && row.dataset.name in scenario.parameters ?
@@ -189,6 +190,9 @@ function groupOptions(select, chosen) {
   }
 }
 
+// options drawn with the removal's kind (kind, succession, clarity); others get a menu each
+const KIND_OPTIONS = ["kind", "succession", "clarity"];
+
 function interventionCard(spec) {
   const card = el("div", { class: "intervention", "data-label": spec.label || "" });
   if (spec.when) card.dataset.when = JSON.stringify(spec.when);  // kept as loaded (no control)
@@ -230,6 +234,18 @@ function interventionCard(spec) {
       el("label", {}, "clarity P(settled)", el("input", { class: "clarity", type: "number",
         min: 0, max: 1, step: "any", value: spec.clarity ?? "" })));
     card.append(row);
+  }
+
+  for (const [name, help] of Object.entries(info.options || {})) {
+    if (KIND_OPTIONS.includes(name)) continue;  // drawn above, with the removal's kind
+    const choices = (info.choices || {})[name];
+    const input = choices ? el("select", { class: `option-${name}`, "aria-label": name })
+      : el("input", { class: `option-${name}`, type: "text", value: spec[name] || "",
+                      "aria-label": name });
+    for (const c of choices || []) {
+      input.append(el("option", { value: c, text: c, selected: c === spec[name] }));
+    }
+    card.append(el("label", {}, name, input), el("p", { class: "effect-help", text: help }));
   }
 
   const target = spec.target || {};
@@ -288,6 +304,11 @@ function readIntervention(card) {
     if (value("succession")) spec.succession = value("succession");
     if (value("clarity") !== "") spec.clarity = parseFloat(value("clarity"));
   }
+  for (const name of Object.keys((state.actions[spec.action] || {}).options || {})) {
+    if (!KIND_OPTIONS.includes(name) && value(`option-${name}`)) {
+      spec[name] = value(`option-${name}`);
+    }
+  }
   const rule = card.querySelector(".rule");
   if (rule && !rule.disabled) {
     if (rule.value === "groups") {
@@ -317,7 +338,9 @@ function scenarioBody() {
     parameters: changedParameters(),
     run: { ...(loaded.run || {}), engine: $("#engine").value,
            runs: parseInt($("#runs").value, 10), seed: parseInt($("#seed").value, 10) },
-    mechanisms: { money: $("#money").checked, protection: $("#protection").checked },
+    // the switches the form shows, over the loaded ones it does not (fragmentation)
+    mechanisms: { ...(loaded.mechanisms || {}), money: $("#money").checked,
+                  protection: $("#protection").checked, territory: $("#territory").checked },
     interventions: [...document.querySelectorAll(".intervention")].map(readIntervention),
   };
 }
