@@ -405,7 +405,8 @@ def calibrate(
         "before session 6; docs/calibration.md)."))] = None,
     sampler: Annotated[str, typer.Option(help=(
         "history: 'emcee' (default; a mode search, then an affine-invariant ensemble) or "
-        "'smc' (tempered sequential Monte Carlo from the prior; docs/calibration.md)."))] = (
+        "'smc' (tempered sequential Monte Carlo started around the searched mode; not yet "
+        "converged at its defaults, docs/calibration.md)."))] = (
         "emcee"),
     particles: Annotated[int | None, typer.Option(help=(
         "history with --sampler smc: particles (default 500)."))] = None,
