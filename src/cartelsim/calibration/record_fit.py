@@ -75,15 +75,15 @@ MODE_SHARE = 0.35
 # Spread of the walkers' starting ball around the mode, in sampler coordinates: the
 # parameters' [0, 1] ranges and the log discrepancies.
 BALL_UNIT, BALL_LOG_SIGMA = 0.01, 0.05
-# Where the walkers move: "unit" (the [0, 1] ranges and log discrepancies, the fits shipped
-# before session 6) or "logit" (the CLI's default and the shipped fits since) (each coordinate's place in its bounds through logit, so no proposal falls
-# outside the prior; a diagnostic on the record fit doubled acceptance, docs/calibration.md).
+# Where the walkers move: "unit" (the [0, 1] ranges and log discrepancies; the fits shipped
+# before session 6) or "logit" (each coordinate's place in its bounds through logit, so no
+# proposal falls outside the prior; a diagnostic on the record fit doubled acceptance,
+# docs/calibration.md; the CLI's default and the shipped fits since).
 COORDINATES = ("unit", "logit")
 # Named sub-streams of the seed (apart from the engines' own streams).
 _STREAM_START, _STREAM_MOVES, _STREAM_WORLDS, _STREAM_BALL = 3000, 3001, 3002, 3003
 
 Progress = Callable[[int, int], None]
-
 
 
 def world_seed(seed: int) -> int:

@@ -153,7 +153,7 @@ def posterior_from_smc(fit: SmcFit, revision: str) -> Posterior:
         "budget": {"parameter_points": fit.evaluations,
                    "replays": fit.evaluations * fit.runs_per_point,
                    "particles": fit.particles, "mcmc_steps": fit.mcmc_steps,
-                   "stages": len(run.phi) - 1, "target_ess": fit.target_ess,
+                   "target_ess": fit.target_ess,
                    "mode_search": fit.search_points,
                    "starting_draws": STARTING_DRAWS if fit.search_points else 0},
         "diagnostics": {"stages": len(run.phi) - 1,
