@@ -250,8 +250,9 @@ def export(
     folder: Annotated[Path, typer.Argument(help="Ensemble folder.")],
     out: Annotated[Path, typer.Option(help="NetCDF file for the whole ensemble.")],
 ) -> None:
-    """Gather a finished ensemble into one labelled Dataset (scenario, sample, run, time),
-    written chunk by chunk (one chunk in memory at a time)."""
+    """Gather a finished ensemble into one labelled Dataset (scenario, sample, run, time).
+
+    Written chunk by chunk, so one chunk is in memory at a time."""
     from cartelsim.ensembles.store import EnsembleStore
     from cartelsim.io.export import write_ensemble_netcdf
 
@@ -272,8 +273,9 @@ def summarize(
         help="Fan charts of each scenario against the first, saved in the ensemble folder.")
     ] = True,
 ) -> None:
-    """Paired differences of every scenario against the first, over samples and runs,
-    computed online one paired block of chunks at a time (memory bounded)."""
+    """Paired differences of every scenario against the first, over samples and runs.
+
+    Computed online, one paired block of chunks at a time, so memory stays bounded."""
     import pandas as pd
 
     from cartelsim.ensembles.online import DEFAULT_BUDGET_BYTES, summarize_online
@@ -417,10 +419,13 @@ def calibrate(
         "history with --sampler smc: points of the mode search the particles start around "
         "(default 5000; 0 starts them from the prior)."))] = None,
 ) -> None:
-    """Fit parameters to the national violence series by least squares or Bayesian MCMC;
-    report what the data pin down, and how the inferred membership moves with the victims'
+    """Fit parameters to data: the national series, the record (history) or the states (territory).
+
+    Without a target: least squares or Bayesian MCMC on the national violence series; it
+    reports what the data pin down, and how the inferred membership moves with the victims'
     member share (least squares) or the posterior intervals (bayes). `calibrate history`
-    fits the replay of 2007-2026 to the record instead (docs/calibration.md)."""
+    fits the replay of 2007-2026 to the record and `calibrate territory` its states
+    (docs/calibration.md)."""
     from cartelsim.calibration.command import load_system, run_bayes
 
     history_only = {"--coordinates": coordinates, "--particles": particles,
@@ -625,8 +630,9 @@ def actions(
     markdown: Annotated[bool, typer.Option(
         help="The docs page (docs/actions.md) as Markdown.")] = False,
 ) -> None:
-    """List every intervention action: what it means, its effect's range and unit, whether
-    it lasts or happens once, and the mechanism it needs (from the action registry)."""
+    """List every intervention action: its meaning, range, unit and the mechanism it needs.
+
+    From the action registry; also whether the action lasts or happens once."""
     from cartelsim.interventions.actions import catalogue
     from cartelsim.interventions.docs import actions_markdown
 

@@ -93,8 +93,9 @@ def simulate(
         help="PNG of a network sample before and after (default: beside --out).")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
-    """Remove members of replicate organisations and follow command reach, efficiency,
-    components and splinters week by week."""
+    """Remove members of replicate organisations and follow command week by week.
+
+    Reach, efficiency, components and splinters, each week after the removal."""
     from cartelsim.analysis.figures import save_figure
     from cartelsim.cli.progress import progress_bar
     from cartelsim.io.export import write_netcdf
@@ -180,8 +181,10 @@ def derive(
     out: Annotated[Path, typer.Option(help="Parameter file to write (TOML).")] = Path(
         "outputs/leadership-derived.toml"),
 ) -> None:
-    """Derive the group-level leadership parameters (loss by kind of removal, settled
-    factor, succession clarity, recovery, split hazard and size) from L4 ensembles."""
+    """Derive the group-level leadership parameters from L4 ensembles.
+
+    Loss by kind of removal, settled factor, succession clarity, recovery, split hazard and
+    size."""
     from cartelsim.cli.progress import progress_bar
     from cartelsim.io.atomic import write_atomically
     from cartelsim.io.export import write_csv
