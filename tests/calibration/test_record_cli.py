@@ -31,7 +31,9 @@ COMMANDS: dict[str, tuple[str, ...]] = {
                      "--mcmc-steps", "0"),
     "smc_with_budget": ("calibrate", "history", "--out", "fit", "--sampler", "smc",
                         "--budget", "4000"),
-    "particles_with_emcee": ("calibrate", "history", "--out", "fit", "--particles", "300"),
+    # a budget chooses emcee when no sampler is named (the older recorded commands)
+    "particles_with_emcee": ("calibrate", "history", "--out", "fit", "--budget", "4000",
+                             "--particles", "300"),
     "sampler_elsewhere": ("calibrate", "territory", "--out", "fit", "--sampler", "smc"),
     "validate_ok": ("validate", "--out", "val", "--posterior", "p", "--draws", "2",
                     "--runs-per-draw", "1", "--quiet"),

@@ -10,9 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartelsim.calibration.posterior import load_posterior
+from cartelsim.calibration.posterior import PACKAGED_2021, PACKAGED_NAME, load_posterior
 from cartelsim.calibration.record_fit import Space
-from cartelsim.calibration.record_posterior import calibrate_history, nuisance_draws
+from cartelsim.calibration.record_posterior import (
+    calibrate_history,
+    choose_sampler,
+    nuisance_draws,
+)
 from cartelsim.calibration.record_smc import sample_smc
 from cartelsim.errors import CartelsimError
 
@@ -92,3 +96,33 @@ def test_smc_from_a_starting_point_reaches_the_same_posterior():
     values = SPACE.values(run.particles)
     np.testing.assert_allclose((values.mean(axis=0) - CENTRE) / SD, 0, atol=0.25)
     np.testing.assert_allclose(values.std(axis=0) / SD, 1, atol=0.2)
+
+
+@pytest.mark.parametrize("sampler, budget, coordinates, chosen", [
+    (None, None, None, "smc"),  # the default
+    (None, 16000, None, "emcee"),  # emcee's options choose it, as older recorded commands do
+    (None, None, "logit", "emcee"),
+    ("emcee", None, None, "emcee"),
+    ("smc", None, None, "smc"),
+])
+def test_the_sampler_is_smc_unless_emcee_is_asked_for(sampler, budget, coordinates, chosen):
+    assert choose_sampler(sampler, budget, coordinates) == chosen
+
+
+@pytest.mark.parametrize("sampler, budget, message", [
+    ("smc", 4000, "--budget and --coordinates apply to --sampler emcee"),
+    ("nuts", None, "--sampler must be one of emcee, smc, got 'nuts'"),
+])
+def test_a_sampler_that_cannot_be_is_refused(sampler, budget, message):
+    with pytest.raises(CartelsimError, match=message):
+        choose_sampler(sampler, budget, None)
+
+
+@pytest.mark.parametrize("name", [PACKAGED_NAME, PACKAGED_2021])
+def test_a_packaged_posteriors_recorded_command_still_chooses_its_sampler(name):
+    meta = load_posterior(packaged=name).meta
+    words = meta["command"].split()
+    option = {flag: words[k + 1] for k, flag in enumerate(words[:-1]) if flag.startswith("--")}
+    budget = int(option["--budget"]) if "--budget" in option else None
+    assert choose_sampler(option.get("--sampler"), budget, option.get("--coordinates")) == \
+        meta.get("sampler", "emcee")

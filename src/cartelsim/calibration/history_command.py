@@ -16,7 +16,11 @@ from rich.table import Table
 from cartelsim.calibration.identifiability import identifiability_table
 from cartelsim.calibration.posterior import Posterior
 from cartelsim.calibration.record_fit import COORDINATES, FITTED, RUNS_PER_POINT, plan_budget
-from cartelsim.calibration.record_posterior import SAMPLERS, calibrate_history, summary_lines
+from cartelsim.calibration.record_posterior import (
+    calibrate_history,
+    choose_sampler,
+    summary_lines,
+)
 from cartelsim.calibration.record_smc import (
     MCMC_STEPS,
     PARTICLES,
@@ -45,17 +49,13 @@ def posterior_stem(stem: Path) -> Path:
 def run_history_calibration(
         stem: Path, *, budget: int | None, seed: int, until: int, console: Console,
         progress_bar: Callable[[str, bool], AbstractContextManager],
-        coordinates: str | None = None, sampler: str = "emcee", particles: int | None = None,
-        mcmc_steps: int | None = None, search_points: int | None = None) -> Posterior:
+        coordinates: str | None = None, sampler: str | None = None,
+        particles: int | None = None, mcmc_steps: int | None = None,
+        search_points: int | None = None) -> Posterior:
     """Check the options, fit with a progress bar, print the table, write the files."""
     record_targets(until)  # a bad --until fails here, before any simulation
-    if sampler not in SAMPLERS:
-        raise CartelsimError(f"--sampler must be one of {', '.join(SAMPLERS)}, got "
-                             f"{sampler!r}")
+    sampler = choose_sampler(sampler, budget, coordinates)
     if sampler == "smc":
-        if budget is not None or coordinates is not None:
-            raise CartelsimError("--budget and --coordinates apply to --sampler emcee; the "
-                                 "SMC's cost is set by --particles and --mcmc-steps")
         particles = PARTICLES if particles is None else particles
         mcmc_steps = MCMC_STEPS if mcmc_steps is None else mcmc_steps
         search_points = SEARCH_POINTS if search_points is None else search_points

@@ -188,21 +188,38 @@ def nuisance_draws(posterior: Posterior, name: str) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
+def choose_sampler(sampler: str | None, budget: int | None, coordinates: str | None) -> str:
+    """The sampler asked for; if none, emcee when its options (a budget, coordinates) are
+    given, as in the commands recorded by fits before SMC became the default, else SMC.
+
+    Raises:
+        CartelsimError: an unknown sampler, or SMC asked for with emcee's options.
+    """
+    emcee_options = budget is not None or coordinates is not None
+    chosen = sampler or ("emcee" if emcee_options else "smc")
+    if chosen not in SAMPLERS:
+        raise CartelsimError(f"--sampler must be one of {', '.join(SAMPLERS)}, got "
+                             f"{chosen!r}")
+    if chosen == "smc" and emcee_options:
+        raise CartelsimError("--budget and --coordinates apply to --sampler emcee; the "
+                             "SMC's cost is set by --particles and --mcmc-steps")
+    return chosen
+
+
 def calibrate_history(stem: Path, *, budget: int | None = None, seed: int = 0,
                       until: int = 2024, names: tuple[str, ...] = FITTED,
                       runs_per_point: int = RUNS_PER_POINT, progress: Progress | None = None,
-                      coordinates: str = "unit", sampler: str = "emcee",
+                      coordinates: str | None = None, sampler: str | None = None,
                       particles: int = PARTICLES, mcmc_steps: int = MCMC_STEPS,
                       search_points: int = SEARCH_POINTS) -> tuple[Posterior, dict[str, Path]]:
-    """Fit with `sampler` (emcee: `budget`, `coordinates`; smc: `particles`, `mcmc_steps`,
-    `search_points`),
-    then write STEM.csv/.json, STEM-identifiability.csv/.png and STEM-correlations.csv;
-    returns the posterior and the paths written."""
+    """Fit with `sampler` (`choose_sampler`; smc: `particles`, `mcmc_steps`,
+    `search_points`; emcee: `budget`, `coordinates`, default "unit"), then write
+    STEM.csv/.json, STEM-identifiability.csv/.png and STEM-correlations.csv; returns the
+    posterior and the paths written."""
     from cartelsim.analysis.figures import save_figure
     from cartelsim.io.atomic import write_atomically
 
-    if sampler not in SAMPLERS:
-        raise CartelsimError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+    sampler = choose_sampler(sampler, budget, coordinates)
     revision = code_revision()  # the code that runs the fit, taken before it starts
     if sampler == "smc":
         smc = fit_record_smc(seed=seed, until=until, names=names,
@@ -215,7 +232,7 @@ def calibrate_history(stem: Path, *, budget: int | None = None, seed: int = 0,
             raise CartelsimError("the emcee sampler needs a budget of parameter points")
         fit = fit_record(budget=budget, seed=seed, until=until, names=names,
                          runs_per_point=runs_per_point, progress=progress,
-                         coordinates=coordinates)
+                         coordinates=coordinates or "unit")
         posterior = posterior_from_fit(fit, revision)
     csv_path, json_path = posterior.save(stem)
     table = identifiability_table(posterior)
@@ -247,5 +264,5 @@ def summary_lines(posterior: Posterior) -> list[str]:
     return lines
 
 
-__all__ = ["calibrate_history", "code_revision", "nuisance_draws", "posterior_from_fit",
+__all__ = ["calibrate_history", "choose_sampler", "code_revision", "nuisance_draws", "posterior_from_fit",
            "posterior_from_smc", "summary_lines", "SAMPLERS", "SHIPPED_STEM"]

@@ -405,11 +405,11 @@ def calibrate(
         "history with --sampler emcee: where the walkers move, 'logit' (default; the shipped "
         "fits: no proposal falls outside the prior) or 'unit' (the [0, 1] box of the fits "
         "before session 6; docs/calibration.md)."))] = None,
-    sampler: Annotated[str, typer.Option(help=(
-        "history: 'emcee' (default; a mode search, then an affine-invariant ensemble) or "
-        "'smc' (tempered sequential Monte Carlo started around the searched mode; not yet "
-        "converged at its defaults, docs/calibration.md)."))] = (
-        "emcee"),
+    sampler: Annotated[str | None, typer.Option(help=(
+        "history: 'smc' (default: tempered sequential Monte Carlo started around the mode a "
+        "search finds) or 'emcee' (the same search, then an affine-invariant ensemble; "
+        "chosen when --budget or --coordinates is given, as in the commands recorded by "
+        "fits before SMC became the default). docs/calibration.md."))] = None,
     particles: Annotated[int | None, typer.Option(help=(
         "history with --sampler smc: particles (default 500)."))] = None,
     mcmc_steps: Annotated[int | None, typer.Option(help=(
@@ -430,7 +430,7 @@ def calibrate(
 
     history_only = {"--coordinates": coordinates, "--particles": particles,
                     "--mcmc-steps": mcmc_steps, "--search-points": search_points,
-                    "--sampler": None if sampler == "emcee" else sampler}
+                    "--sampler": sampler}
     for option, value in history_only.items():
         if value is not None and target != "history":
             raise CartelsimError(f"{option} applies to `calibrate history` only")
