@@ -414,7 +414,7 @@ def calibrate(
         "history with --sampler smc: particles (default 500)."))] = None,
     mcmc_steps: Annotated[int | None, typer.Option(help=(
         "history with --sampler smc: Metropolis steps per particle at each tempering stage "
-        "(default 5)."))] = None,
+        "(default 15)."))] = None,
     search_points: Annotated[int | None, typer.Option(min=0, help=(
         "history with --sampler smc: points of the mode search the particles start around "
         "(default 5000; 0 starts them from the prior)."))] = None,
