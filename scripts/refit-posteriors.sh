@@ -40,13 +40,14 @@ side_by_side() {  # side_by_side NAME1 "CMD1" NAME2 "CMD2": both at once, fail i
     wait $first && wait $second
 }
 has() { [[ " $STAGES " == *" $1 "* ]]; }
+ship() {  # ship STEM...: copy each fit's STEM.csv and STEM.json into the package
+    for stem in "$@"; do cp "$OUT/$stem.csv" "$OUT/$stem.json" "$PACKAGE/"; done
+}
 
 if has record; then
     side_by_side record-2024 "$BIN/cartelsim calibrate history --out $OUT/record-posterior $RECORD_FIT" \
                  record-2021 "$BIN/cartelsim calibrate history --out $OUT/record-posterior-2021 --until 2021 $RECORD_FIT"
-    for stem in record-posterior record-posterior-2021; do
-        cp "$OUT/$stem.csv" "$OUT/$stem.json" "$PACKAGE/"
-    done
+    ship record-posterior record-posterior-2021
     cp "$OUT/record-posterior-identifiability.png" docs/figures/record-identifiability.png
     cp "$OUT/record-posterior-2021-identifiability.png" docs/figures/record-identifiability-2021.png
 fi
@@ -54,9 +55,7 @@ fi
 if has territory; then
     side_by_side territory-2024 "$BIN/cartelsim calibrate territory --out $OUT/territory-posterior $TERRITORY_FIT" \
                  territory-2017 "$BIN/cartelsim calibrate territory --out $OUT/territory-posterior-2017 --until 2017 $TERRITORY_FIT"
-    for stem in territory-posterior territory-posterior-2017; do
-        cp "$OUT/$stem.csv" "$OUT/$stem.json" "$PACKAGE/"
-    done
+    ship territory-posterior territory-posterior-2017
 fi
 
 if has replay; then
