@@ -264,5 +264,6 @@ def summary_lines(posterior: Posterior) -> list[str]:
     return lines
 
 
-__all__ = ["calibrate_history", "choose_sampler", "code_revision", "nuisance_draws", "posterior_from_fit",
-           "posterior_from_smc", "summary_lines", "SAMPLERS", "SHIPPED_STEM"]
+__all__ = ["calibrate_history", "choose_sampler", "code_revision", "nuisance_draws",
+           "posterior_from_fit", "posterior_from_smc", "summary_lines", "SAMPLERS",
+           "SHIPPED_STEM"]
