@@ -250,7 +250,7 @@ def segment_index(segment: str | None, network: CorridorNetwork | None = None) -
     for e, (i, j) in enumerate(network.edges):
         if {int(i), int(j)} == {a, b}:
             return e
-    roads = sorted(f"{network.node_ids[int(i)]}-{network.node_ids[int(j)]}"
-                   for i, j in network.edges if a in (int(i), int(j)))
+    roads = sorted(name for name, (i, j) in zip(segment_names(network), network.edges,
+                                                 strict=True) if a in (int(i), int(j)))
     raise ValueError(f"segment {segment!r} is not a road of edges.csv; the roads from "
                      f"{ends[0]}: {', '.join(roads)}")
