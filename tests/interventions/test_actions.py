@@ -225,6 +225,29 @@ def test_crossing_crackdown() -> None:
         InterventionSpec(action="arrest_sweep", effect=0.1, crossing="nogales")
 
 
+def test_every_option_is_described_for_the_dashboard() -> None:
+    """The dashboard draws an action's options from the registry alone: menus and bounds
+    name only the action's own options, and every menu value passes the action's check."""
+    from cartelsim.interventions.actions.leaders import REMOVAL_KINDS, SUCCESSIONS
+
+    for name, a in registry().items():
+        menus, numbers = a.choices(), a.numbers()
+        assert set(menus) | set(numbers) | set(a.required) <= set(a.options), name
+        assert not set(menus) & set(numbers), name
+        listed = catalogue()[name]
+        assert listed["required"] == list(a.required)
+        assert listed["numbers"] == {k: list(v) for k, v in numbers.items()}
+    assert action("remove_leader").choices() == {"kind": list(REMOVAL_KINDS),
+                                                 "succession": list(SUCCESSIONS)}
+    assert action("remove_leader").required == ("kind",)
+    transfer = action("demanded_transfer")
+    assert transfer.choices() == {"succession": list(SUCCESSIONS)}
+    assert transfer.numbers() == {"clarity": (0.0, 1.0)} and transfer.required == ()
+    for kind in REMOVAL_KINDS:
+        for succession in SUCCESSIONS:
+            InterventionSpec(action="remove_leader", kind=kind, succession=succession)
+
+
 def test_the_command_line_lists_the_registry(tmp_path) -> None:
     import json
 

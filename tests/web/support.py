@@ -70,12 +70,12 @@ def build_and_run(page, base_url: str, runs: int, weeks: int) -> None:
     page.wait_for_selector("body[data-ready=true]", timeout=30_000)
     page.select_option("#scenario", "cjng-leader-killed")
     page.wait_for_selector("body[data-loading=false]")  # the form is filled in
-    page.wait_for_selector(".intervention .kind")
+    page.wait_for_selector(".intervention .option-kind")
     page.fill("#runs", str(runs))
     page.fill("#weeks", str(weeks))
     first = page.locator(".intervention").first
-    first.locator(".kind").select_option("captured")
-    first.locator(".succession").select_option("contested")
+    first.locator(".option-kind").select_option("captured")
+    first.locator(".option-succession").select_option("contested")
     page.click("#add-intervention")
     added = page.locator(".intervention").nth(1)
     added.locator(".action").select_option("prevent_recruitment")

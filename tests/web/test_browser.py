@@ -189,6 +189,36 @@ def test_route_crackdowns_offer_their_crossings_and_segments(server: str, browse
     page.close()
 
 
+def test_every_option_of_an_action_has_its_control(server: str, browser) -> None:
+    """Each option is drawn from the registry's description of it (a menu, a bounded number),
+    for every action alike: an extradition demanded by Washington keeps the succession and
+    clarity the user gives it."""
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.select_option("#scenario", "cjng-leader-killed")
+    page.wait_for_selector("body[data-loading=false]")
+    first = page.locator(".intervention").first
+    first.locator(".option-kind").wait_for()
+    assert "(default)" not in first.locator(".option-kind option").all_inner_texts()  # required
+    assert "(default)" in first.locator(".option-succession option").all_inner_texts()
+    assert first.locator(".option-clarity").get_attribute("max") == "1"
+    page.click("#add-intervention")
+    page.locator(".intervention").nth(1).locator(".action").select_option("demanded_transfer")
+    added = page.locator(".intervention").nth(1)  # redrawn for the new action
+    assert added.locator(".option-kind").count() == 0  # always an extradition
+    added.locator(".option-succession").select_option("uncertain")
+    added.locator(".option-clarity").fill("0.3")
+    added.locator(".start").fill("2026-06-01")
+    with page.expect_download(timeout=10_000) as download:
+        page.click("#download-toml")
+    transfer = parse_scenario(tomllib.loads(Path(download.value.path()).read_text())
+                              ).interventions[1]
+    assert (transfer.action, transfer.succession, transfer.clarity) == (
+        "demanded_transfer", "uncertain", 0.3)
+    page.close()
+
+
 def test_a_system_this_server_lacks_is_explained(server: str, browser) -> None:
     page = browser.new_page()
     page.goto(server + "/")

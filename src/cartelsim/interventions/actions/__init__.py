@@ -24,9 +24,12 @@ def action(name: str) -> Action:
 def catalogue() -> dict[str, dict[str, object]]:
     """Every action as plain data (for the dashboard, the CLI and the docs): what it
     means, its effect's meaning, bounds and unit, lasting or once, what it needs, its options
-    and the values of those that take a fixed list."""
+    (which are required, the values of those that take a fixed list, the bounds of those
+    that are numbers)."""
     return {name: {"meaning": a.meaning, "effect": a.amount.meaning, "low": a.amount.low,
                    "high": a.amount.high, "unit": a.amount.unit, "default": a.amount.default,
                    "kind": a.kind, "needs": list(a.needs), "national": a.national,
-                   "options": dict(a.options), "choices": a.choices()}
+                   "options": dict(a.options), "required": list(a.required),
+                   "choices": a.choices(),
+                   "numbers": {name: list(bounds) for name, bounds in a.numbers().items()}}
             for name, a in registry().items()}

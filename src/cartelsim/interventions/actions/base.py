@@ -49,6 +49,7 @@ class Action:
     needs: ClassVar[tuple[str, ...]] = ()  # [mechanisms] switches it acts on
     national: ClassVar[bool] = False  # acts on the whole country (no target)
     options: ClassVar[Mapping[str, str]] = MappingProxyType({})  # extra fields it reads
+    required: ClassVar[tuple[str, ...]] = ()  # options a scenario must give
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -77,7 +78,11 @@ class Action:
 
     def choices(self) -> dict[str, list[str]]:
         """The values an option can take, where they are a fixed list (for the dashboard's
-        menus); options not listed take any value `check` accepts."""
+        menus); options not listed here or in `numbers` take any text `check` accepts."""
+        return {}
+
+    def numbers(self) -> dict[str, tuple[float, float]]:
+        """The bounds of the options that are numbers (for the dashboard's inputs)."""
         return {}
 
     @property

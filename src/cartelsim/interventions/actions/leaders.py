@@ -31,9 +31,17 @@ class RemoveLeader(Action):
         "clarity": "for an uncertain succession: this group's P(settled heir), 0-1 "
                    "(default: the catalogue's succession_clarity)",
     })
+    required = ("kind",)
 
     def effects(self, amount: float, params: Params) -> tuple[Effect, ...]:
         return (RemoveLeaderEffect(amount),)
+
+    def choices(self) -> dict[str, list[str]]:
+        menus = {"kind": list(REMOVAL_KINDS), "succession": list(SUCCESSIONS)}
+        return {name: values for name, values in menus.items() if name in self.options}
+
+    def numbers(self) -> dict[str, tuple[float, float]]:
+        return {"clarity": (0.0, 1.0)} if "clarity" in self.options else {}
 
     def removal_kind(self, spec: InterventionSpec) -> str:
         """Killed, captured, extradited or lieutenant: what sets the loss of integrity."""
@@ -73,6 +81,7 @@ class DemandedTransfer(RemoveLeader):
         "clarity": "for an uncertain succession: this group's P(settled heir), 0-1 "
                    "(default: the catalogue's succession_clarity)",
     })
+    required = ()
 
     def removal_kind(self, spec: InterventionSpec) -> str:
         return "extradited"

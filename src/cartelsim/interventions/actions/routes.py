@@ -30,6 +30,7 @@ class CrossingCrackdown(Action):
     national = True
     options = MappingProxyType({"crossing": "the crossing cracked down on (required): "
                                 + ", ".join(CROSSINGS)})
+    required = ("crossing",)
 
     def effects(self, amount: float, params: Params) -> tuple[Effect, ...]:
         return (RaiseCrossingCost(amount),)
@@ -63,6 +64,7 @@ class SegmentCrackdown(Action):
     options = MappingProxyType({"segment": "the segment cracked down on (required): the two "
                                 "node ids of a row of data/territory/edges.csv joined by '-', "
                                 "e.g. monterrey-nuevo_laredo (either order)"})
+    required = ("segment",)
 
     def effects(self, amount: float, params: Params) -> tuple[Effect, ...]:
         return (RaiseSegmentCost(amount),)

@@ -3,7 +3,7 @@
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
-const state = { actions: {}, kinds: [], successions: [], parameters: [], groups: [],
+const state = { actions: {}, parameters: [], groups: [],
                 limits: {}, loaded: null, polling: null };
 const DEFAULT_RUNS = 20;   // a small paired ensemble: a few seconds
 
@@ -49,8 +49,6 @@ async function init() {
       api("/api/systems"), api("/api/scenarios"), api("/api/interventions"),
       api("/api/parameters"), api("/api/limits")]);
     state.actions = interventions.actions;
-    state.kinds = interventions.removal_kinds;
-    state.successions = interventions.successions;
     state.parameters = parameters;
     state.limits = limits;
     for (const s of systems) {
@@ -190,8 +188,26 @@ function groupOptions(select, chosen) {
   }
 }
 
-// options drawn with the removal's kind (kind, succession, clarity); others get a menu each
-const KIND_OPTIONS = ["kind", "succession", "clarity"];
+// one control per option, as the registry describes it: a menu for a fixed list (with a
+// "default" entry unless the option is required), a bounded number, or free text
+function optionInput(info, name, value) {
+  const cls = `option-${name}`;
+  const choices = (info.choices || {})[name];
+  if (choices) {
+    const select = el("select", { class: cls, "aria-label": name });
+    const required = (info.required || []).includes(name);
+    for (const c of required ? choices : ["", ...choices]) {
+      select.append(el("option", { value: c, text: c || "(default)", selected: c === (value ?? "") }));
+    }
+    return select;
+  }
+  const bounds = (info.numbers || {})[name];
+  if (bounds) {
+    return el("input", { class: cls, type: "number", step: "any", min: bounds[0], max: bounds[1],
+      value: value ?? "", "aria-label": name });
+  }
+  return el("input", { class: cls, type: "text", value: value || "", "aria-label": name });
+}
 
 function interventionCard(spec) {
   const card = el("div", { class: "intervention", "data-label": spec.label || "" });
@@ -221,31 +237,9 @@ function interventionCard(spec) {
   }
   card.append(when);
 
-  if ("kind" in (info.options || {})) {
-    const row = el("div", { class: "row" });
-    const kind = el("select", { class: "kind" });
-    for (const k of state.kinds) kind.append(el("option", { value: k, text: k, selected: k === spec.kind }));
-    const succession = el("select", { class: "succession" });
-    for (const s of ["", ...state.successions]) {
-      succession.append(el("option", { value: s, text: s || "uncertain (default)",
-        selected: s === (spec.succession || "") }));
-    }
-    row.append(el("label", {}, "kind", kind), el("label", {}, "succession", succession),
-      el("label", {}, "clarity P(settled)", el("input", { class: "clarity", type: "number",
-        min: 0, max: 1, step: "any", value: spec.clarity ?? "" })));
-    card.append(row);
-  }
-
   for (const [name, help] of Object.entries(info.options || {})) {
-    if (KIND_OPTIONS.includes(name)) continue;  // drawn above, with the removal's kind
-    const choices = (info.choices || {})[name];
-    const input = choices ? el("select", { class: `option-${name}`, "aria-label": name })
-      : el("input", { class: `option-${name}`, type: "text", value: spec[name] || "",
-                      "aria-label": name });
-    for (const c of choices || []) {
-      input.append(el("option", { value: c, text: c, selected: c === spec[name] }));
-    }
-    card.append(el("label", {}, name, input), el("p", { class: "effect-help", text: help }));
+    card.append(el("label", {}, name, optionInput(info, name, spec[name])),
+      el("p", { class: "effect-help", text: help }));
   }
 
   const target = spec.target || {};
@@ -285,7 +279,10 @@ function interventionCard(spec) {
     if (next.effect === undefined || next.effect < bounds.low || next.effect > bounds.high) {
       next.effect = Math.min(Math.max(next.effect ?? bounds.low, bounds.low), bounds.high);
     }
-    if ("kind" in (bounds.options || {})) next.kind = next.kind || "captured";
+    for (const name of bounds.required || []) {  // a required menu starts at its first value
+      const choices = (bounds.choices || {})[name];
+      if (choices && !choices.includes(next[name])) next[name] = choices[0];
+    }
     card.replaceWith(interventionCard(next));
   });
   return card;
@@ -299,15 +296,10 @@ function readIntervention(card) {
   if (value("effect") !== "") spec.effect = parseFloat(value("effect"));
   for (const key of ["start", "end"]) if (value(key)) spec[key] = value(key);
   if (value("every_weeks")) spec.every_weeks = parseInt(value("every_weeks"), 10);
-  if ("kind" in ((state.actions[spec.action] || {}).options || {})) {
-    spec.kind = value("kind");
-    if (value("succession")) spec.succession = value("succession");
-    if (value("clarity") !== "") spec.clarity = parseFloat(value("clarity"));
-  }
-  for (const name of Object.keys((state.actions[spec.action] || {}).options || {})) {
-    if (!KIND_OPTIONS.includes(name) && value(`option-${name}`)) {
-      spec[name] = value(`option-${name}`);
-    }
+  const info = state.actions[spec.action] || {};
+  for (const name of Object.keys(info.options || {})) {
+    const given = value(`option-${name}`);
+    if (given !== "") spec[name] = name in (info.numbers || {}) ? parseFloat(given) : given;
   }
   const rule = card.querySelector(".rule");
   if (rule && !rule.disabled) {
