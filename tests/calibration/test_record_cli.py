@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "validate_file": ("validate", "--out", "taken", "--posterior", "p"),
     "validate_no_years": ("validate", "--out", "val", "--posterior", "bare"),
     "validate_missing": ("validate", "--out", "val", "--posterior", "nowhere"),
+    "validate_in_sample_bare": ("validate", "--out", "val", "--posterior", "p",
+                                "--in-sample-posterior", "bare"),
     "history_draws_without": ("history", "--out", "out", "--no-posterior",
                               "--posterior-draws", "2"),
     "history_missing": ("history", "--out", "out", "--posterior", "nowhere"),
@@ -76,6 +78,7 @@ def jobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Job]]:
     ("validate_file", ("--out taken is a file",)),
     ("validate_no_years", ("does not say which years",)),
     ("validate_missing", ("nowhere.csv", "no such posterior file")),
+    ("validate_in_sample_bare", ("bare", "does not say which years")),
     ("history_draws_without", ("needs a posterior",)),
     ("history_missing", ("nowhere.csv",)),
 ])
@@ -96,3 +99,9 @@ def test_validate_writes_the_scores_with_their_columns(jobs):
     assert list(summary.columns) == ["forecaster", "mean_crps", "coverage_50", "coverage_90",
                                      "years"]
     assert (job.cwd / "val" / "forecast.png").read_bytes().startswith(b"\x89PNG")
+    covered = pd.read_csv(job.cwd / "val" / "in_sample.csv")  # the packaged fit to 2024
+    assert list(covered.columns) == ["year", "observed", "model_p05", "model_p50",
+                                     "model_p95", "model_in_90", "p05", "p25", "p50", "p75",
+                                     "p95", "in_50", "in_90"]
+    assert covered["year"].tolist() == list(range(2010, 2025))
+    assert (covered["model_p05"] <= covered["model_p95"]).all()

@@ -16,6 +16,7 @@ from cartelsim.calibration.record_posterior import (
     calibrate_history,
     choose_sampler,
     nuisance_draws,
+    sampler_options,
 )
 from cartelsim.calibration.record_smc import sample_smc
 from cartelsim.errors import CartelsimError
@@ -116,6 +117,23 @@ def test_the_sampler_is_smc_unless_emcee_is_asked_for(sampler, budget, coordinat
 def test_a_sampler_that_cannot_be_is_refused(sampler, budget, message):
     with pytest.raises(CartelsimError, match=message):
         choose_sampler(sampler, budget, None)
+
+
+def test_the_command_and_the_api_fill_the_same_defaults():
+    """One place settles each sampler's options: what `calibrate history` runs without
+    options is what `calibrate_history` runs without them."""
+    assert sampler_options() == ("smc", {"particles": 500, "mcmc_steps": 15,
+                                         "search_points": 5000})
+    assert sampler_options("emcee") == ("emcee", {"budget": 16000, "coordinates": "logit"})
+    assert sampler_options(budget=66, coordinates="unit") == ("emcee", {"budget": 66,
+                                                                       "coordinates": "unit"})
+    with pytest.raises(CartelsimError, match="--particles, --mcmc-steps and --search-points "
+                                             "apply to --sampler smc"):
+        sampler_options("emcee", particles=100)
+    with pytest.raises(CartelsimError, match="--coordinates must be one of"):
+        sampler_options(coordinates="polar")
+    with pytest.raises(CartelsimError, match="--particles must be at least 8"):
+        sampler_options(particles=5, dim=4)
 
 
 @pytest.mark.parametrize("name", [PACKAGED_NAME, PACKAGED_2021])

@@ -37,6 +37,9 @@ from cartelsim.record.observed import national_homicides
 from cartelsim.record.replay import build_replay, run_replay
 
 _STREAM_ROWS, _STREAM_NOISE = 4000, 4001
+# The in-sample check starts in 2010, as issue 13's criterion does: the replay starts from
+# the groups of 2007, and its first years are its settling from that start.
+IN_SAMPLE_FROM = 2010
 
 
 
@@ -49,16 +52,20 @@ def cutoff_year(posterior: Posterior) -> int:
     return int(years[1])
 
 
-def model_samples(posterior: Posterior, years: np.ndarray, *, draws: int, runs_per_draw: int,
-                  seed: int, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """Posterior predictive INEGI-comparable homicides: shape [year, draws x runs_per_draw]."""
+def replay_samples(posterior: Posterior, years: np.ndarray, *, draws: int, runs_per_draw: int,
+                   seed: int, progress: Callable[[int, int], None] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """INEGI-comparable homicides of replays at posterior draws, shape [year, draws x
+    runs_per_draw] (failed runs left out): the model's own (parameters and simulated noise),
+    and the posterior predictive (each world and year times a log-normal draw of its
+    posterior draw's fitted discrepancy)."""
     events = load_events()
     rows = stream_generator(seed, _STREAM_ROWS).choice(len(posterior.draws), size=draws,
                                                  p=posterior.weights)
     noise = stream_generator(seed, _STREAM_NOISE)
     sigma = nuisance_draws(posterior, "sigma_homicides")
     fragmentation = posterior.meta.get("replay", {}).get("fragmentation", FRAGMENTATION)
-    columns = []
+    bare, predictive = [], []
     for k, row in enumerate(rows):
         values = {n: float(v) for n, v in posterior.draws.iloc[row].items()}
         setup = build_replay(events, runs=runs_per_draw, seed=draw_seed(seed, k),
@@ -67,10 +74,54 @@ def model_samples(posterior: Posterior, years: np.ndarray, *, draws: int, runs_p
         ok = ds["status"].values == 0 if "status" in ds else np.ones(ds.sizes["run"], bool)
         yearly = annual(ds, "homicides_inegi").sel(year=years).transpose("year", "run")
         model = yearly.to_numpy().astype(float)[:, ok]
-        columns.append(model * np.exp(noise.normal(0.0, sigma[row], size=model.shape)))
+        bare.append(model)
+        predictive.append(model * np.exp(noise.normal(0.0, sigma[row], size=model.shape)))
         if progress is not None:
             progress(k + 1, draws)
-    return np.concatenate(columns, axis=1)
+    return np.concatenate(bare, axis=1), np.concatenate(predictive, axis=1)
+
+
+def model_samples(posterior: Posterior, years: np.ndarray, *, draws: int, runs_per_draw: int,
+                  seed: int, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Posterior predictive INEGI-comparable homicides: shape [year, draws x runs_per_draw]."""
+    return replay_samples(posterior, years, draws=draws, runs_per_draw=runs_per_draw,
+                          seed=seed, progress=progress)[1]
+
+
+def in_sample_years(posterior: Posterior) -> np.ndarray:
+    """The INEGI years from `IN_SAMPLE_FROM` to the posterior's cut-off.
+
+    Raises:
+        CartelsimError: no fitted years named, or none from `IN_SAMPLE_FROM`.
+    """
+    cutoff = cutoff_year(posterior)
+    observed = national_homicides()["inegi_registered"].dropna()
+    years = np.array([y for y in observed.index if IN_SAMPLE_FROM <= y <= cutoff], dtype=int)
+    if years.size == 0:
+        raise CartelsimError(f"{posterior.source}: fitted up to {cutoff}, before "
+                             f"{IN_SAMPLE_FROM}: no year to check in sample")
+    return years
+
+
+def in_sample(posterior: Posterior, *, draws: int = 100, runs_per_draw: int = 2,
+              seed: int = 0, progress: Callable[[int, int], None] | None = None
+              ) -> pd.DataFrame:
+    """How a posterior covers the record it was fitted to, year by year from
+    `IN_SAMPLE_FROM` to its cut-off: the model's band (parameters and noise: model_p05,
+    model_p50, model_p95, model_in_90) and the posterior predictive (with the fitted
+    discrepancy: p05 ... p95, in_50, in_90) beside INEGI's count (observed)."""
+    years = in_sample_years(posterior)
+    truth = national_homicides()["inegi_registered"].loc[years].to_numpy(float)
+    bare, predictive = replay_samples(posterior, years, draws=draws,
+                                      runs_per_draw=runs_per_draw, seed=seed,
+                                      progress=progress)
+    table = sample_forecast("posterior predictive", years, predictive, truth).table(truth)
+    low, median, high = np.quantile(bare, [0.05, 0.5, 0.95], axis=1)
+    table.insert(3, "model_p05", low)
+    table.insert(4, "model_p50", median)
+    table.insert(5, "model_p95", high)
+    table.insert(6, "model_in_90", (low <= truth) & (truth <= high))
+    return table.drop(columns=["forecaster", "crps"])
 
 
 @dataclass(frozen=True)

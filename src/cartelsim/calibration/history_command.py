@@ -15,23 +15,15 @@ from rich.table import Table
 
 from cartelsim.calibration.identifiability import identifiability_table
 from cartelsim.calibration.posterior import Posterior
-from cartelsim.calibration.record_fit import COORDINATES, FITTED, RUNS_PER_POINT, plan_budget
+from cartelsim.calibration.record_fit import FITTED, RUNS_PER_POINT, plan_budget
 from cartelsim.calibration.record_posterior import (
     calibrate_history,
-    choose_sampler,
+    sampler_options,
     summary_lines,
-)
-from cartelsim.calibration.record_smc import (
-    MCMC_STEPS,
-    PARTICLES,
-    SEARCH_POINTS,
-    check_smc_options,
 )
 from cartelsim.calibration.record_targets import record_targets
 from cartelsim.errors import CartelsimError
 from cartelsim.io.atomic import check_target
-
-DEFAULT_BUDGET = 16000  # emcee's points: the shipped emcee fits' budget
 
 
 def posterior_stem(stem: Path) -> Path:
@@ -54,34 +46,23 @@ def run_history_calibration(
         search_points: int | None = None) -> Posterior:
     """Check the options, fit with a progress bar, print the table, write the files."""
     record_targets(until)  # a bad --until fails here, before any simulation
-    sampler = choose_sampler(sampler, budget, coordinates)
+    sampler, options = sampler_options(sampler, budget=budget, coordinates=coordinates,
+                                       particles=particles, mcmc_steps=mcmc_steps,
+                                       search_points=search_points)
     if sampler == "smc":
-        particles = PARTICLES if particles is None else particles
-        mcmc_steps = MCMC_STEPS if mcmc_steps is None else mcmc_steps
-        search_points = SEARCH_POINTS if search_points is None else search_points
-        check_smc_options(len(FITTED) + 2, particles, mcmc_steps)
-        start = (f"a mode search ({search_points} points), then " if search_points
-                 else "from the prior, ")
-        label = (f"{start}tempered SMC on the replay: {particles} particles, {mcmc_steps} "
-                 f"Metropolis steps a stage, {RUNS_PER_POINT} replays a point, record to "
-                 f"{until} (the bar: the search's points, then phi from 0 to 1)")
-        options = {"particles": particles, "mcmc_steps": mcmc_steps,
-                   "search_points": search_points}
+        start = (f"a mode search ({options['search_points']} points), then "
+                 if options["search_points"] else "from the prior, ")
+        label = (f"{start}tempered SMC on the replay: {options['particles']} particles, "
+                 f"{options['mcmc_steps']} Metropolis steps a stage, {RUNS_PER_POINT} replays "
+                 f"a point, record to {until} (the bar: the search's points, then phi from 0 "
+                 "to 1)")
     else:
-        if particles is not None or mcmc_steps is not None or search_points is not None:
-            raise CartelsimError("--particles, --mcmc-steps and --search-points apply to "
-                                 "--sampler smc")
-        budget = DEFAULT_BUDGET if budget is None else budget
-        coordinates = coordinates or "logit"
-        if coordinates not in COORDINATES:
-            raise CartelsimError(f"--coordinates must be one of {', '.join(COORDINATES)}, "
-                                 f"got {coordinates!r}")
-        plan = plan_budget(budget, len(FITTED) + 2)
+        plan = plan_budget(int(options["budget"]), len(FITTED) + 2)
         label = (f"mode search ({plan.mode_search} points), then emcee on the replay: "
                  f"{plan.walkers} walkers x {plan.steps} steps, {RUNS_PER_POINT} "
                  f"replays a point, record to {until}"
-                 + ("" if coordinates == "logit" else f", walkers in {coordinates} coordinates"))
-        options = {"budget": budget, "coordinates": coordinates}
+                 + ("" if options["coordinates"] == "logit"
+                    else f", walkers in {options['coordinates']} coordinates"))
     stem = posterior_stem(stem)
     with progress_bar(label, False) as bar:
         posterior, paths = calibrate_history(stem, seed=seed, until=until, progress=bar,

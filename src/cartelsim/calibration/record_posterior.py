@@ -25,6 +25,7 @@ from cartelsim.calibration.identifiability import (
 )
 from cartelsim.calibration.posterior import Posterior
 from cartelsim.calibration.record_fit import (
+    COORDINATES,
     ENGINE,
     FITTED,
     FRAGMENTATION,
@@ -45,12 +46,14 @@ from cartelsim.calibration.record_smc import (
     START_SCALE,
     STARTING_DRAWS,
     SmcFit,
+    check_smc_options,
     fit_record_smc,
 )
 from cartelsim.errors import CartelsimError
 
 NUISANCE_KEY = "nuisance_draws"
 SAMPLERS = ("emcee", "smc")
+DEFAULT_BUDGET = 16000  # emcee's points: the shipped emcee fits' budget
 LIKELIHOOD = ("Bayesian synthetic likelihood (Wood 2010): Gaussian on the log scale per "
               "summary, mean and variance over paired replays with fixed seeds, plus fixed "
               "measurement errors and fitted model discrepancies")
@@ -206,33 +209,60 @@ def choose_sampler(sampler: str | None, budget: int | None, coordinates: str | N
     return chosen
 
 
-def calibrate_history(stem: Path, *, budget: int | None = None, seed: int = 0,
-                      until: int = 2024, names: tuple[str, ...] = FITTED,
-                      runs_per_point: int = RUNS_PER_POINT, progress: Progress | None = None,
-                      coordinates: str | None = None, sampler: str | None = None,
-                      particles: int = PARTICLES, mcmc_steps: int = MCMC_STEPS,
-                      search_points: int = SEARCH_POINTS) -> tuple[Posterior, dict[str, Path]]:
-    """Fit with `sampler` (`choose_sampler`; smc: `particles`, `mcmc_steps`,
-    `search_points`; emcee: `budget`, `coordinates`, default "unit"), then write
+def sampler_options(sampler: str | None = None, *, budget: int | None = None,
+                    coordinates: str | None = None, particles: int | None = None,
+                    mcmc_steps: int | None = None, search_points: int | None = None,
+                    dim: int = len(FITTED) + 2) -> tuple[str, dict[str, int | str]]:
+    """The sampler `choose_sampler` picks and its options with the defaults filled in (smc:
+    particles, mcmc_steps, search_points; emcee: budget, coordinates), checked before any
+    simulation; `dim` counts the sampled coordinates (parameters and discrepancies).
+
+    Raises:
+        CartelsimError: an option of the other sampler, or one that cannot work.
+    """
+    chosen = choose_sampler(sampler, budget, coordinates)
+    if chosen == "smc":
+        options: dict[str, int | str] = {
+            "particles": PARTICLES if particles is None else particles,
+            "mcmc_steps": MCMC_STEPS if mcmc_steps is None else mcmc_steps,
+            "search_points": SEARCH_POINTS if search_points is None else search_points}
+        check_smc_options(dim, int(options["particles"]), int(options["mcmc_steps"]))
+        return chosen, options
+    if particles is not None or mcmc_steps is not None or search_points is not None:
+        raise CartelsimError("--particles, --mcmc-steps and --search-points apply to "
+                             "--sampler smc")
+    coordinates = coordinates or "logit"
+    if coordinates not in COORDINATES:
+        raise CartelsimError(f"--coordinates must be one of {', '.join(COORDINATES)}, "
+                             f"got {coordinates!r}")
+    return chosen, {"budget": DEFAULT_BUDGET if budget is None else budget,
+                    "coordinates": coordinates}
+
+
+def calibrate_history(stem: Path, *, seed: int = 0, until: int = 2024,
+                      names: tuple[str, ...] = FITTED, runs_per_point: int = RUNS_PER_POINT,
+                      progress: Progress | None = None, sampler: str | None = None,
+                      budget: int | None = None, coordinates: str | None = None,
+                      particles: int | None = None, mcmc_steps: int | None = None,
+                      search_points: int | None = None) -> tuple[Posterior, dict[str, Path]]:
+    """Fit with the sampler and options `sampler_options` settles, then write
     STEM.csv/.json, STEM-identifiability.csv/.png and STEM-correlations.csv; returns the
     posterior and the paths written."""
     from cartelsim.analysis.figures import save_figure
     from cartelsim.io.atomic import write_atomically
 
-    sampler = choose_sampler(sampler, budget, coordinates)
+    sampler, options = sampler_options(sampler, budget=budget, coordinates=coordinates,
+                                       particles=particles, mcmc_steps=mcmc_steps,
+                                       search_points=search_points, dim=len(names) + 2)
     revision = code_revision()  # the code that runs the fit, taken before it starts
     if sampler == "smc":
         smc = fit_record_smc(seed=seed, until=until, names=names,
-                             runs_per_point=runs_per_point, particles=particles,
-                             mcmc_steps=mcmc_steps, search_points=search_points,
-                             progress=progress)
+                             runs_per_point=runs_per_point, progress=progress,
+                             **options)  # type: ignore[arg-type]
         posterior = posterior_from_smc(smc, revision)
     else:
-        if budget is None:
-            raise CartelsimError("the emcee sampler needs a budget of parameter points")
-        fit = fit_record(budget=budget, seed=seed, until=until, names=names,
-                         runs_per_point=runs_per_point, progress=progress,
-                         coordinates=coordinates or "unit")
+        fit = fit_record(seed=seed, until=until, names=names, runs_per_point=runs_per_point,
+                         progress=progress, **options)  # type: ignore[arg-type]
         posterior = posterior_from_fit(fit, revision)
     csv_path, json_path = posterior.save(stem)
     table = identifiability_table(posterior)
@@ -264,6 +294,6 @@ def summary_lines(posterior: Posterior) -> list[str]:
     return lines
 
 
-__all__ = ["calibrate_history", "choose_sampler", "code_revision", "nuisance_draws",
-           "posterior_from_fit", "posterior_from_smc", "summary_lines", "SAMPLERS",
-           "SHIPPED_STEM"]
+__all__ = ["DEFAULT_BUDGET", "SAMPLERS", "SHIPPED_STEM", "calibrate_history", "choose_sampler",
+           "code_revision", "nuisance_draws", "posterior_from_fit", "posterior_from_smc",
+           "sampler_options", "summary_lines"]
