@@ -11,7 +11,8 @@
 # Stage "territory": stage 2 (the states), which holds the record posterior's median fixed,
 # so it runs after the record fits are in the package.
 # Stage "replay": the replay's coverage with posterior draws and at the median, the
-# out-of-sample scores (copied to data/validation/summary.csv and the figure), the scenario
+# out-of-sample scores and the in-sample coverage (copied to data/validation/summary.csv and
+# in_sample.csv, and the figure), the scenario
 # baseline of tests/interventions, the territory validation.
 # Every command's output and /usr/bin/time figures go to $OUT/NAME.log. What the script does
 # not do: read the results and update VALIDATION.md, docs/calibration.md and the README.
@@ -63,7 +64,7 @@ if has replay; then
     timed history-draws "$BIN/cartelsim" history --out "$OUT/history-draws" --runs 40 --seed 0 --posterior-draws 20
     timed history-median "$BIN/cartelsim" history --out "$OUT/history-median" --runs 40 --seed 0
     timed validate "$BIN/cartelsim" validate --out "$OUT/validate"
-    cp "$OUT/validate/summary.csv" src/cartelsim/data/validation/summary.csv
+    cp "$OUT/validate/summary.csv" "$OUT/validate/in_sample.csv" src/cartelsim/data/validation/
     cp "$OUT/validate/forecast.png" docs/figures/validate-forecast.png
     cp "$OUT/history-draws/history.png" docs/figures/history-calibrated.png
     timed scenario-baseline "$BIN/python" tests/interventions/test_scenario_files.py

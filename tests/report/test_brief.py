@@ -125,6 +125,9 @@ def test_the_record_comes_first_and_says_whether_the_model_was_scored(small_html
     record = small_brief.record
     assert record["replay"] is not None and record["coverage"]["years"] == 15
     assert record["scores"]["available"] or "not been scored" in small_html
+    in_sample = record["in_sample"]  # the packaged in_sample.csv, with the discrepancy
+    assert in_sample["available"]
+    assert f"holds <strong>{in_sample['in_90']} of {in_sample['years']}</strong>" in small_html
 
 
 def test_first_months_after_the_killing(small_brief, small_html):

@@ -68,3 +68,38 @@ def test_the_package_ships_the_out_of_sample_scores_of_its_fit_to_2021():
     assert scores["available"] and set(rows) == {"model", "persistence", "linear trend"}
     assert all(row["years"] == "3" for row in rows.values())  # 2022-2024
     assert rows["linear trend"]["mean_crps"] > rows["persistence"]["mean_crps"]
+
+
+IN_SAMPLE_HEADER = ("year,observed,model_p05,model_p50,model_p95,model_in_90,p05,p25,p50,p75,"
+                    "p95,in_50,in_90\n")
+
+
+def test_in_sample_counts_the_years_inside_each_band(tmp_path):
+    """Beside a given summary.csv (or in its folder), in_sample.csv says how the shipped
+    posterior covers its fitted years, with and without the fitted discrepancy."""
+    (tmp_path / "in_sample.csv").write_text(
+        IN_SAMPLE_HEADER + "2010,100,90,95,99,False,80,90,95,99,120,False,True\n"
+        "2011,100,95,100,105,True,80,95,100,105,120,True,True\n"
+        "2012,100,50,60,70,False,40,55,60,80,90,False,False\n", encoding="utf-8")
+    for given in (tmp_path, tmp_path / "summary.csv"):
+        result = replay.in_sample(given)
+        assert result["available"] and (result["first"], result["last"]) == ("2010", "2012")
+        assert (result["years"], result["model_in_90"], result["in_90"], result["in_50"]) == (
+            3, 1, 2, 1)
+    assert not replay.in_sample(tmp_path / "elsewhere" / "summary.csv")["available"]
+
+
+def test_a_bad_in_sample_file_names_the_file_and_line(tmp_path):
+    (tmp_path / "in_sample.csv").write_text(
+        IN_SAMPLE_HEADER + "2010,100,90,95,99,maybe,80,90,95,99,120,False,True\n",
+        encoding="utf-8")
+    with pytest.raises(CartelsimError, match=r"in_sample.csv, line 2: model_in_90 is 'maybe'"):
+        replay.in_sample(tmp_path)
+
+
+def test_the_package_ships_the_in_sample_coverage_of_its_posterior():
+    """data/validation/in_sample.csv is what `cartelsim validate` wrote for the packaged fit
+    to 2024 (2010-2024), so the brief shows it without --validation."""
+    result = replay.in_sample(None)
+    assert result["available"] and (result["first"], result["last"]) == ("2010", "2024")
+    assert result["model_in_90"] <= result["in_90"] <= result["years"] == 15

@@ -108,6 +108,7 @@ def build_brief(config: BriefConfig, progress: Callable[[str], None] | None = No
     say = progress or (lambda message: None)
     chosen = uncertainty.choose(config.posterior, config.noise_only)
     scores = replay.scores(config.validation)  # a bad file fails here, before any run
+    in_sample = replay.in_sample(config.validation)
     setup = make_setup(config.system, config.weeks, config.paired_runs(), config.seed)
     defaults = parse_scenario(scenario_data(setup, "status-quo", [])).params()
     calibrated = any(defaults.origin(name).startswith("calibrated") for name in defaults)
@@ -136,7 +137,7 @@ def build_brief(config: BriefConfig, progress: Callable[[str], None] | None = No
         say(f"{claim.ID}: {claim.QUOTE}")
         sections.append(claim.section(ctx))
     say("the record replayed")
-    record = {"scores": scores, "replay": None}
+    record = {"scores": scores, "in_sample": in_sample, "replay": None}
     if config.record_runs():
         if replay_key not in runner.cache:
             runner.cache[replay_key] = replay_job[0](replay_job[1])

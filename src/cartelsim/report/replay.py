@@ -1,8 +1,10 @@
 """The brief's first section: does the model reproduce the record?
 
 The replay of 2007 to mid-2026 (`cartelsim.record.api.history`) against the national
-homicides INEGI registered, on posterior draws when there is a posterior, and
-the out-of-sample scores of `cartelsim validate` (its summary.csv) when given or packaged.
+homicides INEGI registered, on posterior draws when there is a posterior, and what
+`cartelsim validate` wrote when given or packaged: the out-of-sample scores (summary.csv) and
+the shipped posterior's coverage of its fitted years with and without the fitted model
+discrepancy (in_sample.csv).
 The replay runs as a job in a worker process while the claims' experiments run.
 """
 
@@ -19,6 +21,9 @@ from cartelsim.system.csvtable import read_table
 # `cartelsim validate` writes these columns to summary.csv (cli/validate.py)
 SUMMARY = ("forecaster", "mean_crps", "coverage_50", "coverage_90", "years")
 SUMMARY_NAME = "summary.csv"
+# `cartelsim validate` writes these columns (and the quantiles) to in_sample.csv
+IN_SAMPLE = ("year", "model_in_90", "in_50", "in_90")
+IN_SAMPLE_NAME = "in_sample.csv"
 RUNS_PER_DRAW = 2  # replay runs per posterior draw (each draw is a replay of its own)
 FIRST_SCORED_YEAR = 2010  # the issue's target: observed homicides 2010-2024 in the interval
 LAST_SCORED_YEAR = 2024
@@ -71,10 +76,40 @@ def coverage(table) -> dict:
                             "homicides_p95"]].to_dict("records")}
 
 
-def packaged_scores() -> Path | None:
-    """summary.csv of `cartelsim validate` shipped in the package, if this version has one."""
-    path = resources.files("cartelsim") / "data" / "validation" / SUMMARY_NAME
+def packaged_scores(name: str = SUMMARY_NAME) -> Path | None:
+    """A file `cartelsim validate` wrote (summary.csv, in_sample.csv) shipped in the
+    package, if this version has one."""
+    path = resources.files("cartelsim") / "data" / "validation" / name
     return Path(str(path)) if path.is_file() else None
+
+
+def in_sample(validation: Path | None) -> dict:
+    """The shipped posterior's coverage of the years it was fitted to (`cartelsim
+    validate`'s in_sample.csv, beside the given summary or in the given folder; else the
+    packaged one): INEGI inside the replays' 90 % band, and inside the posterior
+    predictive's 90 % and 50 % bands (with the fitted model discrepancy)."""
+    if validation is None:
+        path = packaged_scores(IN_SAMPLE_NAME)
+    else:
+        folder = Path(validation) if Path(validation).is_dir() else Path(validation).parent
+        path = folder / IN_SAMPLE_NAME
+    if path is None or not path.is_file():
+        return {"available": False}
+    rows = read_table(path, IN_SAMPLE)
+    counts = {"model_in_90": 0, "in_90": 0, "in_50": 0}
+    years = []
+    for row in rows:
+        years.append(row.text("year"))
+        for column in counts:
+            flag = row.text(column)
+            if flag not in ("True", "False"):
+                raise DataFileError(path, f"{column} is {flag!r}: expected True or False",
+                                    row.line)
+            counts[column] += flag == "True"
+    if not years:
+        return {"available": False}
+    return {"available": True, "source": str(path), "years": len(years), "first": years[0],
+            "last": years[-1], **counts}
 
 
 def scores(path: Path | None) -> dict:
