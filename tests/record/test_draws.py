@@ -10,7 +10,7 @@ from cartelsim.calibration.passport import calibrated_values
 from cartelsim.calibration.posterior import Posterior
 from cartelsim.errors import CartelsimError
 from cartelsim.record.api import history
-from cartelsim.record.draws import draw_seed, parameter_worlds
+from cartelsim.record.draws import draw_seed, parameter_worlds, predictive_factors
 
 
 def _posterior() -> Posterior:
@@ -53,6 +53,47 @@ def test_a_replay_over_draws_joins_the_runs_and_changes_with_the_parameters():
     assert len(set(np.round(baseline, 6))) > 1  # each run kept its own draw's baseline
     table = joined.national_by_year()
     assert (table["homicides_p05"] <= table["homicides_p95"]).all()
+
+
+def _with_discrepancy() -> Posterior:
+    posterior = _posterior()
+    meta = {**posterior.meta, "nuisance_draws": {"sigma_homicides": [0.1, 0.2, 0.4]}}
+    return Posterior(posterior.draws, posterior.weights, meta, "test")
+
+
+def test_each_world_carries_its_draws_discrepancy():
+    """The discrepancy travels with its row: a world's sigma is the one fitted beside its
+    parameters, the median world's the median, and a posterior without one gives 0."""
+    by_hazard = {0.1: 0.1, 0.2: 0.2, 0.3: 0.4}
+    for world in parameter_worlds(6, 5, None, _with_discrepancy(), draws=6):
+        assert world.discrepancy == by_hazard[world.parameters["split_hazard"]]
+    assert parameter_worlds(4, 5, None, _with_discrepancy())[0].discrepancy == 0.2
+    assert parameter_worlds(4, 5, None, _posterior())[0].discrepancy == 0.0
+    worlds = parameter_worlds(6, 5, None, _with_discrepancy(), draws=3)
+    factors = predictive_factors(worlds, 20, seed=5)
+    assert factors.shape == (6, 20) and (factors > 0).all()
+    np.testing.assert_array_equal(factors, predictive_factors(worlds, 20, seed=5))
+    assert not np.array_equal(factors, predictive_factors(worlds, 20, seed=6))
+
+
+def test_the_predictive_is_the_replay_times_the_discrepancy():
+    result = history(runs=2, seed=2, fragmentation="open", posterior=_with_discrepancy(),
+                     posterior_draws=2)
+    predictive = result.predictive_homicides()
+    factor = predictive / cartelsim_annual(result)
+    np.testing.assert_allclose(factor.values, result.discrepancy.values)
+    table = result.national_by_year()
+    assert {"predictive_homicides_p05", "predictive_homicides_p95"} <= set(table.columns)
+    plain = history(runs=2, seed=2, fragmentation="open", posterior=_posterior(),
+                    posterior_draws=2)
+    assert plain.discrepancy is None
+    assert "predictive_homicides_p05" not in plain.national_by_year()
+
+
+def cartelsim_annual(result):
+    from cartelsim.record.observation import annual
+
+    return annual(result.factual, "homicides_inegi")
 
 
 def test_passport_reads_the_posterior_interval():

@@ -12,8 +12,11 @@ import pytest
 from cartelsim.io.export import load_results
 from tests.cli.support import WORKERS, Job, assert_one_line_error, cartelsim, tree
 
-COLUMNS = ["year", "homicides_p05", "homicides_p50", "homicides_p95", "groups_p05",
-           "groups_p50", "groups_p95", "members_p50", "observed_homicides"]
+PLAIN = ["year", "homicides_p05", "homicides_p50", "homicides_p95", "groups_p05",
+         "groups_p50", "groups_p95", "members_p50", "observed_homicides"]
+# the packaged posterior kept its fitted homicide discrepancy: its posterior predictive comes
+COLUMNS = PLAIN[:4] + ["predictive_homicides_p05", "predictive_homicides_p50",
+                       "predictive_homicides_p95"] + PLAIN[4:]
 EXTRA = ["extra_homicides_p05", "extra_homicides_p50", "extra_homicides_p95"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 BAD_EVENTS = ("date,date_precision,kind,group,other_group,person,detail,source_url,"
@@ -25,6 +28,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "replay": ("--out", "out", "--runs", "2", "--seed", "3"),
     "paired": ("--out", "out", "--runs", "2", "--seed", "3", "--drop-events",
                "kind=leader_*;group=sinaloa,gulf;from=2006-01-01;to=2010-12-31"),
+    "catalogue": ("--out", "out", "--runs", "2", "--seed", "3", "--no-posterior"),
     "bad_filter": ("--out", "out", "--runs", "2", "--drop-events", "kind=leader_*;grup=gulf"),
     "empty_filter": ("--out", "out", "--runs", "2", "--drop-events",
                      "kind=leader_killed;group=colima"),
@@ -64,6 +68,14 @@ def test_a_replay_writes_the_three_files_with_the_contract_columns(jobs) -> None
     assert {"parent", "birth", "founded"} <= set(ds.variables)
     assert ds.sizes["run"] == 2 and ds.attrs["seed"] == "3"
     assert not list(out.glob("*.part")), "no temporary file is left behind"
+    assert (table["predictive_homicides_p05"] <= table["predictive_homicides_p95"]).all()
+    assert "with the fitted discrepancy (posterior predictive" in job.result.stdout
+
+
+def test_at_the_catalogue_defaults_there_is_no_discrepancy_to_add(jobs) -> None:
+    job = jobs["catalogue"]
+    job.ok()
+    assert list(pd.read_csv(job.cwd / "out" / "national_by_year.csv").columns) == PLAIN
 
 
 def test_drop_events_adds_the_paired_extra_homicides(jobs) -> None:

@@ -34,6 +34,7 @@ PACKAGED_2021 = "record-posterior-2021"
 # on top of the national posterior when territory is on; and its fit to 2015-2017 only.
 PACKAGED_TERRITORY = "territory-posterior"
 PACKAGED_TERRITORY_2017 = "territory-posterior-2017"
+NUISANCE_KEY = "nuisance_draws"  # the metadata's draws of the fitted model discrepancies
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,22 @@ class Posterior:
         tail = (1.0 - mass) / 2.0
         return self.quantile(tail)[name], self.quantile(1.0 - tail)[name]
 
+    def sample_rows(self, n: int, seed: int) -> np.ndarray:
+        """The rows of n draws by weight (with replacement), reproducible from the seed."""
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 2001]))
+        return rng.choice(len(self.draws), size=n, replace=True, p=self.weights)
+
     def sample(self, n: int, seed: int) -> pd.DataFrame:
         """n draws by weight (with replacement), reproducible from the seed."""
-        rng = np.random.default_rng(np.random.SeedSequence([seed, 2001]))
-        rows = rng.choice(len(self.draws), size=n, replace=True, p=self.weights)
-        return self.draws.iloc[rows].reset_index(drop=True)
+        return self.draws.iloc[self.sample_rows(n, seed)].reset_index(drop=True)
+
+    def nuisance(self, name: str) -> np.ndarray:
+        """The draws of a fitted model discrepancy (not a catalogue parameter, so kept in the
+        metadata's ``nuisance_draws``), aligned with the rows; zeros when the file has none."""
+        values = self.meta.get(NUISANCE_KEY, {}).get(name)
+        if values is None or len(values) != len(self.draws):
+            return np.zeros(len(self.draws))
+        return np.asarray(values, dtype=float)
 
     def apply(self, params: Params, values: dict[str, float] | None = None) -> Params:
         """`params` with the posterior's values (the median unless given), origin 'calibrated'."""

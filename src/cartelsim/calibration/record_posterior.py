@@ -23,7 +23,7 @@ from cartelsim.calibration.identifiability import (
     identifiability_table,
     strong_pairs,
 )
-from cartelsim.calibration.posterior import Posterior
+from cartelsim.calibration.posterior import NUISANCE_KEY, Posterior
 from cartelsim.calibration.record_fit import (
     COORDINATES,
     ENGINE,
@@ -51,7 +51,6 @@ from cartelsim.calibration.record_smc import (
 )
 from cartelsim.errors import CartelsimError
 
-NUISANCE_KEY = "nuisance_draws"
 SAMPLERS = ("emcee", "smc")
 DEFAULT_BUDGET = 16000  # emcee's points: the shipped emcee fits' budget
 LIKELIHOOD = ("Bayesian synthetic likelihood (Wood 2010): Gaussian on the log scale per "
@@ -185,10 +184,7 @@ def _number(value: float) -> float | None:
 
 def nuisance_draws(posterior: Posterior, name: str) -> np.ndarray:
     """The draws of a model discrepancy kept in the metadata (aligned with the rows)."""
-    values = posterior.meta.get(NUISANCE_KEY, {}).get(name)
-    if values is None or len(values) != len(posterior.draws):
-        return np.zeros(len(posterior.draws))
-    return np.asarray(values, dtype=float)
+    return posterior.nuisance(name)
 
 
 def choose_sampler(sampler: str | None, budget: int | None, coordinates: str | None) -> str:

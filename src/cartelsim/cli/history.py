@@ -66,7 +66,7 @@ def history_command(
 
     Writes DIR/history.nc (national and per-group series; every group that ever existed, labelled with its parent and birth; the events and how each was used), DIR/national_by_year.csv and DIR/history.png.
 
-    national_by_year.csv columns: year, homicides_p05, homicides_p50, homicides_p95 (homicides INEGI would register: organised crime plus a baseline; 5/50/95 % of runs), groups_p05, groups_p50, groups_p95 (groups with a member at the year's end), members_p50, observed_homicides (INEGI registered). With --drop-events also extra_homicides_p05, extra_homicides_p50, extra_homicides_p95 (replay minus counterfactual, run by run). The 2026 row covers January to June.
+    national_by_year.csv columns: year, homicides_p05, homicides_p50, homicides_p95 (homicides INEGI would register: organised crime plus a baseline; 5/50/95 % of runs), with a posterior that kept its fitted discrepancy predictive_homicides_p05, predictive_homicides_p50, predictive_homicides_p95 (the same times each run's draw of the discrepancy: the posterior predictive of INEGI's count), groups_p05, groups_p50, groups_p95 (groups with a member at the year's end), members_p50, observed_homicides (INEGI registered). With --drop-events also extra_homicides_p05, extra_homicides_p50, extra_homicides_p95 (replay minus counterfactual, run by run). The 2026 row covers January to June.
 
     FILTER: clauses key=value[,value...] separated by ';'. The values of one clause are alternatives; all clauses must hold. Keys: kind (event kinds or patterns such as leader_*; 'removal' = killed, captured, extradited or transferred), group (group ids, matching the event's group or other_group), person (name patterns; case and accents ignored), from and to (inclusive dates YYYY-MM-DD, YYYY-MM or YYYY).
 
@@ -110,6 +110,16 @@ def history_command(
     console.print(f"{int(last['year'])}: homicides {last['homicides_p50']:,.0f} "
                   f"[{last['homicides_p05']:,.0f}, {last['homicides_p95']:,.0f}] vs "
                   f"{last['observed_homicides']:,.0f} registered by INEGI")
+    if "predictive_homicides_p05" in table:
+        covered = table[table["observed_homicides"].notna() & (table["year"] >= 2010)]
+        inside = {name: int(((covered[f"{name}_p05"] <= covered["observed_homicides"])
+                             & (covered["observed_homicides"] <= covered[f"{name}_p95"])).sum())
+                  for name in ("homicides", "predictive_homicides")}
+        console.print(f"INEGI 2010-{int(covered['year'].max())} inside the runs' 90 % band in "
+                      f"{inside['homicides']} of {len(covered)} years; with the fitted "
+                      f"discrepancy (posterior predictive, {last['predictive_homicides_p05']:,.0f}"
+                      f" to {last['predictive_homicides_p95']:,.0f} in {int(last['year'])}) "
+                      f"in {inside['predictive_homicides']}", highlight=False)
     for path in paths.values():
         console.print(f"wrote {path}")
 

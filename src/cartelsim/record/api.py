@@ -13,13 +13,16 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Literal
 
+import xarray as xr
+
 from cartelsim.calibration.posterior import PACKAGED_TERRITORY, Posterior, load_posterior
 from cartelsim.engines.simulate import Progress
 from cartelsim.errors import CartelsimError
 from cartelsim.record.counterfactual import check_paired, select_dropped
-from cartelsim.record.draws import join_runs, parameter_worlds
+from cartelsim.record.draws import join_runs, parameter_worlds, predictive_factors
 from cartelsim.record.events import load_events
 from cartelsim.record.filters import EventFilter, parse_filter
+from cartelsim.record.observation import annual
 from cartelsim.record.observed import group_counts, national_homicides
 from cartelsim.record.replay import Runner, build_replay, replay_weeks, run_replay
 from cartelsim.record.result import HistoryResult
@@ -79,6 +82,8 @@ def history(
 
     Returns:
         A `HistoryResult` (tables by year, the labelled dataset, `.plot()`, `.write(dir)`).
+        With a posterior that kept its homicide discrepancy, its yearly homicides also come
+        as the posterior predictive (``predictive_*`` in `national_by_year`).
 
     Raises:
         CartelsimError: a bad events file, filter, parameter or run setting (one line).
@@ -118,6 +123,12 @@ def history(
                                                       len(setups)), runner))
             check_paired(factual_parts[k], counter_parts[-1])
     factual = join_runs(factual_parts)
+    years = annual(factual, "homicides_inegi")["year"]
+    discrepancy = None
+    if any(world.discrepancy > 0.0 for world in worlds):
+        discrepancy = xr.DataArray(predictive_factors(worlds, years.size, seed),
+                                   dims=("run", "year"),
+                                   coords={"run": factual["run"].values, "year": years.values})
     counterfactual = join_runs(counter_parts) if counter_parts else None
     uses = factual_setup.uses  # how the replay used each event; dropped from the other
     if counter_setup is not None:
@@ -133,6 +144,7 @@ def history(
         counts=group_counts(),
         founders=founders,
         parameters=_parameters_note(posterior, posterior_draws),
+        discrepancy=discrepancy,
     )
 
 

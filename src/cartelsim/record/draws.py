@@ -18,14 +18,19 @@ import xarray as xr
 from cartelsim.calibration.posterior import Posterior
 from cartelsim.errors import CartelsimError
 
+DISCREPANCY = "sigma_homicides"  # the fitted discrepancy of yearly homicides (record fit)
+_STREAM_PREDICTIVE = 5001  # the predictive factors' own random stream
+
 
 @dataclass(frozen=True)
 class ParameterWorld:
-    """Runs that share one set of parameter values."""
+    """Runs that share one set of parameter values, and the homicide discrepancy the fit
+    estimated with them (``sigma_homicides``, log scale; 0 without a posterior)."""
 
     runs: int
     seed: int
     parameters: dict[str, float] = field(default_factory=dict)
+    discrepancy: float = 0.0
 
 
 def draw_seed(seed: int, draw: int) -> int:
@@ -49,17 +54,30 @@ def parameter_worlds(runs: int, seed: int, parameters: Mapping[str, float] | Non
         if draws:
             raise CartelsimError("--posterior-draws needs a posterior (drop --no-posterior)")
         return [ParameterWorld(runs, seed, explicit)]
+    sigma = posterior.nuisance(DISCREPANCY)
     if draws == 0:
-        return [ParameterWorld(runs, seed, {**posterior.median(), **explicit})]
+        return [ParameterWorld(runs, seed, {**posterior.median(), **explicit},
+                               float(np.median(sigma)))]
     if draws > runs:
         raise CartelsimError(f"--posterior-draws ({draws}) must not exceed --runs ({runs}): "
                              "each draw needs at least one run")
-    sample = posterior.sample(draws, seed)
+    rows = posterior.sample_rows(draws, seed)
     shares = np.full(draws, runs // draws)
     shares[: runs % draws] += 1
     return [ParameterWorld(int(shares[k]), draw_seed(seed, k),
-                           {**{n: float(v) for n, v in row.items()}, **explicit})
-            for k, (_, row) in enumerate(sample.iterrows())]
+                           {**{n: float(v) for n, v in posterior.draws.iloc[row].items()},
+                            **explicit}, float(sigma[row]))
+            for k, row in enumerate(rows)]
+
+
+def predictive_factors(worlds: Sequence[ParameterWorld], years: int, seed: int) -> np.ndarray:
+    """Log-normal factors [run, year] that take each run's yearly homicides to the posterior
+    predictive of what INEGI registers: exp(sigma z), sigma the discrepancy of the run's
+    parameter world, z standard normal from a stream of its own (the same seed, the same
+    factors; the replay's draws are untouched)."""
+    sigma = np.repeat([w.discrepancy for w in worlds], [w.runs for w in worlds])
+    rng = np.random.default_rng(np.random.SeedSequence([seed, _STREAM_PREDICTIVE]))
+    return np.exp(sigma[:, None] * rng.standard_normal((sigma.size, years)))
 
 
 def join_runs(parts: Sequence[xr.Dataset]) -> xr.Dataset:

@@ -19,7 +19,8 @@ BOUND_MARKERS = {"exact": ("o", "published count"), "approx": ("s", "published c
 def history_figure(summary: pd.DataFrame, counts: pd.DataFrame,
                    drop_filter: str | None = None,
                    parameters: str = "at the catalogue defaults") -> Figure:
-    """Homicides and active groups by year: the replay (median, 90 % of runs) against the
+    """Homicides and active groups by year: the replay (median, 90 % of runs; lighter, the
+    posterior predictive with the fitted discrepancy when there is one) against the
     observed INEGI and SESNSP homicides and the published group counts (EVIDENCE F12);
     with a counterfactual, a third panel of the paired extra homicides.
 
@@ -53,6 +54,10 @@ def _complete_years(summary: pd.DataFrame) -> pd.DataFrame:
 def _homicides(ax: Axes, summary: pd.DataFrame) -> None:
     years = summary["year"]
     scale = 1e3
+    if "predictive_homicides_p05" in summary:
+        ax.fill_between(years, summary["predictive_homicides_p05"] / scale,
+                        summary["predictive_homicides_p95"] / scale, alpha=0.1, color="C0",
+                        label="with the fitted discrepancy: 90 % (posterior predictive)")
     ax.fill_between(years, summary["homicides_p05"] / scale, summary["homicides_p95"] / scale,
                     alpha=0.25, color="C0", label="model, INEGI-comparable: 90 % of runs")
     ax.plot(years, summary["homicides_p50"] / scale, color="C0",

@@ -32,6 +32,8 @@ FIGURE_NAME = "history.png"
 COLUMNS = ("year", "homicides_p05", "homicides_p50", "homicides_p95", "groups_p05",
            "groups_p50", "groups_p95", "members_p50", "observed_homicides")
 EXTRA_COLUMNS = ("extra_homicides_p05", "extra_homicides_p50", "extra_homicides_p95")
+PREDICTIVE_COLUMNS = ("predictive_homicides_p05", "predictive_homicides_p50",
+                      "predictive_homicides_p95")
 # Model groups are active, as in `active_groups`, with at least one member.
 ACTIVE = 1.0
 SPLINTER_SUFFIX = "_splinter"  # the ids `mechanisms.splinters` gives new groups
@@ -53,6 +55,9 @@ class HistoryResult:
             seen.
         parameters: where the parameters came from, for the figure's title (e.g. "at the
             calibrated posterior's median").
+        discrepancy: log-normal factors [run, year] that take each run's yearly homicides
+            to the posterior predictive of INEGI's count (the fitted model discrepancy,
+            `record.draws.predictive_factors`), or None without one.
     """
 
     factual: xr.Dataset
@@ -63,6 +68,7 @@ class HistoryResult:
     counts: pd.DataFrame
     founders: dict[str, int]
     parameters: str = "at the catalogue defaults"
+    discrepancy: xr.DataArray | None = None
 
     # --- tables ------------------------------------------------------------------------------
 
@@ -74,11 +80,16 @@ class HistoryResult:
         least one member at the year's last simulated date; ``members_p50``: median members
         then; ``observed_homicides``: INEGI registered homicides (NaN where none). With a
         counterfactual, ``extra_homicides_*``: quantiles of the paired difference factual -
-        counterfactual. The last year (2026) holds only the weeks simulated (to June).
+        counterfactual. With a fitted discrepancy, ``predictive_homicides_*``: the same
+        homicides times each run's draw of it, the posterior predictive of what INEGI
+        registers. The last year (2026) holds only the weeks simulated (to June).
         """
         summary = self.annual_summary()
-        columns = list(COLUMNS) + (list(EXTRA_COLUMNS) if self.counterfactual is not None
-                                   else [])
+        columns = list(COLUMNS)
+        if self.discrepancy is not None:
+            columns[4:4] = PREDICTIVE_COLUMNS  # after the replay's own homicides
+        if self.counterfactual is not None:
+            columns += EXTRA_COLUMNS
         return summary[columns]
 
     def annual_summary(self) -> pd.DataFrame:
@@ -96,6 +107,8 @@ class HistoryResult:
             "sesnsp_victims": run_quantiles(annual(ds, "victims_sesnsp"), ok),
             "missing_persons": run_quantiles(annual(ds, "missing_persons"), ok),
         }
+        if self.discrepancy is not None:
+            frames["predictive_homicides"] = run_quantiles(self.predictive_homicides(), ok)
         extra = self.extra_homicides()
         if extra is not None:
             frames["extra_homicides"] = run_quantiles(extra, ok)
@@ -106,6 +119,12 @@ class HistoryResult:
         table["weeks"] = pd.Series(years).value_counts().reindex(table.index, fill_value=0)
         table["runs"] = int(ok.sum())
         return table.reset_index()
+
+    def predictive_homicides(self) -> xr.DataArray:
+        """Yearly INEGI-comparable homicides times the fitted discrepancy ([run, year]): the
+        posterior predictive of INEGI's count (the replay's own without a discrepancy)."""
+        homicides = annual(self.factual, "homicides_inegi")
+        return homicides if self.discrepancy is None else homicides * self.discrepancy
 
     def extra_homicides(self) -> xr.DataArray | None:
         """Paired difference of INEGI-comparable homicides per year, factual minus
@@ -146,6 +165,11 @@ class HistoryResult:
         ds = ds.assign_coords(year=annual(self.factual, "homicides_inegi")["year"].values)
         ds["homicides_inegi_by_year"] = annual(self.factual, "homicides_inegi")
         ds["homicides_inegi_by_year"].attrs["comparable_to"] = COMPARABLE["homicides_inegi"]
+        if self.discrepancy is not None:
+            ds["homicides_inegi_predictive_by_year"] = self.predictive_homicides()
+            ds["homicides_inegi_predictive_by_year"].attrs["description"] = (
+                "homicides_inegi_by_year times a draw of the fitted model discrepancy: the "
+                "posterior predictive of INEGI's count")
         for name, column, what in (
             ("observed_homicides_inegi", "inegi_registered", COMPARABLE["homicides_inegi"]),
             ("observed_victims_sesnsp", "sesnsp_victims", COMPARABLE["victims_sesnsp"]),
