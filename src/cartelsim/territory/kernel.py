@@ -82,7 +82,9 @@ def territory_scratch(n_base, n_states, n_cells, n_origins, n_routes, n_crossing
     seen, with and without, the members of each lineage's local groups, the tonnes of
     each drug per origin, and for `route_control`: each route's control cost, the holders
     of each origin (lineage, share; how many) and the period the costs were read in, and
-    per crossing the U.S. road's logit factor of one region (`route_traffic`))."""
+    per crossing the U.S. road's logit factor of one region (`route_traffic`)); last, read
+    only, the week without crackdowns (crossing factors 1, no extra km per route) and an
+    empty arrival table, for the traffic a crackdown diverts."""
     return (np.zeros(n_base), np.zeros(n_states), np.zeros(n_cells), np.zeros(n_states),
             np.zeros(n_states), np.zeros((3, n_origins)), np.zeros(n_routes),
             np.zeros((2, n_drugs, n_routes)), np.full((2, n_crossings + n_routes), -1.0),
@@ -90,7 +92,8 @@ def territory_scratch(n_base, n_states, n_cells, n_origins, n_routes, n_crossing
             np.zeros((n_drugs, n_origins)), np.zeros(n_routes),
             np.zeros((n_origins, n_base)), np.zeros((n_origins, n_base), dtype=np.int64),
             np.zeros(n_origins, dtype=np.int64), np.full(1, -1, dtype=np.int64),
-            np.zeros(n_crossings))
+            np.zeros(n_crossings),
+            np.ones(n_crossings), np.zeros(n_routes), np.zeros((0, 0)))
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -376,12 +379,11 @@ def territory_week(r, t, members, live, n_live, root, local, n_base, indptr, ind
             cracked = True
     _pressure_update(r, t, tp, drug_north, pressure)
     if cracked:
+        no_crackdown, no_extra, no_arrivals = scratch[17:20]
         route_traffic(in_state, tp, origin_state, cand_origin, cand_crossing, cand_km,
                       control, onward_km, region_demand, cstate_ptr, cstate_idx,
-                      np.ones(factor.size), np.zeros(extra.size), drug_supply, origin_drugs,
-                      supply, per_origin,
-                      flow, -1.0, diverted, np.zeros((0, 0)), shares[1], cached[1],
-                      scratch[16])
+                      no_crackdown, no_extra, drug_supply, origin_drugs, supply, per_origin,
+                      flow, -1.0, diverted, no_arrivals, shares[1], cached[1], scratch[16])
     for s in range(n_states):
         diverted[s] = tp[TP_ROUTE_VIOLENCE] * max(diverted[s], 0.0) / tp[TP_SUPPLY] \
             if cracked and tp[TP_SUPPLY] > 0.0 else 0.0
