@@ -23,7 +23,11 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from cartelsim.jitcache import configure as _configure_jit_cache
+
 __version__ = "0.1.0"
+
+_configure_jit_cache()  # before any kernel is compiled: a cache folder per kernel source
 
 _EXPORTS = {
     "CartelsimError": "cartelsim.errors",
