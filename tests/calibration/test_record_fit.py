@@ -148,6 +148,10 @@ def test_calibrate_history_writes_a_whole_posterior(tmp_path):
     assert {"parameter_points", "replays", "walkers", "steps"} <= set(meta["budget"])
     assert "members" not in meta["data"]  # F18 (2022) lies after the cut-off
     assert len(nuisance_draws(loaded, "sigma_homicides")) == len(loaded.draws)
+    slices = pd.read_csv(paths["slices"])  # the likelihood along each parameter
+    assert slices["parameter"].unique().tolist() == ["split_hazard"] and len(slices) == 21
+    assert set(meta["likelihood_slices"]["split_hazard"]) == {"loglik_range", "best_share",
+                                                              "flat"}
     table = pd.read_csv(paths["identifiability"])
     assert list(table["parameter"]) == ["split_hazard"]
     assert paths["figure"].read_bytes().startswith(b"\x89PNG")

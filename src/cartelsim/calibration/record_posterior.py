@@ -49,9 +49,11 @@ from cartelsim.calibration.record_smc import (
     check_smc_options,
     fit_record_smc,
 )
+from cartelsim.calibration.slices import likelihood_slices, slice_summary
 from cartelsim.errors import CartelsimError
 
 SAMPLERS = ("emcee", "smc")
+SLICES_KEY = "likelihood_slices"  # the metadata's summary of `slices.likelihood_slices`
 DEFAULT_BUDGET = 16000  # emcee's points: the shipped emcee fits' budget
 LIKELIHOOD = ("Bayesian synthetic likelihood (Wood 2010): Gaussian on the log scale per "
               "summary, mean and variance over paired replays with fixed seeds, plus fixed "
@@ -241,8 +243,9 @@ def calibrate_history(stem: Path, *, seed: int = 0, until: int = 2024,
                       budget: int | None = None, coordinates: str | None = None,
                       particles: int | None = None, mcmc_steps: int | None = None,
                       search_points: int | None = None) -> tuple[Posterior, dict[str, Path]]:
-    """Fit with the sampler and options `sampler_options` settles, then write
-    STEM.csv/.json, STEM-identifiability.csv/.png and STEM-correlations.csv; returns the
+    """Fit with the sampler and options `sampler_options` settles, slice the likelihood
+    through the posterior's median (`slices`), then write STEM.csv/.json,
+    STEM-identifiability.csv/.png, STEM-correlations.csv and STEM-slices.csv; returns the
     posterior and the paths written."""
     from cartelsim.analysis.figures import save_figure
     from cartelsim.io.atomic import write_atomically
@@ -260,6 +263,12 @@ def calibrate_history(stem: Path, *, seed: int = 0, until: int = 2024,
         fit = fit_record(seed=seed, until=until, names=names, runs_per_point=runs_per_point,
                          progress=progress, **options)  # type: ignore[arg-type]
         posterior = posterior_from_fit(fit, revision)
+    slices = likelihood_slices(posterior, until=until, seed=seed,
+                               runs_per_point=runs_per_point)
+    posterior.meta[SLICES_KEY] = {row.parameter: {"loglik_range": _number(row.loglik_range),
+                                                  "best_share": row.best_share,
+                                                  "flat": bool(row.flat)}
+                                  for row in slice_summary(slices).itertuples()}
     csv_path, json_path = posterior.save(stem)
     table = identifiability_table(posterior)
     corr = correlation_matrix(posterior)
@@ -267,10 +276,13 @@ def calibrate_history(stem: Path, *, seed: int = 0, until: int = 2024,
     paths = {"posterior": csv_path, "metadata": json_path,
              "identifiability": base.with_suffix(".csv"),
              "correlations": stem.with_name(stem.name + "-correlations.csv"),
+             "slices": stem.with_name(stem.name + "-slices.csv"),
              "figure": base.with_suffix(".png")}
     write_atomically(paths["identifiability"], lambda p: table.to_csv(p, index=False,
                                                                       float_format="%.6g"))
     write_atomically(paths["correlations"], lambda p: corr.to_csv(p, float_format="%.3f"))
+    write_atomically(paths["slices"], lambda p: slices.to_csv(p, index=False,
+                                                              float_format="%.6g"))
     save_figure(identifiability_figure(table, corr), paths["figure"])
     return posterior, paths
 
@@ -287,6 +299,15 @@ def summary_lines(posterior: Posterior) -> list[str]:
     edge = table[table["edge"] != ""]
     for row in edge.itertuples():
         lines.append(f"{row.parameter}: posterior median at the {row.edge} end of its range")
+    slices = posterior.meta.get(SLICES_KEY, {})
+    for row in table.itertuples():
+        found = slices.get(row.parameter, {})
+        if found.get("flat"):
+            lines.append(f"{row.parameter}: the log-likelihood moves by "
+                         f"{found['loglik_range']:.2f} over its whole range at the median; "
+                         f"its interval ({row.width_share:.2f} of the range; a uniform's is "
+                         "0.90) shows where the sampler started more than what the record "
+                         "says")
     return lines
 
 
