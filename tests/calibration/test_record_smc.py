@@ -123,17 +123,50 @@ def test_the_command_and_the_api_fill_the_same_defaults():
     """One place settles each sampler's options: what `calibrate history` runs without
     options is what `calibrate_history` runs without them."""
     assert sampler_options() == ("smc", {"particles": 500, "mcmc_steps": 15,
-                                         "search_points": 5000})
+                                         "search_points": 5000, "start": "mode"})
     assert sampler_options("emcee") == ("emcee", {"budget": 16000, "coordinates": "logit"})
     assert sampler_options(budget=66, coordinates="unit") == ("emcee", {"budget": 66,
                                                                        "coordinates": "unit"})
-    with pytest.raises(CartelsimError, match="--particles, --mcmc-steps and --search-points "
-                                             "apply to --sampler smc"):
+    with pytest.raises(CartelsimError, match="--particles, --mcmc-steps, --search-points and "
+                                             "--start apply to --sampler smc"):
         sampler_options("emcee", particles=100)
     with pytest.raises(CartelsimError, match="--coordinates must be one of"):
         sampler_options(coordinates="polar")
     with pytest.raises(CartelsimError, match="--particles must be at least 8"):
         sampler_options(particles=5, dim=4)
+    with pytest.raises(CartelsimError, match="--start must be one of mode, slices"):
+        sampler_options(start="prior")
+    with pytest.raises(CartelsimError, match="needs the mode search"):
+        sampler_options(start="slices", search_points=0)
+    with pytest.raises(CartelsimError, match="and --start apply to --sampler smc"):
+        sampler_options("emcee", start="slices")
+
+
+def test_a_start_uniform_along_flat_coordinates():
+    """BoxNormal starts the marked coordinates uniform on their bounds (a flat slice: the
+    posterior there is about the prior), the others as truncated normals at the centre."""
+    from cartelsim.calibration.record_smc import BoxNormal
+
+    box = BoxNormal(np.array([0.1, 0.1]), np.array([0.05, 0.05]), [(0.0, 1.0), (0.0, 1.0)],
+                    uniform=np.array([True, False]))
+    draws = box.rvs(4000, np.random.default_rng(0))
+    assert 0.45 < draws[:, 0].mean() < 0.55 and draws[:, 0].max() > 0.9  # uniform
+    assert abs(draws[:, 1].mean() - 0.1) < 0.02 and draws[:, 1].max() < 0.4  # around 0.1
+    uniform_part = box.logpdf(np.array([[0.9, 0.1]])) - box.logpdf(np.array([[0.2, 0.1]]))
+    assert uniform_part == pytest.approx(0.0)
+
+
+def test_a_fit_started_by_slices_says_which_parameters_started_uniform(tmp_path):
+    posterior, paths = calibrate_history(tmp_path / "fit", seed=1, until=2021, sampler="smc",
+                                         particles=6, mcmc_steps=1, search_points=4,
+                                         start="slices", names=("split_hazard",),
+                                         runs_per_point=2)
+    meta = json.loads(paths["metadata"].read_text())
+    assert meta["command"] == ("cartelsim calibrate history --sampler smc --particles 6 "
+                               "--mcmc-steps 1 --search-points 4 --start slices --seed 1 "
+                               "--until 2021")
+    assert "uniform along the parameters whose likelihood slice" in meta["method"]
+    assert meta["budget"]["parameter_points"] >= 72 + 4 + 21  # draws, search, slices
 
 
 @pytest.mark.parametrize("name", [PACKAGED_NAME, PACKAGED_2021])

@@ -43,16 +43,17 @@ def run_history_calibration(
         progress_bar: Callable[[str, bool], AbstractContextManager],
         coordinates: str | None = None, sampler: str | None = None,
         particles: int | None = None, mcmc_steps: int | None = None,
-        search_points: int | None = None) -> Posterior:
+        search_points: int | None = None, start: str | None = None) -> Posterior:
     """Check the options, fit with a progress bar, print the table, write the files."""
     record_targets(until)  # a bad --until fails here, before any simulation
     sampler, options = sampler_options(sampler, budget=budget, coordinates=coordinates,
                                        particles=particles, mcmc_steps=mcmc_steps,
-                                       search_points=search_points)
+                                       search_points=search_points, start=start)
     if sampler == "smc":
-        start = (f"a mode search ({options['search_points']} points), then "
-                 if options["search_points"] else "from the prior, ")
-        label = (f"{start}tempered SMC on the replay: {options['particles']} particles, "
+        begin = (f"a mode search ({options['search_points']} points)"
+                 + (", slices through its mode" if options["start"] == "slices" else "")
+                 + ", then " if options["search_points"] else "from the prior, ")
+        label = (f"{begin}tempered SMC on the replay: {options['particles']} particles, "
                  f"{options['mcmc_steps']} Metropolis steps a stage, {RUNS_PER_POINT} replays "
                  f"a point, record to {until} (the bar: the search's points, then phi from 0 "
                  "to 1)")

@@ -47,6 +47,7 @@ from cartelsim.calibration.record_smc import (
     STARTING_DRAWS,
     SmcFit,
     check_smc_options,
+    check_start,
     fit_record_smc,
 )
 from cartelsim.calibration.slices import likelihood_slices, slice_summary
@@ -141,11 +142,15 @@ def posterior_from_smc(fit: SmcFit, revision: str) -> Posterior:
     start = ("drawn from the prior" if fit.mode is None else
              f"drawn around the mode a bounded Nelder-Mead search (scipy, {fit.search_points} "
              "points from the best prior draw) finds, from independent normals truncated to "
-             f"the box with sd {START_SCALE:g} of each range")
+             f"the box with sd {START_SCALE:g} of each range"
+             + ("" if fit.start == "mode" else
+                ", uniform along the parameters whose likelihood slice through the mode is "
+                f"flat ({', '.join(fit.flat) or 'none'})"))
     meta = _shared_meta(fit, revision, draws) | {
         "command": (f"cartelsim calibrate history --sampler smc --particles {fit.particles} "
                     f"--mcmc-steps {fit.mcmc_steps} --search-points {fit.search_points} "
-                    f"--seed {fit.seed} --until {fit.targets.until}"),
+                    + ("" if fit.start == "mode" else f"--start {fit.start} ")
+                    + f"--seed {fit.seed} --until {fit.targets.until}"),
         "method": (f"{LIKELIHOOD}; sampled by adaptive tempered sequential Monte Carlo: "
                    f"particles {start}, the path tempered to the posterior with each "
                    "increment chosen to keep the effective sample size at "
@@ -210,10 +215,11 @@ def choose_sampler(sampler: str | None, budget: int | None, coordinates: str | N
 def sampler_options(sampler: str | None = None, *, budget: int | None = None,
                     coordinates: str | None = None, particles: int | None = None,
                     mcmc_steps: int | None = None, search_points: int | None = None,
+                    start: str | None = None,
                     dim: int = len(FITTED) + 2) -> tuple[str, dict[str, int | str]]:
     """The sampler `choose_sampler` picks and its options with the defaults filled in (smc:
-    particles, mcmc_steps, search_points; emcee: budget, coordinates), checked before any
-    simulation; `dim` counts the sampled coordinates (parameters and discrepancies).
+    particles, mcmc_steps, search_points, start; emcee: budget, coordinates), checked before
+    any simulation; `dim` counts the sampled coordinates (parameters and discrepancies).
 
     Raises:
         CartelsimError: an option of the other sampler, or one that cannot work.
@@ -223,12 +229,15 @@ def sampler_options(sampler: str | None = None, *, budget: int | None = None,
         options: dict[str, int | str] = {
             "particles": PARTICLES if particles is None else particles,
             "mcmc_steps": MCMC_STEPS if mcmc_steps is None else mcmc_steps,
-            "search_points": SEARCH_POINTS if search_points is None else search_points}
+            "search_points": SEARCH_POINTS if search_points is None else search_points,
+            "start": start or "mode"}
         check_smc_options(dim, int(options["particles"]), int(options["mcmc_steps"]))
+        check_start(str(options["start"]), int(options["search_points"]))
         return chosen, options
-    if particles is not None or mcmc_steps is not None or search_points is not None:
-        raise CartelsimError("--particles, --mcmc-steps and --search-points apply to "
-                             "--sampler smc")
+    if (particles is not None or mcmc_steps is not None or search_points is not None
+            or start is not None):
+        raise CartelsimError("--particles, --mcmc-steps, --search-points and --start apply "
+                             "to --sampler smc")
     coordinates = coordinates or "logit"
     if coordinates not in COORDINATES:
         raise CartelsimError(f"--coordinates must be one of {', '.join(COORDINATES)}, "
@@ -242,7 +251,8 @@ def calibrate_history(stem: Path, *, seed: int = 0, until: int = 2024,
                       progress: Progress | None = None, sampler: str | None = None,
                       budget: int | None = None, coordinates: str | None = None,
                       particles: int | None = None, mcmc_steps: int | None = None,
-                      search_points: int | None = None) -> tuple[Posterior, dict[str, Path]]:
+                      search_points: int | None = None,
+                      start: str | None = None) -> tuple[Posterior, dict[str, Path]]:
     """Fit with the sampler and options `sampler_options` settles, slice the likelihood
     through the posterior's median (`slices`), then write STEM.csv/.json,
     STEM-identifiability.csv/.png, STEM-correlations.csv and STEM-slices.csv; returns the
@@ -252,7 +262,8 @@ def calibrate_history(stem: Path, *, seed: int = 0, until: int = 2024,
 
     sampler, options = sampler_options(sampler, budget=budget, coordinates=coordinates,
                                        particles=particles, mcmc_steps=mcmc_steps,
-                                       search_points=search_points, dim=len(names) + 2)
+                                       search_points=search_points, start=start,
+                                       dim=len(names) + 2)
     revision = code_revision()  # the code that runs the fit, taken before it starts
     if sampler == "smc":
         smc = fit_record_smc(seed=seed, until=until, names=names,

@@ -43,6 +43,7 @@ from cartelsim.calibration.record_fit import (
     record_log_likelihood,
 )
 from cartelsim.calibration.record_targets import RecordTargets, record_targets
+from cartelsim.calibration.slices import SLICE_POINTS, slice_summary, slices_through
 from cartelsim.calibration.streams import stream_generator
 from cartelsim.errors import CartelsimError
 
@@ -63,6 +64,11 @@ START_SCALE = 0.25
 SEARCH_POINTS = 5000
 STARTING_DRAWS = 72  # prior draws the search starts from the best of (as emcee's fit)
 _STREAM_SMC = 3004  # named sub-stream of the seed (record_fit's are 3000-3003)
+# How the particles start around the mode: "mode", truncated normals of sd START_SCALE in
+# every coordinate; "slices", the same but uniform along each parameter whose likelihood
+# slice through the mode is flat (`slices.FLAT`): there the posterior is about the prior,
+# and particles started narrow may not spread to it within the moves (docs/calibration.md).
+STARTS = ("mode", "slices")
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,19 @@ def _uniform_priors(space: Space) -> list:
     return [stats.uniform(low, high - low) for low, high in space.bounds]
 
 
+def check_start(start: str, search_points: int) -> None:
+    """One-line errors for a start that cannot be.
+
+    Raises:
+        CartelsimError: an unknown start, or slices without a mode search to slice through.
+    """
+    if start not in STARTS:
+        raise CartelsimError(f"--start must be one of {', '.join(STARTS)}, got {start!r}")
+    if start == "slices" and not search_points:
+        raise CartelsimError("--start slices slices the likelihood through the mode: it "
+                             "needs the mode search (--search-points above 0)")
+
+
 def check_smc_options(dim: int, particles: int, mcmc_steps: int) -> None:
     """One-line errors for SMC options that cannot work, before any simulation.
 
@@ -101,13 +120,17 @@ def check_smc_options(dim: int, particles: int, mcmc_steps: int) -> None:
 
 
 class BoxNormal:
-    """Independent normals truncated to a box: a broad starting distribution around a point
-    for the SMC (smcpy's proposal interface: logpdf of rows, rvs with a generator)."""
+    """Independent normals truncated to a box, or uniform on it where `uniform` says so: a
+    broad starting distribution around a point for the SMC (smcpy's proposal interface:
+    logpdf of rows, rvs with a generator)."""
 
-    def __init__(self, centre: np.ndarray, sd: np.ndarray, bounds: list[tuple[float, float]]):
+    def __init__(self, centre: np.ndarray, sd: np.ndarray, bounds: list[tuple[float, float]],
+                 uniform: np.ndarray | None = None):
         low, high = np.array(bounds).T
-        self.dists = [stats.truncnorm((lo - c) / s, (hi - c) / s, loc=c, scale=s)
-                      for c, s, lo, hi in zip(centre, sd, low, high, strict=True)]
+        flat = np.zeros(len(centre), bool) if uniform is None else np.asarray(uniform, bool)
+        self.dists = [stats.uniform(lo, hi - lo) if u else
+                      stats.truncnorm((lo - c) / s, (hi - c) / s, loc=c, scale=s)
+                      for c, s, lo, hi, u in zip(centre, sd, low, high, flat, strict=True)]
 
     def logpdf(self, inputs: np.ndarray) -> np.ndarray:
         inputs = np.atleast_2d(inputs)
@@ -121,12 +144,13 @@ def sample_smc(space: Space, log_likelihood: Callable[[np.ndarray], float], *,
                particles: int = PARTICLES, mcmc_steps: int = MCMC_STEPS,
                target_ess: float = TARGET_ESS, seed: int = 0,
                start: np.ndarray | None = None, start_scale: float = START_SCALE,
+               uniform: np.ndarray | None = None,
                progress: Progress | None = None) -> SmcRun:
     """Adaptive tempered SMC to the posterior on `space`, from the uniform prior or, with
     `start` (a point in sampler coordinates), from `BoxNormal` around it with sd
-    `start_scale` of each coordinate's range (the geometric path from that distribution to
-    the posterior; the result is the posterior either way, the start only where particles
-    begin). `log_likelihood` takes the values of one point (parameters, then sigmas) and
+    `start_scale` of each coordinate's range, uniform along the coordinates `uniform` marks
+    (the geometric path from that distribution to the posterior; the result is the
+    posterior either way, the start only where particles begin). `log_likelihood` takes the values of one point (parameters, then sigmas) and
     returns a log-likelihood (-inf where undefined). Progress reports phi in thousandths.
 
     Raises:
@@ -162,7 +186,8 @@ def sample_smc(space: Space, log_likelihood: Callable[[np.ndarray], float], *,
     path = None
     if start is not None:
         width = np.array([high - low for low, high in space.bounds])
-        path = GeometricPath(proposal=BoxNormal(start, start_scale * width, space.bounds))
+        path = GeometricPath(proposal=BoxNormal(start, start_scale * width, space.bounds,
+                                                uniform))
     kernel = VectorMCMCKernel(mcmc, param_order=names, path=path,
                               rng=stream_generator(seed, _STREAM_SMC))
     sampler = AdaptiveSampler(kernel, show_progress_bar=False)
@@ -197,9 +222,11 @@ class SmcFit:
     mcmc_steps: int
     target_ess: float
     search_points: int  # Nelder-Mead points of the mode search (0: started from the prior)
-    searched: int  # points the starting draws and the search simulated
+    searched: int  # points the starting draws, the search and the slices simulated
     mode: np.ndarray | None  # where the particles started around (sampler coordinates)
     mode_log_prob: float | None
+    start: str = "mode"  # `STARTS`
+    flat: tuple[str, ...] = ()  # with start "slices": the parameters started uniform
 
     @property
     def evaluations(self) -> int:
@@ -215,18 +242,22 @@ class SmcFit:
 def fit_record_smc(*, seed: int = 0, until: int = 2024, names: tuple[str, ...] = FITTED,
                    runs_per_point: int = RUNS_PER_POINT, particles: int = PARTICLES,
                    mcmc_steps: int = MCMC_STEPS, target_ess: float = TARGET_ESS,
-                   search_points: int = SEARCH_POINTS,
+                   search_points: int = SEARCH_POINTS, start: str = "mode",
                    progress: Progress | None = None) -> SmcFit:
     """The posterior of `names` given the record up to `until`, by tempered SMC: with
     `search_points` > 0 the particles start around the mode a search finds (`find_mode`:
-    the best of `STARTING_DRAWS` prior draws, then Nelder-Mead), else from the prior.
-    Progress counts the search's points, then phi in thousandths. Same seed, same particles.
+    the best of `STARTING_DRAWS` prior draws, then Nelder-Mead), else from the prior; with
+    `start` "slices", uniform along the parameters whose slice through the mode is flat.
+    Progress counts the search's (and slices') points, then phi in thousandths. Same seed,
+    same particles.
     """
     check_names(names)
+    check_start(start, search_points)
     targets = record_targets(until)
     space = Space(tuple(names))
     log_likelihood = record_log_likelihood(targets, tuple(names), seed, runs_per_point)
-    searching = STARTING_DRAWS + search_points if search_points else 0
+    slicing = len(names) * SLICE_POINTS if start == "slices" else 0
+    searching = STARTING_DRAWS + search_points + slicing if search_points else 0
     total, searched = searching + 1000, 0
     mode, mode_lp = None, None
     if search_points:
@@ -241,15 +272,31 @@ def fit_record_smc(*, seed: int = 0, until: int = 2024, names: tuple[str, ...] =
 
         mode, mode_lp = find_mode(space, log_probability, seed=seed, draws=STARTING_DRAWS,
                                   points=search_points)
+    uniform, flat = None, ()
+    if start == "slices" and mode is not None:
+        values = space.values(mode)[0]
+        k = len(names)
+
+        def counted(point: np.ndarray) -> float:
+            nonlocal searched
+            searched += 1
+            if progress is not None:
+                progress(min(searched, searching), total)
+            return log_likelihood(point)
+
+        found = slice_summary(slices_through(counted, dict(zip(names, values[:k],
+                                                              strict=True)), list(values[k:])))
+        flat = tuple(found.loc[found["flat"], "parameter"])
+        uniform = np.array([name in flat for name in names] + [False] * len(space.nuisance))
     run = sample_smc(space, log_likelihood, particles=particles, mcmc_steps=mcmc_steps,
-                     target_ess=target_ess, seed=seed, start=mode,
+                     target_ess=target_ess, seed=seed, start=mode, uniform=uniform,
                      progress=None if progress is None
                      else lambda done, _: progress(searching + done, total))
     return SmcFit(space=space, targets=targets, run=run, seed=seed,
                   runs_per_point=runs_per_point, particles=particles, mcmc_steps=mcmc_steps,
                   target_ess=target_ess, search_points=search_points, searched=searched,
-                  mode=mode, mode_log_prob=mode_lp)
+                  mode=mode, mode_log_prob=mode_lp, start=start, flat=flat)
 
 
-__all__ = ["MCMC_STEPS", "PARTICLES", "SmcFit", "SmcRun", "TARGET_ESS", "check_smc_options",
-           "fit_record_smc", "sample_smc"]
+__all__ = ["MCMC_STEPS", "PARTICLES", "STARTS", "SmcFit", "SmcRun", "TARGET_ESS",
+           "check_smc_options", "check_start", "fit_record_smc", "sample_smc"]

@@ -11,6 +11,8 @@ with another (the correlations of `identifiability`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -32,15 +34,24 @@ def likelihood_slices(posterior: Posterior, *, until: int, seed: int = 0,
     """The slices through `posterior`'s median: one row per parameter and value (COLUMNS),
     the log-likelihood from `runs_per_point` replays with seed's worlds, as the fit's."""
     names = tuple(posterior.parameters)
-    centre = posterior.median()
     sigmas = [float(np.median(posterior.nuisance(name))) for name in NUISANCE]
     log_likelihood = record_log_likelihood(record_targets(until), names, seed, runs_per_point)
+    return slices_through(log_likelihood, posterior.median(), sigmas, points)
+
+
+def slices_through(log_likelihood: Callable[[np.ndarray], float],
+                   centre: dict[str, float], sigmas: list[float],
+                   points: int = SLICE_POINTS) -> pd.DataFrame:
+    """The slices through the point `centre` (parameter values; `sigmas` for the
+    discrepancies) of `log_likelihood`, which takes the parameters in `centre`'s order,
+    then the sigmas (`record_fit.record_log_likelihood`)."""
+    names = tuple(centre)
     rows = []
     for name in names:
         spec = CATALOGUE[name]
         for share in np.linspace(0.0, 1.0, points):
             values = {**centre, name: spec.low + share * (spec.high - spec.low)}
-            point = np.array([values[n] for n in names] + sigmas)
+            point = np.array([values[n] for n in names] + list(sigmas))
             rows.append((name, values[name], share, log_likelihood(point)))
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
@@ -60,4 +71,5 @@ def slice_summary(slices: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["parameter", "loglik_range", "best_share", "flat"])
 
 
-__all__ = ["COLUMNS", "FLAT", "SLICE_POINTS", "likelihood_slices", "slice_summary"]
+__all__ = ["COLUMNS", "FLAT", "SLICE_POINTS", "likelihood_slices", "slice_summary",
+           "slices_through"]

@@ -394,8 +394,8 @@ def calibrate(
     seed: Annotated[int, typer.Option(min=0, help="bayes, history: seed of the chain.")] = 0,
     budget: Annotated[int | None, typer.Option(min=1, help=(
         "history with --sampler emcee: parameter points the sampler proposes (each point "
-        "inside the prior simulates 12 paired replays); 16000 (default) made the shipped "
-        "posterior and its fit to 2021. "
+        "inside the prior simulates 12 paired replays); 16000 (default) made the emcee "
+        "posteriors shipped before session 9. "
         "territory: 4 replays a point; default 2000."))] = None,
     until: Annotated[int | None, typer.Option(help=(
         "history: fit the record up to this year only (default 2024; 2021 for the "
@@ -418,6 +418,11 @@ def calibrate(
     search_points: Annotated[int | None, typer.Option(min=0, help=(
         "history with --sampler smc: points of the mode search the particles start around "
         "(default 5000; 0 starts them from the prior)."))] = None,
+    start: Annotated[str | None, typer.Option(help=(
+        "history with --sampler smc: how the particles start around the mode, 'mode' "
+        "(default: truncated normals, sd a quarter of each range) or 'slices' (the same, "
+        "but uniform along each parameter whose likelihood slice through the mode is flat; "
+        "docs/calibration.md)."))] = None,
 ) -> None:
     """Fit parameters to data: the national series, the record (history) or the states (territory).
 
@@ -430,6 +435,7 @@ def calibrate(
 
     history_only = {"--coordinates": coordinates, "--particles": particles,
                     "--mcmc-steps": mcmc_steps, "--search-points": search_points,
+                    "--start": start,
                     "--sampler": sampler}
     for option, value in history_only.items():
         if value is not None and target != "history":
@@ -458,7 +464,7 @@ def calibrate(
                                 console=console, progress_bar=progress_bar,
                                 coordinates=coordinates, sampler=sampler,
                                 particles=particles, mcmc_steps=mcmc_steps,
-                                search_points=search_points)
+                                search_points=search_points, start=start)
         return
     out = out or Path("outputs/calibrated.toml")
     if method not in ("least-squares", "bayes"):
