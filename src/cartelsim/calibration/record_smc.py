@@ -9,11 +9,14 @@ by tempering, start^(1 - phi) x (prior x likelihood)^phi with phi from 0 to 1, e
 increment chosen so the particles' effective sample size stays at `target_ess` of their
 number; after each reweighting the particles are resampled and moved by `mcmc_steps`
 random-walk Metropolis steps whose proposal is the particles' own covariance (smcpy's
-AdaptiveSampler, NASA). Wide directions stay wide because the particles began wide; the run
-ends when phi reaches 1, and its evidence estimate comes for free. The start is the prior,
-or (by default in `fit_record_smc`) independent truncated normals around the mode a search
-finds: from the prior, the particles missed the region of highest likelihood
-(docs/calibration.md, "The second sampler").
+AdaptiveSampler, NASA). The run ends when phi reaches 1, and its evidence estimate comes for
+free. The start is the prior, or (by default in `fit_record_smc`) independent truncated
+normals around the mode a search finds: from the prior, the particles missed the region of
+highest likelihood (docs/calibration.md, "The second sampler"). Along a direction the
+likelihood does not inform, particles started around the mode spread to the prior's width
+only as far as the moves take them; `start="slices"` starts them uniform along such
+directions, found by slicing the likelihood through the mode (docs/calibration.md,
+"Slices, and where the particles start").
 
 The sampler moves in the same coordinates as `record_fit.Space` (each parameter's [0, 1]
 range, log sigma of each discrepancy), all with uniform priors; proposals outside the box
