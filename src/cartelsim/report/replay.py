@@ -56,9 +56,11 @@ def run_replay(args: dict) -> dict:
     where = (f"{args['draws']} posterior draws" if args["draws"]
              else "the packaged posterior's median" if args["posterior"] == "packaged"
              else "the catalogue's default parameters")
+    bands = ("median and 90 % of runs; lighter, the same with the fitted discrepancy"
+             if "predictive_homicides_p05" in table else "median and 90 % of runs")
     figure = figures.embed(result.plot(), "The world of 2007 replayed with the dated events "
-                           f"of the record at {where} (median and 90 % of runs) against "
-                           "INEGI's registered homicides and the published counts of groups.")
+                           f"of the record at {where} ({bands}) against INEGI's registered "
+                           "homicides and the published counts of groups.")
     return {"table": table, "figure": figure, "runs": args["runs"], "where": where}
 
 
