@@ -153,8 +153,9 @@ def sample_smc(space: Space, log_likelihood: Callable[[np.ndarray], float], *,
     `start` (a point in sampler coordinates), from `BoxNormal` around it with sd
     `start_scale` of each coordinate's range, uniform along the coordinates `uniform` marks
     (the geometric path from that distribution to the posterior; the result is the
-    posterior either way, the start only where particles begin). `log_likelihood` takes the values of one point (parameters, then sigmas) and
-    returns a log-likelihood (-inf where undefined). Progress reports phi in thousandths.
+    posterior either way, the start only where particles begin). `log_likelihood` takes
+    the values of one point (parameters, then sigmas) and returns a log-likelihood (-inf
+    where undefined). Progress reports phi in thousandths.
 
     Raises:
         CartelsimError: options `check_smc_options` refuses, a target ESS outside (0, 1),
