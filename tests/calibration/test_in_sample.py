@@ -40,3 +40,16 @@ def test_the_discrepancy_multiplies_the_same_worlds():
 def test_a_posterior_fitted_before_2010_has_nothing_to_check():
     with pytest.raises(CartelsimError, match="fitted up to 2009, before 2010"):
         in_sample_years(posterior(0.1, until=2009))
+
+
+def test_the_bands_are_those_cartelsim_history_draws_with_the_same_seed():
+    from cartelsim.record.api import history
+
+    fitted = posterior(0.3)
+    table = in_sample(fitted, draws=2, runs_per_draw=2, seed=5)
+    replay = history(runs=4, seed=5, posterior=fitted, posterior_draws=2).national_by_year()
+    replay = replay.set_index("year").loc[table["year"]]
+    np.testing.assert_allclose(table["model_p50"], replay["homicides_p50"])
+    np.testing.assert_allclose(table["model_p95"], replay["homicides_p95"])
+    np.testing.assert_allclose(table["p05"], replay["predictive_homicides_p05"])
+    np.testing.assert_allclose(table["p50"], replay["predictive_homicides_p50"])

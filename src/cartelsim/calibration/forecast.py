@@ -20,7 +20,6 @@ from matplotlib.ticker import MaxNLocator
 
 from cartelsim.calibration.posterior import Posterior
 from cartelsim.calibration.record_fit import ENGINE, FRAGMENTATION
-from cartelsim.calibration.record_posterior import nuisance_draws
 from cartelsim.calibration.scoring import (
     Forecast,
     persistence_forecast,
@@ -28,18 +27,15 @@ from cartelsim.calibration.scoring import (
     summary,
     trend_forecast,
 )
-from cartelsim.calibration.streams import stream_generator
 from cartelsim.errors import CartelsimError
-from cartelsim.record.draws import draw_seed
+from cartelsim.record.draws import parameter_worlds, predictive_factors
 from cartelsim.record.events import load_events
 from cartelsim.record.observation import annual
 from cartelsim.record.observed import national_homicides
 from cartelsim.record.replay import build_replay, run_replay
+from cartelsim.record.result import COVERAGE_YEARS
 
-_STREAM_ROWS, _STREAM_NOISE = 4000, 4001
-# The in-sample check starts in 2010, as issue 13's criterion does: the replay starts from
-# the groups of 2007, and its first years are its settling from that start.
-IN_SAMPLE_FROM = 2010
+IN_SAMPLE_FROM = COVERAGE_YEARS[0]  # the in-sample check starts where `history`'s does
 
 
 
@@ -58,27 +54,31 @@ def replay_samples(posterior: Posterior, years: np.ndarray, *, draws: int, runs_
     """INEGI-comparable homicides of replays at posterior draws, shape [year, draws x
     runs_per_draw] (failed runs left out): the model's own (parameters and simulated noise),
     and the posterior predictive (each world and year times a log-normal draw of its
-    posterior draw's fitted discrepancy)."""
+    posterior draw's fitted discrepancy).
+
+    The draws, their seeds and the discrepancy's factors are those `cartelsim history` takes
+    with ``--runs draws x runs_per_draw --posterior-draws draws`` and the same seed
+    (`record.draws`), so the two commands' bands agree; only the yearly national count of
+    each draw is kept, not its whole replay."""
     events = load_events()
-    rows = stream_generator(seed, _STREAM_ROWS).choice(len(posterior.draws), size=draws,
-                                                 p=posterior.weights)
-    noise = stream_generator(seed, _STREAM_NOISE)
-    sigma = nuisance_draws(posterior, "sigma_homicides")
+    worlds = parameter_worlds(draws * runs_per_draw, seed, None, posterior, draws)
     fragmentation = posterior.meta.get("replay", {}).get("fragmentation", FRAGMENTATION)
-    bare, predictive = [], []
-    for k, row in enumerate(rows):
-        values = {n: float(v) for n, v in posterior.draws.iloc[row].items()}
-        setup = build_replay(events, runs=runs_per_draw, seed=draw_seed(seed, k),
-                             engine=ENGINE, fragmentation=fragmentation, parameters=values)
+    parts = []
+    for k, world in enumerate(worlds):
+        setup = build_replay(events, runs=world.runs, seed=world.seed, engine=ENGINE,
+                             fragmentation=fragmentation, parameters=world.parameters)
         ds = run_replay(setup)
         ok = ds["status"].values == 0 if "status" in ds else np.ones(ds.sizes["run"], bool)
-        yearly = annual(ds, "homicides_inegi").sel(year=years).transpose("year", "run")
-        model = yearly.to_numpy().astype(float)[:, ok]
-        bare.append(model)
-        predictive.append(model * np.exp(noise.normal(0.0, sigma[row], size=model.shape)))
+        parts.append((annual(ds, "homicides_inegi").transpose("run", "year"), ok))
         if progress is not None:
             progress(k + 1, draws)
-    return np.concatenate(bare, axis=1), np.concatenate(predictive, axis=1)
+    replay_years = parts[0][0]["year"].to_numpy()
+    factors = predictive_factors(worlds, replay_years.size, seed)
+    columns = np.searchsorted(replay_years, years)
+    model = np.concatenate([yearly.to_numpy().astype(float) for yearly, _ in parts])
+    ok = np.concatenate([usable for _, usable in parts])
+    bare = model[ok][:, columns].T
+    return bare, (model * factors)[ok][:, columns].T
 
 
 def model_samples(posterior: Posterior, years: np.ndarray, *, draws: int, runs_per_draw: int,

@@ -111,11 +111,13 @@ def history_command(
                   f"[{last['homicides_p05']:,.0f}, {last['homicides_p95']:,.0f}] vs "
                   f"{last['observed_homicides']:,.0f} registered by INEGI")
     if "predictive_homicides_p05" in table:
-        covered = table[table["observed_homicides"].notna() & (table["year"] >= 2010)]
-        inside = {name: int(((covered[f"{name}_p05"] <= covered["observed_homicides"])
-                             & (covered["observed_homicides"] <= covered[f"{name}_p95"])).sum())
-                  for name in ("homicides", "predictive_homicides")}
-        console.print(f"INEGI 2010-{int(covered['year'].max())} inside the runs' 90 % band in "
+        from cartelsim.record.result import COVERAGE_YEARS, coverage_rows, inside_band
+
+        covered = coverage_rows(table)
+        inside = {band: int(inside_band(covered, band).sum())
+                  for band in ("homicides", "predictive_homicides")}
+        console.print(f"INEGI {COVERAGE_YEARS[0]}-{int(covered['year'].max())} inside the "
+                      f"runs' 90 % band in "
                       f"{inside['homicides']} of {len(covered)} years; with the fitted "
                       f"discrepancy (posterior predictive, {last['predictive_homicides_p05']:,.0f}"
                       f" to {last['predictive_homicides_p95']:,.0f} in {int(last['year'])}) "

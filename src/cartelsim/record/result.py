@@ -37,6 +37,10 @@ PREDICTIVE_COLUMNS = ("predictive_homicides_p05", "predictive_homicides_p50",
 # Model groups are active, as in `active_groups`, with at least one member.
 ACTIVE = 1.0
 SPLINTER_SUFFIX = "_splinter"  # the ids `mechanisms.splinters` gives new groups
+# The years the replay is held to the record (issue 13: INEGI's count inside the 90 % band
+# "in most years" of 2010-2024): from 2010, since the replay starts from the groups of 2007
+# and its first years are its settling from that start, to the last year fitted.
+COVERAGE_YEARS = (2010, 2024)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -226,6 +230,21 @@ class HistoryResult:
         write_csv(self.national_by_year(), paths["csv"])
         save_figure(self.plot(), paths["figure"])
         return paths
+
+
+def coverage_rows(table: pd.DataFrame, last: int = COVERAGE_YEARS[1]) -> pd.DataFrame:
+    """The rows of a `national_by_year` table the replay is held to: `COVERAGE_YEARS`
+    (up to `last`) with an observed count."""
+    years = table["year"]
+    return table[(years >= COVERAGE_YEARS[0]) & (years <= last)
+                 & table["observed_homicides"].notna()]
+
+
+def inside_band(rows: pd.DataFrame, band: str = "homicides") -> pd.Series:
+    """Whether each row's observed count lies in its 90 % band (``{band}_p05`` to
+    ``{band}_p95``; "homicides": the runs', "predictive_homicides": with the discrepancy)."""
+    observed = rows["observed_homicides"]
+    return (rows[f"{band}_p05"] <= observed) & (observed <= rows[f"{band}_p95"])
 
 
 def check_out_folder(out: str | Path) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cartelsim.calibration.posterior import Posterior
 from cartelsim.errors import DataFileError
+from cartelsim.record.result import COVERAGE_YEARS, coverage_rows, inside_band
 from cartelsim.system.csvtable import read_table
 
 # `cartelsim validate` writes these columns to summary.csv (cli/validate.py)
@@ -25,8 +26,6 @@ SUMMARY_NAME = "summary.csv"
 IN_SAMPLE = ("year", "model_in_90", "in_50", "in_90")
 IN_SAMPLE_NAME = "in_sample.csv"
 RUNS_PER_DRAW = 2  # replay runs per posterior draw (each draw is a replay of its own)
-FIRST_SCORED_YEAR = 2010  # the issue's target: observed homicides 2010-2024 in the interval
-LAST_SCORED_YEAR = 2024
 
 
 def job(runs: int, seed: int, posterior: Posterior | None,
@@ -65,14 +64,12 @@ def run_replay(args: dict) -> dict:
 
 
 def coverage(table) -> dict:
-    """How the replay's yearly homicides compare with the record, 2010-2024."""
-    scored = table[(table["year"] >= FIRST_SCORED_YEAR) & (table["year"] <= LAST_SCORED_YEAR)
-                   & table["observed_homicides"].notna()]
-    inside = ((scored["homicides_p05"] <= scored["observed_homicides"])
-              & (scored["observed_homicides"] <= scored["homicides_p95"]))
+    """How the replay's yearly homicides compare with the record in `COVERAGE_YEARS`."""
+    scored = coverage_rows(table)
+    inside = inside_band(scored)
     ratio = (scored["homicides_p50"] / scored["observed_homicides"]).median()
     return {"years": len(scored), "inside": int(inside.sum()),
-            "first": FIRST_SCORED_YEAR, "last": LAST_SCORED_YEAR,
+            "first": COVERAGE_YEARS[0], "last": COVERAGE_YEARS[1],
             "ratio": float(ratio) if len(scored) else math.nan,
             "rows": scored[["year", "observed_homicides", "homicides_p05", "homicides_p50",
                             "homicides_p95"]].to_dict("records")}
