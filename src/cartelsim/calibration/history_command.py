@@ -65,7 +65,7 @@ def run_history_calibration(
                  + ("" if options["coordinates"] == "logit"
                     else f", walkers in {options['coordinates']} coordinates"))
     stem = posterior_stem(stem)
-    with progress_bar(label, False) as bar:
+    with progress_bar(label, False, short="calibrate history") as bar:
         posterior, paths = calibrate_history(stem, seed=seed, until=until, progress=bar,
                                              sampler=sampler, **options)
     shown = Table(title=f"Posterior of the replay, record 2007-{until} "

@@ -198,7 +198,7 @@ def run_territory_calibration(
     label = (f"mode search ({plan.mode_search} points), then emcee on the territory replay: "
              f"{plan.walkers} walkers x {plan.steps} steps, "
              f"{RUNS_PER_POINT} replays a point, state counts 2015-{until}")
-    with progress_bar(label, False) as bar:
+    with progress_bar(label, False, short="calibrate territory") as bar:
         posterior = calibrate_territory(stem, budget=budget, seed=seed, until=until,
                                         progress=bar)
     shown = Table(title=f"Territory posterior (stage 2), SESNSP state shares 2015-"
