@@ -40,3 +40,17 @@ def test_strong_pairs_find_the_tied_parameters_only():
     pairs = strong_pairs(correlation_matrix(_posterior()))
     assert [(a, b) for a, b, _ in pairs] == [("split_hazard", "split_fraction")]
     assert pairs[0][2] > 0.9
+
+
+def test_a_flat_slice_overrules_a_narrow_interval_unless_the_parameter_trades_off():
+    posterior = _posterior()
+    flat = {"loglik_range": 0.2, "best_share": 0.5, "flat": True}
+    posterior.meta["likelihood_slices"] = {
+        "recruitment_rate": flat,  # narrow, but only where the sampler started
+        "split_fraction": flat,  # tied to split_hazard: flat alone, not together
+        "splinter_rivalry": {"loglik_range": 40.0, "best_share": 0.1, "flat": False}}
+    table = identifiability_table(posterior).set_index("parameter")
+    assert table.loc["recruitment_rate", "verdict"] == "not pinned down (flat likelihood)"
+    assert table.loc["split_fraction", "verdict"] != "not pinned down (flat likelihood)"
+    assert table.loc["splinter_rivalry", "loglik_range"] == 40.0
+    assert np.isnan(table.loc["split_hazard", "loglik_range"])

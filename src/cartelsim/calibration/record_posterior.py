@@ -50,11 +50,10 @@ from cartelsim.calibration.record_smc import (
     check_start,
     fit_record_smc,
 )
-from cartelsim.calibration.slices import likelihood_slices, slice_summary
+from cartelsim.calibration.slices import SLICES_KEY, likelihood_slices, slice_summary
 from cartelsim.errors import CartelsimError
 
 SAMPLERS = ("emcee", "smc")
-SLICES_KEY = "likelihood_slices"  # the metadata's summary of `slices.likelihood_slices`
 DEFAULT_BUDGET = 16000  # emcee's points: the shipped emcee fits' budget
 LIKELIHOOD = ("Bayesian synthetic likelihood (Wood 2010): Gaussian on the log scale per "
               "summary, mean and variance over paired replays with fixed seeds, plus fixed "

@@ -26,6 +26,7 @@ SLICE_POINTS = 21  # values per parameter, the range's ends included
 # likelihood ratio under e (about 2.7) between any two values of the parameter.
 FLAT = 1.0
 COLUMNS = ("parameter", "value", "share_of_range", "log_likelihood")
+SLICES_KEY = "likelihood_slices"  # a posterior's metadata: `slice_summary` by parameter
 
 
 def likelihood_slices(posterior: Posterior, *, until: int, seed: int = 0,
@@ -71,5 +72,5 @@ def slice_summary(slices: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["parameter", "loglik_range", "best_share", "flat"])
 
 
-__all__ = ["COLUMNS", "FLAT", "SLICE_POINTS", "likelihood_slices", "slice_summary",
+__all__ = ["COLUMNS", "FLAT", "SLICES_KEY", "SLICE_POINTS", "likelihood_slices", "slice_summary",
            "slices_through"]
