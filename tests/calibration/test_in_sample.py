@@ -24,7 +24,9 @@ def test_without_discrepancy_the_predictive_is_the_replays_band():
     assert table["year"].tolist() == list(range(2010, 2022))
     np.testing.assert_allclose(table["p05"], table["model_p05"])
     np.testing.assert_allclose(table["p50"], table["model_p50"])
+    np.testing.assert_allclose(table["p75"], table["model_p75"])
     assert (table["in_90"] == table["model_in_90"]).all()
+    assert (table["in_50"] == table["model_in_50"]).all()
 
 
 def test_the_discrepancy_multiplies_the_same_worlds():

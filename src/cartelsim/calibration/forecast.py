@@ -107,8 +107,8 @@ def in_sample(posterior: Posterior, *, draws: int = 100, runs_per_draw: int = 2,
               seed: int = 0, progress: Callable[[int, int], None] | None = None
               ) -> pd.DataFrame:
     """How a posterior covers the record it was fitted to, year by year from
-    `IN_SAMPLE_FROM` to its cut-off: the model's band (parameters and noise: model_p05,
-    model_p50, model_p95, model_in_90) and the posterior predictive (with the fitted
+    `IN_SAMPLE_FROM` to its cut-off: the model's bands (parameters and noise: model_p05 ...
+    model_p95, model_in_50, model_in_90) and the posterior predictive (with the fitted
     discrepancy: p05 ... p95, in_50, in_90) beside INEGI's count (observed)."""
     years = in_sample_years(posterior)
     truth = national_homicides()["inegi_registered"].loc[years].to_numpy(float)
@@ -116,11 +116,14 @@ def in_sample(posterior: Posterior, *, draws: int = 100, runs_per_draw: int = 2,
                                       runs_per_draw=runs_per_draw, seed=seed,
                                       progress=progress)
     table = sample_forecast("posterior predictive", years, predictive, truth).table(truth)
-    low, median, high = np.quantile(bare, [0.05, 0.5, 0.95], axis=1)
-    table.insert(3, "model_p05", low)
-    table.insert(4, "model_p50", median)
-    table.insert(5, "model_p95", high)
-    table.insert(6, "model_in_90", (low <= truth) & (truth <= high))
+    low, quarter, median, three_quarters, high = np.quantile(bare, [0.05, 0.25, 0.5, 0.75,
+                                                                    0.95], axis=1)
+    model = {"model_p05": low, "model_p25": quarter, "model_p50": median,
+             "model_p75": three_quarters, "model_p95": high,
+             "model_in_50": (quarter <= truth) & (truth <= three_quarters),
+             "model_in_90": (low <= truth) & (truth <= high)}
+    for position, (column, values) in enumerate(model.items(), start=3):
+        table.insert(position, column, values)
     return table.drop(columns=["forecaster", "crps"])
 
 

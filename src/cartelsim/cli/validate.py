@@ -44,7 +44,7 @@ def validate_command(
 ) -> None:
     """Forecast the years after the posterior's cut-off and score them against INEGI's homicides, beside persistence and a linear trend; then check the default world's posterior against the years it was fitted to.
 
-    scores.csv columns: forecaster, year, observed, p05, p25, p50, p75, p95 (forecast quantiles, homicides per year), crps (continuous ranked probability score, homicides; lower is better), in_50, in_90 (observed inside the central 50 % / 90 % interval). summary.csv: forecaster, mean_crps, coverage_50, coverage_90, years. in_sample.csv (2010 to the fit's last year): year, observed, model_p05, model_p50, model_p95, model_in_90 (the replays' band: parameters and noise), p05, p25, p50, p75, p95, in_50, in_90 (the posterior predictive: with the fitted model discrepancy).
+    scores.csv columns: forecaster, year, observed, p05, p25, p50, p75, p95 (forecast quantiles, homicides per year), crps (continuous ranked probability score, homicides; lower is better), in_50, in_90 (observed inside the central 50 % / 90 % interval). summary.csv: forecaster, mean_crps, coverage_50, coverage_90, years. in_sample.csv (2010 to the fit's last year): year, observed, model_p05, model_p25, model_p50, model_p75, model_p95, model_in_50, model_in_90 (the replays' bands: parameters and noise), p05, p25, p50, p75, p95, in_50, in_90 (the posterior predictive: with the fitted model discrepancy).
     """
     from cartelsim.calibration.forecast import in_sample, in_sample_years, validate
     from cartelsim.calibration.posterior import PACKAGED_2021, load_posterior
