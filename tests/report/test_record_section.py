@@ -22,6 +22,34 @@ def test_coverage_counts_the_years_inside_the_interval():
     assert result["ratio"] == pytest.approx(1.5)
 
 
+def test_with_a_fitted_discrepancy_the_section_shows_the_predictive_band_too():
+    from types import SimpleNamespace
+
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    table = pd.DataFrame({
+        "year": [2010, 2011],
+        "observed_homicides": [100.0, 100.0],
+        "homicides_p05": [110.0, 90.0], "homicides_p50": [150.0, 100.0],
+        "homicides_p95": [200.0, 120.0],
+        "predictive_homicides_p05": [70.0, 60.0], "predictive_homicides_p95": [260.0, 150.0],
+    })
+    found = replay.coverage(table)
+    assert (found["inside"], found["predictive_inside"]) == (1, 2)
+    assert replay.coverage(table.drop(columns=["predictive_homicides_p05",
+                                               "predictive_homicides_p95"]))[
+        "predictive_inside"] is None
+    record = {"replay": {"where": "test draws", "runs": 4,
+                         "figure": {"caption": "c", "png_base64": ""}},
+              "coverage": found, "in_sample": {"available": False},
+              "scores": {"available": False, "message": "none"}}
+    environment = Environment(loader=PackageLoader("cartelsim.report", "templates"),
+                              undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    html = environment.get_template("record.html.j2").render(
+        brief=SimpleNamespace(record=record))
+    assert "holds INEGI in 2 of 2" in html and "[70, 260]" in html
+
+
 def test_scores_read_the_validate_summary(tmp_path):
     (tmp_path / "summary.csv").write_text(
         "forecaster,mean_crps,coverage_50,coverage_90,years\n"

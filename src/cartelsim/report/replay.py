@@ -64,15 +64,22 @@ def run_replay(args: dict) -> dict:
 
 
 def coverage(table) -> dict:
-    """How the replay's yearly homicides compare with the record in `COVERAGE_YEARS`."""
+    """How the replay's yearly homicides compare with the record in `COVERAGE_YEARS`; with
+    the posterior predictive in the table (a fitted discrepancy), its band too
+    (``predictive_inside``, None without)."""
     scored = coverage_rows(table)
     inside = inside_band(scored)
     ratio = (scored["homicides_p50"] / scored["observed_homicides"]).median()
+    predictive = "predictive_homicides_p05" in scored
+    columns = ["year", "observed_homicides", "homicides_p05", "homicides_p50", "homicides_p95"]
+    if predictive:
+        columns += ["predictive_homicides_p05", "predictive_homicides_p95"]
     return {"years": len(scored), "inside": int(inside.sum()),
+            "predictive_inside": (int(inside_band(scored, "predictive_homicides").sum())
+                                  if predictive else None),
             "first": COVERAGE_YEARS[0], "last": COVERAGE_YEARS[1],
             "ratio": float(ratio) if len(scored) else math.nan,
-            "rows": scored[["year", "observed_homicides", "homicides_p05", "homicides_p50",
-                            "homicides_p95"]].to_dict("records")}
+            "rows": scored[columns].to_dict("records")}
 
 
 def packaged_scores(name: str = SUMMARY_NAME) -> Path | None:
