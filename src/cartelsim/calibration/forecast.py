@@ -74,6 +74,10 @@ def replay_samples(posterior: Posterior, years: np.ndarray, *, draws: int, runs_
             progress(k + 1, draws)
     replay_years = parts[0][0]["year"].to_numpy()
     factors = predictive_factors(worlds, replay_years.size, seed)
+    missing = np.setdiff1d(years, replay_years)
+    if missing.size:
+        raise CartelsimError(f"the replay covers {replay_years[0]}-{replay_years[-1]}; no "
+                             f"homicides for {', '.join(str(y) for y in missing)}")
     columns = np.searchsorted(replay_years, years)
     model = np.concatenate([yearly.to_numpy().astype(float) for yearly, _ in parts])
     ok = np.concatenate([usable for _, usable in parts])
