@@ -107,8 +107,9 @@ def test_validate_writes_the_scores_with_their_columns(jobs):
                                      "years"]
     assert (job.cwd / "val" / "forecast.png").read_bytes().startswith(b"\x89PNG")
     covered = pd.read_csv(job.cwd / "val" / "in_sample.csv")  # the packaged fit to 2024
-    assert list(covered.columns) == ["year", "observed", "model_p05", "model_p50",
-                                     "model_p95", "model_in_90", "p05", "p25", "p50", "p75",
-                                     "p95", "in_50", "in_90"]
+    assert list(covered.columns) == ["year", "observed", "model_p05", "model_p25",
+                                     "model_p50", "model_p75", "model_p95", "model_in_50",
+                                     "model_in_90", "p05", "p25", "p50", "p75", "p95", "in_50",
+                                     "in_90"]
     assert covered["year"].tolist() == list(range(2010, 2025))
     assert (covered["model_p05"] <= covered["model_p95"]).all()
