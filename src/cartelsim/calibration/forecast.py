@@ -35,9 +35,6 @@ from cartelsim.record.observed import national_homicides
 from cartelsim.record.replay import build_replay, run_replay
 from cartelsim.record.result import COVERAGE_YEARS
 
-IN_SAMPLE_FROM = COVERAGE_YEARS[0]  # the in-sample check starts where `history`'s does
-
-
 
 def cutoff_year(posterior: Posterior) -> int:
     """The last year the posterior was fitted to (its metadata's ``years_fitted``)."""
@@ -93,17 +90,18 @@ def model_samples(posterior: Posterior, years: np.ndarray, *, draws: int, runs_p
 
 
 def in_sample_years(posterior: Posterior) -> np.ndarray:
-    """The INEGI years from `IN_SAMPLE_FROM` to the posterior's cut-off.
+    """The INEGI years from `COVERAGE_YEARS`' first year (where `history`'s check starts)
+    to the posterior's cut-off.
 
     Raises:
-        CartelsimError: no fitted years named, or none from `IN_SAMPLE_FROM`.
+        CartelsimError: no fitted years named, or none from that year.
     """
     cutoff = cutoff_year(posterior)
     observed = national_homicides()["inegi_registered"].dropna()
-    years = np.array([y for y in observed.index if IN_SAMPLE_FROM <= y <= cutoff], dtype=int)
+    years = np.array([y for y in observed.index if COVERAGE_YEARS[0] <= y <= cutoff], dtype=int)
     if years.size == 0:
         raise CartelsimError(f"{posterior.source}: fitted up to {cutoff}, before "
-                             f"{IN_SAMPLE_FROM}: no year to check in sample")
+                             f"{COVERAGE_YEARS[0]}: no year to check in sample")
     return years
 
 
@@ -111,24 +109,19 @@ def in_sample(posterior: Posterior, *, draws: int = 100, runs_per_draw: int = 2,
               seed: int = 0, progress: Callable[[int, int], None] | None = None
               ) -> pd.DataFrame:
     """How a posterior covers the record it was fitted to, year by year from
-    `IN_SAMPLE_FROM` to its cut-off: the model's bands (parameters and noise: model_p05 ...
-    model_p95, model_in_50, model_in_90) and the posterior predictive (with the fitted
-    discrepancy: p05 ... p95, in_50, in_90) beside INEGI's count (observed)."""
+    `COVERAGE_YEARS`' first year to its cut-off: the model's bands (parameters and noise:
+    model_p05 ... model_p95, model_in_50, model_in_90) and the posterior predictive (with
+    the fitted discrepancy: p05 ... p95, in_50, in_90) beside INEGI's count (observed)."""
     years = in_sample_years(posterior)
     truth = national_homicides()["inegi_registered"].loc[years].to_numpy(float)
     bare, predictive = replay_samples(posterior, years, draws=draws,
                                       runs_per_draw=runs_per_draw, seed=seed,
                                       progress=progress)
+    bands = ["p05", "p25", "p50", "p75", "p95", "in_50", "in_90"]  # `Forecast.table`'s
+    model = sample_forecast("model", years, bare, truth).table(truth)
     table = sample_forecast("posterior predictive", years, predictive, truth).table(truth)
-    low, quarter, median, three_quarters, high = np.quantile(bare, [0.05, 0.25, 0.5, 0.75,
-                                                                    0.95], axis=1)
-    model = {"model_p05": low, "model_p25": quarter, "model_p50": median,
-             "model_p75": three_quarters, "model_p95": high,
-             "model_in_50": (quarter <= truth) & (truth <= three_quarters),
-             "model_in_90": (low <= truth) & (truth <= high)}
-    for position, (column, values) in enumerate(model.items(), start=3):
-        table.insert(position, column, values)
-    return table.drop(columns=["forecaster", "crps"])
+    return pd.concat([table[["year", "observed"]], model[bands].add_prefix("model_"),
+                      table[bands]], axis=1)
 
 
 @dataclass(frozen=True)

@@ -111,17 +111,15 @@ def history_command(
                   f"[{last['homicides_p05']:,.0f}, {last['homicides_p95']:,.0f}] vs "
                   f"{last['observed_homicides']:,.0f} registered by INEGI")
     if "predictive_homicides_p05" in table:
-        from cartelsim.record.result import COVERAGE_YEARS, coverage_rows, inside_band
+        from cartelsim.report.replay import coverage
 
-        covered = coverage_rows(table)
-        inside = {band: int(inside_band(covered, band).sum())
-                  for band in ("homicides", "predictive_homicides")}
-        console.print(f"INEGI {COVERAGE_YEARS[0]}-{int(covered['year'].max())} inside the "
-                      f"runs' 90 % band in "
-                      f"{inside['homicides']} of {len(covered)} years; with the fitted "
-                      f"discrepancy (posterior predictive, {last['predictive_homicides_p05']:,.0f}"
-                      f" to {last['predictive_homicides_p95']:,.0f} in {int(last['year'])}) "
-                      f"in {inside['predictive_homicides']}", highlight=False)
+        counted = coverage(table)
+        console.print(f"INEGI {counted['first']}-{int(counted['rows'][-1]['year'])} inside the "
+                      f"runs' 90 % band in {counted['inside']} of {counted['years']} years; "
+                      "with the fitted discrepancy (posterior predictive, "
+                      f"{last['predictive_homicides_p05']:,.0f} to "
+                      f"{last['predictive_homicides_p95']:,.0f} in {int(last['year'])}) in "
+                      f"{counted['predictive_inside']}", highlight=False)
     for path in paths.values():
         console.print(f"wrote {path}")
 

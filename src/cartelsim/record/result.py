@@ -232,11 +232,11 @@ class HistoryResult:
         return paths
 
 
-def coverage_rows(table: pd.DataFrame, last: int = COVERAGE_YEARS[1]) -> pd.DataFrame:
+def coverage_rows(table: pd.DataFrame) -> pd.DataFrame:
     """The rows of a `national_by_year` table the replay is held to: `COVERAGE_YEARS`
-    (up to `last`) with an observed count."""
+    with an observed count."""
     years = table["year"]
-    return table[(years >= COVERAGE_YEARS[0]) & (years <= last)
+    return table[(years >= COVERAGE_YEARS[0]) & (years <= COVERAGE_YEARS[1])
                  & table["observed_homicides"].notna()]
 
 
